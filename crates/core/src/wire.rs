@@ -1,0 +1,217 @@
+//! The JSON bodies of the `/api/v1` protocol (DESIGN.md, "Wire format v1").
+//!
+//! Requests reject unknown fields, so a client built against a newer protocol fails loudly
+//! instead of having half its request ignored. Responses accept unknown fields, so an older
+//! desktop keeps working against a newer server.
+
+use crate::draft::{Draft, InReplyTo, Media, Network, Person, Role, Urgency};
+use crate::ids::{ClientId, DraftId, MutationId, TeamId};
+use crate::mutation::{Mutation, MutationResult};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/v1/sessions`.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SessionRequest {
+    /// Sign-in name.
+    pub username: String,
+    /// Password; checked on the server, never stored by the client.
+    pub password: String,
+    /// One-time code from an authenticator app, when the account has one enrolled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<String>,
+}
+
+impl std::fmt::Debug for SessionRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionRequest")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /api/v1/sessions/refresh`.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The refresh token from the last sign-in or refresh. It is spent by this call.
+    pub refresh_token: String,
+}
+
+impl std::fmt::Debug for RefreshRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RefreshRequest { refresh_token: <redacted> }")
+    }
+}
+
+/// The signed-in user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionUser {
+    /// Who they are.
+    #[serde(flatten)]
+    pub person: Person,
+    /// What they may do.
+    pub roles: Vec<Role>,
+    /// The approval steps they are qualified for.
+    #[serde(default)]
+    pub steps: Vec<String>,
+    /// The teams they review for.
+    #[serde(default)]
+    pub teams: Vec<TeamId>,
+}
+
+/// Answer to a sign-in or a refresh.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionResponse {
+    /// Short-lived; sent as `Authorization: Bearer`.
+    pub access_token: String,
+    /// Long-lived, single use: a refresh spends it and returns a new one.
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// The signed-in user.
+    pub user: SessionUser,
+}
+
+impl std::fmt::Debug for SessionResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionResponse")
+            .field("access_token", &"<redacted>")
+            .field("refresh_token", &"<redacted>")
+            .field("expires_in", &self.expires_in)
+            .field("user", &self.user)
+            .finish()
+    }
+}
+
+/// One entry of the changes feed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// The draft is new or changed: store it as given.
+    Upsert {
+        /// The draft as it is now.
+        draft: Box<Draft>,
+    },
+    /// The draft left the reviewer's scope (withdrawn, reassigned): forget it.
+    Remove {
+        /// Which draft.
+        draft_id: DraftId,
+    },
+}
+
+/// `GET /api/v1/changes`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangesResponse {
+    /// Changes after the cursor, in the server's commit order.
+    pub changes: Vec<Change>,
+    /// Pass this as `cursor` next time. Opaque.
+    pub next_cursor: String,
+    /// True when another page is waiting.
+    pub has_more: bool,
+    /// The last mutation the server processed for this client.
+    pub last_mutation_id: MutationId,
+}
+
+/// `POST /api/v1/push`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    /// The desktop installation pushing.
+    pub client_id: ClientId,
+    /// Its outbox, in order.
+    pub mutations: Vec<Mutation>,
+}
+
+/// Answer to a push: one result per mutation, in the same order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushResponse {
+    /// One result per mutation.
+    pub results: Vec<MutationResult>,
+}
+
+/// `POST /api/v1/drafts`: an author writes a draft.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewDraft {
+    /// The team whose reviewers decide it; may be left out when the author has one team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<TeamId>,
+    /// The network.
+    pub network: Network,
+    /// The account on that network.
+    pub channel: String,
+    /// The text.
+    pub body: String,
+    /// How soon it needs a decision.
+    #[serde(default = "normal")]
+    pub urgency: Urgency,
+    /// When it should go out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// The approval steps it needs; `["review"]` when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_steps: Option<Vec<String>>,
+    /// The customer post it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<InReplyTo>,
+    /// Attachments.
+    #[serde(default)]
+    pub media: Vec<Media>,
+}
+
+fn normal() -> Urgency {
+    Urgency::Normal
+}
+
+/// `PATCH /api/v1/drafts/{id}`: the author edits the text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EditDraft {
+    /// The version the author edited; a mismatch is a 409 so edits never cross.
+    pub version: u64,
+    /// The new text.
+    pub body: String,
+}
+
+/// Every error the server returns: `{"error": {"code", "message"}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// The inside of an [`ErrorBody`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    /// Machine-readable, snake_case. Clients branch on this, never on the message.
+    pub code: String,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// Error codes clients act on.
+pub mod codes {
+    /// The access token expired: refresh and retry.
+    pub const TOKEN_EXPIRED: &str = "token_expired";
+    /// The session was revoked (sign-out elsewhere, leaver, lost laptop): wipe local data.
+    pub const SESSION_REVOKED: &str = "session_revoked";
+    /// No or unknown token.
+    pub const UNAUTHENTICATED: &str = "unauthenticated";
+    /// Wrong username or password (deliberately the same for both).
+    pub const BAD_CREDENTIALS: &str = "bad_credentials";
+}
