@@ -1,0 +1,195 @@
+//! Opening, keying and destroying the cache file.
+
+use crate::{CacheKey, StoreError, migrations};
+use rusqlite::{Connection, ErrorCode, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a statement waits for a lock held by another connection before failing with a
+/// retryable error. The app has one connection; this covers tools that open the file too.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// After a checkpoint, the WAL file is truncated to at most this many bytes, so one large
+/// pull does not leave a large WAL on disk for ever.
+const JOURNAL_SIZE_LIMIT: i64 = 4 * 1024 * 1024;
+
+/// The encrypted offline cache. See the [crate documentation](crate) for what it holds.
+///
+/// One SQLite connection: `Send`, not `Sync`. Methods that write in more than one statement
+/// take `&mut self` and run in one `BEGIN IMMEDIATE` transaction.
+pub struct Cache {
+    pub(crate) conn: Connection,
+}
+
+impl Cache {
+    /// Opens the cache at `path` with `key`, creating an empty one if the file does not
+    /// exist, and brings its schema up to date. The directory must exist.
+    ///
+    /// Fails with [`StoreError::WrongKey`] when `key` does not decrypt the file (or it is
+    /// not a Countersign cache), [`StoreError::NewerSchema`] when a newer Countersign wrote
+    /// it, and [`StoreError::MigrationChanged`] when its recorded migrations differ.
+    pub fn open(path: &Path, key: &CacheKey) -> Result<Cache, StoreError> {
+        Self::setup(Connection::open(path)?, key)
+    }
+
+    /// An empty cache in memory, for tests. Same schema and settings, nothing on disk.
+    pub fn open_in_memory(key: &CacheKey) -> Result<Cache, StoreError> {
+        Self::setup(Connection::open_in_memory()?, key)
+    }
+
+    /// Removes the cache file at `path` and its `-wal`, `-shm` and `-journal` companions.
+    /// Missing files are fine, so a wipe can always be repeated. Close the cache first.
+    ///
+    /// Deleting the key from the keychain is what makes the data unrecoverable; this removes
+    /// the (unreadable) bytes as well.
+    pub fn destroy(path: &Path) -> Result<(), StoreError> {
+        for file in companion_files(path) {
+            match std::fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Ok(())
+    }
+
+    fn setup(mut conn: Connection, key: &CacheKey) -> Result<Cache, StoreError> {
+        // The key must be the very first statement: SQLCipher reads nothing before it.
+        conn.execute_batch(key.pragma().expose())?;
+        verify_key(&conn)?;
+        // Temporary tables and sort spills stay in memory rather than in plaintext files.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| {
+            row.get(0)
+        })?;
+        debug_assert!(mode == "wal" || mode == "memory", "journal_mode {mode}");
+        // FULL: in WAL mode every commit is fsync'd, so a recorded decision survives a power
+        // cut (NORMAL could lose the last commits).
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.set_transaction_behavior(TransactionBehavior::Immediate);
+        migrations::migrate(&mut conn)?;
+        Ok(Cache { conn })
+    }
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache")
+            .field("path", &self.conn.path())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads the schema, which is the first time SQLCipher decrypts a page: a wrong key shows
+/// up here as "file is not a database".
+fn verify_key(conn: &Connection) -> Result<(), StoreError> {
+    match conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| {
+        row.get::<_, i64>(0)
+    }) {
+        Ok(_) => Ok(()),
+        Err(err) if err.sqlite_error_code() == Some(ErrorCode::NotADatabase) => {
+            Err(StoreError::WrongKey { source: err })
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn companion_files(path: &Path) -> [PathBuf; 4] {
+    let with_suffix = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    [
+        path.to_path_buf(),
+        with_suffix("-wal"),
+        with_suffix("-shm"),
+        with_suffix("-journal"),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cache;
+    use crate::{CacheKey, StoreError};
+
+    #[test]
+    fn a_wrong_key_is_refused_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        let cache = Cache::open(&path, &CacheKey::generate()).unwrap();
+        cache.set_setting("server_url", "https://example.org").unwrap();
+        drop(cache);
+
+        let err = Cache::open(&path, &CacheKey::generate()).unwrap_err();
+        assert!(
+            matches!(err, StoreError::WrongKey { .. }),
+            "another key must not open the cache, got {err:?}"
+        );
+        assert!(err.to_string().contains("cannot be read with the key"), "{err}");
+        assert!(!err.is_retryable(), "a wrong key does not fix itself");
+    }
+
+    #[test]
+    fn a_plain_sqlite_file_is_not_mistaken_for_a_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plain.db");
+        let plain = rusqlite::Connection::open(&path).unwrap();
+        plain.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+        drop(plain);
+        let err = Cache::open(&path, &CacheKey::generate()).unwrap_err();
+        assert!(matches!(err, StoreError::WrongKey { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn the_right_key_reopens_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        let key = CacheKey::generate();
+        Cache::open(&path, &key)
+            .unwrap()
+            .set_setting("server_url", "https://example.org")
+            .unwrap();
+        let again = Cache::open(&path, &CacheKey::from_hex(key.to_hex().expose()).unwrap());
+        assert_eq!(
+            again.unwrap().get_setting("server_url").unwrap().as_deref(),
+            Some("https://example.org")
+        );
+    }
+
+    #[test]
+    fn the_connection_is_set_up_for_durability() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(&dir.path().join("cache.db"), &CacheKey::generate()).unwrap();
+        let pragma = |name: &str| -> String {
+            cache
+                .conn
+                .query_row(&format!("PRAGMA {name}"), [], |row| {
+                    row.get::<_, rusqlite::types::Value>(0)
+                })
+                .map(|v| format!("{v:?}"))
+                .unwrap()
+        };
+        assert_eq!(pragma("journal_mode"), r#"Text("wal")"#);
+        assert_eq!(pragma("synchronous"), "Integer(2)", "synchronous must be FULL");
+        assert_eq!(pragma("foreign_keys"), "Integer(1)");
+        assert_eq!(pragma("temp_store"), "Integer(2)", "temp data must stay in memory");
+    }
+
+    #[test]
+    fn destroy_removes_the_file_and_its_companions_and_can_repeat() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        let cache = Cache::open(&path, &CacheKey::generate()).unwrap();
+        cache.set_setting("k", "v").unwrap();
+        drop(cache);
+        std::fs::write(dir.path().join("cache.db-wal"), b"x").unwrap();
+        Cache::destroy(&path).unwrap();
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "files left behind: {left:?}");
+        Cache::destroy(&path).unwrap();
+    }
+}

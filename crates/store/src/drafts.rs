@@ -1,0 +1,219 @@
+//! Drafts as the server last sent them, and applying a page of pulled changes.
+
+use crate::columns::{self, micros, urgency_rank};
+use crate::sync_state::{self, CURSOR};
+use crate::{Cache, StoreError};
+use countersign_core::wire::{Change, ChangesResponse};
+use countersign_core::{Draft, DraftId};
+use rusqlite::{OptionalExtension, Statement, params};
+
+/// What one [`Cache::apply_changes`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AppliedPage {
+    /// Drafts inserted or replaced.
+    pub upserted: usize,
+    /// Drafts removed (ids the cache did not hold count too: the removal was applied).
+    pub removed: usize,
+    /// Answered outbox rows dropped because the server has seen them.
+    pub outbox_dropped: usize,
+}
+
+const UPSERT: &str = "
+    INSERT INTO drafts (id, version, status, network, channel, urgency, scheduled_at,
+                        created_at, author, next_step, body, draft)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+    ON CONFLICT (id) DO UPDATE SET
+        version = excluded.version, status = excluded.status, network = excluded.network,
+        channel = excluded.channel, urgency = excluded.urgency,
+        scheduled_at = excluded.scheduled_at, created_at = excluded.created_at,
+        author = excluded.author, next_step = excluded.next_step, body = excluded.body,
+        draft = excluded.draft";
+
+impl Cache {
+    /// Applies one page of the changes feed, in one transaction: upserts and removes the
+    /// drafts in order, stores `next_cursor`, and drops the outbox rows the server has seen
+    /// — those answered as applied by [`Cache::record_results`] with a mutation id at or
+    /// below `last_mutation_id`.
+    ///
+    /// Unanswered rows are never dropped here, even at or below `last_mutation_id`: they
+    /// are pushed again so that their result (applied or a conflict) is learnt. Either the
+    /// whole page is applied or, on error, nothing is.
+    pub fn apply_changes(&mut self, page: &ChangesResponse) -> Result<AppliedPage, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut applied = AppliedPage::default();
+        {
+            let mut upsert = tx.prepare_cached(UPSERT)?;
+            let mut remove = tx.prepare_cached("DELETE FROM drafts WHERE id = ?1")?;
+            for change in &page.changes {
+                match change {
+                    Change::Upsert { draft } => {
+                        upsert_draft(&mut upsert, draft)?;
+                        applied.upserted += 1;
+                    }
+                    Change::Remove { draft_id } => {
+                        remove.execute([draft_id.to_string()])?;
+                        applied.removed += 1;
+                    }
+                }
+            }
+        }
+        sync_state::set(&tx, CURSOR, &page.next_cursor)?;
+        applied.outbox_dropped = tx
+            .prepare_cached(
+                "DELETE FROM outbox WHERE answered_at IS NOT NULL AND mutation_id <= ?1",
+            )?
+            .execute([page.last_mutation_id.0])?;
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// The cached draft with this id, as the server last sent it.
+    pub fn draft(&self, id: DraftId) -> Result<Option<Draft>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT draft FROM drafts WHERE id = ?1")?
+            .query_row([id.to_string()], |row| columns::json(row, 0))
+            .optional()?)
+    }
+
+    /// How many drafts the cache holds, whatever their status.
+    pub fn draft_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT count(*) FROM drafts")?
+            .query_row([], |row| row.get(0))?)
+    }
+}
+
+/// Writes one draft with the page's prepared statement.
+fn upsert_draft(stmt: &mut Statement<'_>, draft: &Draft) -> Result<(), StoreError> {
+    let json = serde_json::to_string(draft)?;
+    stmt.execute(params![
+        draft.id.to_string(),
+        draft.version,
+        draft.status.as_str(),
+        draft.network.as_str(),
+        draft.channel,
+        urgency_rank(draft.urgency),
+        draft.scheduled_at.map(micros),
+        micros(draft.created_at),
+        draft.author.display_name,
+        draft.next_step(),
+        draft.body,
+        json,
+    ])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fixtures::{cache, decide, draft, page, seed, t0, upserts};
+    use countersign_core::wire::Change;
+    use countersign_core::{DraftStatus, MutationId, MutationResult, Verdict};
+
+    #[test]
+    fn a_page_upserts_removes_and_stores_the_cursor() {
+        let mut cache = cache();
+        let (a, b, c) = (draft(1, "one"), draft(2, "two"), draft(3, "three"));
+        let applied = cache
+            .apply_changes(&page(upserts(&[a.clone(), b.clone(), c.clone()]), "c1", 0))
+            .unwrap();
+        assert_eq!((applied.upserted, applied.removed), (3, 0));
+        assert_eq!(cache.cursor().unwrap().as_deref(), Some("c1"));
+        assert_eq!(cache.draft(a.id).unwrap(), Some(a.clone()), "drafts round-trip whole");
+
+        let mut edited = b.clone();
+        edited.version = 2;
+        edited.body = "two, edited".to_owned();
+        let mut changes = upserts(&[edited.clone()]);
+        changes.push(Change::Remove { draft_id: c.id });
+        let applied = cache.apply_changes(&page(changes, "c2", 0)).unwrap();
+        assert_eq!((applied.upserted, applied.removed), (1, 1));
+        assert_eq!(cache.draft(b.id).unwrap(), Some(edited), "an upsert replaces");
+        assert_eq!(cache.draft(c.id).unwrap(), None, "a removal forgets the draft");
+        assert_eq!(cache.draft_count().unwrap(), 2);
+        assert_eq!(cache.cursor().unwrap().as_deref(), Some("c2"));
+    }
+
+    #[test]
+    fn changes_in_one_page_apply_in_order() {
+        let mut cache = cache();
+        let a = draft(1, "one");
+        let mut later = a.clone();
+        later.version = 3;
+        let mut changes = upserts(&[a.clone(), later.clone()]);
+        changes.push(Change::Remove { draft_id: a.id });
+        changes.extend(upserts(&[later.clone()]));
+        cache.apply_changes(&page(changes, "c", 0)).unwrap();
+        assert_eq!(cache.draft(a.id).unwrap(), Some(later));
+    }
+
+    #[test]
+    fn a_page_that_fails_leaves_nothing_behind() {
+        let mut cache = cache();
+        seed(&mut cache, &[draft(1, "one")]);
+        let good = draft(2, "two");
+        let mut unstorable = draft(3, "three");
+        unstorable.version = u64::MAX; // does not fit SQLite's signed 64-bit integers
+        let err = cache
+            .apply_changes(&page(upserts(&[good.clone(), unstorable]), "bad", 0))
+            .unwrap_err();
+        assert!(matches!(err, crate::StoreError::Sqlite(_)), "{err:?}");
+        assert_eq!(cache.draft(good.id).unwrap(), None, "the page must apply whole or not");
+        assert_eq!(cache.cursor().unwrap().as_deref(), Some("seed"));
+    }
+
+    #[test]
+    fn a_pull_drops_only_answered_rows_at_or_below_last_mutation_id() {
+        let mut cache = cache();
+        let d = draft(1, "one");
+        seed(&mut cache, &[d.clone()]);
+        let ids: Vec<MutationId> = (0..4)
+            .map(|_| cache.enqueue(&decide(&d, Verdict::Approve), t0()).unwrap())
+            .collect();
+        // The server answered 1, 2 and 4; 3's answer was lost.
+        let answers: Vec<_> = [ids[0], ids[1], ids[3]]
+            .into_iter()
+            .map(MutationResult::applied)
+            .collect();
+        cache.record_results(&answers, t0()).unwrap();
+
+        let applied = cache.apply_changes(&page(vec![], "c", 3)).unwrap();
+        assert_eq!(applied.outbox_dropped, 2, "1 and 2 are answered and covered");
+        let left: Vec<u64> = remaining(&cache);
+        assert_eq!(
+            left,
+            vec![3, 4],
+            "3 is unanswered (must be pushed again), 4 is above last_mutation_id"
+        );
+        assert_eq!(
+            cache.unanswered(10).unwrap()[0].mutation_id,
+            ids[2],
+            "the unanswered row is still offered to the next push"
+        );
+
+        cache.apply_changes(&page(vec![], "c", 4)).unwrap();
+        assert_eq!(remaining(&cache), vec![3], "an unanswered row is never dropped by a pull");
+    }
+
+    #[test]
+    fn statuses_other_than_pending_are_cached_too() {
+        let mut cache = cache();
+        let mut approved = draft(1, "one");
+        approved.status = DraftStatus::Approved;
+        seed(&mut cache, &[approved.clone()]);
+        assert_eq!(cache.draft(approved.id).unwrap(), Some(approved));
+        assert_eq!(cache.draft_count().unwrap(), 1);
+    }
+
+    fn remaining(cache: &crate::Cache) -> Vec<u64> {
+        cache
+            .conn
+            .prepare("SELECT mutation_id FROM outbox ORDER BY mutation_id")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+}

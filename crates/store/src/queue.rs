@@ -1,0 +1,174 @@
+//! The reviewer's queue: pending drafts in the order they should be decided.
+//!
+//! Most urgent first (crisis, urgent, normal); within an urgency, the soonest scheduled
+//! first and unscheduled ones after them; then the oldest. Each item carries the newest
+//! decision made here on that draft, if any, so the UI can show it as done — "not yet
+//! synced" while unanswered — before the server has heard of it.
+
+use crate::columns::{self, urgency_rank};
+use crate::{Cache, StoreError};
+use chrono::{DateTime, Utc};
+use countersign_core::{DraftId, MutationId, Network, Urgency, Verdict};
+use rusqlite::types::Value;
+
+/// The longest [`QueueItem::preview`], in characters.
+pub const PREVIEW_CHARS: usize = 140;
+
+/// Which part of the queue to list. The default is all of it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QueueFilter {
+    /// Only drafts for this network.
+    pub network: Option<Network>,
+    /// Only drafts for this channel (exact match, e.g. `@acme_help`).
+    pub channel: Option<String>,
+    /// Only drafts of this urgency.
+    pub urgency: Option<Urgency>,
+    /// At most this many items.
+    pub limit: Option<usize>,
+    /// Skip this many items first (for paging).
+    pub offset: usize,
+}
+
+/// One line of the queue: enough to list and sort it without loading the whole draft.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueItem {
+    /// The draft.
+    pub id: DraftId,
+    /// Its version.
+    pub version: u64,
+    /// Where it will be published.
+    pub network: Network,
+    /// The account on that network.
+    pub channel: String,
+    /// Its author's display name.
+    pub author: String,
+    /// How soon it needs a decision.
+    pub urgency: Urgency,
+    /// When it is meant to go out.
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+    /// The first line of the body, at most [`PREVIEW_CHARS`] characters (cut ones end in
+    /// `…`).
+    pub preview: String,
+    /// The approval step it waits for.
+    pub next_step: Option<String>,
+    /// The newest decision made here on this draft, if any.
+    pub local: Option<LocalDecision>,
+}
+
+/// A decision in the outbox, as the queue shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LocalDecision {
+    /// Its outbox id.
+    pub mutation_id: MutationId,
+    /// What was decided.
+    pub verdict: Verdict,
+    /// True once the server said it took effect; false while it is "not yet synced".
+    pub answered: bool,
+}
+
+impl Cache {
+    /// The pending drafts matching `filter`, in queue order, each with its local decision.
+    pub fn queue(&self, filter: &QueueFilter) -> Result<Vec<QueueItem>, StoreError> {
+        let mut sql = String::from(
+            "SELECT d.id, d.version, d.network, d.channel, d.author, d.urgency,
+                    d.scheduled_at, d.created_at, d.body, d.next_step,
+                    o.mutation_id, o.verdict, o.answered_at IS NOT NULL
+             FROM drafts d
+             LEFT JOIN outbox o ON o.mutation_id = (
+                 SELECT max(mutation_id) FROM outbox
+                 WHERE draft_id = d.id AND verdict IS NOT NULL)
+             WHERE d.status = 'pending'",
+        );
+        let mut params: Vec<Value> = Vec::new();
+        // Only the filters in use appear in the SQL, so each combination gets a plan that
+        // can use the indexes (an `?1 IS NULL OR ...` clause would defeat them).
+        if let Some(network) = filter.network {
+            params.push(Value::Text(network.as_str().to_owned()));
+            sql.push_str(&format!(" AND d.network = ?{}", params.len()));
+        }
+        if let Some(channel) = &filter.channel {
+            params.push(Value::Text(channel.clone()));
+            sql.push_str(&format!(" AND d.channel = ?{}", params.len()));
+        }
+        if let Some(urgency) = filter.urgency {
+            params.push(Value::Integer(urgency_rank(urgency)));
+            sql.push_str(&format!(" AND d.urgency = ?{}", params.len()));
+        }
+        // The same columns, in the same order, as the drafts_queue index.
+        sql.push_str(
+            " ORDER BY d.urgency, d.scheduled_at IS NULL, d.scheduled_at, d.created_at, d.id",
+        );
+        let limit = filter.limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        params.push(Value::Integer(limit));
+        sql.push_str(&format!(" LIMIT ?{}", params.len()));
+        params.push(Value::Integer(
+            i64::try_from(filter.offset).unwrap_or(i64::MAX),
+        ));
+        sql.push_str(&format!(" OFFSET ?{}", params.len()));
+
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params), |row| {
+            let local = match row.get::<_, Option<u64>>(10)? {
+                None => None,
+                Some(id) => Some(LocalDecision {
+                    mutation_id: MutationId(id),
+                    verdict: columns::named(row, 11, Verdict::parse)?,
+                    answered: row.get(12)?,
+                }),
+            };
+            Ok(QueueItem {
+                id: columns::parsed(row, 0)?,
+                version: row.get(1)?,
+                network: columns::named(row, 2, Network::parse)?,
+                channel: row.get(3)?,
+                author: row.get(4)?,
+                urgency: columns::urgency(row, 5)?,
+                scheduled_at: columns::opt_time(row, 6)?,
+                created_at: columns::time(row, 7)?,
+                preview: preview(&row.get::<_, String>(8)?),
+                next_step: row.get(9)?,
+                local,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// The first non-blank line of `body`, trimmed, cut to [`PREVIEW_CHARS`] characters.
+fn preview(body: &str) -> String {
+    let line = body
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("");
+    if line.chars().count() <= PREVIEW_CHARS {
+        return line.to_owned();
+    }
+    let mut cut: String = line.chars().take(PREVIEW_CHARS - 1).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod preview_tests {
+    use super::{PREVIEW_CHARS, preview};
+
+    #[test]
+    fn the_preview_is_the_first_line() {
+        assert_eq!(preview("\n  Hello there \nsecond line"), "Hello there");
+        assert_eq!(preview(""), "");
+    }
+
+    #[test]
+    fn a_long_line_is_cut_to_the_limit_with_an_ellipsis() {
+        let long = "é".repeat(300);
+        let cut = preview(&long);
+        assert_eq!(cut.chars().count(), PREVIEW_CHARS);
+        assert!(cut.ends_with('…'));
+        let exact = "a".repeat(PREVIEW_CHARS);
+        assert_eq!(preview(&exact), exact, "a line at the limit is kept whole");
+    }
+}
