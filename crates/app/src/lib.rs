@@ -1,1 +1,23 @@
-//! placeholder
+//! The application layer of the Countersign desktop: everything the window does, without
+//! the window.
+//!
+//! An [`App`] is either signed out or holds a **session**: the server it talks to, the
+//! signed-in reviewer, their encrypted cache and a sync engine. Secrets live in the OS
+//! keychain under two accounts — the refresh token and the cache key — and the short-lived
+//! access token only in memory. Deleting the cache key destroys the cache
+//! (crypto-shredding), which is what sign-out and a remote wipe do.
+//!
+//! Reading the queue and recording a decision never touch the network: a decision is in
+//! the cache's outbox, fsync'd, before [`App::decide`] returns, and [`App::sync_now`] (or
+//! the shell's background loop) sends it when the server can be reached.
+#![deny(missing_docs)]
+
+mod error;
+mod session;
+mod status;
+
+pub use countersign_store::{Conflict, LocalDecision, QueueFilter, QueueItem};
+pub use countersign_sync::{SyncConfig, SyncReport};
+pub use error::AppError;
+pub use session::{App, AppConfig, Clock, DraftDetail, SignOutReport, system_clock};
+pub use status::SyncStatus;

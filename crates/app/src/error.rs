@@ -1,0 +1,73 @@
+//! Errors the window shows. Each has a stable `code` the UI branches on.
+
+use countersign_keychain::KeychainError;
+use countersign_store::StoreError;
+use countersign_sync::SyncError;
+
+/// Something the reviewer asked for did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Nobody is signed in.
+    #[error("sign in first")]
+    NotSignedIn,
+    /// The saved session can no longer be refreshed; the cache and its outbox are kept.
+    #[error("your session has ended: sign in again (nothing waiting to sync is lost)")]
+    SignInRequired,
+    /// Wrong username or password.
+    #[error("the username or password is not right")]
+    BadCredentials,
+    /// The server revoked the session (signed out elsewhere, account disabled, lost
+    /// laptop); local data has been wiped.
+    #[error("this device was signed out by the server; its local data has been erased")]
+    SessionRevoked,
+    /// The server cannot be reached; decisions wait in the outbox.
+    #[error("offline: {0}")]
+    Offline(#[source] SyncError),
+    /// No such draft in the cache.
+    #[error("that draft is not in your queue any more")]
+    NotFound,
+    /// The request does not make sense as it stands.
+    #[error("{0}")]
+    Invalid(String),
+    /// The server or the sync failed in another way.
+    #[error(transparent)]
+    Sync(SyncError),
+    /// The OS keychain failed.
+    #[error(transparent)]
+    Keychain(#[from] KeychainError),
+    /// The local cache failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AppError {
+    /// A stable, machine-readable code for the UI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotSignedIn => "not_signed_in",
+            AppError::SignInRequired => "sign_in_required",
+            AppError::BadCredentials => "bad_credentials",
+            AppError::SessionRevoked => "session_revoked",
+            AppError::Offline(_) => "offline",
+            AppError::NotFound => "not_found",
+            AppError::Invalid(_) => "invalid",
+            AppError::Sync(SyncError::Malformed { .. }) => "bad_server_answer",
+            AppError::Sync(_) => "server_error",
+            AppError::Keychain(_) => "keychain",
+            AppError::Store(_) => "storage",
+        }
+    }
+}
+
+impl From<SyncError> for AppError {
+    fn from(error: SyncError) -> Self {
+        match error {
+            SyncError::Store(e) => AppError::Store(e),
+            e if e.is_retryable() && !matches!(e, SyncError::Refused { .. }) => {
+                AppError::Offline(e)
+            }
+            e if e.is_session_revoked() => AppError::SessionRevoked,
+            e => AppError::Sync(e),
+        }
+    }
+}

@@ -1,0 +1,510 @@
+//! The [`App`]: sign-in, the session's secrets, and the operations the window calls.
+
+use crate::error::AppError;
+use crate::status::SyncStatus;
+use chrono::{DateTime, Utc};
+use countersign_core::wire::{SessionRequest, SessionResponse, SessionUser};
+use countersign_core::{
+    Annotation, AnnotationId, ClientId, Decision, DecisionId, Draft, DraftId, MutationId,
+    MutationKind, Sensitive, Verdict,
+};
+use countersign_keychain::Keychain;
+use countersign_store::{Cache, CacheKey, Conflict, QueueFilter, QueueItem};
+use countersign_sync::engine::{SharedCache, with_cache};
+use countersign_sync::{ApiClient, SyncConfig, SyncEngine, SyncReport};
+use rand::RngCore;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Keychain account holding the refresh token.
+const REFRESH_TOKEN: &str = "refresh-token";
+/// Keychain account holding the cache's encryption key.
+const CACHE_KEY: &str = "cache-key";
+/// Cache settings.
+const SERVER_URL: &str = "server_url";
+const USER: &str = "user";
+/// How long sign-out waits for the server to revoke the session before going on offline.
+const REVOKE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The time source. Business logic never reads the clock itself.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The real clock.
+#[allow(clippy::disallowed_methods)] // the one place the desktop reads the wall clock
+pub fn system_clock() -> Clock {
+    Arc::new(Utc::now)
+}
+
+/// Where the desktop keeps its data and secrets.
+#[derive(Clone)]
+pub struct AppConfig {
+    /// Folder for the encrypted cache.
+    pub data_dir: PathBuf,
+    /// The OS keychain (or an in-memory one in tests).
+    pub keychain: Keychain,
+    /// Sync tuning.
+    pub sync: SyncConfig,
+    /// The clock.
+    pub clock: Clock,
+}
+
+impl AppConfig {
+    /// Defaults for a data folder and a keychain.
+    pub fn new(data_dir: impl Into<PathBuf>, keychain: Keychain) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            keychain,
+            sync: SyncConfig::default(),
+            clock: system_clock(),
+        }
+    }
+
+    /// The cache file.
+    pub fn cache_path(&self) -> PathBuf {
+        self.data_dir.join("cache.db")
+    }
+}
+
+/// A signed-in reviewer's world.
+struct Session {
+    server_url: String,
+    user: SessionUser,
+    cache: SharedCache,
+    engine: SyncEngine,
+    /// Short-lived; never persisted. `None` until the first refresh after a restart.
+    access_token: tokio::sync::Mutex<Option<Sensitive<String>>>,
+}
+
+/// The last thing learnt about the connection.
+#[derive(Default)]
+struct Health {
+    online: Option<bool>,
+    last_error: Option<String>,
+}
+
+/// A draft with what the window needs around it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DraftDetail {
+    /// The draft as last pulled.
+    pub draft: Draft,
+    /// The step its next approval would satisfy.
+    pub next_step: Option<String>,
+}
+
+/// What sign-out managed to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SignOutReport {
+    /// The server revoked the session (false when offline: the refresh token is deleted
+    /// locally either way, and it expires on the server).
+    pub revoked_on_server: bool,
+}
+
+/// The desktop application, without the window.
+pub struct App {
+    config: AppConfig,
+    session: tokio::sync::RwLock<Option<Arc<Session>>>,
+    /// One sync at a time.
+    syncing: tokio::sync::Mutex<()>,
+    health: Mutex<Health>,
+}
+
+impl App {
+    /// Opens the app. When a previous session's cache and key are present it opens straight
+    /// into that session, offline or not; a cache whose key is gone is unreadable and is
+    /// removed.
+    pub async fn open(config: AppConfig) -> Result<App, AppError> {
+        let session = restore_session(&config).await?;
+        Ok(App {
+            config,
+            session: tokio::sync::RwLock::new(session.map(Arc::new)),
+            syncing: tokio::sync::Mutex::new(()),
+            health: Mutex::new(Health::default()),
+        })
+    }
+
+    /// Signs in to `server_url`. The refresh token and a new cache key go to the keychain;
+    /// signing in again as the same user on the same server keeps the cache and its outbox.
+    pub async fn sign_in(
+        &self,
+        server_url: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<SessionUser, AppError> {
+        let api = ApiClient::new(server_url).map_err(|e| AppError::Invalid(e.to_string()))?;
+        let request = SessionRequest {
+            username: username.trim().to_string(),
+            password: password.to_string(),
+            totp: None,
+        };
+        let response = api.sign_in(&request).await.map_err(|e| match e.code() {
+            Some(countersign_core::wire::codes::BAD_CREDENTIALS) => AppError::BadCredentials,
+            _ => AppError::from(e),
+        })?;
+        self.note_health(Ok(()));
+
+        let mut slot = self.session.write().await;
+        let reusable = slot.as_ref().filter(|s| {
+            s.server_url == api.base_url() && s.user.person.id == response.user.person.id
+        });
+        let session = match reusable {
+            Some(existing) => Arc::clone(existing),
+            None => {
+                if let Some(old) = slot.take() {
+                    drop(old);
+                }
+                wipe_local(&self.config).await?;
+                Arc::new(create_session(&self.config, api, &response).await?)
+            }
+        };
+        self.config
+            .keychain
+            .set(
+                REFRESH_TOKEN,
+                &Sensitive::new(response.refresh_token.clone()),
+            )
+            .await?;
+        *session.access_token.lock().await = Some(Sensitive::new(response.access_token.clone()));
+        *slot = Some(Arc::clone(&session));
+        Ok(response.user)
+    }
+
+    /// Signs out: revokes the session on the server when it can be reached, deletes the
+    /// keychain entries and the cache. Decisions not yet synced are lost; the window asks
+    /// first.
+    pub async fn sign_out(&self) -> Result<SignOutReport, AppError> {
+        let session = self.session.write().await.take();
+        let mut revoked_on_server = false;
+        if let Some(session) = session {
+            let token = session.access_token.lock().await.clone();
+            if let Some(token) = token {
+                let revoke = session.engine.api().sign_out(&token);
+                revoked_on_server = matches!(
+                    tokio::time::timeout(REVOKE_TIMEOUT, revoke).await,
+                    Ok(Ok(()))
+                );
+            }
+        }
+        wipe_local(&self.config).await?;
+        *self.health.lock().map_err(poisoned)? = Health::default();
+        Ok(SignOutReport { revoked_on_server })
+    }
+
+    /// The signed-in reviewer, if any.
+    pub async fn user(&self) -> Option<SessionUser> {
+        self.session.read().await.as_ref().map(|s| s.user.clone())
+    }
+
+    /// Pending drafts, most urgent first, with any local decision not yet synced.
+    pub async fn queue(&self, filter: QueueFilter) -> Result<Vec<QueueItem>, AppError> {
+        let cache = self.cache().await?;
+        Ok(with_cache(&cache, move |c| c.queue(&filter)).await?)
+    }
+
+    /// One draft from the cache.
+    pub async fn draft(&self, id: DraftId) -> Result<DraftDetail, AppError> {
+        let cache = self.cache().await?;
+        let draft = with_cache(&cache, move |c| c.draft(id))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let next_step = draft.next_step().map(str::to_owned);
+        Ok(DraftDetail { draft, next_step })
+    }
+
+    /// Records a decision on the draft's current cached version. It is durable in the
+    /// outbox when this returns; the server hears of it at the next sync.
+    pub async fn decide(
+        &self,
+        draft_id: DraftId,
+        verdict: Verdict,
+        comment: &str,
+        override_reason: Option<String>,
+    ) -> Result<MutationId, AppError> {
+        if verdict == Verdict::RequestChanges && comment.trim().is_empty() {
+            return Err(AppError::Invalid(
+                "say what should change: a request for changes needs a comment".into(),
+            ));
+        }
+        let now = (self.config.clock)();
+        let comment = comment.trim().to_string();
+        self.enqueue_on_draft(draft_id, move |draft| MutationKind::Decide {
+            decision: Decision {
+                id: DecisionId(Uuid::now_v7()),
+                draft_id,
+                draft_version: draft.version,
+                verdict,
+                comment,
+                override_reason: override_reason.filter(|r| !r.trim().is_empty()),
+                client_time: Some(now),
+            },
+        })
+        .await
+    }
+
+    /// Records a comment on the whole draft (text ranges come later).
+    pub async fn comment(&self, draft_id: DraftId, body: &str) -> Result<MutationId, AppError> {
+        if body.trim().is_empty() {
+            return Err(AppError::Invalid("a comment needs some text".into()));
+        }
+        let body = body.trim().to_string();
+        self.enqueue_on_draft(draft_id, move |draft| MutationKind::Annotate {
+            annotation: Annotation {
+                id: AnnotationId(Uuid::now_v7()),
+                draft_id,
+                draft_version: draft.version,
+                body,
+                suggestion: None,
+                target: None,
+            },
+        })
+        .await
+    }
+
+    async fn enqueue_on_draft(
+        &self,
+        draft_id: DraftId,
+        make: impl FnOnce(&Draft) -> MutationKind + Send + 'static,
+    ) -> Result<MutationId, AppError> {
+        let cache = self.cache().await?;
+        let now = (self.config.clock)();
+        let id = with_cache(&cache, move |c| {
+            let Some(draft) = c.draft(draft_id)? else {
+                return Ok(None);
+            };
+            c.enqueue(&make(&draft), now).map(Some)
+        })
+        .await?;
+        id.ok_or(AppError::NotFound)
+    }
+
+    /// Decisions the server refused, newest first.
+    pub async fn conflicts(&self) -> Result<Vec<Conflict>, AppError> {
+        let cache = self.cache().await?;
+        Ok(with_cache(&cache, |c| c.conflicts()).await?)
+    }
+
+    /// Removes a conflict from the list once the reviewer has dealt with it.
+    pub async fn dismiss_conflict(&self, mutation_id: MutationId) -> Result<(), AppError> {
+        let cache = self.cache().await?;
+        Ok(with_cache(&cache, move |c| c.dismiss_conflict(mutation_id)).await?)
+    }
+
+    /// Pushes the outbox and pulls the server's changes now.
+    ///
+    /// An expired access token is refreshed once; a revoked session wipes local data and
+    /// returns [`AppError::SessionRevoked`]; an unreachable server returns
+    /// [`AppError::Offline`] with the outbox untouched.
+    pub async fn sync_now(&self) -> Result<SyncReport, AppError> {
+        let _one_at_a_time = self.syncing.lock().await;
+        let session = self.current_session().await?;
+        let result = self.sync_session(&session).await;
+        self.note_health(result.as_ref().map(drop));
+        if matches!(result, Err(AppError::SessionRevoked)) {
+            self.wipe_after_revocation().await?;
+        }
+        result
+    }
+
+    async fn sync_session(&self, session: &Session) -> Result<SyncReport, AppError> {
+        let mut refreshed = false;
+        loop {
+            let token = self.access_token(session).await?;
+            let now = (self.config.clock)();
+            match session.engine.sync(&session.cache, &token, now).await {
+                Err(e) if e.is_token_expired() && !refreshed => {
+                    *session.access_token.lock().await = None;
+                    refreshed = true;
+                }
+                Err(e) if e.is_unauthenticated() => return Err(AppError::SignInRequired),
+                other => return Ok(other?),
+            }
+        }
+    }
+
+    /// The current access token, refreshing it with the keychain's refresh token when there
+    /// is none (after a restart, or after it expired).
+    async fn access_token(&self, session: &Session) -> Result<Sensitive<String>, AppError> {
+        let mut slot = session.access_token.lock().await;
+        if let Some(token) = slot.as_ref() {
+            return Ok(token.clone());
+        }
+        let refresh_token = self
+            .config
+            .keychain
+            .get(REFRESH_TOKEN)
+            .await?
+            .ok_or(AppError::SignInRequired)?;
+        let response: SessionResponse = session
+            .engine
+            .api()
+            .refresh(&refresh_token)
+            .await
+            .map_err(|e| match e {
+                e if e.is_session_revoked() => AppError::SessionRevoked,
+                e if e.is_unauthenticated() => AppError::SignInRequired,
+                e => AppError::from(e),
+            })?;
+        // The old refresh token is spent: keep the new one before anything else can fail.
+        self.config
+            .keychain
+            .set(REFRESH_TOKEN, &Sensitive::new(response.refresh_token))
+            .await?;
+        let token = Sensitive::new(response.access_token);
+        *slot = Some(token.clone());
+        Ok(token)
+    }
+
+    async fn wipe_after_revocation(&self) -> Result<(), AppError> {
+        self.session.write().await.take();
+        wipe_local(&self.config).await
+    }
+
+    /// The status line: who, where, online or not, what is waiting.
+    pub async fn status(&self) -> Result<SyncStatus, AppError> {
+        let (online, last_error) = {
+            let health = self.health.lock().map_err(poisoned)?;
+            (health.online, health.last_error.clone())
+        };
+        let Some(session) = self.session.read().await.clone() else {
+            return Ok(SyncStatus {
+                user: None,
+                server_url: None,
+                online,
+                pending: 0,
+                conflicts: 0,
+                last_synced_at: None,
+                last_error,
+            });
+        };
+        let (pending, conflicts, last_synced_at) = with_cache(&session.cache, |c| {
+            Ok((c.pending_count()?, c.conflict_count()?, c.last_synced_at()?))
+        })
+        .await?;
+        Ok(SyncStatus {
+            user: Some(session.user.clone()),
+            server_url: Some(session.server_url.clone()),
+            online,
+            pending,
+            conflicts,
+            last_synced_at,
+            last_error,
+        })
+    }
+
+    fn note_health(&self, result: Result<(), &AppError>) {
+        let Ok(mut health) = self.health.lock() else {
+            return;
+        };
+        match result {
+            Ok(()) => {
+                health.online = Some(true);
+                health.last_error = None;
+            }
+            Err(e) => {
+                health.online = Some(!matches!(e, AppError::Offline(_)));
+                health.last_error = Some(e.to_string());
+            }
+        }
+    }
+
+    async fn current_session(&self) -> Result<Arc<Session>, AppError> {
+        self.session
+            .read()
+            .await
+            .clone()
+            .ok_or(AppError::NotSignedIn)
+    }
+
+    async fn cache(&self) -> Result<SharedCache, AppError> {
+        Ok(Arc::clone(&self.current_session().await?.cache))
+    }
+}
+
+fn poisoned<T>(_: T) -> AppError {
+    AppError::Invalid("internal state was poisoned by an earlier crash; restart the app".into())
+}
+
+/// Reopens the previous session from the cache and the keychain, if both are there.
+async fn restore_session(config: &AppConfig) -> Result<Option<Session>, AppError> {
+    let path = config.cache_path();
+    if !path.exists() {
+        return Ok(None);
+    }
+    let Some(hex) = config.keychain.get(CACHE_KEY).await? else {
+        // The key is gone, so the cache is unreadable noise: remove it.
+        Cache::destroy(&path)?;
+        return Ok(None);
+    };
+    let key = CacheKey::from_hex(hex.expose())?;
+    let opened = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
+        let cache = Cache::open(&path, &key)?;
+        let server_url = cache.get_setting(SERVER_URL)?;
+        let user = cache.get_setting(USER)?;
+        Ok((cache, server_url, user))
+    })
+    .await
+    .map_err(|e| AppError::Invalid(e.to_string()))??;
+    let (cache, Some(server_url), Some(user)) = opened else {
+        return Ok(None);
+    };
+    let user: SessionUser = serde_json::from_str(&user)
+        .map_err(|e| AppError::Invalid(format!("the cached user record is damaged: {e}")))?;
+    let api = ApiClient::new(&server_url).map_err(AppError::Sync)?;
+    Ok(Some(Session {
+        server_url,
+        user,
+        cache: Arc::new(Mutex::new(cache)),
+        engine: SyncEngine::new(api, config.sync),
+        access_token: tokio::sync::Mutex::new(None),
+    }))
+}
+
+/// A fresh cache with a new random key for a new sign-in.
+async fn create_session(
+    config: &AppConfig,
+    api: ApiClient,
+    response: &SessionResponse,
+) -> Result<Session, AppError> {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let key = CacheKey::from_bytes(bytes);
+    config.keychain.set(CACHE_KEY, &key.to_hex()).await?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        AppError::Invalid(format!("cannot create {}: {e}", config.data_dir.display()))
+    })?;
+    let path = config.cache_path();
+    let server_url = api.base_url().to_string();
+    let user_json = serde_json::to_string(&response.user)
+        .map_err(|e| AppError::Invalid(format!("cannot record the user: {e}")))?;
+    let settings_url = server_url.clone();
+    let cache = tokio::task::spawn_blocking(move || -> Result<Cache, AppError> {
+        let cache = Cache::open(&path, &key)?;
+        cache.set_client_id(ClientId(Uuid::new_v4()))?;
+        cache.set_setting(SERVER_URL, &settings_url)?;
+        cache.set_setting(USER, &user_json)?;
+        Ok(cache)
+    })
+    .await
+    .map_err(|e| AppError::Invalid(e.to_string()))??;
+    Ok(Session {
+        server_url,
+        user: response.user.clone(),
+        cache: Arc::new(Mutex::new(cache)),
+        engine: SyncEngine::new(api, config.sync),
+        access_token: tokio::sync::Mutex::new(None),
+    })
+}
+
+/// Deletes the keychain entries and the cache. Deleting the key first means that even if
+/// removing the file fails, what is left cannot be read.
+async fn wipe_local(config: &AppConfig) -> Result<(), AppError> {
+    config.keychain.delete(REFRESH_TOKEN).await?;
+    config.keychain.delete(CACHE_KEY).await?;
+    destroy_cache(&config.cache_path())
+}
+
+fn destroy_cache(path: &Path) -> Result<(), AppError> {
+    Ok(Cache::destroy(path)?)
+}

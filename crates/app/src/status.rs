@@ -1,0 +1,24 @@
+//! What the window's status line shows.
+
+use chrono::{DateTime, Utc};
+use countersign_core::wire::SessionUser;
+use serde::Serialize;
+
+/// The state of the connection and the outbox.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SyncStatus {
+    /// The signed-in reviewer, if any.
+    pub user: Option<SessionUser>,
+    /// The server signed in to.
+    pub server_url: Option<String>,
+    /// Whether the last attempt to reach the server worked; `None` before any attempt.
+    pub online: Option<bool>,
+    /// Decisions and comments not yet confirmed by the server.
+    pub pending: u64,
+    /// Decisions the server refused, waiting for the reviewer.
+    pub conflicts: u64,
+    /// When the last sync finished.
+    pub last_synced_at: Option<DateTime<Utc>>,
+    /// What went wrong last time, in words.
+    pub last_error: Option<String>,
+}

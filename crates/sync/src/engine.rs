@@ -1,0 +1,265 @@
+//! Performs a sync against the server and the local cache.
+
+use crate::client::ApiClient;
+use crate::error::SyncError;
+use crate::plan::{self, Action, Limits, Progress};
+use chrono::{DateTime, Utc};
+use countersign_core::wire::{ChangesResponse, PushRequest};
+use countersign_core::{ClientId, Sensitive};
+use countersign_store::Cache;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Tuning for [`SyncEngine`].
+#[derive(Clone, Copy, Debug)]
+pub struct SyncConfig {
+    /// Mutations per push request.
+    pub push_batch: usize,
+    /// Drafts per changes page.
+    pub page_limit: u32,
+    /// Tries per request before a transient failure is reported.
+    pub attempts: u32,
+    /// First retry delay; doubles each time.
+    pub base_backoff: Duration,
+    /// Longest retry delay.
+    pub max_backoff: Duration,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            push_batch: 500,
+            page_limit: 1000,
+            attempts: 3,
+            base_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(2),
+        }
+    }
+}
+
+/// What a sync did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Mutations sent (including re-sends of ones whose answer was lost).
+    pub pushed: u64,
+    /// Of those, the ones the server applied (now or before).
+    pub applied: u64,
+    /// Of those, the ones the server refused for good (now conflict records).
+    pub refused: u64,
+    /// Changes pulled (upserts and removals).
+    pub pulled: u64,
+    /// Changes pages fetched.
+    pub pages: u64,
+}
+
+/// Pushes a cache's outbox and pulls the server's changes into it.
+#[derive(Clone, Debug)]
+pub struct SyncEngine {
+    api: ApiClient,
+    config: SyncConfig,
+}
+
+/// The cache shared between the window's commands and the sync.
+pub type SharedCache = Arc<Mutex<Cache>>;
+
+impl SyncEngine {
+    /// An engine for one server.
+    pub fn new(api: ApiClient, config: SyncConfig) -> Self {
+        Self { api, config }
+    }
+
+    /// The HTTP client.
+    pub fn api(&self) -> &ApiClient {
+        &self.api
+    }
+
+    /// Runs one sync: push the outbox, then pull to the end of the changes feed.
+    ///
+    /// Every page is applied in one cache transaction together with dropping the outbox
+    /// entries it acknowledges, so a crash between pages loses nothing and repeats nothing.
+    /// On error, what was already applied stays applied and the outbox keeps everything
+    /// the server has not answered.
+    pub async fn sync(
+        &self,
+        cache: &SharedCache,
+        access_token: &Sensitive<String>,
+        now: DateTime<Utc>,
+    ) -> Result<SyncReport, SyncError> {
+        self.run(cache, access_token, now, true).await
+    }
+
+    /// Pushes the outbox without pulling: the benchmark times the two halves apart.
+    pub async fn push_outbox(
+        &self,
+        cache: &SharedCache,
+        access_token: &Sensitive<String>,
+        now: DateTime<Utc>,
+    ) -> Result<SyncReport, SyncError> {
+        self.run(cache, access_token, now, false).await
+    }
+
+    async fn run(
+        &self,
+        cache: &SharedCache,
+        access_token: &Sensitive<String>,
+        now: DateTime<Utc>,
+        pull: bool,
+    ) -> Result<SyncReport, SyncError> {
+        let client_id = with_cache(cache, |c| c.client_id()).await?.ok_or_else(|| {
+            SyncError::Task("the cache has no client id; sign in first".to_string())
+        })?;
+        let limits = Limits {
+            push_batch: self.config.push_batch,
+            page_limit: self.config.page_limit,
+        };
+        let mut report = SyncReport::default();
+        let unanswered = with_cache(cache, |c| c.unanswered_count()).await?;
+        let mut progress = Progress::start(unanswered);
+        progress.pulled_to_end = !pull;
+        loop {
+            match plan::next_action(&progress, &limits) {
+                Action::Push { batch } => {
+                    let answered = self
+                        .push_batch(cache, access_token, client_id, batch, now, &mut report)
+                        .await?;
+                    progress.push_stalled = answered == 0;
+                    progress.unanswered = with_cache(cache, |c| c.unanswered_count()).await?;
+                }
+                Action::Pull { limit } => {
+                    self.pull_to_end(cache, access_token, client_id, limit, &mut report)
+                        .await?;
+                    progress.pulled_to_end = true;
+                }
+                Action::Stalled => {
+                    return Err(SyncError::Malformed {
+                        endpoint: "push",
+                        detail: "the server answered none of the queued decisions".to_string(),
+                    });
+                }
+                Action::Done => break,
+            }
+        }
+        if pull {
+            with_cache(cache, move |c| c.set_last_synced_at(now)).await?;
+        }
+        Ok(report)
+    }
+
+    async fn push_batch(
+        &self,
+        cache: &SharedCache,
+        access_token: &Sensitive<String>,
+        client_id: ClientId,
+        batch: usize,
+        now: DateTime<Utc>,
+        report: &mut SyncReport,
+    ) -> Result<usize, SyncError> {
+        let mutations = with_cache(cache, move |c| c.unanswered(batch)).await?;
+        if mutations.is_empty() {
+            return Ok(0);
+        }
+        let request = PushRequest {
+            client_id,
+            mutations,
+        };
+        let response = self
+            .retrying(client_id, || self.api.push(access_token, &request))
+            .await?;
+        report.pushed += request.mutations.len() as u64;
+        let answered = response.results.len();
+        let recorded = with_cache(cache, move |c| c.record_results(&response.results, now)).await?;
+        report.applied += recorded.answered as u64;
+        report.refused += recorded.conflicts as u64;
+        Ok(answered)
+    }
+
+    /// Pulls pages until `has_more` is false. While one page is written to the cache the
+    /// next is already on its way: the two costs overlap instead of adding up.
+    async fn pull_to_end(
+        &self,
+        cache: &SharedCache,
+        access_token: &Sensitive<String>,
+        client_id: ClientId,
+        limit: u32,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let cursor = with_cache(cache, |c| c.cursor()).await?;
+        let mut page = self
+            .fetch_page(access_token, client_id, cursor, limit)
+            .await?;
+        loop {
+            report.pages += 1;
+            report.pulled += page.changes.len() as u64;
+            let next_cursor = page.next_cursor.clone();
+            let has_more = page.has_more;
+            let apply = with_cache(cache, move |c| c.apply_changes(&page));
+            if !has_more {
+                apply.await?;
+                return Ok(());
+            }
+            let fetch = self.fetch_page(access_token, client_id, Some(next_cursor), limit);
+            let (applied, fetched) = tokio::join!(apply, fetch);
+            applied?;
+            page = fetched?;
+        }
+    }
+
+    async fn fetch_page(
+        &self,
+        access_token: &Sensitive<String>,
+        client_id: ClientId,
+        cursor: Option<String>,
+        limit: u32,
+    ) -> Result<ChangesResponse, SyncError> {
+        self.retrying(client_id, || {
+            self.api
+                .changes(access_token, client_id, cursor.as_deref(), limit)
+        })
+        .await
+    }
+
+    /// Runs `call`, retrying transient failures with backoff.
+    async fn retrying<T, F, Fut>(&self, client_id: ClientId, mut call: F) -> Result<T, SyncError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SyncError>>,
+    {
+        let spread = client_id.as_uuid().as_bytes()[15];
+        let mut attempt = 1;
+        loop {
+            match call().await {
+                Err(error) if error.is_retryable() && attempt < self.config.attempts => {
+                    let wait = plan::backoff(
+                        attempt,
+                        self.config.base_backoff,
+                        self.config.max_backoff,
+                        spread,
+                    );
+                    tracing::debug!(%error, attempt, ?wait, "transient sync failure; retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Runs a cache operation on the blocking pool: SQLite calls block, and an fsync can take
+/// a while on a busy disk.
+pub async fn with_cache<T, F>(cache: &SharedCache, op: F) -> Result<T, SyncError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Cache) -> Result<T, countersign_store::StoreError> + Send + 'static,
+{
+    let cache = Arc::clone(cache);
+    tokio::task::spawn_blocking(move || {
+        let mut guard = cache
+            .lock()
+            .map_err(|_| SyncError::Task("the cache lock was poisoned by a crash".to_string()))?;
+        op(&mut guard).map_err(SyncError::from)
+    })
+    .await
+    .map_err(|e| SyncError::Task(e.to_string()))?
+}
