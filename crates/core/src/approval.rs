@@ -5,7 +5,9 @@
 //! transaction that stores the result, so the first committed decision wins and every later
 //! one meets the new state.
 
-use crate::draft::{Approval, Draft, DraftStatus, HistoryEntry, HistoryEvent, Person, Role, Urgency};
+use crate::draft::{
+    Approval, Draft, DraftStatus, HistoryEntry, HistoryEvent, Person, Role, Urgency,
+};
 use crate::ids::TeamId;
 use crate::mutation::{Annotation, ConflictReason, Decision, Verdict};
 use chrono::{DateTime, Utc};
@@ -74,10 +76,14 @@ fn history(actor: &Actor, draft: &Draft, now: DateTime<Utc>, event: HistoryEvent
 /// Checks that the actor may act on the draft's team as a decider.
 fn check_decider(draft: &Draft, actor: &Actor) -> Result<(), Refusal> {
     if !actor.is_decider() {
-        return Err(forbidden("only reviewers and spokespeople can decide drafts"));
+        return Err(forbidden(
+            "only reviewers and spokespeople can decide drafts",
+        ));
     }
     if !actor.sees_team(draft.team) {
-        return Err(forbidden("this draft belongs to a team you do not review for"));
+        return Err(forbidden(
+            "this draft belongs to a team you do not review for",
+        ));
     }
     Ok(())
 }
@@ -129,10 +135,13 @@ pub fn decide(
             draft.required_steps.join(" and ")
         )));
     }
-    if draft.urgency == Urgency::Crisis && !actor.has_role(Role::Spokesperson) {
-        if decision.verdict == Verdict::Approve {
-            return Err(forbidden("only a spokesperson may approve a crisis statement"));
-        }
+    if draft.urgency == Urgency::Crisis
+        && decision.verdict == Verdict::Approve
+        && !actor.has_role(Role::Spokesperson)
+    {
+        return Err(forbidden(
+            "only a spokesperson may approve a crisis statement",
+        ));
     }
 
     let mut next = draft.clone();
@@ -209,7 +218,9 @@ pub fn annotate(
         return Err(Refusal::Conflict(ConflictReason::Withdrawn));
     }
     if annotation.draft_version > draft.version {
-        return Err(Refusal::Invalid("the comment names a version that does not exist".into()));
+        return Err(Refusal::Invalid(
+            "the comment names a version that does not exist".into(),
+        ));
     }
     let mut next = draft.clone();
     let mut entry = history(
@@ -260,7 +271,8 @@ pub fn withdraw(draft: &Draft, actor: &Actor, now: DateTime<Utc>) -> Result<Draf
     check_may_change(draft, actor)?;
     let mut next = draft.clone();
     next.status = DraftStatus::Withdrawn;
-    next.history.push(history(actor, draft, now, HistoryEvent::Withdrawn));
+    next.history
+        .push(history(actor, draft, now, HistoryEvent::Withdrawn));
     next.updated_at = now;
     Ok(next)
 }

@@ -190,9 +190,14 @@ impl Role {
 
     /// Parses a wire name.
     pub fn parse(s: &str) -> Option<Self> {
-        [Role::Author, Role::Reviewer, Role::Spokesperson, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        [
+            Role::Author,
+            Role::Reviewer,
+            Role::Spokesperson,
+            Role::Admin,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 

@@ -24,12 +24,12 @@ pub mod wire;
 
 pub use approval::{Actor, Refusal};
 pub use draft::{
-    Approval, Draft, DraftStatus, HistoryEntry, HistoryEvent, InReplyTo, Media, Network,
-    Person, Role, Urgency,
+    Approval, Draft, DraftStatus, HistoryEntry, HistoryEvent, InReplyTo, Media, Network, Person,
+    Role, Urgency,
 };
-pub use sensitive::Sensitive;
 pub use ids::{AnnotationId, ClientId, DecisionId, DraftId, MutationId, TeamId, UserId};
 pub use mutation::{
     Annotation, ConflictReason, Decision, Mutation, MutationKind, MutationResult, MutationStatus,
     TextPositionSelector, TextQuoteSelector, TextSelector, Verdict,
 };
+pub use sensitive::Sensitive;

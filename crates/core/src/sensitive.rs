@@ -45,7 +45,10 @@ mod tests {
     fn debug_never_shows_the_secret() {
         let token = Sensitive::new("tok_live_abc123".to_string());
         let printed = format!("{token:?} {:?}", Some(&token));
-        assert!(!printed.contains("abc123"), "the secret leaked into {printed}");
+        assert!(
+            !printed.contains("abc123"),
+            "the secret leaked into {printed}"
+        );
         assert_eq!(token.expose(), "tok_live_abc123");
     }
 }

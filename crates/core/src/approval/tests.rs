@@ -7,7 +7,9 @@ use chrono::TimeZone;
 use uuid::Uuid;
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).single().expect("valid time")
+    Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0)
+        .single()
+        .expect("valid time")
 }
 
 fn team() -> TeamId {
@@ -100,8 +102,15 @@ fn verdicts_move_a_single_step_draft_to_the_right_status() {
         let next = decide(&d, &reviewer(), &decision(&d, verdict), now())
             .unwrap_or_else(|e| panic!("{verdict:?} should apply: {e}"));
         assert_eq!(next.status, expected, "{verdict:?}");
-        assert_eq!(next.version, d.version, "a decision never changes the version");
-        assert_eq!(next.history.len(), 1, "every decision is recorded in the history");
+        assert_eq!(
+            next.version, d.version,
+            "a decision never changes the version"
+        );
+        assert_eq!(
+            next.history.len(),
+            1,
+            "every decision is recorded in the history"
+        );
     }
 }
 
@@ -118,7 +127,11 @@ fn steps_are_satisfied_in_order_by_qualified_people() {
     );
 
     let reviewed = approve(&d, &reviewer()).expect("review applies");
-    assert_eq!(reviewed.status, DraftStatus::Pending, "legal is still needed");
+    assert_eq!(
+        reviewed.status,
+        DraftStatus::Pending,
+        "legal is still needed"
+    );
     assert_eq!(reviewed.next_step(), Some("legal"));
 
     let done = approve(&reviewed, &lawyer()).expect("legal applies");
@@ -140,7 +153,10 @@ fn the_same_step_taken_twice_is_already_decided() {
 fn one_person_cannot_satisfy_two_steps_of_one_version() {
     let d = draft(&["review", "legal"]);
     let reviewed = approve(&d, &both_steps()).expect("review applies");
-    assert!(matches!(approve(&reviewed, &both_steps()), Err(Refusal::Forbidden(_))));
+    assert!(matches!(
+        approve(&reviewed, &both_steps()),
+        Err(Refusal::Forbidden(_))
+    ));
 }
 
 /// What a refused decision must come back as.
@@ -162,7 +178,12 @@ fn refusals_table() {
 
     use Expect::*;
     let cases: Vec<(&str, Draft, Actor, Expect)> = vec![
-        ("withdrawn wins", with(&|d| d.status = DraftStatus::Withdrawn), reviewer(), Conflict(ConflictReason::Withdrawn)),
+        (
+            "withdrawn wins",
+            with(&|d| d.status = DraftStatus::Withdrawn),
+            reviewer(),
+            Conflict(ConflictReason::Withdrawn),
+        ),
         (
             "withdrawn wins even over a stale version",
             with(&|d| {
@@ -172,15 +193,60 @@ fn refusals_table() {
             reviewer(),
             Conflict(ConflictReason::Withdrawn),
         ),
-        ("edited meanwhile", with(&|d| d.version = 2), reviewer(), Conflict(ConflictReason::StaleVersion)),
-        ("already approved", with(&|d| d.status = DraftStatus::Approved), reviewer(), Conflict(ConflictReason::AlreadyDecided)),
-        ("already rejected", with(&|d| d.status = DraftStatus::Rejected), reviewer(), Conflict(ConflictReason::AlreadyDecided)),
-        ("changes requested", with(&|d| d.status = DraftStatus::ChangesRequested), reviewer(), Conflict(ConflictReason::AlreadyDecided)),
-        ("held", with(&|d| d.status = DraftStatus::Held), reviewer(), Conflict(ConflictReason::AlreadyDecided)),
-        ("an author never decides", pending.clone(), author(), Forbidden),
-        ("another team's draft", with(&|d| d.team = TeamId(Uuid::from_u128(0xbad))), reviewer(), Forbidden),
-        ("not qualified for any step", pending.clone(), lawyer(), Forbidden),
-        ("a crisis needs a spokesperson", with(&|d| d.urgency = Urgency::Crisis), reviewer(), Forbidden),
+        (
+            "edited meanwhile",
+            with(&|d| d.version = 2),
+            reviewer(),
+            Conflict(ConflictReason::StaleVersion),
+        ),
+        (
+            "already approved",
+            with(&|d| d.status = DraftStatus::Approved),
+            reviewer(),
+            Conflict(ConflictReason::AlreadyDecided),
+        ),
+        (
+            "already rejected",
+            with(&|d| d.status = DraftStatus::Rejected),
+            reviewer(),
+            Conflict(ConflictReason::AlreadyDecided),
+        ),
+        (
+            "changes requested",
+            with(&|d| d.status = DraftStatus::ChangesRequested),
+            reviewer(),
+            Conflict(ConflictReason::AlreadyDecided),
+        ),
+        (
+            "held",
+            with(&|d| d.status = DraftStatus::Held),
+            reviewer(),
+            Conflict(ConflictReason::AlreadyDecided),
+        ),
+        (
+            "an author never decides",
+            pending.clone(),
+            author(),
+            Forbidden,
+        ),
+        (
+            "another team's draft",
+            with(&|d| d.team = TeamId(Uuid::from_u128(0xbad))),
+            reviewer(),
+            Forbidden,
+        ),
+        (
+            "not qualified for any step",
+            pending.clone(),
+            lawyer(),
+            Forbidden,
+        ),
+        (
+            "a crisis needs a spokesperson",
+            with(&|d| d.urgency = Urgency::Crisis),
+            reviewer(),
+            Forbidden,
+        ),
     ];
     for (name, d, who, expected) in cases {
         let got = decide(&d, &who, &stale, now());
@@ -200,8 +266,16 @@ fn refusals_table() {
 fn a_spokesperson_approves_a_crisis_statement_and_a_reviewer_may_still_send_it_back() {
     let mut d = draft(&["review"]);
     d.urgency = Urgency::Crisis;
-    assert_eq!(approve(&d, &spokesperson()).expect("applies").status, DraftStatus::Approved);
-    let back = decide(&d, &reviewer(), &decision(&d, Verdict::RequestChanges), now());
+    assert_eq!(
+        approve(&d, &spokesperson()).expect("applies").status,
+        DraftStatus::Approved
+    );
+    let back = decide(
+        &d,
+        &reviewer(),
+        &decision(&d, Verdict::RequestChanges),
+        now(),
+    );
     assert_eq!(back.expect("applies").status, DraftStatus::ChangesRequested);
 }
 
@@ -210,7 +284,10 @@ fn a_request_for_changes_needs_a_comment() {
     let d = draft(&["review"]);
     let mut dec = decision(&d, Verdict::RequestChanges);
     dec.comment = "  ".into();
-    assert!(matches!(decide(&d, &reviewer(), &dec, now()), Err(Refusal::Invalid(_))));
+    assert!(matches!(
+        decide(&d, &reviewer(), &dec, now()),
+        Err(Refusal::Invalid(_))
+    ));
 }
 
 #[test]
@@ -219,7 +296,10 @@ fn an_edit_bumps_the_version_and_drops_old_approvals() {
     let reviewed = approve(&d, &reviewer()).expect("review applies");
     let edited = edit(&reviewed, &author(), "New text".into(), now()).expect("author edits");
     assert_eq!(edited.version, 2);
-    assert!(edited.approvals.is_empty(), "approvals on version 1 no longer count");
+    assert!(
+        edited.approvals.is_empty(),
+        "approvals on version 1 no longer count"
+    );
     assert_eq!(edited.next_step(), Some("review"));
     assert_eq!(
         approve(&edited, &lawyer()),
@@ -227,24 +307,44 @@ fn an_edit_bumps_the_version_and_drops_old_approvals() {
         "legal cannot approve before the new version is reviewed"
     );
     // A decision still aimed at version 1 is stale.
-    let late = decide(&edited, &lawyer(), &decision(&reviewed, Verdict::Approve), now());
+    let late = decide(
+        &edited,
+        &lawyer(),
+        &decision(&reviewed, Verdict::Approve),
+        now(),
+    );
     assert_eq!(late, Err(Refusal::Conflict(ConflictReason::StaleVersion)));
 }
 
 #[test]
 fn an_edit_after_changes_requested_starts_a_new_round() {
     let d = draft(&["review"]);
-    let back = decide(&d, &reviewer(), &decision(&d, Verdict::RequestChanges), now()).expect("ok");
+    let back = decide(
+        &d,
+        &reviewer(),
+        &decision(&d, Verdict::RequestChanges),
+        now(),
+    )
+    .expect("ok");
     let edited = edit(&back, &author(), "Better text".into(), now()).expect("author edits");
     assert_eq!(edited.status, DraftStatus::Pending);
-    assert_eq!(approve(&edited, &reviewer()).expect("ok").status, DraftStatus::Approved);
+    assert_eq!(
+        approve(&edited, &reviewer()).expect("ok").status,
+        DraftStatus::Approved
+    );
 }
 
 #[test]
 fn only_the_author_or_an_admin_edits_or_withdraws_and_never_a_final_draft() {
     let d = draft(&["review"]);
-    assert!(matches!(edit(&d, &reviewer(), "x".into(), now()), Err(Refusal::Forbidden(_))));
-    assert!(matches!(withdraw(&d, &reviewer(), now()), Err(Refusal::Forbidden(_))));
+    assert!(matches!(
+        edit(&d, &reviewer(), "x".into(), now()),
+        Err(Refusal::Forbidden(_))
+    ));
+    assert!(matches!(
+        withdraw(&d, &reviewer(), now()),
+        Err(Refusal::Forbidden(_))
+    ));
     let admin = actor(7, "ada", &[Role::Admin], &[]);
     assert!(withdraw(&d, &admin, now()).is_ok());
 
@@ -272,8 +372,14 @@ fn comments_need_text_and_a_live_draft() {
         target: None,
     };
     assert!(annotate(&d, &reviewer(), &note("Good"), now()).is_ok());
-    assert!(annotate(&d, &author(), &note("Replying"), now()).is_ok(), "authors may comment");
-    assert!(matches!(annotate(&d, &reviewer(), &note(" "), now()), Err(Refusal::Invalid(_))));
+    assert!(
+        annotate(&d, &author(), &note("Replying"), now()).is_ok(),
+        "authors may comment"
+    );
+    assert!(matches!(
+        annotate(&d, &reviewer(), &note(" "), now()),
+        Err(Refusal::Invalid(_))
+    ));
     let gone = withdraw(&d, &author(), now()).expect("ok");
     assert_eq!(
         annotate(&gone, &reviewer(), &note("Too late"), now()),
