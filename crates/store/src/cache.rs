@@ -59,9 +59,8 @@ impl Cache {
         verify_key(&conn)?;
         // Temporary tables and sort spills stay in memory rather than in plaintext files.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
-        let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| {
-            row.get(0)
-        })?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
         debug_assert!(mode == "wal" || mode == "memory", "journal_mode {mode}");
         // FULL: in WAL mode every commit is fsync'd, so a recorded decision survives a power
         // cut (NORMAL could lose the last commits).
@@ -121,7 +120,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cache.db");
         let cache = Cache::open(&path, &CacheKey::generate()).unwrap();
-        cache.set_setting("server_url", "https://example.org").unwrap();
+        cache
+            .set_setting("server_url", "https://example.org")
+            .unwrap();
         drop(cache);
 
         let err = Cache::open(&path, &CacheKey::generate()).unwrap_err();
@@ -129,7 +130,10 @@ mod tests {
             matches!(err, StoreError::WrongKey { .. }),
             "another key must not open the cache, got {err:?}"
         );
-        assert!(err.to_string().contains("cannot be read with the key"), "{err}");
+        assert!(
+            err.to_string().contains("cannot be read with the key"),
+            "{err}"
+        );
         assert!(!err.is_retryable(), "a wrong key does not fix itself");
     }
 
@@ -138,7 +142,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("plain.db");
         let plain = rusqlite::Connection::open(&path).unwrap();
-        plain.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+        plain
+            .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            .unwrap();
         drop(plain);
         let err = Cache::open(&path, &CacheKey::generate()).unwrap_err();
         assert!(matches!(err, StoreError::WrongKey { .. }), "{err:?}");
@@ -174,9 +180,17 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(pragma("journal_mode"), r#"Text("wal")"#);
-        assert_eq!(pragma("synchronous"), "Integer(2)", "synchronous must be FULL");
+        assert_eq!(
+            pragma("synchronous"),
+            "Integer(2)",
+            "synchronous must be FULL"
+        );
         assert_eq!(pragma("foreign_keys"), "Integer(1)");
-        assert_eq!(pragma("temp_store"), "Integer(2)", "temp data must stay in memory");
+        assert_eq!(
+            pragma("temp_store"),
+            "Integer(2)",
+            "temp data must stay in memory"
+        );
     }
 
     #[test]
@@ -191,5 +205,71 @@ mod tests {
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert!(left.is_empty(), "files left behind: {left:?}");
         Cache::destroy(&path).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod encryption_tests {
+    use super::Cache;
+    use crate::CacheKey;
+    use crate::fixtures::{decide, draft, page, t0, upserts};
+    use countersign_core::{MutationResult, Verdict};
+    use std::path::Path;
+
+    const SECRET_BODY: &str = "ZEPHYR-PHARMACY-7731 internal only: her mother's prescription";
+
+    fn find(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    fn assert_no_plaintext(dir: &Path, when: &str) {
+        let mut scanned = 0;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = dir.join(format!("cache.db{suffix}"));
+            let Ok(bytes) = std::fs::read(&file) else {
+                continue;
+            };
+            scanned += 1;
+            for needle in [
+                SECRET_BODY.as_bytes(),
+                b"ZEPHYR",
+                b"SQLite format 3",
+                b"acme_help",
+            ] {
+                assert!(
+                    !find(&bytes, needle),
+                    "{when}: {} holds {:?} in the clear",
+                    file.display(),
+                    String::from_utf8_lossy(needle)
+                );
+            }
+        }
+        assert!(scanned > 0, "{when}: no file was scanned");
+    }
+
+    #[test]
+    fn nothing_reaches_the_disk_in_the_clear() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        let mut cache = Cache::open(&path, &CacheKey::generate()).unwrap();
+        let drafts: Vec<_> = (0..200).map(|n| draft(n, SECRET_BODY)).collect();
+        cache
+            .apply_changes(&page(upserts(&drafts), "c", 0))
+            .unwrap();
+        let id = cache
+            .enqueue(&decide(&drafts[0], Verdict::Approve), t0())
+            .unwrap();
+        cache
+            .record_results(&[MutationResult::applied(id)], t0())
+            .unwrap();
+        cache.set_setting("signed_in_user", SECRET_BODY).unwrap();
+
+        assert!(
+            path.with_file_name("cache.db-wal").exists(),
+            "the WAL is in use"
+        );
+        assert_no_plaintext(dir.path(), "while open");
+        drop(cache);
+        assert_no_plaintext(dir.path(), "after closing");
     }
 }

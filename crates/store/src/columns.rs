@@ -53,7 +53,11 @@ pub(crate) fn urgency(row: &Row<'_>, idx: usize) -> rusqlite::Result<Urgency> {
         0 => Ok(Urgency::Crisis),
         1 => Ok(Urgency::Urgent),
         2 => Ok(Urgency::Normal),
-        other => Err(bad(idx, Type::Integer, format!("{other} is not an urgency"))),
+        other => Err(bad(
+            idx,
+            Type::Integer,
+            format!("{other} is not an urgency"),
+        )),
     }
 }
 

@@ -120,7 +120,11 @@ mod tests {
             .unwrap();
         assert_eq!((applied.upserted, applied.removed), (3, 0));
         assert_eq!(cache.cursor().unwrap().as_deref(), Some("c1"));
-        assert_eq!(cache.draft(a.id).unwrap(), Some(a.clone()), "drafts round-trip whole");
+        assert_eq!(
+            cache.draft(a.id).unwrap(),
+            Some(a.clone()),
+            "drafts round-trip whole"
+        );
 
         let mut edited = b.clone();
         edited.version = 2;
@@ -129,8 +133,16 @@ mod tests {
         changes.push(Change::Remove { draft_id: c.id });
         let applied = cache.apply_changes(&page(changes, "c2", 0)).unwrap();
         assert_eq!((applied.upserted, applied.removed), (1, 1));
-        assert_eq!(cache.draft(b.id).unwrap(), Some(edited), "an upsert replaces");
-        assert_eq!(cache.draft(c.id).unwrap(), None, "a removal forgets the draft");
+        assert_eq!(
+            cache.draft(b.id).unwrap(),
+            Some(edited),
+            "an upsert replaces"
+        );
+        assert_eq!(
+            cache.draft(c.id).unwrap(),
+            None,
+            "a removal forgets the draft"
+        );
         assert_eq!(cache.draft_count().unwrap(), 2);
         assert_eq!(cache.cursor().unwrap().as_deref(), Some("c2"));
     }
@@ -159,7 +171,11 @@ mod tests {
             .apply_changes(&page(upserts(&[good.clone(), unstorable]), "bad", 0))
             .unwrap_err();
         assert!(matches!(err, crate::StoreError::Sqlite(_)), "{err:?}");
-        assert_eq!(cache.draft(good.id).unwrap(), None, "the page must apply whole or not");
+        assert_eq!(
+            cache.draft(good.id).unwrap(),
+            None,
+            "the page must apply whole or not"
+        );
         assert_eq!(cache.cursor().unwrap().as_deref(), Some("seed"));
     }
 
@@ -167,7 +183,7 @@ mod tests {
     fn a_pull_drops_only_answered_rows_at_or_below_last_mutation_id() {
         let mut cache = cache();
         let d = draft(1, "one");
-        seed(&mut cache, &[d.clone()]);
+        seed(&mut cache, std::slice::from_ref(&d));
         let ids: Vec<MutationId> = (0..4)
             .map(|_| cache.enqueue(&decide(&d, Verdict::Approve), t0()).unwrap())
             .collect();
@@ -179,7 +195,10 @@ mod tests {
         cache.record_results(&answers, t0()).unwrap();
 
         let applied = cache.apply_changes(&page(vec![], "c", 3)).unwrap();
-        assert_eq!(applied.outbox_dropped, 2, "1 and 2 are answered and covered");
+        assert_eq!(
+            applied.outbox_dropped, 2,
+            "1 and 2 are answered and covered"
+        );
         let left: Vec<u64> = remaining(&cache);
         assert_eq!(
             left,
@@ -193,7 +212,11 @@ mod tests {
         );
 
         cache.apply_changes(&page(vec![], "c", 4)).unwrap();
-        assert_eq!(remaining(&cache), vec![3], "an unanswered row is never dropped by a pull");
+        assert_eq!(
+            remaining(&cache),
+            vec![3],
+            "an unanswered row is never dropped by a pull"
+        );
     }
 
     #[test]

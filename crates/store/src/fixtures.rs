@@ -22,7 +22,9 @@ pub(crate) fn cache() -> Cache {
 pub(crate) fn draft(n: u32, body: &str) -> Draft {
     let created = t0() + Duration::minutes(i64::from(n));
     Draft {
-        id: DraftId(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + u128::from(n))),
+        id: DraftId(Uuid::from_u128(
+            0x0190_0000_0000_7000_8000_0000_0000_0000 + u128::from(n),
+        )),
         version: 1,
         status: DraftStatus::Pending,
         network: Network::X,

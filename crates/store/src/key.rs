@@ -85,7 +85,10 @@ mod tests {
     fn malformed_hex_is_refused_without_echoing_it() {
         for bad in ["", "abc", &"g".repeat(64), &"a".repeat(63), &"a".repeat(66)] {
             let err = CacheKey::from_hex(bad).unwrap_err();
-            assert!(matches!(err, StoreError::MalformedKey), "{bad:?} gave {err:?}");
+            assert!(
+                matches!(err, StoreError::MalformedKey),
+                "{bad:?} gave {err:?}"
+            );
         }
         let err = CacheKey::from_hex(&format!("{}zz", "ab".repeat(31))).unwrap_err();
         assert!(!err.to_string().contains("abab"), "{err}");

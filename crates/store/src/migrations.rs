@@ -72,9 +72,7 @@ fn check_recorded(conn: &Connection, applied: usize) -> Result<(), StoreError> {
     let mut stmt = conn.prepare("SELECT sql FROM schema_migrations WHERE version = ?1")?;
     for (index, migration) in MIGRATIONS.iter().enumerate().take(applied) {
         let version = index + 1;
-        let recorded: Option<String> = stmt
-            .query_row([version], |row| row.get(0))
-            .optional()?;
+        let recorded: Option<String> = stmt.query_row([version], |row| row.get(0)).optional()?;
         if recorded.as_deref() != Some(migration.sql) {
             return Err(StoreError::MigrationChanged {
                 version,
@@ -92,7 +90,9 @@ mod tests {
 
     #[test]
     fn the_migrations_are_valid() {
-        migrations().validate().expect("every migration applies to an empty database");
+        migrations()
+            .validate()
+            .expect("every migration applies to an empty database");
     }
 
     #[test]

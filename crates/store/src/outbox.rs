@@ -110,8 +110,7 @@ impl Cache {
         let tx = self.conn.transaction()?;
         let mut recorded = RecordedResults::default();
         {
-            let mut exists =
-                tx.prepare_cached("SELECT 1 FROM outbox WHERE mutation_id = ?1")?;
+            let mut exists = tx.prepare_cached("SELECT 1 FROM outbox WHERE mutation_id = ?1")?;
             let mut answer =
                 tx.prepare_cached("UPDATE outbox SET answered_at = ?2 WHERE mutation_id = ?1")?;
             let mut refuse = tx.prepare_cached(
@@ -123,10 +122,7 @@ impl Cache {
             let mut delete = tx.prepare_cached("DELETE FROM outbox WHERE mutation_id = ?1")?;
             for result in results {
                 let id = result.mutation_id.0;
-                let known = exists
-                    .query_row([id], |_| Ok(()))
-                    .optional()?
-                    .is_some();
+                let known = exists.query_row([id], |_| Ok(())).optional()?.is_some();
                 if !known {
                     recorded.ignored += 1;
                     continue;
@@ -160,5 +156,312 @@ impl Cache {
         }
         tx.commit()?;
         Ok(recorded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fixtures::{annotate, cache, decide, draft, page, seed, t0};
+    use crate::{Cache, CacheKey, RecordedResults};
+    use countersign_core::{
+        ConflictReason, MutationId, MutationKind, MutationResult, MutationStatus, Verdict,
+    };
+
+    fn conflict(
+        id: MutationId,
+        reason: ConflictReason,
+        current: &countersign_core::Draft,
+    ) -> MutationResult {
+        MutationResult {
+            mutation_id: id,
+            status: MutationStatus::Conflict,
+            first_status: None,
+            reason: Some(reason),
+            message: None,
+            draft: Some(Box::new(current.clone())),
+        }
+    }
+
+    #[test]
+    fn mutation_ids_count_from_one_and_are_never_reused() {
+        let mut cache = cache();
+        let d = draft(1, "one");
+        seed(&mut cache, std::slice::from_ref(&d));
+        let first: Vec<u64> = (0..3)
+            .map(|_| {
+                cache
+                    .enqueue(&decide(&d, Verdict::Approve), t0())
+                    .unwrap()
+                    .0
+            })
+            .collect();
+        assert_eq!(first, vec![1, 2, 3]);
+
+        // 3, the newest, is refused and leaves the outbox; 1 and 2 apply and a pull drops them.
+        let results = [
+            MutationResult::applied(MutationId(1)),
+            MutationResult::applied(MutationId(2)),
+            conflict(MutationId(3), ConflictReason::AlreadyDecided, &d),
+        ];
+        cache.record_results(&results, t0()).unwrap();
+        cache.apply_changes(&page(vec![], "c", 3)).unwrap();
+        assert_eq!(cache.pending_count().unwrap(), 0, "the outbox is empty now");
+
+        let next = cache.enqueue(&annotate(&d, "note"), t0()).unwrap();
+        assert_eq!(
+            next,
+            MutationId(4),
+            "the server has seen 1-3: an id must never be reused, even from an empty outbox"
+        );
+    }
+
+    #[test]
+    fn enqueue_keeps_the_draft_as_the_reviewer_saw_it() {
+        let mut cache = cache();
+        let d = draft(1, "the text you decided on");
+        seed(&mut cache, std::slice::from_ref(&d));
+        let id = cache.enqueue(&decide(&d, Verdict::Reject), t0()).unwrap();
+        let snapshot: Option<String> = cache
+            .conn
+            .query_row(
+                "SELECT decided_on FROM outbox WHERE mutation_id = ?1",
+                [id.0],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let snapshot: countersign_core::Draft = serde_json::from_str(&snapshot.unwrap()).unwrap();
+        assert_eq!(snapshot, d);
+    }
+
+    #[test]
+    fn a_mutation_on_an_uncached_draft_is_still_queued() {
+        let mut cache = cache();
+        let d = draft(1, "never pulled");
+        let id = cache.enqueue(&decide(&d, Verdict::Approve), t0()).unwrap();
+        assert_eq!(cache.unanswered(10).unwrap()[0].mutation_id, id);
+    }
+
+    #[test]
+    fn unanswered_lists_mutations_in_order_up_to_the_limit() {
+        let mut cache = cache();
+        let d = draft(1, "one");
+        let kinds: Vec<MutationKind> = vec![
+            decide(&d, Verdict::Approve),
+            annotate(&d, "first note"),
+            decide(&d, Verdict::RequestChanges),
+        ];
+        for kind in &kinds {
+            cache.enqueue(kind, t0()).unwrap();
+        }
+        let all = cache.unanswered(10).unwrap();
+        assert_eq!(
+            all.iter().map(|m| m.mutation_id.0).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
+        assert_eq!(
+            all.iter().map(|m| m.kind.clone()).collect::<Vec<_>>(),
+            kinds
+        );
+        assert_eq!(cache.unanswered(2).unwrap().len(), 2);
+        assert_eq!(cache.unanswered(0).unwrap().len(), 0);
+        assert_eq!(cache.pending_count().unwrap(), 3);
+    }
+
+    #[test]
+    fn an_applied_answer_marks_the_row_answered_and_keeps_it_until_a_pull() {
+        let mut cache = cache();
+        let d = draft(1, "one");
+        let a = cache.enqueue(&decide(&d, Verdict::Approve), t0()).unwrap();
+        let b = cache.enqueue(&annotate(&d, "x"), t0()).unwrap();
+        let duplicate = MutationResult::duplicate_of(&MutationResult::applied(b));
+        let recorded = cache
+            .record_results(&[MutationResult::applied(a), duplicate], t0())
+            .unwrap();
+        assert_eq!(
+            recorded,
+            RecordedResults {
+                answered: 2,
+                conflicts: 0,
+                ignored: 0
+            }
+        );
+        assert!(
+            cache.unanswered(10).unwrap().is_empty(),
+            "answered rows are not pushed again"
+        );
+        assert_eq!(cache.unanswered_count().unwrap(), 0);
+        assert_eq!(
+            cache.pending_count().unwrap(),
+            2,
+            "they stay until a pull confirms them"
+        );
+        assert_eq!(cache.conflict_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn refused_mutations_become_conflicts_with_both_texts() {
+        let mut cache = cache();
+        let seen = draft(1, "Our store opens at 9.");
+        seed(&mut cache, std::slice::from_ref(&seen));
+        let stale = cache
+            .enqueue(&decide(&seen, Verdict::Approve), t0())
+            .unwrap();
+        let forbidden = cache
+            .enqueue(&decide(&seen, Verdict::Reject), t0())
+            .unwrap();
+        let behind = cache.enqueue(&annotate(&seen, "ok"), t0()).unwrap();
+
+        let mut current = seen.clone();
+        current.version = 2;
+        current.body = "Our store opens at 10.".to_owned();
+        let first_refusal = MutationResult {
+            mutation_id: forbidden,
+            status: MutationStatus::Forbidden,
+            first_status: None,
+            reason: None,
+            message: Some("only a spokesperson may approve a crisis statement".to_owned()),
+            draft: None,
+        };
+        let results = [
+            conflict(stale, ConflictReason::StaleVersion, &current),
+            // A retried push: the server repeats the first answer as a duplicate.
+            MutationResult::duplicate_of(&first_refusal),
+            MutationResult::applied(behind),
+            MutationResult::applied(MutationId(99)),
+        ];
+        let later = t0() + chrono::Duration::minutes(5);
+        let recorded = cache.record_results(&results, later).unwrap();
+        assert_eq!(
+            recorded,
+            RecordedResults {
+                answered: 1,
+                conflicts: 2,
+                ignored: 1
+            }
+        );
+        assert_eq!(
+            cache.pending_count().unwrap(),
+            1,
+            "refused rows leave the outbox"
+        );
+        assert_eq!(
+            cache.unanswered(10).unwrap().len(),
+            0,
+            "a refusal never blocks the rest"
+        );
+
+        let conflicts = cache.conflicts().unwrap();
+        assert_eq!(conflicts.len(), 2);
+        let c = &conflicts[0];
+        assert_eq!(c.mutation_id, stale);
+        assert_eq!(c.status, MutationStatus::Conflict);
+        assert_eq!(c.reason, Some(ConflictReason::StaleVersion));
+        assert_eq!(
+            c.decided_on.as_ref().map(|d| d.body.as_str()),
+            Some("Our store opens at 9.")
+        );
+        assert_eq!(
+            c.current.as_ref().map(|d| d.body.as_str()),
+            Some("Our store opens at 10.")
+        );
+        assert_eq!(c.at, later);
+        assert!(
+            matches!(c.mutation, MutationKind::Decide { ref decision } if decision.verdict == Verdict::Approve)
+        );
+
+        let f = &conflicts[1];
+        assert_eq!(
+            f.status,
+            MutationStatus::Forbidden,
+            "a duplicate shows its first status"
+        );
+        assert_eq!(
+            f.message.as_deref(),
+            Some("only a spokesperson may approve a crisis statement")
+        );
+        assert_eq!(f.current, None);
+        assert_eq!(f.decided_on.as_ref(), Some(&seen));
+
+        // The same answers again (a retried push) change nothing.
+        let again = cache.record_results(&results[..2], later).unwrap();
+        assert_eq!(again.ignored, 2);
+        assert_eq!(cache.conflict_count().unwrap(), 2);
+
+        cache.dismiss_conflict(stale).unwrap();
+        cache.dismiss_conflict(stale).unwrap();
+        assert_eq!(cache.conflict_count().unwrap(), 1);
+        assert_eq!(cache.conflicts().unwrap()[0].mutation_id, forbidden);
+    }
+
+    #[test]
+    fn a_decision_survives_closing_and_reopening_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        let key = CacheKey::generate();
+        let d = draft(1, "one");
+        let kind = decide(&d, Verdict::Approve);
+        {
+            let mut cache = Cache::open(&path, &key).unwrap();
+            seed(&mut cache, std::slice::from_ref(&d));
+            cache.enqueue(&kind, t0()).unwrap();
+        }
+        let reopened = Cache::open(&path, &key).unwrap();
+        let unanswered = reopened.unanswered(10).unwrap();
+        assert_eq!(
+            unanswered.len(),
+            1,
+            "a committed decision must survive a restart"
+        );
+        assert_eq!(unanswered[0].mutation_id, MutationId(1));
+        assert_eq!(unanswered[0].kind, kind);
+        let local = reopened.queue(&Default::default()).unwrap()[0].local;
+        assert_eq!(local.map(|l| l.verdict), Some(Verdict::Approve));
+    }
+
+    const CRASH_CHILD: &str = "COUNTERSIGN_STORE_CRASH_CHILD";
+
+    /// The child half of the test below: enqueue, then die without closing anything, as a
+    /// process killed right after the UI showed the decision as done.
+    fn crash_after_enqueue(dir: &std::path::Path) -> ! {
+        let key = CacheKey::from_hex(&std::fs::read_to_string(dir.join("key")).unwrap()).unwrap();
+        let mut cache = Cache::open(&dir.join("cache.db"), &key).unwrap();
+        let d = draft(1, "one");
+        seed(&mut cache, std::slice::from_ref(&d));
+        cache.enqueue(&decide(&d, Verdict::Reject), t0()).unwrap();
+        std::process::abort()
+    }
+
+    #[test]
+    fn a_decision_survives_the_process_dying_right_after_enqueue() {
+        if let Some(dir) = std::env::var_os(CRASH_CHILD) {
+            crash_after_enqueue(std::path::Path::new(&dir));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let key = CacheKey::generate();
+        std::fs::write(dir.path().join("key"), key.to_hex().expose()).unwrap();
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "outbox::tests::a_decision_survives_the_process_dying_right_after_enqueue",
+                "--test-threads=1",
+            ])
+            .env(CRASH_CHILD, dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(!status.success(), "the child must have aborted");
+        assert!(
+            dir.path().join("cache.db-wal").exists(),
+            "the child died with its commits still in the WAL"
+        );
+
+        let reopened = Cache::open(&dir.path().join("cache.db"), &key).unwrap();
+        let unanswered = reopened.unanswered(10).unwrap();
+        assert_eq!(unanswered.len(), 1, "the decision must survive the crash");
+        assert!(matches!(
+            &unanswered[0].kind,
+            MutationKind::Decide { decision } if decision.verdict == Verdict::Reject
+        ));
     }
 }

@@ -100,7 +100,9 @@ impl Cache {
         sql.push_str(
             " ORDER BY d.urgency, d.scheduled_at IS NULL, d.scheduled_at, d.created_at, d.id",
         );
-        let limit = filter.limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        let limit = filter
+            .limit
+            .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
         params.push(Value::Integer(limit));
         sql.push_str(&format!(" LIMIT ?{}", params.len()));
         params.push(Value::Integer(
@@ -170,5 +172,211 @@ mod preview_tests {
         assert!(cut.ends_with('…'));
         let exact = "a".repeat(PREVIEW_CHARS);
         assert_eq!(preview(&exact), exact, "a line at the limit is kept whole");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LocalDecision, QueueFilter};
+    use crate::fixtures::{annotate, cache, decide, draft, seed, t0};
+    use chrono::Duration;
+    use countersign_core::{
+        Draft, DraftStatus, MutationId, MutationResult, Network, Urgency, Verdict,
+    };
+
+    fn order(cache: &crate::Cache, filter: &QueueFilter) -> Vec<String> {
+        cache
+            .queue(filter)
+            .unwrap()
+            .into_iter()
+            .map(|item| item.preview)
+            .collect()
+    }
+
+    fn with(mut d: Draft, urgency: Urgency, scheduled_in_minutes: Option<i64>) -> Draft {
+        d.urgency = urgency;
+        d.scheduled_at = scheduled_in_minutes.map(|m| t0() + Duration::minutes(m));
+        d
+    }
+
+    /// Drafts created in the order of their numbers, deliberately stored shuffled.
+    fn mixed_queue() -> Vec<Draft> {
+        vec![
+            with(
+                draft(1, "normal, unscheduled, oldest"),
+                Urgency::Normal,
+                None,
+            ),
+            with(draft(2, "urgent, in 60 min"), Urgency::Urgent, Some(60)),
+            with(draft(3, "crisis, unscheduled"), Urgency::Crisis, None),
+            with(draft(4, "normal, in 30 min"), Urgency::Normal, Some(30)),
+            with(draft(5, "urgent, in 10 min"), Urgency::Urgent, Some(10)),
+            with(
+                draft(6, "normal, unscheduled, newer"),
+                Urgency::Normal,
+                None,
+            ),
+            with(draft(7, "crisis, in 120 min"), Urgency::Crisis, Some(120)),
+        ]
+    }
+
+    #[test]
+    fn the_queue_is_ordered_by_urgency_then_schedule_then_age() {
+        let mut cache = cache();
+        seed(&mut cache, &mixed_queue());
+        assert_eq!(
+            order(&cache, &QueueFilter::default()),
+            vec![
+                "crisis, in 120 min",
+                "crisis, unscheduled",
+                "urgent, in 10 min",
+                "urgent, in 60 min",
+                "normal, in 30 min",
+                "normal, unscheduled, oldest",
+                "normal, unscheduled, newer",
+            ]
+        );
+    }
+
+    #[test]
+    fn only_pending_drafts_are_in_the_queue() {
+        let mut cache = cache();
+        let mut decided = draft(1, "approved already");
+        decided.status = DraftStatus::Approved;
+        let mut held = draft(2, "held");
+        held.status = DraftStatus::Held;
+        seed(&mut cache, &[decided, held, draft(3, "waiting")]);
+        assert_eq!(order(&cache, &QueueFilter::default()), vec!["waiting"]);
+    }
+
+    #[test]
+    fn filters_and_paging_narrow_the_queue() {
+        let mut cache = cache();
+        let mut drafts = mixed_queue();
+        drafts[1].network = Network::Bluesky;
+        drafts[1].channel = "@acme.bsky.social".to_owned();
+        drafts[3].network = Network::Bluesky;
+        drafts[3].channel = "@acme.bsky.social".to_owned();
+        drafts[6].channel = "@acme_news".to_owned();
+        seed(&mut cache, &drafts);
+
+        let bluesky = QueueFilter {
+            network: Some(Network::Bluesky),
+            ..QueueFilter::default()
+        };
+        assert_eq!(
+            order(&cache, &bluesky),
+            vec!["urgent, in 60 min", "normal, in 30 min"]
+        );
+
+        let news = QueueFilter {
+            channel: Some("@acme_news".to_owned()),
+            ..QueueFilter::default()
+        };
+        assert_eq!(order(&cache, &news), vec!["crisis, in 120 min"]);
+
+        let x_normal = QueueFilter {
+            network: Some(Network::X),
+            urgency: Some(Urgency::Normal),
+            ..QueueFilter::default()
+        };
+        assert_eq!(
+            order(&cache, &x_normal),
+            vec!["normal, unscheduled, oldest", "normal, unscheduled, newer"]
+        );
+
+        let page_two = QueueFilter {
+            limit: Some(2),
+            offset: 2,
+            ..QueueFilter::default()
+        };
+        assert_eq!(
+            order(&cache, &page_two),
+            vec!["urgent, in 10 min", "urgent, in 60 min"]
+        );
+        let past_the_end = QueueFilter {
+            offset: 50,
+            ..QueueFilter::default()
+        };
+        assert!(order(&cache, &past_the_end).is_empty());
+    }
+
+    #[test]
+    fn items_carry_what_the_list_shows() {
+        let mut cache = cache();
+        let d = with(
+            draft(1, "First line\nSecond line"),
+            Urgency::Urgent,
+            Some(5),
+        );
+        seed(&mut cache, std::slice::from_ref(&d));
+        let item = cache.queue(&QueueFilter::default()).unwrap().remove(0);
+        assert_eq!(item.id, d.id);
+        assert_eq!(item.version, 1);
+        assert_eq!(item.network, Network::X);
+        assert_eq!(item.channel, "@acme_help");
+        assert_eq!(item.author, "Ann (Agency)");
+        assert_eq!(item.urgency, Urgency::Urgent);
+        assert_eq!(item.scheduled_at, d.scheduled_at);
+        assert_eq!(item.created_at, d.created_at);
+        assert_eq!(item.preview, "First line");
+        assert_eq!(item.next_step.as_deref(), Some("review"));
+        assert_eq!(item.local, None);
+    }
+
+    #[test]
+    fn the_newest_local_decision_shows_on_its_queue_item() {
+        let mut cache = cache();
+        let (a, b) = (draft(1, "a"), draft(2, "b"));
+        seed(&mut cache, &[a.clone(), b.clone()]);
+        cache
+            .enqueue(&decide(&a, Verdict::RequestChanges), t0())
+            .unwrap();
+        let newest = cache.enqueue(&decide(&a, Verdict::Approve), t0()).unwrap();
+        cache
+            .enqueue(&annotate(&a, "a comment is not a decision"), t0())
+            .unwrap();
+        cache.enqueue(&annotate(&b, "nor here"), t0()).unwrap();
+
+        let queue = cache.queue(&QueueFilter::default()).unwrap();
+        assert_eq!(
+            queue[0].local,
+            Some(LocalDecision {
+                mutation_id: newest,
+                verdict: Verdict::Approve,
+                answered: false
+            }),
+            "the decision shows at once, not yet synced"
+        );
+        assert_eq!(queue[1].local, None, "annotations are not decisions");
+
+        cache
+            .record_results(&[MutationResult::applied(newest)], t0())
+            .unwrap();
+        let queue = cache.queue(&QueueFilter::default()).unwrap();
+        assert_eq!(queue[0].local.map(|l| l.answered), Some(true));
+        assert_eq!(queue[0].local.map(|l| l.mutation_id), Some(MutationId(2)));
+    }
+
+    #[test]
+    fn the_unfiltered_queue_reads_the_index_in_order_without_sorting() {
+        let cache = cache();
+        let sql_plan: Vec<String> = cache
+            .conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT d.id FROM drafts d WHERE d.status = 'pending'
+                 ORDER BY d.urgency, d.scheduled_at IS NULL, d.scheduled_at, d.created_at, d.id",
+            )
+            .unwrap()
+            .query_map([], |row| row.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let plan = sql_plan.join("\n");
+        assert!(plan.contains("drafts_queue"), "{plan}");
+        assert!(
+            !plan.contains("TEMP B-TREE"),
+            "the queue must not need a sort: {plan}"
+        );
     }
 }

@@ -116,8 +116,12 @@ mod tests {
         cache.set_last_synced_at(at).unwrap();
         assert_eq!(cache.last_synced_at().unwrap(), Some(at));
 
-        cache.set_setting("server_url", "https://a.example").unwrap();
-        cache.set_setting("server_url", "https://b.example").unwrap();
+        cache
+            .set_setting("server_url", "https://a.example")
+            .unwrap();
+        cache
+            .set_setting("server_url", "https://b.example")
+            .unwrap();
         assert_eq!(
             cache.get_setting("server_url").unwrap().as_deref(),
             Some("https://b.example")
