@@ -1,1 +1,158 @@
-//! placeholder
+//! The Countersign central service.
+//!
+//! Authors and agencies write drafts; reviewers and spokespeople decide them from the
+//! desktop, often offline, and push their decisions later. This crate is the server they all
+//! talk to: an axum HTTP API under `/api/v1` (the wire format is in `countersign_core::wire`),
+//! a storage trait with a SQLite backend, the session and token logic, an admin API used by
+//! the CLI and the tests, and a demo organisation.
+//!
+//! The layers, top to bottom:
+//! - [`api`]: HTTP handlers, thin; they extract, call one function below and map errors to
+//!   `{"error": {"code", "message"}}`.
+//! - [`sessions`], [`drafts`], [`sync`]: what each endpoint does, callable without HTTP
+//!   (the [`admin`] functions and the [`demo`] seed use the same paths).
+//! - [`push`]: the rules of a push as pure functions; [`storage`] runs them inside one
+//!   transaction per batch.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = countersign_server::open(countersign_server::ServerConfig::new("/var/lib/countersign")).await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! countersign_server::serve(listener, server, async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+pub mod admin;
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod cursor;
+pub mod demo;
+pub mod drafts;
+pub mod error;
+pub mod push;
+pub mod sessions;
+pub mod storage;
+pub mod sync;
+
+#[cfg(test)]
+mod fixtures;
+
+pub use clock::Clock;
+pub use config::ServerConfig;
+pub use error::{AuthError, ServerError};
+pub use storage::StorageError;
+
+use auth::limiter::LoginLimiter;
+use chrono::{DateTime, Utc};
+use std::future::Future;
+use std::sync::Arc;
+use storage::Storage;
+use storage::sqlite::SqliteStorage;
+
+/// A running service's state: configuration, storage and the sign-in limiter. Cheap to
+/// clone (all clones share one state).
+#[derive(Clone)]
+pub struct Server {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: ServerConfig,
+    storage: Arc<dyn Storage>,
+    limiter: LoginLimiter,
+    /// A real argon2id hash of nothing in particular: unknown usernames are checked against
+    /// it, so a sign-in takes as long whether or not the account exists.
+    decoy_hash: String,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// A server over an already opened storage backend.
+    pub async fn with_storage(
+        config: ServerConfig,
+        storage: Arc<dyn Storage>,
+    ) -> Result<Self, ServerError> {
+        let decoy_hash =
+            tokio::task::spawn_blocking(|| auth::password::hash("countersign decoy password"))
+                .await??;
+        let limiter = LoginLimiter::new(config.login_attempts, config.login_window);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                storage,
+                limiter,
+                decoy_hash,
+            }),
+        })
+    }
+
+    /// The configuration it was opened with.
+    pub fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    /// The HTTP API: every route, the JSON error fallbacks, the body limit and request
+    /// tracing (which never records headers or bodies).
+    pub fn router(&self) -> axum::Router {
+        api::router(self.clone())
+    }
+
+    /// Now, by the configured clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.config.clock.now()
+    }
+
+    pub(crate) fn storage(&self) -> &dyn Storage {
+        self.inner.storage.as_ref()
+    }
+
+    pub(crate) fn limiter(&self) -> &LoginLimiter {
+        &self.inner.limiter
+    }
+
+    pub(crate) fn decoy_hash(&self) -> &str {
+        &self.inner.decoy_hash
+    }
+}
+
+/// Opens the service's storage: creates the data directory if needed, opens
+/// `<data_dir>/countersign.db` and applies pending migrations.
+///
+/// Fails with [`StorageError::SchemaTooNew`] (inside [`ServerError::Storage`]) when the
+/// database was written by a newer server.
+pub async fn open(config: ServerConfig) -> Result<Server, ServerError> {
+    let dir = config.data_dir.clone();
+    let path = config.database_path();
+    let storage = tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&dir).map_err(|source| StorageError::DataDir {
+            path: dir.clone(),
+            source,
+        })?;
+        SqliteStorage::open(&path)
+    })
+    .await??;
+    tracing::debug!(path = %storage.path().display(), "storage open");
+    Server::with_storage(config, Arc::new(storage)).await
+}
+
+/// Serves the API on `listener` until `shutdown` completes, then stops accepting
+/// connections and lets requests in flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    server: Server,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, server.router())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,237 @@
+//! Administration without HTTP, for the CLI, the demo seed and tests: teams, users, and
+//! drafts written on someone's behalf (through the same code as the HTTP endpoints).
+
+use crate::auth::password;
+use crate::error::ServerError;
+use crate::sessions::normalize_username;
+use crate::storage::{TeamRecord, UserRecord};
+use crate::{Server, drafts};
+use countersign_core::approval::Actor;
+use countersign_core::wire::{EditDraft, NewDraft};
+use countersign_core::{Draft, DraftId, Role, Sensitive, TeamId, UserId};
+use uuid::Uuid;
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// A user to create.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    /// Sign-in name: letters, digits, `.`, `_`, `-`, `@`; stored in lower case.
+    pub username: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// At least [`MIN_PASSWORD_CHARS`] characters.
+    pub password: Sensitive<String>,
+    /// At least one.
+    pub roles: Vec<Role>,
+    /// Approval steps they may take (e.g. `review`, `legal`); single words.
+    pub steps: Vec<String>,
+    /// Names of existing teams.
+    pub teams: Vec<String>,
+}
+
+/// A user as the CLI lists them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserSummary {
+    /// Id.
+    pub id: UserId,
+    /// Sign-in name.
+    pub username: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Approval steps.
+    pub steps: Vec<String>,
+    /// Team names.
+    pub teams: Vec<String>,
+    /// True when the account is disabled.
+    pub disabled: bool,
+}
+
+/// Creates a team. Fails when the name is taken.
+pub async fn create_team(server: &Server, name: &str) -> Result<TeamId, ServerError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ServerError::Invalid("a team needs a name".into()));
+    }
+    let team = TeamRecord {
+        id: TeamId(Uuid::now_v7()),
+        name: name.to_owned(),
+        created_at: server.now(),
+    };
+    let id = team.id;
+    server.storage().create_team(team).await?;
+    Ok(id)
+}
+
+/// All teams, by name.
+pub async fn teams(server: &Server) -> Result<Vec<TeamRecord>, ServerError> {
+    Ok(server.storage().teams().await?)
+}
+
+/// Creates a user. The password is hashed (argon2id) off the async runtime. Fails when the
+/// username is taken, a team does not exist, or the input is unusable.
+pub async fn add_user(server: &Server, user: NewUser) -> Result<UserId, ServerError> {
+    let username = normalize_username(&user.username);
+    let valid_char = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@');
+    if username.is_empty() || !username.chars().all(valid_char) {
+        return Err(ServerError::Invalid(
+            "a username is letters, digits and . _ - @ only".into(),
+        ));
+    }
+    let display_name = user.display_name.trim().to_owned();
+    if display_name.is_empty() {
+        return Err(ServerError::Invalid("a user needs a display name".into()));
+    }
+    if user.password.expose().chars().count() < MIN_PASSWORD_CHARS {
+        return Err(ServerError::Invalid(format!(
+            "a password needs at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    if user.roles.is_empty() {
+        return Err(ServerError::Invalid(
+            "a user needs at least one role".into(),
+        ));
+    }
+    if user
+        .steps
+        .iter()
+        .any(|s| s.is_empty() || s.chars().any(char::is_whitespace))
+    {
+        return Err(ServerError::Invalid(
+            "approval steps are single words, like review or legal".into(),
+        ));
+    }
+    let known = server.storage().teams().await?;
+    let teams = user
+        .teams
+        .iter()
+        .map(|name| {
+            known
+                .iter()
+                .find(|t| t.name == name.trim())
+                .map(|t| t.id)
+                .ok_or_else(|| {
+                    ServerError::NotFound(format!(
+                        "there is no team named {name:?}; create it first (team add)"
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let password = user.password;
+    let password_hash =
+        tokio::task::spawn_blocking(move || password::hash(password.expose())).await??;
+    let record = UserRecord {
+        id: UserId(Uuid::now_v7()),
+        username,
+        display_name,
+        password_hash: Sensitive::new(password_hash),
+        roles: dedup(user.roles),
+        steps: dedup(user.steps),
+        teams: dedup(teams),
+        created_at: server.now(),
+        disabled_at: None,
+    };
+    let id = record.id;
+    server.storage().create_user(record).await?;
+    Ok(id)
+}
+
+/// Every user, by username.
+pub async fn list_users(server: &Server) -> Result<Vec<UserSummary>, ServerError> {
+    let teams = server.storage().teams().await?;
+    let team_name = |id: &TeamId| {
+        teams
+            .iter()
+            .find(|t| t.id == *id)
+            .map_or_else(|| id.to_string(), |t| t.name.clone())
+    };
+    Ok(server
+        .storage()
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| UserSummary {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            roles: u.roles,
+            steps: u.steps,
+            teams: u.teams.iter().map(team_name).collect(),
+            disabled: u.disabled_at.is_some(),
+        })
+        .collect())
+}
+
+/// Disables a user (a leaver, a lost laptop): they cannot sign in, and every session they
+/// have is revoked at once, so their desktops wipe their caches on the next request.
+pub async fn disable_user(server: &Server, username: &str) -> Result<UserId, ServerError> {
+    let user = user_named(server, username).await?;
+    server.storage().disable_user(user.id, server.now()).await?;
+    Ok(user.id)
+}
+
+/// Writes a draft as `author`, exactly as `POST /api/v1/drafts` would.
+pub async fn create_draft(
+    server: &Server,
+    author: UserId,
+    draft: NewDraft,
+) -> Result<Draft, ServerError> {
+    drafts::create(server, &actor(server, author).await?, draft).await
+}
+
+/// Edits a draft as `by`, exactly as `PATCH /api/v1/drafts/{id}` would.
+pub async fn edit_draft(
+    server: &Server,
+    by: UserId,
+    id: DraftId,
+    edit: EditDraft,
+) -> Result<Draft, ServerError> {
+    drafts::edit(server, &actor(server, by).await?, id, edit).await
+}
+
+/// Withdraws a draft as `by`, exactly as `POST /api/v1/drafts/{id}/withdraw` would.
+pub async fn withdraw_draft(
+    server: &Server,
+    by: UserId,
+    id: DraftId,
+) -> Result<Draft, ServerError> {
+    drafts::withdraw(server, &actor(server, by).await?, id).await
+}
+
+/// A user by username.
+pub async fn user_named(server: &Server, username: &str) -> Result<UserRecord, ServerError> {
+    server
+        .storage()
+        .user_by_username(&normalize_username(username))
+        .await?
+        .ok_or_else(|| ServerError::NotFound(format!("there is no user named {username:?}")))
+}
+
+/// The active user `id` as the approval rules see them.
+pub(crate) async fn actor(server: &Server, id: UserId) -> Result<Actor, ServerError> {
+    let user = server
+        .storage()
+        .user_by_id(id)
+        .await?
+        .ok_or_else(|| ServerError::NotFound(format!("there is no user with id {id}")))?;
+    if user.disabled_at.is_some() {
+        return Err(ServerError::Forbidden(format!(
+            "{} is disabled",
+            user.username
+        )));
+    }
+    Ok(user.actor())
+}
+
+fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}

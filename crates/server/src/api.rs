@@ -1,0 +1,92 @@
+//! The HTTP API: routes, handlers and the JSON error shape.
+//!
+//! Handlers are thin: they take the [`Server`] state, the caller ([`extract::Auth`]) and
+//! the request body or query through this module's own extractors — which turn every
+//! rejection into `{"error": {"code", "message"}}` — call one function of the service
+//! layer, and map its error with [`error::ApiError`].
+
+mod drafts;
+pub mod error;
+pub mod extract;
+mod openapi;
+mod sessions;
+mod sync;
+
+pub use openapi::openapi;
+
+use crate::Server;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use error::ApiError;
+use serde::Serialize;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use utoipa::ToSchema;
+
+/// Every route, the JSON fallbacks, the body limit and request tracing.
+///
+/// Tracing records method, URI, status and latency; never headers (tokens) or bodies
+/// (passwords).
+pub fn router(server: Server) -> Router {
+    let body_limit = server.config().body_limit;
+    Router::new()
+        .route("/healthz", get(health))
+        .route("/api/v1/sessions", post(sessions::create))
+        .route("/api/v1/sessions/refresh", post(sessions::refresh))
+        .route(
+            "/api/v1/sessions/current",
+            axum::routing::delete(sessions::delete),
+        )
+        .route("/api/v1/me", get(sessions::me))
+        .route("/api/v1/changes", get(sync::changes))
+        .route("/api/v1/push", post(sync::push))
+        .route("/api/v1/drafts", post(drafts::create))
+        .route("/api/v1/drafts/{id}", get(drafts::get).patch(drafts::edit))
+        .route("/api/v1/drafts/{id}/withdraw", post(drafts::withdraw))
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().include_headers(false))
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .include_headers(false),
+                ),
+        )
+        .with_state(server)
+}
+
+/// The answer of `GET /healthz`.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: &'static str,
+}
+
+/// Liveness probe for load balancers.
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, description = "The server is up", body = Health)))]
+pub(crate) async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "there is nothing at this address",
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this address does not answer that method",
+    )
+}

@@ -1,0 +1,90 @@
+//! `/api/v1/drafts`: what authors do.
+
+use super::error::ApiError;
+use super::extract::{Auth, Json, Path};
+use crate::{Server, drafts};
+use axum::extract::State;
+use axum::http::StatusCode;
+use countersign_core::wire::{EditDraft, ErrorBody, NewDraft};
+use countersign_core::{Draft, DraftId};
+
+/// Write a draft (authors and administrators).
+#[utoipa::path(post, path = "/api/v1/drafts", tag = "drafts",
+    security(("bearer" = [])),
+    request_body = NewDraft,
+    responses(
+        (status = 201, description = "Created: version 1, pending", body = Draft),
+        (status = 400, description = "Malformed or incomplete draft (`invalid_json`, `invalid_request`)", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not an author, or not the author's team (`forbidden`)", body = ErrorBody),
+    ))]
+pub(crate) async fn create(
+    State(server): State<Server>,
+    Auth(caller): Auth,
+    Json(new): Json<NewDraft>,
+) -> Result<(StatusCode, Json<Draft>), ApiError> {
+    let draft = drafts::create(&server, &caller.actor(), new).await?;
+    Ok((StatusCode::CREATED, Json(draft)))
+}
+
+/// Read a draft of one's teams (or one's own).
+#[utoipa::path(get, path = "/api/v1/drafts/{id}", tag = "drafts",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "Draft id")),
+    responses(
+        (status = 200, description = "The draft", body = Draft),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Another team's draft (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such draft (`not_found`)", body = ErrorBody),
+    ))]
+pub(crate) async fn get(
+    State(server): State<Server>,
+    Auth(caller): Auth,
+    Path(id): Path<DraftId>,
+) -> Result<Json<Draft>, ApiError> {
+    Ok(Json(drafts::get(&server, &caller.actor(), id).await?))
+}
+
+/// Edit the text (the author or an administrator). The version goes up; approvals on the
+/// old version stop counting.
+#[utoipa::path(patch, path = "/api/v1/drafts/{id}", tag = "drafts",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "Draft id")),
+    request_body = EditDraft,
+    responses(
+        (status = 200, description = "The edited draft", body = Draft),
+        (status = 400, description = "Malformed request or empty text", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not the author (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such draft (`not_found`)", body = ErrorBody),
+        (status = 409, description = "`stale_version` (edited since), `withdrawn` or `already_decided`", body = ErrorBody),
+    ))]
+pub(crate) async fn edit(
+    State(server): State<Server>,
+    Auth(caller): Auth,
+    Path(id): Path<DraftId>,
+    Json(edit): Json<EditDraft>,
+) -> Result<Json<Draft>, ApiError> {
+    Ok(Json(
+        drafts::edit(&server, &caller.actor(), id, edit).await?,
+    ))
+}
+
+/// Withdraw a draft (the author or an administrator). Final; reviewers' feeds get a removal.
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/withdraw", tag = "drafts",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "Draft id")),
+    responses(
+        (status = 200, description = "The withdrawn draft", body = Draft),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not the author (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such draft (`not_found`)", body = ErrorBody),
+        (status = 409, description = "`withdrawn` (already) or `already_decided` (final)", body = ErrorBody),
+    ))]
+pub(crate) async fn withdraw(
+    State(server): State<Server>,
+    Auth(caller): Auth,
+    Path(id): Path<DraftId>,
+) -> Result<Json<Draft>, ApiError> {
+    Ok(Json(drafts::withdraw(&server, &caller.actor(), id).await?))
+}

@@ -1,0 +1,71 @@
+//! The OpenAPI document, generated from the handlers' `#[utoipa::path]` annotations and the
+//! core types' schemas, served at `GET /api/v1/openapi.json`.
+
+use super::extract::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Countersign API",
+        version = "1",
+        description = "Approvals for social-media drafts: sign in, pull changed drafts, push \
+                       decisions and comments, and (for authors) write drafts. Every error is \
+                       `{\"error\": {\"code\", \"message\"}}`; clients branch on `code`."
+    ),
+    paths(
+        super::health,
+        super::sessions::create,
+        super::sessions::refresh,
+        super::sessions::delete,
+        super::sessions::me,
+        super::sync::changes,
+        super::sync::push,
+        super::drafts::create,
+        super::drafts::get,
+        super::drafts::edit,
+        super::drafts::withdraw,
+        document,
+    ),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "sessions", description = "Signing in and out"),
+        (name = "sync", description = "The desktop's pull and push"),
+        (name = "drafts", description = "Writing drafts"),
+        (name = "health", description = "Probes"),
+    )
+)]
+struct ApiDoc;
+
+/// Declares the `bearer` scheme the handlers refer to.
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The access token from POST /api/v1/sessions (opaque, short-lived)",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The API's OpenAPI 3.1 document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "health",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
+pub(crate) async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi())
+}

@@ -1,0 +1,69 @@
+//! `/api/v1/sessions` and `/api/v1/me`.
+
+use super::error::ApiError;
+use super::extract::{Auth, Json};
+use crate::{Server, sessions};
+use axum::extract::State;
+use axum::http::StatusCode;
+use countersign_core::wire::{
+    ErrorBody, RefreshRequest, SessionRequest, SessionResponse, SessionUser,
+};
+
+/// Sign in with a username and password.
+#[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions",
+    request_body = SessionRequest,
+    responses(
+        (status = 200, description = "Signed in: a token pair and the user", body = SessionResponse),
+        (status = 400, description = "Malformed request (`invalid_json`)", body = ErrorBody),
+        (status = 401, description = "Wrong username or password, identical for both (`bad_credentials`)", body = ErrorBody),
+        (status = 403, description = "Right password, disabled account (`account_disabled`)", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins for this username (`too_many_attempts`, with Retry-After)", body = ErrorBody),
+    ))]
+pub(crate) async fn create(
+    State(server): State<Server>,
+    Json(request): Json<SessionRequest>,
+) -> Result<Json<SessionResponse>, ApiError> {
+    Ok(Json(sessions::sign_in(&server, request).await?))
+}
+
+/// Spend a refresh token for a new token pair.
+#[utoipa::path(post, path = "/api/v1/sessions/refresh", tag = "sessions",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair; the presented refresh token is spent", body = SessionResponse),
+        (status = 401, description = "`session_revoked` (already spent token: the session is now revoked; or revoked earlier), `session_expired`, or `unauthenticated` (unknown token)", body = ErrorBody),
+    ))]
+pub(crate) async fn refresh(
+    State(server): State<Server>,
+    Json(request): Json<RefreshRequest>,
+) -> Result<Json<SessionResponse>, ApiError> {
+    Ok(Json(
+        sessions::refresh(&server, &request.refresh_token).await?,
+    ))
+}
+
+/// Sign out: revoke the current session.
+#[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "sessions",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No valid token", body = ErrorBody),
+    ))]
+pub(crate) async fn delete(
+    State(server): State<Server>,
+    Auth(caller): Auth,
+) -> Result<StatusCode, ApiError> {
+    sessions::sign_out(&server, caller.session_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who the token belongs to.
+#[utoipa::path(get, path = "/api/v1/me", tag = "sessions",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in user", body = SessionUser),
+        (status = 401, description = "No valid token", body = ErrorBody),
+    ))]
+pub(crate) async fn me(Auth(caller): Auth) -> Json<SessionUser> {
+    Json(sessions::session_user(&caller.user))
+}

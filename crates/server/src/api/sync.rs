@@ -1,0 +1,186 @@
+//! `GET /api/v1/changes` and `POST /api/v1/push`.
+//!
+//! The changes page is written straight from the stored draft JSON: each draft is spliced
+//! in as a `RawValue`, never parsed into a `Draft` and serialised again, so a desktop pulling
+//! tens of thousands of drafts costs the server little more than reading them.
+
+use super::error::ApiError;
+use super::extract::{Auth, Json, Query};
+use crate::cursor::Cursor;
+use crate::storage::ChangesPage;
+use crate::{Server, sync};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use countersign_core::wire::{ChangesResponse, ErrorBody, PushRequest, PushResponse};
+use countersign_core::{ClientId, DraftId, MutationId};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use utoipa::IntoParams;
+
+/// Query of `GET /api/v1/changes`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ChangesParams {
+    /// The desktop installation asking (UUID). Registered to the caller on first use; its
+    /// `last_mutation_id` comes back with the page.
+    #[param(value_type = Option<String>, format = Uuid)]
+    client_id: Option<ClientId>,
+    /// `next_cursor` of the previous page; leave out to start from the beginning.
+    cursor: Option<String>,
+    /// Page size: default 500, at most 2000 (larger values are clamped).
+    limit: Option<usize>,
+}
+
+/// The wire shape of [`ChangesResponse`], with drafts as stored JSON.
+#[derive(Serialize)]
+struct ChangesBody {
+    changes: Vec<ChangeBody>,
+    next_cursor: String,
+    has_more: bool,
+    last_mutation_id: MutationId,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum ChangeBody {
+    Upsert { draft: Box<RawValue> },
+    Remove { draft_id: DraftId },
+}
+
+/// Drafts that changed after the cursor, in the server's commit order.
+#[utoipa::path(get, path = "/api/v1/changes", tag = "sync",
+    security(("bearer" = [])),
+    params(ChangesParams),
+    responses(
+        (status = 200, description = "One page of changes. Withdrawn drafts come as `remove`. An empty page keeps the cursor.", body = ChangesResponse),
+        (status = 400, description = "Bad query or a cursor this server did not make (`invalid_query`, `invalid_cursor`)", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "The client id belongs to another user (`client_taken`)", body = ErrorBody),
+    ))]
+pub(crate) async fn changes(
+    State(server): State<Server>,
+    Auth(caller): Auth,
+    Query(params): Query<ChangesParams>,
+) -> Result<Response, ApiError> {
+    let cursor = Cursor::parse_param(params.cursor.as_deref())
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor", e.to_string()))?;
+    let page = sync::changes(
+        &server,
+        &caller.actor(),
+        params.client_id,
+        cursor,
+        params.limit,
+    )
+    .await?;
+    let body = changes_body(page, cursor)
+        .map_err(|e| ApiError::from(crate::ServerError::Storage(crate::StorageError::Json(e))))?;
+    let bytes = serde_json::to_vec(&body)
+        .map_err(|e| ApiError::from(crate::ServerError::Storage(crate::StorageError::Json(e))))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
+}
+
+fn changes_body(page: ChangesPage, cursor: Cursor) -> Result<ChangesBody, serde_json::Error> {
+    let next_cursor = page.rows.last().map_or(cursor, |row| Cursor(row.seq));
+    let changes = page
+        .rows
+        .into_iter()
+        .map(|row| {
+            Ok(if row.removed {
+                ChangeBody::Remove {
+                    draft_id: row.draft_id,
+                }
+            } else {
+                ChangeBody::Upsert {
+                    draft: RawValue::from_string(row.draft_json)?,
+                }
+            })
+        })
+        .collect::<Result<Vec<_>, serde_json::Error>>()?;
+    Ok(ChangesBody {
+        changes,
+        next_cursor: next_cursor.to_string(),
+        has_more: page.has_more,
+        last_mutation_id: page.last_mutation_id,
+    })
+}
+
+/// Apply a batch of the client's mutations, in order, in one transaction.
+#[utoipa::path(post, path = "/api/v1/push", tag = "sync",
+    security(("bearer" = [])),
+    request_body = PushRequest,
+    responses(
+        (status = 200, description = "One result per mutation, in order: applied, duplicate (with the first result), conflict (with reason and current draft), forbidden or invalid", body = PushResponse),
+        (status = 400, description = "Malformed request (`invalid_json`)", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "The client id belongs to another user (`client_taken`)", body = ErrorBody),
+        (status = 413, description = "More than 1000 mutations (`too_many_mutations`) or body too large (`body_too_large`)", body = ErrorBody),
+    ))]
+pub(crate) async fn push(
+    State(server): State<Server>,
+    Auth(caller): Auth,
+    Json(request): Json<PushRequest>,
+) -> Result<Json<PushResponse>, ApiError> {
+    Ok(Json(sync::push(&server, &caller.actor(), request).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::ChangeRow;
+    use countersign_core::wire::{Change, ChangesResponse};
+    use uuid::Uuid;
+
+    #[test]
+    fn the_spliced_body_reads_back_as_the_core_response() {
+        let t = crate::fixtures::team();
+        let author = crate::fixtures::actor("ana", &[], &[], &[t]);
+        let draft = crate::fixtures::draft(t, &author.person);
+        let gone = DraftId(Uuid::now_v7());
+        let page = ChangesPage {
+            rows: vec![
+                ChangeRow {
+                    seq: 7,
+                    draft_id: draft.id,
+                    removed: false,
+                    draft_json: serde_json::to_string(&draft).unwrap(),
+                },
+                ChangeRow {
+                    seq: 9,
+                    draft_id: gone,
+                    removed: true,
+                    draft_json: "{}".into(),
+                },
+            ],
+            has_more: true,
+            last_mutation_id: MutationId(4),
+        };
+        let json = serde_json::to_string(&changes_body(page, Cursor(3)).unwrap()).unwrap();
+        let parsed: ChangesResponse = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed.next_cursor, "9");
+        assert!(parsed.has_more);
+        assert_eq!(parsed.last_mutation_id, MutationId(4));
+        assert_eq!(
+            parsed.changes,
+            vec![
+                Change::Upsert {
+                    draft: Box::new(draft)
+                },
+                Change::Remove { draft_id: gone }
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_page_keeps_the_cursor() {
+        let page = ChangesPage {
+            rows: vec![],
+            has_more: false,
+            last_mutation_id: MutationId(0),
+        };
+        let body = changes_body(page, Cursor(12)).unwrap();
+        assert_eq!(body.next_cursor, "12");
+        assert!(body.changes.is_empty());
+    }
+}

@@ -1,0 +1,83 @@
+//! The crate's error type. Storage has its own ([`StorageError`]) because it is the seam
+//! between backends; everything above it speaks [`ServerError`], and the HTTP layer turns
+//! that into a status and a machine-readable code.
+
+use crate::storage::StorageError;
+use countersign_core::Refusal;
+
+/// Why a sign-in or an authenticated request was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// Wrong username or wrong password: deliberately indistinguishable.
+    #[error("wrong username or password")]
+    BadCredentials,
+    /// Too many failed sign-ins for this username recently.
+    #[error("too many failed sign-ins; try again in {retry_after_secs} seconds")]
+    TooManyAttempts {
+        /// Seconds until the oldest counted failure leaves the window.
+        retry_after_secs: u64,
+    },
+    /// The password was right but the account is disabled.
+    #[error("this account is disabled; ask an administrator")]
+    AccountDisabled,
+    /// No token, or one the server does not know.
+    #[error("sign in first: the request has no valid access token")]
+    Unauthenticated,
+    /// A known access token past its expiry: refresh and retry.
+    #[error("the access token has expired; refresh it")]
+    TokenExpired,
+    /// The session was revoked (sign-out, leaver, stolen refresh token): sign in again.
+    #[error("this session has been revoked; sign in again")]
+    SessionRevoked,
+    /// The refresh token is past its expiry: sign in again.
+    #[error("the session has expired; sign in again")]
+    SessionExpired,
+}
+
+/// Everything that can go wrong in the library.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The storage backend failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Hashing a password failed (bad parameters; should not happen).
+    #[error("password hashing failed: {0}")]
+    PasswordHash(String),
+    /// A blocking task panicked or was cancelled.
+    #[error("a background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    /// Authentication failed.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The thing asked for does not exist; the message names it.
+    #[error("{0}")]
+    NotFound(String),
+    /// The caller may not do this; the message says why.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request itself is wrong; the message says how.
+    #[error("{0}")]
+    Invalid(String),
+    /// The approval rules refused the action.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// A push with more mutations than the server accepts at once.
+    #[error("a push may carry at most {max} mutations; this one has {got}: split it")]
+    TooManyMutations {
+        /// The most accepted.
+        max: usize,
+        /// How many were sent.
+        got: usize,
+    },
+}
+
+impl ServerError {
+    /// True when trying again later may succeed (a busy database), false for permanent
+    /// failures (bad input, refusals, corrupt data).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ServerError::Storage(e) => e.is_retryable(),
+            _ => false,
+        }
+    }
+}

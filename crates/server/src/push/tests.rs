@@ -1,0 +1,119 @@
+use super::*;
+use crate::fixtures::{actor, decide, draft, t0, team};
+use countersign_core::{DraftStatus, Role, Verdict};
+
+#[test]
+fn classify_follows_the_last_processed_id() {
+    let last = MutationId(5);
+    let cases = [
+        (0, "refuse"),
+        (1, "duplicate"),
+        (5, "duplicate"),
+        (6, "apply"),
+        (7, "refuse"),
+        (100, "refuse"),
+    ];
+    for (id, expected) in cases {
+        let got = match classify(last, MutationId(id)) {
+            Step::Duplicate => "duplicate",
+            Step::Apply => "apply",
+            Step::Refuse(result) => {
+                assert_eq!(result.status, MutationStatus::Invalid);
+                "refuse"
+            }
+        };
+        assert_eq!(got, expected, "mutation {id} after last {last}");
+    }
+}
+
+#[test]
+fn skipping_ahead_names_the_expected_id() {
+    let Step::Refuse(result) = classify(MutationId(2), MutationId(9)) else {
+        panic!("a gap must be refused");
+    };
+    assert_eq!(result.message.as_deref(), Some("out of order, expected 3"));
+}
+
+#[test]
+fn an_approval_by_a_qualified_reviewer_applies() {
+    let t = team();
+    let author = actor("ana", &[Role::Author], &[], &[t]);
+    let reviewer = actor("rui", &[Role::Reviewer], &["review"], &[t]);
+    let d = draft(t, &author.person);
+    let (result, next) = evaluate(
+        &reviewer,
+        &decide(1, d.id, 1, Verdict::Approve),
+        Some(&d),
+        t0(),
+    );
+    assert_eq!(result.status, MutationStatus::Applied);
+    assert_eq!(next.map(|n| n.status), Some(DraftStatus::Approved));
+}
+
+#[test]
+fn an_unknown_draft_is_invalid() {
+    let t = team();
+    let reviewer = actor("rui", &[Role::Reviewer], &["review"], &[t]);
+    let m = decide(
+        1,
+        countersign_core::DraftId(uuid::Uuid::nil()),
+        1,
+        Verdict::Approve,
+    );
+    let (result, next) = evaluate(&reviewer, &m, None, t0());
+    assert_eq!(result.status, MutationStatus::Invalid);
+    assert!(next.is_none());
+}
+
+#[test]
+fn a_draft_of_another_team_is_forbidden_and_not_shown() {
+    let (mine, theirs) = (team(), team());
+    let author = actor("ana", &[Role::Author], &[], &[theirs]);
+    let reviewer = actor("rui", &[Role::Reviewer], &["review"], &[mine]);
+    let d = draft(theirs, &author.person);
+    let (result, next) = evaluate(
+        &reviewer,
+        &decide(1, d.id, 1, Verdict::Approve),
+        Some(&d),
+        t0(),
+    );
+    assert_eq!(result.status, MutationStatus::Forbidden);
+    assert!(
+        result.draft.is_none(),
+        "a forbidden answer must not carry the draft"
+    );
+    assert!(next.is_none());
+}
+
+#[test]
+fn an_author_cannot_decide() {
+    let t = team();
+    let author = actor("ana", &[Role::Author], &[], &[t]);
+    let d = draft(t, &author.person);
+    let (result, _) = evaluate(
+        &author,
+        &decide(1, d.id, 1, Verdict::Approve),
+        Some(&d),
+        t0(),
+    );
+    assert_eq!(result.status, MutationStatus::Forbidden);
+}
+
+#[test]
+fn a_decision_on_an_old_version_is_a_conflict_with_the_current_draft() {
+    let t = team();
+    let author = actor("ana", &[Role::Author], &[], &[t]);
+    let reviewer = actor("rui", &[Role::Reviewer], &["review"], &[t]);
+    let mut d = draft(t, &author.person);
+    d.version = 2;
+    let (result, next) = evaluate(
+        &reviewer,
+        &decide(1, d.id, 1, Verdict::Approve),
+        Some(&d),
+        t0(),
+    );
+    assert_eq!(result.status, MutationStatus::Conflict);
+    assert_eq!(result.reason, Some(ConflictReason::StaleVersion));
+    assert_eq!(result.draft.map(|d| d.version), Some(2));
+    assert!(next.is_none());
+}

@@ -1,0 +1,183 @@
+//! Signing in, refreshing, signing out and recognising access tokens.
+//!
+//! A session holds one access token (short-lived, sent on every request) and one refresh
+//! token (long-lived, single use). Refreshing spends the refresh token and hands out a new
+//! pair; the spent one is remembered, and presenting it again means two parties hold the
+//! session — the server then revokes it, so a stolen copy stops working for everyone and the
+//! rightful desktop is told to sign in again.
+
+use crate::Server;
+use crate::auth::password;
+use crate::auth::token::{Token, TokenHash};
+use crate::error::{AuthError, ServerError};
+use crate::storage::{NewSession, RefreshOutcome, SessionTokens, UserRecord};
+use chrono::{DateTime, TimeDelta, Utc};
+use countersign_core::Sensitive;
+use countersign_core::approval::Actor;
+use countersign_core::wire::{SessionRequest, SessionResponse, SessionUser};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// The caller of an authenticated request.
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    /// Their session.
+    pub session_id: Uuid,
+    /// Their account.
+    pub user: UserRecord,
+}
+
+impl Authenticated {
+    /// The caller as the approval rules see them.
+    pub fn actor(&self) -> Actor {
+        self.user.actor()
+    }
+}
+
+/// Usernames are compared trimmed and in lower case.
+pub fn normalize_username(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
+/// Checks a username and password and starts a session.
+///
+/// A wrong username and a wrong password fail identically ([`AuthError::BadCredentials`]),
+/// and both cost one argon2 verification. After too many failures for a username the
+/// password is not even checked ([`AuthError::TooManyAttempts`]). A disabled account with
+/// the right password gets [`AuthError::AccountDisabled`].
+pub async fn sign_in(
+    server: &Server,
+    request: SessionRequest,
+) -> Result<SessionResponse, ServerError> {
+    let username = normalize_username(&request.username);
+    let now = server.now();
+    if let Err(retry_after_secs) = server.limiter().check(&username, now) {
+        return Err(AuthError::TooManyAttempts { retry_after_secs }.into());
+    }
+    let user = server.storage().user_by_username(&username).await?;
+    let stored_hash = match &user {
+        Some(user) => user.password_hash.expose().clone(),
+        None => server.decoy_hash().to_owned(),
+    };
+    let presented = Sensitive::new(request.password);
+    let matches =
+        tokio::task::spawn_blocking(move || password::verify(presented.expose(), &stored_hash))
+            .await?;
+    let Some(user) = user.filter(|_| matches) else {
+        server.limiter().record_failure(&username, now);
+        return Err(AuthError::BadCredentials.into());
+    };
+    if user.disabled_at.is_some() {
+        return Err(AuthError::AccountDisabled.into());
+    }
+    server.limiter().clear(&username);
+    let (tokens, access, refresh) = issue(server, now);
+    server
+        .storage()
+        .create_session(NewSession {
+            id: Uuid::new_v4(),
+            user_id: user.id,
+            tokens,
+            created_at: now,
+        })
+        .await?;
+    tracing::info!(username = %user.username, "signed in");
+    Ok(response(server, access, refresh, &user))
+}
+
+/// Spends a refresh token for a new token pair.
+///
+/// An already spent token revokes its session ([`AuthError::SessionRevoked`]); a token of a
+/// revoked session or disabled user gets the same; an expired one
+/// [`AuthError::SessionExpired`]; anything else [`AuthError::Unauthenticated`].
+pub async fn refresh(server: &Server, refresh_token: &str) -> Result<SessionResponse, ServerError> {
+    let now = server.now();
+    let (tokens, access, refresh) = issue(server, now);
+    let outcome = server
+        .storage()
+        .refresh_session(&TokenHash::of(refresh_token), tokens, now)
+        .await?;
+    match outcome {
+        RefreshOutcome::Rotated(user) => Ok(response(server, access, refresh, &user)),
+        RefreshOutcome::Reused => {
+            tracing::warn!("a spent refresh token was presented again; its session is revoked");
+            Err(AuthError::SessionRevoked.into())
+        }
+        RefreshOutcome::Revoked => Err(AuthError::SessionRevoked.into()),
+        RefreshOutcome::Expired => Err(AuthError::SessionExpired.into()),
+        RefreshOutcome::Unknown => Err(AuthError::Unauthenticated.into()),
+    }
+}
+
+/// Recognises an access token.
+///
+/// Unknown: [`AuthError::Unauthenticated`]. Revoked session or disabled user:
+/// [`AuthError::SessionRevoked`]. Known but past its expiry: [`AuthError::TokenExpired`].
+pub async fn authenticate(
+    server: &Server,
+    access_token: &str,
+) -> Result<Authenticated, ServerError> {
+    let found = server
+        .storage()
+        .session_by_access(&TokenHash::of(access_token))
+        .await?
+        .ok_or(AuthError::Unauthenticated)?;
+    if found.revoked_at.is_some() || found.user.disabled_at.is_some() {
+        return Err(AuthError::SessionRevoked.into());
+    }
+    if found.access_expires_at <= server.now() {
+        return Err(AuthError::TokenExpired.into());
+    }
+    Ok(Authenticated {
+        session_id: found.session_id,
+        user: found.user,
+    })
+}
+
+/// Ends a session: its tokens stop working at once.
+pub async fn sign_out(server: &Server, session_id: Uuid) -> Result<(), ServerError> {
+    Ok(server
+        .storage()
+        .revoke_session(session_id, server.now())
+        .await?)
+}
+
+/// What a user sees about themselves.
+pub fn session_user(user: &UserRecord) -> SessionUser {
+    SessionUser {
+        person: user.person(),
+        roles: user.roles.clone(),
+        steps: user.steps.clone(),
+        teams: user.teams.clone(),
+    }
+}
+
+/// A fresh token pair and what to store for it.
+fn issue(server: &Server, now: DateTime<Utc>) -> (SessionTokens, Token, Token) {
+    let config = server.config();
+    let (access, refresh) = (Token::generate(), Token::generate());
+    let tokens = SessionTokens {
+        access_hash: access.hash(),
+        access_expires_at: after(now, config.access_ttl),
+        refresh_hash: refresh.hash(),
+        refresh_expires_at: after(now, config.refresh_ttl),
+    };
+    (tokens, access, refresh)
+}
+
+fn response(server: &Server, access: Token, refresh: Token, user: &UserRecord) -> SessionResponse {
+    SessionResponse {
+        access_token: access.into_secret(),
+        refresh_token: refresh.into_secret(),
+        expires_in: server.config().access_ttl.as_secs(),
+        user: session_user(user),
+    }
+}
+
+/// `now + ttl`, saturating instead of overflowing for absurd TTLs.
+fn after(now: DateTime<Utc>, ttl: Duration) -> DateTime<Utc> {
+    TimeDelta::from_std(ttl)
+        .ok()
+        .and_then(|ttl| now.checked_add_signed(ttl))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}

@@ -1,0 +1,345 @@
+//! Persistence behind one trait, so the SQLite backend (one file, zero configuration) and a
+//! future PostgreSQL backend (several stateless instances) are interchangeable.
+//!
+//! The trait speaks in whole operations, each one transaction: "apply this push batch",
+//! "change this draft if the rules allow". Backends own the transactions; the rules they
+//! run inside them are shared, pure functions ([`crate::push`], `countersign_core::approval`),
+//! so every backend gives the same answers.
+//!
+//! Every write to a draft takes the next number of one global **change sequence** in the
+//! same transaction. The changes feed is "drafts whose sequence is above the cursor, in
+//! sequence order", which is the server's commit order.
+
+pub mod sqlite;
+
+use crate::auth::token::TokenHash;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use countersign_core::approval::Actor;
+use countersign_core::{
+    ClientId, Draft, DraftId, Mutation, MutationId, MutationResult, Person, Refusal, Role,
+    Sensitive, TeamId, UserId,
+};
+use std::path::PathBuf;
+use uuid::Uuid;
+
+/// Why storage failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The data directory could not be created.
+    #[error("cannot create the data directory {}: {source}", path.display())]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// SQLite reported an error.
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// Bringing the schema up to date failed.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// The database was written by a newer server.
+    #[error(
+        "the database {} has schema version {found}, but this countersign-server only knows \
+         versions up to {supported}; it was written by a newer server: run that version (or \
+         newer) on this data, never an older one",
+        path.display()
+    )]
+    SchemaTooNew {
+        /// The database file.
+        path: PathBuf,
+        /// The schema version found in it.
+        found: usize,
+        /// The newest schema version this binary knows.
+        supported: usize,
+    },
+    /// A stored value could not be read back.
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    /// Stored JSON could not be read, or a value could not be written as JSON.
+    #[error("stored JSON is unreadable: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The blocking task running the query panicked or was cancelled.
+    #[error("a storage task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    /// A unique name is already taken; the message names it.
+    #[error("{0} already exists")]
+    AlreadyExists(String),
+    /// The client id was registered by another user.
+    #[error("client {0} belongs to another user")]
+    ClientTaken(ClientId),
+}
+
+impl StorageError {
+    /// True for transient failures (the database was busy or locked).
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            StorageError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                )
+        )
+    }
+}
+
+/// Shorthand for storage results.
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// A team.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeamRecord {
+    /// Id.
+    pub id: TeamId,
+    /// Unique name, e.g. `Customer Care`.
+    pub name: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user account as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserRecord {
+    /// Id.
+    pub id: UserId,
+    /// Unique sign-in name (lower case).
+    pub username: String,
+    /// Name to show.
+    pub display_name: String,
+    /// argon2id PHC string.
+    pub password_hash: Sensitive<String>,
+    /// What they may do.
+    pub roles: Vec<Role>,
+    /// Approval steps they are qualified for.
+    pub steps: Vec<String>,
+    /// Teams they belong to.
+    pub teams: Vec<TeamId>,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+    /// When the account was disabled, if it is.
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+impl UserRecord {
+    /// The user as others see them.
+    pub fn person(&self) -> Person {
+        Person {
+            id: self.id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+        }
+    }
+
+    /// The user as the approval rules see them.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            person: self.person(),
+            roles: self.roles.clone(),
+            steps: self.steps.clone(),
+            teams: self.teams.clone(),
+        }
+    }
+}
+
+/// The hashes and expiries of a session's current tokens.
+#[derive(Clone, Debug)]
+pub struct SessionTokens {
+    /// Hash of the access token.
+    pub access_hash: TokenHash,
+    /// When the access token stops being accepted.
+    pub access_expires_at: DateTime<Utc>,
+    /// Hash of the refresh token.
+    pub refresh_hash: TokenHash,
+    /// When the refresh token stops being accepted.
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+/// A session to store at sign-in.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    /// Id.
+    pub id: Uuid,
+    /// Whose.
+    pub user_id: UserId,
+    /// Its first tokens.
+    pub tokens: SessionTokens,
+    /// When it started.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A session found by its access token, with its user.
+#[derive(Clone, Debug)]
+pub struct SessionLookup {
+    /// Session id.
+    pub session_id: Uuid,
+    /// When the access token expires.
+    pub access_expires_at: DateTime<Utc>,
+    /// When the session was revoked, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Its user.
+    pub user: UserRecord,
+}
+
+/// What presenting a refresh token led to.
+#[derive(Clone, Debug)]
+pub enum RefreshOutcome {
+    /// The token was current: the session now has the new tokens.
+    Rotated(Box<UserRecord>),
+    /// The token was already spent: the session is now revoked (theft detection).
+    Reused,
+    /// The session was revoked earlier, or its user is disabled.
+    Revoked,
+    /// The refresh token is past its expiry.
+    Expired,
+    /// No session knows this token.
+    Unknown,
+}
+
+/// Which drafts a reader may see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every team (administrators).
+    All,
+    /// These teams only.
+    Teams(Vec<TeamId>),
+}
+
+impl Scope {
+    /// The scope of an actor: administrators see everything, others their teams.
+    pub fn of(actor: &Actor) -> Self {
+        if actor.has_role(Role::Admin) {
+            Scope::All
+        } else {
+            Scope::Teams(actor.teams.clone())
+        }
+    }
+}
+
+/// A request for one page of the changes feed.
+#[derive(Clone, Debug)]
+pub struct ChangesRequest {
+    /// Who is asking.
+    pub user_id: UserId,
+    /// What they may see.
+    pub scope: Scope,
+    /// Their desktop installation; registered to them on first use.
+    pub client_id: Option<ClientId>,
+    /// Only changes with a sequence number above this.
+    pub after: u64,
+    /// At most this many rows.
+    pub limit: usize,
+    /// Now, for the client registration.
+    pub now: DateTime<Utc>,
+}
+
+/// One changed draft, as stored.
+#[derive(Clone, Debug)]
+pub struct ChangeRow {
+    /// Its change sequence number.
+    pub seq: u64,
+    /// Which draft.
+    pub draft_id: DraftId,
+    /// True when it left the feed (withdrawn): send a removal.
+    pub removed: bool,
+    /// The canonical wire JSON of the draft.
+    pub draft_json: String,
+}
+
+/// One page of the changes feed.
+#[derive(Clone, Debug)]
+pub struct ChangesPage {
+    /// The rows, in sequence order.
+    pub rows: Vec<ChangeRow>,
+    /// True when more rows follow the last one.
+    pub has_more: bool,
+    /// The last mutation processed for the client (0 without a client).
+    pub last_mutation_id: MutationId,
+}
+
+/// A push batch to apply in one transaction.
+#[derive(Clone, Debug)]
+pub struct PushBatch {
+    /// Who is pushing.
+    pub actor: Actor,
+    /// From which installation.
+    pub client_id: ClientId,
+    /// The mutations, in outbox order.
+    pub mutations: Vec<Mutation>,
+    /// Now: the time recorded on applied decisions.
+    pub now: DateTime<Utc>,
+}
+
+/// A change to one draft, decided by the rules from the draft as currently stored.
+pub type DraftChange = Box<dyn FnOnce(&Draft) -> Result<Draft, Refusal> + Send>;
+
+/// What [`Storage::update_draft`] did.
+#[derive(Clone, Debug)]
+pub enum DraftUpdate {
+    /// No draft has that id.
+    NotFound,
+    /// The rules refused; nothing was written.
+    Refused {
+        /// Why.
+        refusal: Refusal,
+        /// The draft as it is.
+        current: Box<Draft>,
+    },
+    /// The new draft was stored with the next change sequence number.
+    Updated(Box<Draft>),
+}
+
+/// A storage backend. Every method is one transaction.
+#[async_trait]
+pub trait Storage: Send + Sync + 'static {
+    /// Adds a team. Fails with [`StorageError::AlreadyExists`] when the name is taken.
+    async fn create_team(&self, team: TeamRecord) -> StorageResult<()>;
+    /// All teams, by name.
+    async fn teams(&self) -> StorageResult<Vec<TeamRecord>>;
+    /// Adds a user with their team memberships. Fails with [`StorageError::AlreadyExists`]
+    /// when the username is taken.
+    async fn create_user(&self, user: UserRecord) -> StorageResult<()>;
+    /// A user by (normalised) username.
+    async fn user_by_username(&self, username: &str) -> StorageResult<Option<UserRecord>>;
+    /// A user by id.
+    async fn user_by_id(&self, id: UserId) -> StorageResult<Option<UserRecord>>;
+    /// All users, by username.
+    async fn users(&self) -> StorageResult<Vec<UserRecord>>;
+    /// How many users exist.
+    async fn count_users(&self) -> StorageResult<u64>;
+    /// Disables a user and revokes all their sessions. False when no such user.
+    async fn disable_user(&self, id: UserId, now: DateTime<Utc>) -> StorageResult<bool>;
+
+    /// Stores a new session.
+    async fn create_session(&self, session: NewSession) -> StorageResult<()>;
+    /// The session whose current access token has this hash.
+    async fn session_by_access(&self, access: &TokenHash) -> StorageResult<Option<SessionLookup>>;
+    /// Spends a refresh token: rotates to `next` if it is current, revokes the session if it
+    /// was already spent.
+    async fn refresh_session(
+        &self,
+        presented: &TokenHash,
+        next: SessionTokens,
+        now: DateTime<Utc>,
+    ) -> StorageResult<RefreshOutcome>;
+    /// Revokes a session.
+    async fn revoke_session(&self, session_id: Uuid, now: DateTime<Utc>) -> StorageResult<()>;
+
+    /// Inserts new drafts, each with the next change sequence number, in one transaction.
+    async fn insert_drafts(&self, drafts: Vec<Draft>) -> StorageResult<()>;
+    /// A draft by id.
+    async fn draft(&self, id: DraftId) -> StorageResult<Option<Draft>>;
+    /// Reads the draft, asks `change` for its next state and stores it, in one transaction.
+    async fn update_draft(&self, id: DraftId, change: DraftChange) -> StorageResult<DraftUpdate>;
+
+    /// One page of the changes feed, with the client's last mutation id, from one snapshot.
+    /// Registers the client to the user on first use; [`StorageError::ClientTaken`] when it
+    /// belongs to someone else.
+    async fn changes(&self, request: ChangesRequest) -> StorageResult<ChangesPage>;
+    /// Applies a push batch in one transaction (see [`crate::push`] for the rules), returning
+    /// one result per mutation. [`StorageError::ClientTaken`] when the client belongs to
+    /// someone else.
+    async fn push(&self, batch: PushBatch) -> StorageResult<Vec<MutationResult>>;
+}

@@ -1,0 +1,300 @@
+//! The SQLite backend: one file, `<data-dir>/countersign.db`.
+//!
+//! WAL journal (readers never wait for the writer), `synchronous = FULL` (a committed
+//! decision survives a power cut), foreign keys on, a busy timeout for the CLI running next
+//! to a live server. One writer connection takes every write in a `BEGIN IMMEDIATE`
+//! transaction; a couple of reader connections serve snapshots. Connections sit behind
+//! mutexes and every query runs on Tokio's blocking pool, never on the async workers.
+//!
+//! The library is the workspace's SQLCipher build; the server never sets a key, so the file
+//! is plain SQLite.
+
+mod accounts;
+mod drafts;
+
+use super::{
+    ChangesPage, ChangesRequest, DraftChange, DraftUpdate, NewSession, PushBatch, RefreshOutcome,
+    SessionLookup, SessionTokens, Storage, StorageError, StorageResult, TeamRecord, UserRecord,
+};
+use crate::auth::token::TokenHash;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use countersign_core::{Draft, DraftId, MutationResult, UserId};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite_migration::{M, Migrations};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// The schema, oldest first. Append only: a released file never changes.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/20261124_0001_initial.sql")];
+
+/// How many reader connections to keep.
+const READERS: usize = 2;
+
+/// How long a statement waits for a lock held by another connection or process.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The SQLite storage backend.
+pub struct SqliteStorage {
+    path: PathBuf,
+    writer: Arc<Mutex<Connection>>,
+    readers: Arc<[Mutex<Connection>]>,
+    next_reader: AtomicUsize,
+}
+
+impl std::fmt::Debug for SqliteStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStorage")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStorage {
+    /// Opens (creating if missing) the database at `path` and brings its schema up to date.
+    ///
+    /// Blocking. Fails with [`StorageError::SchemaTooNew`] when the file was written by a
+    /// newer server, before touching anything.
+    pub fn open(path: &Path) -> StorageResult<Self> {
+        let mut writer = Connection::open(path)?;
+        configure(&writer)?;
+        writer
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
+        migrate(&mut writer, path)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let reader = Connection::open(path)?;
+                configure(&reader)?;
+                reader.pragma_update(None, "query_only", true)?;
+                Ok(Mutex::new(reader))
+            })
+            .collect::<StorageResult<Vec<_>>>()?;
+        Ok(Self {
+            path: path.to_owned(),
+            writer: Arc::new(Mutex::new(writer)),
+            readers: readers.into(),
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    /// Where the database file is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the writer, on the blocking pool, and
+    /// commits when it returns `Ok`.
+    async fn write<T, F>(&self, f: F) -> StorageResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> StorageResult<T> + Send + 'static,
+    {
+        let writer = Arc::clone(&self.writer);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = lock(&writer);
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await?
+    }
+
+    /// Runs `f` in a read transaction (one consistent snapshot) on a reader connection.
+    async fn read<T, F>(&self, f: F) -> StorageResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> StorageResult<T> + Send + 'static,
+    {
+        let readers = Arc::clone(&self.readers);
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pick(&readers, start);
+            let tx = conn.transaction()?;
+            let out = f(&tx)?;
+            tx.finish()?;
+            Ok(out)
+        })
+        .await?
+    }
+}
+
+/// Settings every connection needs.
+fn configure(conn: &Connection) -> StorageResult<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+/// Refuses a schema newer than this binary's, then applies the missing migrations (each in
+/// its own transaction, recorded in `user_version`).
+fn migrate(conn: &mut Connection, path: &Path) -> StorageResult<()> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let found = usize::try_from(found)
+        .map_err(|_| StorageError::Corrupt(format!("negative schema version {found}")))?;
+    if found > MIGRATIONS.len() {
+        return Err(StorageError::SchemaTooNew {
+            path: path.to_owned(),
+            found,
+            supported: MIGRATIONS.len(),
+        });
+    }
+    let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
+    migrations.to_latest(conn)?;
+    Ok(())
+}
+
+/// Locks a connection. A panic inside a transaction rolled it back when the transaction was
+/// dropped, so a poisoned mutex still guards a usable connection.
+fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    conn.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A free reader if there is one, else the next in turn.
+fn pick(readers: &[Mutex<Connection>], start: usize) -> MutexGuard<'_, Connection> {
+    let count = readers.len();
+    for i in 0..count {
+        if let Ok(guard) = readers[(start + i) % count].try_lock() {
+            return guard;
+        }
+    }
+    lock(&readers[start % count])
+}
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    async fn create_team(&self, team: TeamRecord) -> StorageResult<()> {
+        self.write(move |tx| accounts::insert_team(tx, &team)).await
+    }
+
+    async fn teams(&self) -> StorageResult<Vec<TeamRecord>> {
+        self.read(|tx| accounts::teams(tx)).await
+    }
+
+    async fn create_user(&self, user: UserRecord) -> StorageResult<()> {
+        self.write(move |tx| accounts::insert_user(tx, &user)).await
+    }
+
+    async fn user_by_username(&self, username: &str) -> StorageResult<Option<UserRecord>> {
+        let username = username.to_owned();
+        self.read(move |tx| accounts::user_by_username(tx, &username))
+            .await
+    }
+
+    async fn user_by_id(&self, id: UserId) -> StorageResult<Option<UserRecord>> {
+        self.read(move |tx| accounts::user_by_id(tx, id)).await
+    }
+
+    async fn users(&self) -> StorageResult<Vec<UserRecord>> {
+        self.read(|tx| accounts::users(tx)).await
+    }
+
+    async fn count_users(&self) -> StorageResult<u64> {
+        self.read(|tx| accounts::count_users(tx)).await
+    }
+
+    async fn disable_user(&self, id: UserId, now: DateTime<Utc>) -> StorageResult<bool> {
+        self.write(move |tx| accounts::disable_user(tx, id, now))
+            .await
+    }
+
+    async fn create_session(&self, session: NewSession) -> StorageResult<()> {
+        self.write(move |tx| accounts::insert_session(tx, &session))
+            .await
+    }
+
+    async fn session_by_access(&self, access: &TokenHash) -> StorageResult<Option<SessionLookup>> {
+        let access = access.clone();
+        self.read(move |tx| accounts::session_by_access(tx, &access))
+            .await
+    }
+
+    async fn refresh_session(
+        &self,
+        presented: &TokenHash,
+        next: SessionTokens,
+        now: DateTime<Utc>,
+    ) -> StorageResult<RefreshOutcome> {
+        let presented = presented.clone();
+        self.write(move |tx| accounts::refresh_session(tx, &presented, &next, now))
+            .await
+    }
+
+    async fn revoke_session(&self, session_id: Uuid, now: DateTime<Utc>) -> StorageResult<()> {
+        self.write(move |tx| accounts::revoke_session(tx, session_id, now))
+            .await
+    }
+
+    async fn insert_drafts(&self, drafts: Vec<Draft>) -> StorageResult<()> {
+        self.write(move |tx| drafts::insert_drafts(tx, &drafts))
+            .await
+    }
+
+    async fn draft(&self, id: DraftId) -> StorageResult<Option<Draft>> {
+        self.read(move |tx| drafts::load_draft(tx, id)).await
+    }
+
+    async fn update_draft(&self, id: DraftId, change: DraftChange) -> StorageResult<DraftUpdate> {
+        self.write(move |tx| drafts::update_draft(tx, id, change))
+            .await
+    }
+
+    async fn changes(&self, request: ChangesRequest) -> StorageResult<ChangesPage> {
+        let read_request = request.clone();
+        let (page, owner) = self
+            .read(move |tx| drafts::changes_page(tx, &read_request))
+            .await?;
+        match (request.client_id, owner) {
+            (Some(client_id), None) => {
+                // First use of this installation: register it to the caller.
+                let (user_id, now) = (request.user_id, request.now);
+                self.write(move |tx| drafts::claim_client(tx, client_id, user_id, now))
+                    .await?;
+                Ok(page)
+            }
+            (Some(client_id), Some(owner)) if owner != request.user_id => {
+                Err(StorageError::ClientTaken(client_id))
+            }
+            _ => Ok(page),
+        }
+    }
+
+    async fn push(&self, batch: PushBatch) -> StorageResult<Vec<MutationResult>> {
+        self.write(move |tx| drafts::push(tx, &batch)).await
+    }
+}
+
+/// Conversions between the wire's unsigned counters and SQL's signed integers.
+fn to_sql_int(value: u64) -> StorageResult<i64> {
+    i64::try_from(value).map_err(|_| StorageError::Corrupt(format!("{value} is out of range")))
+}
+
+fn from_sql_int(value: i64) -> StorageResult<u64> {
+    u64::try_from(value).map_err(|_| StorageError::Corrupt(format!("negative counter {value}")))
+}
+
+fn parse_uuid(text: &str) -> StorageResult<Uuid> {
+    Uuid::parse_str(text).map_err(|e| StorageError::Corrupt(format!("bad id {text:?}: {e}")))
+}
+
+fn parse_time(text: &str) -> StorageResult<DateTime<Utc>> {
+    crate::clock::from_text(text)
+        .map_err(|e| StorageError::Corrupt(format!("bad timestamp {text:?}: {e}")))
+}
+
+/// True when `e` is a UNIQUE or PRIMARY KEY violation.
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(failure, _)
+            if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
+}
+
+#[cfg(test)]
+mod tests;

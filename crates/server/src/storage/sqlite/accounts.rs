@@ -1,0 +1,327 @@
+//! Teams, users and sessions in SQLite.
+
+use super::{is_unique_violation, parse_time, parse_uuid};
+use crate::auth::token::TokenHash;
+use crate::clock::to_text;
+use crate::storage::{
+    NewSession, RefreshOutcome, SessionLookup, SessionTokens, StorageError, StorageResult,
+    TeamRecord, UserRecord,
+};
+use chrono::{DateTime, Utc};
+use countersign_core::{Role, Sensitive, TeamId, UserId};
+use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
+
+pub(super) fn insert_team(tx: &Connection, team: &TeamRecord) -> StorageResult<()> {
+    tx.execute(
+        "INSERT INTO teams (id, name, created_at) VALUES (?1, ?2, ?3)",
+        params![team.id.to_string(), team.name, to_text(team.created_at)],
+    )
+    .map_err(|e| unique_as_exists(e, || format!("a team named {:?}", team.name)))?;
+    Ok(())
+}
+
+pub(super) fn teams(tx: &Connection) -> StorageResult<Vec<TeamRecord>> {
+    let mut stmt = tx.prepare_cached("SELECT id, name, created_at FROM teams ORDER BY name")?;
+    let rows = stmt.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, name, created_at) = row?;
+        Ok(TeamRecord {
+            id: TeamId(parse_uuid(&id)?),
+            name,
+            created_at: parse_time(&created_at)?,
+        })
+    })
+    .collect()
+}
+
+pub(super) fn insert_user(tx: &Connection, user: &UserRecord) -> StorageResult<()> {
+    tx.execute(
+        "INSERT INTO users (id, username, display_name, password_hash, roles, steps, \
+         created_at, disabled_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            user.id.to_string(),
+            user.username,
+            user.display_name,
+            user.password_hash.expose(),
+            join_roles(&user.roles),
+            user.steps.join(" "),
+            to_text(user.created_at),
+            user.disabled_at.map(to_text),
+        ],
+    )
+    .map_err(|e| unique_as_exists(e, || format!("a user named {:?}", user.username)))?;
+    let mut stmt =
+        tx.prepare_cached("INSERT INTO memberships (user_id, team_id) VALUES (?1, ?2)")?;
+    for team in &user.teams {
+        stmt.execute(params![user.id.to_string(), team.to_string()])?;
+    }
+    Ok(())
+}
+
+const USER_COLUMNS: &str =
+    "id, username, display_name, password_hash, roles, steps, created_at, disabled_at";
+
+/// A `users` row before its text is parsed.
+struct UserRow {
+    id: String,
+    username: String,
+    display_name: String,
+    password_hash: String,
+    roles: String,
+    steps: String,
+    created_at: String,
+    disabled_at: Option<String>,
+}
+
+impl UserRow {
+    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            username: row.get(1)?,
+            display_name: row.get(2)?,
+            password_hash: row.get(3)?,
+            roles: row.get(4)?,
+            steps: row.get(5)?,
+            created_at: row.get(6)?,
+            disabled_at: row.get(7)?,
+        })
+    }
+
+    fn into_record(self, tx: &Connection) -> StorageResult<UserRecord> {
+        let id = UserId(parse_uuid(&self.id)?);
+        let roles = self
+            .roles
+            .split_whitespace()
+            .map(|r| {
+                Role::parse(r).ok_or_else(|| StorageError::Corrupt(format!("unknown role {r:?}")))
+            })
+            .collect::<StorageResult<Vec<_>>>()?;
+        Ok(UserRecord {
+            id,
+            username: self.username,
+            display_name: self.display_name,
+            password_hash: Sensitive::new(self.password_hash),
+            roles,
+            steps: self.steps.split_whitespace().map(str::to_owned).collect(),
+            teams: memberships(tx, id)?,
+            created_at: parse_time(&self.created_at)?,
+            disabled_at: self.disabled_at.as_deref().map(parse_time).transpose()?,
+        })
+    }
+}
+
+fn memberships(tx: &Connection, user: UserId) -> StorageResult<Vec<TeamId>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT m.team_id FROM memberships m JOIN teams t ON t.id = m.team_id \
+         WHERE m.user_id = ?1 ORDER BY t.name",
+    )?;
+    let rows = stmt.query_map([user.to_string()], |row| row.get::<_, String>(0))?;
+    rows.map(|id| Ok(TeamId(parse_uuid(&id?)?))).collect()
+}
+
+fn user_where(tx: &Connection, condition: &str, value: &str) -> StorageResult<Option<UserRecord>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {condition} = ?1");
+    let row = tx
+        .prepare_cached(&sql)?
+        .query_row([value], UserRow::read)
+        .optional()?;
+    row.map(|row| row.into_record(tx)).transpose()
+}
+
+pub(super) fn user_by_username(
+    tx: &Connection,
+    username: &str,
+) -> StorageResult<Option<UserRecord>> {
+    user_where(tx, "username", username)
+}
+
+pub(super) fn user_by_id(tx: &Connection, id: UserId) -> StorageResult<Option<UserRecord>> {
+    user_where(tx, "id", &id.to_string())
+}
+
+pub(super) fn users(tx: &Connection) -> StorageResult<Vec<UserRecord>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY username");
+    let mut stmt = tx.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map([], UserRow::read)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(|row| row.into_record(tx)).collect()
+}
+
+pub(super) fn count_users(tx: &Connection) -> StorageResult<u64> {
+    let count: i64 = tx.query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))?;
+    super::from_sql_int(count)
+}
+
+pub(super) fn disable_user(tx: &Connection, id: UserId, now: DateTime<Utc>) -> StorageResult<bool> {
+    let id = id.to_string();
+    let exists = tx
+        .query_row("SELECT 1 FROM users WHERE id = ?1", [&id], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if !exists {
+        return Ok(false);
+    }
+    let now = to_text(now);
+    tx.execute(
+        "UPDATE users SET disabled_at = ?1 WHERE id = ?2 AND disabled_at IS NULL",
+        params![now, id],
+    )?;
+    tx.execute(
+        "UPDATE sessions SET revoked_at = ?1 WHERE user_id = ?2 AND revoked_at IS NULL",
+        params![now, id],
+    )?;
+    Ok(true)
+}
+
+pub(super) fn insert_session(tx: &Connection, session: &NewSession) -> StorageResult<()> {
+    let t = &session.tokens;
+    tx.execute(
+        "INSERT INTO sessions (id, user_id, access_hash, access_expires_at, refresh_hash, \
+         refresh_expires_at, previous_refresh_hash, created_at, revoked_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, NULL)",
+        params![
+            session.id.to_string(),
+            session.user_id.to_string(),
+            t.access_hash.as_str(),
+            to_text(t.access_expires_at),
+            t.refresh_hash.as_str(),
+            to_text(t.refresh_expires_at),
+            to_text(session.created_at),
+        ],
+    )?;
+    Ok(())
+}
+
+pub(super) fn session_by_access(
+    tx: &Connection,
+    access: &TokenHash,
+) -> StorageResult<Option<SessionLookup>> {
+    let row = tx
+        .prepare_cached(
+            "SELECT id, user_id, access_expires_at, revoked_at FROM sessions \
+             WHERE access_hash = ?1",
+        )?
+        .query_row([access.as_str()], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, Option<String>>(3)?,
+            ))
+        })
+        .optional()?;
+    let Some((id, user_id, access_expires_at, revoked_at)) = row else {
+        return Ok(None);
+    };
+    let user_id = UserId(parse_uuid(&user_id)?);
+    let user = user_by_id(tx, user_id)?
+        .ok_or_else(|| StorageError::Corrupt(format!("session {id} has no user")))?;
+    Ok(Some(SessionLookup {
+        session_id: parse_uuid(&id)?,
+        access_expires_at: parse_time(&access_expires_at)?,
+        revoked_at: revoked_at.as_deref().map(parse_time).transpose()?,
+        user,
+    }))
+}
+
+pub(super) fn refresh_session(
+    tx: &Connection,
+    presented: &TokenHash,
+    next: &SessionTokens,
+    now: DateTime<Utc>,
+) -> StorageResult<RefreshOutcome> {
+    let current = tx
+        .query_row(
+            "SELECT id, user_id, refresh_expires_at, revoked_at FROM sessions \
+             WHERE refresh_hash = ?1",
+            [presented.as_str()],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, Option<String>>(3)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((id, user_id, refresh_expires_at, revoked_at)) = current else {
+        // Not a current token: if it is a spent one, someone kept a copy. Revoke.
+        let spent = tx.execute(
+            "UPDATE sessions SET revoked_at = ?1 \
+             WHERE previous_refresh_hash = ?2 AND revoked_at IS NULL",
+            params![to_text(now), presented.as_str()],
+        )?;
+        let known = spent > 0
+            || tx
+                .query_row(
+                    "SELECT 1 FROM sessions WHERE previous_refresh_hash = ?1",
+                    [presented.as_str()],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some();
+        return Ok(if known {
+            RefreshOutcome::Reused
+        } else {
+            RefreshOutcome::Unknown
+        });
+    };
+    if revoked_at.is_some() {
+        return Ok(RefreshOutcome::Revoked);
+    }
+    let user = user_by_id(tx, UserId(parse_uuid(&user_id)?))?
+        .ok_or_else(|| StorageError::Corrupt(format!("session {id} has no user")))?;
+    if user.disabled_at.is_some() {
+        revoke_session(tx, parse_uuid(&id)?, now)?;
+        return Ok(RefreshOutcome::Revoked);
+    }
+    if parse_time(&refresh_expires_at)? <= now {
+        return Ok(RefreshOutcome::Expired);
+    }
+    tx.execute(
+        "UPDATE sessions SET access_hash = ?1, access_expires_at = ?2, refresh_hash = ?3, \
+         refresh_expires_at = ?4, previous_refresh_hash = ?5 WHERE id = ?6",
+        params![
+            next.access_hash.as_str(),
+            to_text(next.access_expires_at),
+            next.refresh_hash.as_str(),
+            to_text(next.refresh_expires_at),
+            presented.as_str(),
+            id,
+        ],
+    )?;
+    Ok(RefreshOutcome::Rotated(Box::new(user)))
+}
+
+pub(super) fn revoke_session(tx: &Connection, id: Uuid, now: DateTime<Utc>) -> StorageResult<()> {
+    tx.execute(
+        "UPDATE sessions SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+        params![to_text(now), id.to_string()],
+    )?;
+    Ok(())
+}
+
+fn join_roles(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn unique_as_exists(e: rusqlite::Error, what: impl FnOnce() -> String) -> StorageError {
+    if is_unique_violation(&e) {
+        StorageError::AlreadyExists(what())
+    } else {
+        StorageError::Sqlite(e)
+    }
+}

@@ -1,0 +1,391 @@
+use super::*;
+use crate::fixtures::{actor, decide, draft, t0, team};
+use crate::storage::{ChangesRequest, DraftUpdate, PushBatch, Scope};
+use countersign_core::approval::Actor;
+use countersign_core::{
+    ClientId, DraftStatus, MutationId, MutationStatus, Refusal, Role, Sensitive, TeamId, Verdict,
+};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    storage: SqliteStorage,
+    team: TeamId,
+    author: Actor,
+    reviewer: Actor,
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SqliteStorage::open(&dir.path().join("countersign.db")).unwrap();
+    let team = team();
+    storage
+        .create_team(TeamRecord {
+            id: team,
+            name: "Customer Care".into(),
+            created_at: t0(),
+        })
+        .await
+        .unwrap();
+    let author = actor("ana", &[Role::Author], &[], &[team]);
+    let reviewer = actor("rui", &[Role::Reviewer], &["review"], &[team]);
+    for a in [&author, &reviewer] {
+        storage.create_user(user_of(a)).await.unwrap();
+    }
+    Fixture {
+        _dir: dir,
+        storage,
+        team,
+        author,
+        reviewer,
+    }
+}
+
+fn user_of(a: &Actor) -> UserRecord {
+    UserRecord {
+        id: a.person.id,
+        username: a.person.username.clone(),
+        display_name: a.person.display_name.clone(),
+        password_hash: Sensitive::new("$argon2id$not-a-real-hash".into()),
+        roles: a.roles.clone(),
+        steps: a.steps.clone(),
+        teams: a.teams.clone(),
+        created_at: t0(),
+        disabled_at: None,
+    }
+}
+
+fn page_request(who: &Actor, client: Option<ClientId>, after: u64) -> ChangesRequest {
+    ChangesRequest {
+        user_id: who.person.id,
+        scope: Scope::of(who),
+        client_id: client,
+        after,
+        limit: 100,
+        now: t0(),
+    }
+}
+
+#[test]
+fn opening_twice_keeps_the_schema_and_uses_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("countersign.db");
+    drop(SqliteStorage::open(&path).unwrap());
+    let storage = SqliteStorage::open(&path).unwrap();
+    let conn = lock(&storage.writer);
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let fk: i64 = conn
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .unwrap();
+    assert_eq!(fk, 1, "foreign keys must be enforced");
+    let sync: i64 = conn
+        .pragma_query_value(None, "synchronous", |r| r.get(0))
+        .unwrap();
+    assert_eq!(sync, 2, "synchronous must be FULL");
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version as usize, MIGRATIONS.len());
+}
+
+#[test]
+fn a_database_from_a_newer_server_is_refused_loudly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("countersign.db");
+    drop(SqliteStorage::open(&path).unwrap());
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let error = SqliteStorage::open(&path).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StorageError::SchemaTooNew {
+                found: 99,
+                supported,
+                ..
+            } if supported == MIGRATIONS.len()
+        ),
+        "got {error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("newer server"),
+        "the message must say why: {message}"
+    );
+}
+
+#[tokio::test]
+async fn usernames_and_team_names_are_unique() {
+    let f = fixture().await;
+    let again = f.storage.create_user(user_of(&f.author)).await.unwrap_err();
+    assert!(matches!(again, StorageError::AlreadyExists(_)), "{again:?}");
+    let team = f
+        .storage
+        .create_team(TeamRecord {
+            id: team(),
+            name: "Customer Care".into(),
+            created_at: t0(),
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(team, StorageError::AlreadyExists(_)), "{team:?}");
+}
+
+#[tokio::test]
+async fn users_read_back_with_roles_steps_and_teams() {
+    let f = fixture().await;
+    let user = f.storage.user_by_username("rui").await.unwrap().unwrap();
+    assert_eq!(user.actor(), f.reviewer);
+    assert!(
+        f.storage
+            .user_by_username("nobody")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(f.storage.count_users().await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn every_draft_write_takes_the_next_change_sequence() {
+    let f = fixture().await;
+    let (a, b) = (
+        draft(f.team, &f.author.person),
+        draft(f.team, &f.author.person),
+    );
+    f.storage
+        .insert_drafts(vec![a.clone(), b.clone()])
+        .await
+        .unwrap();
+    let page = f
+        .storage
+        .changes(page_request(&f.reviewer, None, 0))
+        .await
+        .unwrap();
+    let seqs: Vec<u64> = page.rows.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, vec![1, 2]);
+
+    let updated = f
+        .storage
+        .update_draft(
+            a.id,
+            Box::new(|d| {
+                let mut next = d.clone();
+                next.body = "changed".into();
+                Ok(next)
+            }),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(updated, DraftUpdate::Updated(_)));
+    let page = f
+        .storage
+        .changes(page_request(&f.reviewer, None, 2))
+        .await
+        .unwrap();
+    assert_eq!(page.rows.len(), 1);
+    assert_eq!((page.rows[0].seq, page.rows[0].draft_id), (3, a.id));
+    assert!(page.rows[0].draft_json.contains("changed"));
+}
+
+#[tokio::test]
+async fn a_refused_change_writes_nothing() {
+    let f = fixture().await;
+    let a = draft(f.team, &f.author.person);
+    f.storage.insert_drafts(vec![a.clone()]).await.unwrap();
+    let refused = f
+        .storage
+        .update_draft(a.id, Box::new(|_| Err(Refusal::Invalid("no".into()))))
+        .await
+        .unwrap();
+    assert!(matches!(refused, DraftUpdate::Refused { .. }));
+    let page = f
+        .storage
+        .changes(page_request(&f.reviewer, None, 1))
+        .await
+        .unwrap();
+    assert!(page.rows.is_empty(), "no new change must be recorded");
+    let missing = f
+        .storage
+        .update_draft(
+            countersign_core::DraftId(Uuid::nil()),
+            Box::new(|d| Ok(d.clone())),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(missing, DraftUpdate::NotFound));
+}
+
+#[tokio::test]
+async fn the_feed_is_scoped_paged_and_marks_withdrawals() {
+    let f = fixture().await;
+    let other_team = team();
+    f.storage
+        .create_team(TeamRecord {
+            id: other_team,
+            name: "Brand".into(),
+            created_at: t0(),
+        })
+        .await
+        .unwrap();
+    let mut drafts: Vec<_> = (0..5).map(|_| draft(f.team, &f.author.person)).collect();
+    drafts.push(draft(other_team, &f.author.person));
+    drafts[4].status = DraftStatus::Withdrawn;
+    f.storage.insert_drafts(drafts.clone()).await.unwrap();
+
+    let mut request = page_request(&f.reviewer, None, 0);
+    request.limit = 3;
+    let first = f.storage.changes(request.clone()).await.unwrap();
+    assert_eq!(first.rows.len(), 3);
+    assert!(first.has_more);
+    request.after = first.rows[2].seq;
+    let second = f.storage.changes(request).await.unwrap();
+    assert_eq!(
+        second.rows.len(),
+        2,
+        "the other team's draft is not in scope"
+    );
+    assert!(!second.has_more);
+    assert!(second.rows[1].removed, "a withdrawn draft is a removal");
+
+    let admin = actor("root", &[Role::Admin], &[], &[]);
+    f.storage.create_user(user_of(&admin)).await.unwrap();
+    let all = f
+        .storage
+        .changes(ChangesRequest {
+            user_id: admin.person.id,
+            scope: Scope::All,
+            client_id: None,
+            after: 0,
+            limit: 100,
+            now: t0(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.rows.len(), 6, "administrators see every team");
+}
+
+#[tokio::test]
+async fn a_push_applies_in_order_and_repeats_first_results() {
+    let f = fixture().await;
+    let (a, b) = (
+        draft(f.team, &f.author.person),
+        draft(f.team, &f.author.person),
+    );
+    f.storage
+        .insert_drafts(vec![a.clone(), b.clone()])
+        .await
+        .unwrap();
+    let client = ClientId(Uuid::now_v7());
+    let batch = PushBatch {
+        actor: f.reviewer.clone(),
+        client_id: client,
+        mutations: vec![
+            decide(1, a.id, 1, Verdict::Approve),
+            decide(2, b.id, 7, Verdict::Approve),
+            decide(4, b.id, 1, Verdict::Approve),
+        ],
+        now: t0(),
+    };
+    let results = f.storage.push(batch.clone()).await.unwrap();
+    let statuses: Vec<_> = results.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            MutationStatus::Applied,
+            MutationStatus::Conflict,
+            MutationStatus::Invalid
+        ]
+    );
+
+    let again = f.storage.push(batch).await.unwrap();
+    assert_eq!(again[0].status, MutationStatus::Duplicate);
+    assert_eq!(again[0].first_status, Some(MutationStatus::Applied));
+    assert_eq!(again[1].first_status, Some(MutationStatus::Conflict));
+    assert_eq!(
+        again[2].status,
+        MutationStatus::Invalid,
+        "an out-of-order mutation was never recorded"
+    );
+
+    let page = f
+        .storage
+        .changes(page_request(&f.reviewer, Some(client), 0))
+        .await
+        .unwrap();
+    assert_eq!(page.last_mutation_id, MutationId(2));
+    let approved = f.storage.draft(a.id).await.unwrap().unwrap();
+    assert_eq!(approved.status, DraftStatus::Approved);
+    assert_eq!(
+        approved.history.len(),
+        1,
+        "the duplicate must not decide twice"
+    );
+}
+
+#[tokio::test]
+async fn a_client_belongs_to_the_first_user_who_uses_it() {
+    let f = fixture().await;
+    let client = ClientId(Uuid::now_v7());
+    f.storage
+        .changes(page_request(&f.reviewer, Some(client), 0))
+        .await
+        .unwrap();
+    let stolen = f
+        .storage
+        .changes(page_request(&f.author, Some(client), 0))
+        .await
+        .unwrap_err();
+    assert!(matches!(stolen, StorageError::ClientTaken(_)), "{stolen:?}");
+    let pushed = f
+        .storage
+        .push(PushBatch {
+            actor: f.author.clone(),
+            client_id: client,
+            mutations: vec![],
+            now: t0(),
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(pushed, StorageError::ClientTaken(_)), "{pushed:?}");
+}
+
+#[tokio::test]
+async fn disabling_a_user_revokes_their_sessions() {
+    use crate::auth::token::TokenHash;
+    use crate::storage::{NewSession, SessionTokens};
+    let f = fixture().await;
+    let tokens = SessionTokens {
+        access_hash: TokenHash::of("a"),
+        access_expires_at: t0(),
+        refresh_hash: TokenHash::of("r"),
+        refresh_expires_at: t0() + chrono::Duration::days(1),
+    };
+    f.storage
+        .create_session(NewSession {
+            id: Uuid::new_v4(),
+            user_id: f.reviewer.person.id,
+            tokens,
+            created_at: t0(),
+        })
+        .await
+        .unwrap();
+    assert!(
+        f.storage
+            .disable_user(f.reviewer.person.id, t0())
+            .await
+            .unwrap()
+    );
+    let found = f
+        .storage
+        .session_by_access(&TokenHash::of("a"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(found.revoked_at.is_some());
+    assert!(found.user.disabled_at.is_some());
+}

@@ -1,0 +1,63 @@
+//! The desktop's sync endpoints without HTTP: one page of the changes feed, and one push.
+
+use crate::Server;
+use crate::cursor::Cursor;
+use crate::error::ServerError;
+use crate::push::MAX_MUTATIONS;
+use crate::storage::{ChangesPage, ChangesRequest, PushBatch, Scope};
+use countersign_core::ClientId;
+use countersign_core::approval::Actor;
+use countersign_core::wire::{PushRequest, PushResponse};
+
+/// Page size when the client does not ask for one.
+pub const DEFAULT_PAGE: usize = 500;
+/// The largest page served; larger requests are clamped to it.
+pub const MAX_PAGE: usize = 2000;
+
+/// One page of the changes feed after `cursor`, in the actor's scope, plus the client's
+/// `last_mutation_id`. The first call with a `client_id` registers it to the actor; a
+/// client registered to someone else is refused.
+pub async fn changes(
+    server: &Server,
+    actor: &Actor,
+    client_id: Option<ClientId>,
+    cursor: Cursor,
+    limit: Option<usize>,
+) -> Result<ChangesPage, ServerError> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    Ok(server
+        .storage()
+        .changes(ChangesRequest {
+            user_id: actor.person.id,
+            scope: Scope::of(actor),
+            client_id,
+            after: cursor.0,
+            limit,
+            now: server.now(),
+        })
+        .await?)
+}
+
+/// Applies a push batch in one transaction; see [`crate::push`] for the rules.
+pub async fn push(
+    server: &Server,
+    actor: &Actor,
+    request: PushRequest,
+) -> Result<PushResponse, ServerError> {
+    if request.mutations.len() > MAX_MUTATIONS {
+        return Err(ServerError::TooManyMutations {
+            max: MAX_MUTATIONS,
+            got: request.mutations.len(),
+        });
+    }
+    let results = server
+        .storage()
+        .push(PushBatch {
+            actor: actor.clone(),
+            client_id: request.client_id,
+            mutations: request.mutations,
+            now: server.now(),
+        })
+        .await?;
+    Ok(PushResponse { results })
+}
