@@ -64,7 +64,20 @@ impl Cache {
             )?
             .execute([page.last_mutation_id.0])?;
         tx.commit()?;
+        if !page.has_more {
+            // A pull can leave hundreds of pages in the WAL. Copy them into the database
+            // now, on the sync path, rather than in whichever later `enqueue` crosses the
+            // auto-checkpoint threshold — that one would wait for all of them.
+            self.checkpoint()?;
+        }
         Ok(applied)
+    }
+
+    /// Copies what it can of the WAL into the database without waiting for any reader.
+    fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// The cached draft with this id, as the server last sent it.
