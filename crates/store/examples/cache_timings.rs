@@ -151,7 +151,7 @@ fn sample_draft(n: usize, t0: DateTime<Utc>) -> Draft {
             display_name: format!("Agency Agent {}", n % 40),
         },
         urgency,
-        scheduled_at: (n % 3 == 0).then(|| created + Duration::hours(2)),
+        scheduled_at: n.is_multiple_of(3).then(|| created + Duration::hours(2)),
         required_steps: vec!["review".to_owned()],
         approvals: vec![],
         in_reply_to: Some(InReplyTo {
