@@ -116,6 +116,12 @@ mod tests {
     use crate::{CacheKey, StoreError};
 
     #[test]
+    fn a_cache_can_move_between_threads() {
+        fn assert_send<T: Send>() {}
+        assert_send::<Cache>();
+    }
+
+    #[test]
     fn a_wrong_key_is_refused_with_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cache.db");
