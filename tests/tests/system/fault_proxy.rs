@@ -111,7 +111,9 @@ async fn relay(
     let body = buf[head_end..].to_vec();
 
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
-    let mut call = http.request(method, format!("{upstream}{target}")).body(body);
+    let mut call = http
+        .request(method, format!("{upstream}{target}"))
+        .body(body);
     for (k, v) in &headers {
         if k == "authorization" || k == "content-type" {
             call = call.header(k.as_str(), v.as_str());
@@ -120,7 +122,14 @@ async fn relay(
     let (status, answer) = match call.send().await {
         Ok(response) => {
             let status = response.status().as_u16();
-            (status, response.bytes().await.map(|b| b.to_vec()).unwrap_or_default())
+            (
+                status,
+                response
+                    .bytes()
+                    .await
+                    .map(|b| b.to_vec())
+                    .unwrap_or_default(),
+            )
         }
         Err(_) => (502, b"upstream unreachable".to_vec()),
     };
@@ -135,7 +144,12 @@ async fn relay(
     };
     let bytes = match fault {
         Fault::None => reply(status, "application/json", answer.len(), &answer),
-        Fault::Truncate => reply(status, "application/json", answer.len(), &answer[..answer.len() / 2]),
+        Fault::Truncate => reply(
+            status,
+            "application/json",
+            answer.len(),
+            &answer[..answer.len() / 2],
+        ),
         Fault::Malformed => {
             let garbage = br#"{"results": [{"mutation_id": "#;
             reply(200, "application/json", garbage.len(), garbage)

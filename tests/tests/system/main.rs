@@ -1,0 +1,8 @@
+//! System tests: the real server on loopback, real desktops (app layer, encrypted cache,
+//! keychain) syncing with it, and faults injected in between.
+
+mod fault_proxy;
+mod faults;
+mod keychain_and_disk;
+mod support;
+mod sync;
