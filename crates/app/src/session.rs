@@ -12,7 +12,6 @@ use countersign_keychain::Keychain;
 use countersign_store::{Cache, CacheKey, Conflict, QueueFilter, QueueItem};
 use countersign_sync::engine::{SharedCache, with_cache};
 use countersign_sync::{ApiClient, SyncConfig, SyncEngine, SyncReport};
-use rand::RngCore;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -467,9 +466,7 @@ async fn create_session(
     api: ApiClient,
     response: &SessionResponse,
 ) -> Result<Session, AppError> {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let key = CacheKey::from_bytes(bytes);
+    let key = CacheKey::generate();
     config.keychain.set(CACHE_KEY, &key.to_hex()).await?;
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
         AppError::Invalid(format!("cannot create {}: {e}", config.data_dir.display()))
@@ -508,3 +505,6 @@ async fn wipe_local(config: &AppConfig) -> Result<(), AppError> {
 fn destroy_cache(path: &Path) -> Result<(), AppError> {
     Ok(Cache::destroy(path)?)
 }
+
+#[cfg(test)]
+mod tests;
