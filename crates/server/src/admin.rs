@@ -27,8 +27,8 @@ pub struct NewUser {
     pub roles: Vec<Role>,
     /// Approval steps they may take (e.g. `review`, `legal`); single words.
     pub steps: Vec<String>,
-    /// Names of existing teams.
-    pub teams: Vec<String>,
+    /// Existing teams (see [`create_team`], [`team_named`]).
+    pub teams: Vec<TeamId>,
 }
 
 /// A user as the CLI lists them.
@@ -64,6 +64,21 @@ pub async fn create_team(server: &Server, name: &str) -> Result<TeamId, ServerEr
     let id = team.id;
     server.storage().create_team(team).await?;
     Ok(id)
+}
+
+/// The team called `name`.
+pub async fn team_named(server: &Server, name: &str) -> Result<TeamRecord, ServerError> {
+    server
+        .storage()
+        .teams()
+        .await?
+        .into_iter()
+        .find(|t| t.name == name.trim())
+        .ok_or_else(|| {
+            ServerError::NotFound(format!(
+                "there is no team named {name:?}; create it first (team add)"
+            ))
+        })
 }
 
 /// All teams, by name.
@@ -105,21 +120,15 @@ pub async fn add_user(server: &Server, user: NewUser) -> Result<UserId, ServerEr
         ));
     }
     let known = server.storage().teams().await?;
-    let teams = user
+    if let Some(missing) = user
         .teams
         .iter()
-        .map(|name| {
-            known
-                .iter()
-                .find(|t| t.name == name.trim())
-                .map(|t| t.id)
-                .ok_or_else(|| {
-                    ServerError::NotFound(format!(
-                        "there is no team named {name:?}; create it first (team add)"
-                    ))
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+        .find(|t| !known.iter().any(|k| k.id == **t))
+    {
+        return Err(ServerError::NotFound(format!(
+            "there is no team with id {missing}"
+        )));
+    }
     let password = user.password;
     let password_hash =
         tokio::task::spawn_blocking(move || password::hash(password.expose())).await??;
@@ -130,7 +139,7 @@ pub async fn add_user(server: &Server, user: NewUser) -> Result<UserId, ServerEr
         password_hash: Sensitive::new(password_hash),
         roles: dedup(user.roles),
         steps: dedup(user.steps),
-        teams: dedup(teams),
+        teams: dedup(user.teams),
         created_at: server.now(),
         disabled_at: None,
     };

@@ -1,1 +1,297 @@
-//! placeholder
+//! A demo organisation, so the desktop has something real to approve on first start.
+//!
+//! **Hartwell & Lane** is a high-street retailer with in-store pharmacies (the kind of company
+//! the social-media-policy stories in the design seeds are about). It has two teams —
+//! Customer Care and Brand & Campaigns — reviewers (one of them for the `legal` step), a
+//! crisis spokesperson, staff authors, an outside agency that may only draft, and an
+//! administrator, all sharing one demo password. Its queue holds 65 drafts across all seven
+//! networks: replies to customers, campaigns, crisis statements about a store fire and a
+//! product recall, and a dozen drafts that break the social-media policy (gossip about a
+//! celebrity's mother's prescriptions, mocking a customer, a code name marked "internal
+//! only", customers' phone numbers, emails, card numbers and addresses in public replies, an
+//! unauthorised person speaking in a crisis, over-length posts, images without alt text, and
+//! one body of hostile HTML that must be shown as text).
+//!
+//! Everything is deterministic except ids; times are relative to the `now` passed in.
+
+mod brand;
+mod bulk;
+mod customer_care;
+mod sample;
+
+pub use bulk::bulk_drafts;
+
+use crate::admin::{self, NewUser};
+use crate::error::ServerError;
+use crate::{Server, drafts};
+use chrono::{DateTime, Duration, Utc};
+use countersign_core::approval::{self, Actor};
+use countersign_core::wire::NewDraft;
+use countersign_core::{Decision, DecisionId, Draft, Role, Sensitive, TeamId, Verdict};
+use sample::{Sample, Then};
+use std::collections::HashMap;
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "countersign-demo";
+
+/// The Customer Care team.
+pub const CUSTOMER_CARE: &str = "Customer Care";
+/// The Brand & Campaigns team.
+pub const BRAND_AND_CAMPAIGNS: &str = "Brand & Campaigns";
+
+/// How to sign in to the demo.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DemoCredentials {
+    /// The password of every account.
+    pub password: String,
+    /// The accounts, reviewers first.
+    pub accounts: Vec<DemoAccount>,
+    /// True when this call created the organisation, false when it already existed.
+    pub created: bool,
+}
+
+/// One demo account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DemoAccount {
+    /// Sign-in name.
+    pub username: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Who they are, in a few words.
+    pub about: String,
+}
+
+struct Account {
+    username: &'static str,
+    display_name: &'static str,
+    roles: &'static [Role],
+    steps: &'static [&'static str],
+    teams: &'static [&'static str],
+    about: &'static str,
+}
+
+const BOTH: &[&str] = &[CUSTOMER_CARE, BRAND_AND_CAMPAIGNS];
+
+const ACCOUNTS: &[Account] = &[
+    Account {
+        username: "hannah.okafor",
+        display_name: "Hannah Okafor",
+        roles: &[Role::Reviewer],
+        steps: &["review"],
+        teams: BOTH,
+        about: "Head of Social Media; reviews for both teams",
+    },
+    Account {
+        username: "tom.reid",
+        display_name: "Tom Reid",
+        roles: &[Role::Reviewer],
+        steps: &["review"],
+        teams: &[CUSTOMER_CARE],
+        about: "Customer Care team lead; reviews care replies",
+    },
+    Account {
+        username: "margaret.lewis",
+        display_name: "Margaret Lewis",
+        roles: &[Role::Reviewer, Role::Spokesperson],
+        steps: &["legal"],
+        teams: BOTH,
+        about: "General Counsel; takes the legal step, may approve in a crisis",
+    },
+    Account {
+        username: "david.chen",
+        display_name: "David Chen",
+        roles: &[Role::Reviewer, Role::Spokesperson],
+        steps: &["review"],
+        teams: BOTH,
+        about: "Director of Communications; the crisis spokesperson",
+    },
+    Account {
+        username: "sam.patel",
+        display_name: "Sam Patel",
+        roles: &[Role::Author],
+        steps: &[],
+        teams: &[CUSTOMER_CARE],
+        about: "Customer care adviser",
+    },
+    Account {
+        username: "chloe.baker",
+        display_name: "Chloe Baker",
+        roles: &[Role::Author],
+        steps: &[],
+        teams: &[CUSTOMER_CARE],
+        about: "Pharmacy communications officer",
+    },
+    Account {
+        username: "jack.turner",
+        display_name: "Jack Turner",
+        roles: &[Role::Author],
+        steps: &[],
+        teams: &[CUSTOMER_CARE],
+        about: "Store supervisor at Leeds Briggate",
+    },
+    Account {
+        username: "ellie.morgan",
+        display_name: "Ellie Morgan",
+        roles: &[Role::Author],
+        steps: &[],
+        teams: &[BRAND_AND_CAMPAIGNS],
+        about: "Social media executive, brand",
+    },
+    Account {
+        username: "brightside.agency",
+        display_name: "Brightside Agency (external)",
+        roles: &[Role::Author],
+        steps: &[],
+        teams: &[BRAND_AND_CAMPAIGNS],
+        about: "Outside agency: may draft, never approve",
+    },
+    Account {
+        username: "admin",
+        display_name: "Priya Raman",
+        roles: &[Role::Admin],
+        steps: &[],
+        teams: &[],
+        about: "IT administrator; manages users, sees every team",
+    },
+];
+
+/// Creates the demo organisation unless the server already has users (then it changes
+/// nothing). Either way it returns how to sign in.
+pub async fn seed(server: &Server, now: DateTime<Utc>) -> Result<DemoCredentials, ServerError> {
+    if server.storage().count_users().await? > 0 {
+        return Ok(credentials(false));
+    }
+    let mut teams = HashMap::new();
+    for name in [CUSTOMER_CARE, BRAND_AND_CAMPAIGNS] {
+        teams.insert(name, admin::create_team(server, name).await?);
+    }
+    for account in ACCOUNTS {
+        let user = NewUser {
+            username: account.username.to_owned(),
+            display_name: account.display_name.to_owned(),
+            password: Sensitive::new(DEMO_PASSWORD.to_owned()),
+            roles: account.roles.to_vec(),
+            steps: account.steps.iter().map(|s| (*s).to_owned()).collect(),
+            teams: account
+                .teams
+                .iter()
+                .filter_map(|t| teams.get(t).copied())
+                .collect(),
+        };
+        admin::add_user(server, user).await?;
+    }
+    let actors: HashMap<String, Actor> = server
+        .storage()
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.username.clone(), u.actor()))
+        .collect();
+    let care = customer_care::samples()
+        .into_iter()
+        .map(|s| (CUSTOMER_CARE, s));
+    let brand = brand::samples()
+        .into_iter()
+        .map(|s| (BRAND_AND_CAMPAIGNS, s));
+    let mut drafts = care
+        .chain(brand)
+        .map(|(team, sample)| {
+            let team = teams
+                .get(team)
+                .copied()
+                .ok_or_else(|| missing("team", team))?;
+            realise(sample, team, &actors, now)
+        })
+        .collect::<Result<Vec<Draft>, ServerError>>()?;
+    drafts.sort_by_key(|d| d.created_at);
+    server.storage().insert_drafts(drafts).await?;
+    tracing::info!("demo organisation created");
+    Ok(credentials(true))
+}
+
+fn credentials(created: bool) -> DemoCredentials {
+    DemoCredentials {
+        password: DEMO_PASSWORD.to_owned(),
+        accounts: ACCOUNTS
+            .iter()
+            .map(|a| DemoAccount {
+                username: a.username.to_owned(),
+                display_name: a.display_name.to_owned(),
+                roles: a.roles.to_vec(),
+                about: a.about.to_owned(),
+            })
+            .collect(),
+        created,
+    }
+}
+
+/// Turns a sample into a stored draft, running any follow-up through the approval rules.
+fn realise(
+    sample: Sample,
+    team: TeamId,
+    actors: &HashMap<String, Actor>,
+    now: DateTime<Utc>,
+) -> Result<Draft, ServerError> {
+    let actor = |name: &str| actors.get(name).ok_or_else(|| missing("user", name));
+    let author = actor(sample.author)?;
+    let created = now - Duration::minutes(sample.age);
+    let request = NewDraft {
+        team: Some(team),
+        network: sample.network,
+        channel: sample.channel.to_owned(),
+        body: sample.body.to_owned(),
+        urgency: sample.urgency,
+        scheduled_at: sample.due_in.map(|m| now + Duration::minutes(m)),
+        required_steps: Some(sample.steps.iter().map(|s| (*s).to_owned()).collect()),
+        in_reply_to: sample.reply_to,
+        media: sample.media,
+    };
+    let draft = drafts::build(author, team, request, drafts::new_id(created), created)?;
+    // Follow-ups happen a third and two thirds of the way from writing to now.
+    let step = (now - created) / 3;
+    let decision = |verdict, comment: &str, at| Decision {
+        id: DecisionId(drafts::new_id(at).0),
+        draft_id: draft.id,
+        draft_version: draft.version,
+        verdict,
+        comment: comment.to_owned(),
+        override_reason: None,
+        client_time: Some(at),
+    };
+    Ok(match sample.then {
+        Then::Nothing => draft,
+        Then::Reviewed(reviewer) => {
+            let at = created + step;
+            let comment = "Fine from the brand side; over to legal.";
+            approval::decide(
+                &draft,
+                actor(reviewer)?,
+                &decision(Verdict::Approve, comment, at),
+                at,
+            )?
+        }
+        Then::Revised {
+            reviewer,
+            comment,
+            body,
+        } => {
+            let at = created + step;
+            let sent_back = approval::decide(
+                &draft,
+                actor(reviewer)?,
+                &decision(Verdict::RequestChanges, comment, at),
+                at,
+            )?;
+            approval::edit(&sent_back, author, body.to_owned(), at + step)?
+        }
+    })
+}
+
+fn missing(what: &str, name: &str) -> ServerError {
+    ServerError::Invalid(format!("the demo data names an unknown {what} {name:?}"))
+}
+
+#[cfg(test)]
+mod tests;
