@@ -51,7 +51,11 @@ pub fn router(server: Server) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().include_headers(false))
+                .make_span_with(
+                    DefaultMakeSpan::new()
+                        .level(Level::INFO)
+                        .include_headers(false),
+                )
                 .on_response(
                     DefaultOnResponse::new()
                         .level(Level::INFO)

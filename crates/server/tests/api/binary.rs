@@ -1,0 +1,197 @@
+//! The real `countersign-server` binary: the demo command and the admin CLI.
+
+use crate::support::read;
+use reqwest::StatusCode;
+use serde_json::json;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_countersign-server");
+
+/// Kills the child when the test ends, however it ends.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Reads the child's stdout until the line that ends the demo banner (bounded).
+fn banner(child: &mut Child) -> Vec<String> {
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (lines_tx, lines_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut lines = vec![];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines_rx.recv_timeout(left) {
+            Ok(line) => {
+                let last = line.starts_with("Sign in");
+                lines.push(line);
+                if last {
+                    return lines;
+                }
+            }
+            Err(_) => panic!("the demo printed {lines:?} and then nothing"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_demo_command_prints_how_to_sign_in_and_serves_the_demo_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = banner(&mut child);
+    let _child = KillOnDrop(child);
+
+    let find = |prefix: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} in {lines:?}"))
+            .trim()
+            .to_owned()
+    };
+    let url = find("Countersign demo is running at ");
+    let password = find("Demo password for every account: ");
+    let username = lines[2].split_whitespace().next().unwrap().to_owned();
+    assert!(lines.iter().any(|l| l.contains("spokesperson")));
+
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let mut up = false;
+    for _ in 0..100 {
+        if http.get(format!("{url}/healthz")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "the demo server never answered at {url}");
+
+    let (status, session) = read(
+        http.post(format!("{url}/api/v1/sessions"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    let token = session["access_token"].as_str().unwrap();
+    let (status, page) = read(
+        http.get(format!("{url}/api/v1/changes?limit=2000"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let drafts = page["changes"].as_array().unwrap().len();
+    assert!(drafts >= 60, "{username} sees only {drafts} drafts");
+}
+
+fn cli(args: &[&str], stdin: Option<&str>) -> (bool, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+#[test]
+fn the_cli_adds_lists_and_disables_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let (ok, out) = cli(&["team", "add", "--data-dir", data, "--name", "Care"], None);
+    assert!(ok, "{out}");
+    let add = [
+        "user",
+        "add",
+        "--data-dir",
+        data,
+        "--username",
+        "Ana",
+        "--display-name",
+        "Ana Silva",
+        "--role",
+        "reviewer",
+        "--team",
+        "Care",
+        "--password-stdin",
+    ];
+    let (ok, out) = cli(&add, Some("a long enough password\n"));
+    assert!(ok, "{out}");
+    let (ok, out) = cli(&add, Some("a long enough password\n"));
+    assert!(!ok, "a second ana must be refused: {out}");
+    let (ok, out) = cli(
+        &[
+            "user",
+            "add",
+            "--data-dir",
+            data,
+            "--username",
+            "bo",
+            "--display-name",
+            "Bo",
+            "--role",
+            "boss",
+            "--password-stdin",
+        ],
+        Some("whatever12\n"),
+    );
+    assert!(!ok && out.contains("unknown role"), "{out}");
+
+    let (ok, out) = cli(&["user", "list", "--data-dir", data], None);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("ana") && out.contains("steps=review") && out.contains("teams=Care"),
+        "{out}"
+    );
+    assert!(!out.contains("[disabled]"));
+
+    let (ok, out) = cli(
+        &["user", "disable", "--data-dir", data, "--username", "ana"],
+        None,
+    );
+    assert!(ok, "{out}");
+    let (_, out) = cli(&["user", "list", "--data-dir", data], None);
+    assert!(out.contains("[disabled]"), "{out}");
+}

@@ -1,0 +1,255 @@
+//! A server on loopback for one test, a small organisation in it, and HTTP helpers.
+
+use countersign_core::wire::NewDraft;
+use countersign_core::{Draft, DraftId, Network, Role, Sensitive, TeamId, UserId};
+use countersign_server::admin::{self, NewUser};
+use countersign_server::{Server, ServerConfig};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A server serving on `127.0.0.1:0` until dropped.
+pub struct TestServer {
+    pub url: String,
+    pub server: Server,
+    pub http: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::with(|_| {}).await
+    }
+
+    /// Starts a server after `configure` adjusts its configuration.
+    pub async fn with(configure: impl FnOnce(&mut ServerConfig)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = ServerConfig::new(dir.path());
+        configure(&mut config);
+        let server = countersign_server::open(config).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(countersign_server::serve(listener, server.clone(), async {
+            let _ = stopped.await;
+        }));
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        Self {
+            url,
+            server,
+            http,
+            stop: Some(stop),
+            _dir: dir,
+        }
+    }
+
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// `POST /api/v1/sessions`, raw.
+    pub async fn sign_in_raw(&self, username: &str, password: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(self.at("/api/v1/sessions"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        read(response).await
+    }
+
+    /// Signs in and returns the access token and the refresh token.
+    pub async fn sign_in(&self, username: &str) -> Session {
+        let (status, body) = self.sign_in_raw(username, PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "signing in as {username}: {body}");
+        Session {
+            access: body["access_token"].as_str().unwrap().to_owned(),
+            refresh: body["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Signs in with the demo password and returns the access token.
+    pub async fn sign_in_demo(&self, username: &str) -> String {
+        let (status, body) = self
+            .sign_in_raw(username, countersign_server::demo::DEMO_PASSWORD)
+            .await;
+        assert_eq!(status, StatusCode::OK, "signing in as {username}: {body}");
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .get(self.at(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        read(response).await
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .request(method, self.at(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        read(response).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, path, token, body).await
+    }
+
+    /// `POST /api/v1/push` of these mutations from `client`, expecting 200; the results.
+    pub async fn push(&self, token: &str, client: &str, mutations: Vec<Value>) -> Vec<Value> {
+        let (status, body) = self
+            .post(
+                "/api/v1/push",
+                token,
+                &json!({"client_id": client, "mutations": mutations}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "push: {body}");
+        body["results"].as_array().unwrap().clone()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A signed-in session's tokens.
+pub struct Session {
+    pub access: String,
+    pub refresh: String,
+}
+
+/// The status and JSON body of a response (`Value::Null` when the body is not JSON).
+pub async fn read(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let bytes = response.bytes().await.unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// Asserts the uniform error shape and returns the code.
+pub fn error_code(body: &Value) -> &str {
+    let error = &body["error"];
+    assert!(
+        error["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "an error must carry a message: {body}"
+    );
+    error["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {body}"))
+}
+
+/// Two teams and their people:
+/// - Care: reviewers `rita` and `rob`, author `alex`;
+/// - Brand: reviewer `bea`, author `agency`;
+/// - `root`, an administrator.
+pub struct Org {
+    pub care: TeamId,
+    pub brand: TeamId,
+    pub alex: UserId,
+    pub agency: UserId,
+}
+
+pub async fn org(server: &Server) -> Org {
+    let care = admin::create_team(server, "Care").await.unwrap();
+    let brand = admin::create_team(server, "Brand").await.unwrap();
+    let mut ids = std::collections::HashMap::new();
+    for (name, roles, steps, team) in [
+        ("rita", vec![Role::Reviewer], vec!["review"], Some(care)),
+        ("rob", vec![Role::Reviewer], vec!["review"], Some(care)),
+        ("alex", vec![Role::Author], vec![], Some(care)),
+        ("bea", vec![Role::Reviewer], vec!["review"], Some(brand)),
+        ("agency", vec![Role::Author], vec![], Some(brand)),
+        ("root", vec![Role::Admin], vec![], None),
+    ] {
+        let id = admin::add_user(
+            server,
+            NewUser {
+                username: name.into(),
+                display_name: name.to_uppercase(),
+                password: Sensitive::new(PASSWORD.into()),
+                roles,
+                steps: steps.into_iter().map(String::from).collect(),
+                teams: team.into_iter().collect(),
+            },
+        )
+        .await
+        .unwrap();
+        ids.insert(name, id);
+    }
+    Org {
+        care,
+        brand,
+        alex: ids["alex"],
+        agency: ids["agency"],
+    }
+}
+
+/// A pending draft written by `author` for their team.
+pub async fn draft_by(server: &Server, author: UserId, body: &str) -> Draft {
+    admin::create_draft(
+        server,
+        author,
+        NewDraft {
+            team: None,
+            network: Network::Bluesky,
+            channel: "@care.example".into(),
+            body: body.into(),
+            urgency: countersign_core::Urgency::Normal,
+            scheduled_at: None,
+            required_steps: None,
+            in_reply_to: None,
+            media: vec![],
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// A `decide` mutation.
+pub fn decide(mutation_id: u64, draft: DraftId, version: u64, verdict: &str) -> Value {
+    json!({
+        "mutation_id": mutation_id,
+        "kind": "decide",
+        "decision": {
+            "id": uuid::Uuid::now_v7(),
+            "draft_id": draft,
+            "draft_version": version,
+            "verdict": verdict,
+            "comment": "checked"
+        }
+    })
+}
+
+/// A fresh client id.
+pub fn client() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
