@@ -35,6 +35,13 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
     let engine = SyncEngine::new(api.clone(), config);
     let cache = fresh_cache(scratch.path(), "desktop.db")?;
     engine.sync(&cache, &token, now()).await?;
+    let first = with_cache(&cache, |c| {
+        c.queue(&countersign_store::QueueFilter::default())
+    })
+    .await?
+    .into_iter()
+    .next()
+    .ok_or_else(|| anyhow::anyhow!("the synced queue is empty"))?;
 
     idle_sync(
         &mut report,
@@ -46,7 +53,7 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
     )
     .await?;
     push(&mut report, &engine, &cache, &token, options.push).await?;
-    durable_decision(&mut report, &cache, options.decisions).await?;
+    durable_decision(&mut report, &cache, first.id, options.decisions).await?;
     Ok(report)
 }
 
@@ -239,38 +246,29 @@ async fn push(
 async fn durable_decision(
     report: &mut Report,
     cache: &SharedCache,
+    draft_id: countersign_core::DraftId,
     n: usize,
 ) -> anyhow::Result<()> {
     let n = n.max(1);
-    let times = with_cache(cache, move |c| {
-        let draft = c
-            .queue(&countersign_store::QueueFilter::default())?
-            .into_iter()
-            .next();
-        let draft_id = draft.map(|d| d.id);
+    let mut sorted = with_cache(cache, move |c| {
         let mut times = Vec::with_capacity(n);
-        if let Some(draft_id) = draft_id {
-            for _ in 0..n {
-                let kind = MutationKind::Annotate {
-                    annotation: countersign_core::Annotation {
-                        id: countersign_core::AnnotationId(uuid::Uuid::now_v7()),
-                        draft_id,
-                        draft_version: 1,
-                        body: "Timing a durable write".into(),
-                        suggestion: None,
-                        target: None,
-                    },
-                };
-                let started = Instant::now();
-                c.enqueue(&kind, now())?;
-                times.push(started.elapsed());
-            }
+        for _ in 0..n {
+            let decision = Decision {
+                id: DecisionId(uuid::Uuid::now_v7()),
+                draft_id,
+                draft_version: 1,
+                verdict: Verdict::Approve,
+                comment: String::new(),
+                override_reason: None,
+                client_time: None,
+            };
+            let started = Instant::now();
+            c.enqueue(&MutationKind::Decide { decision }, now())?;
+            times.push(started.elapsed());
         }
         Ok(times)
     })
     .await?;
-    anyhow::ensure!(!times.is_empty(), "no draft left to annotate");
-    let mut sorted = times;
     sorted.sort();
     let p99 = quantile(&sorted, 0.99);
     report.add(

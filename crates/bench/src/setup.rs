@@ -3,8 +3,8 @@
 use anyhow::Context;
 use countersign_core::wire::SessionRequest;
 use countersign_core::{ClientId, Role, Sensitive};
+use countersign_server::ServerConfig;
 use countersign_server::admin::{self, NewUser};
-use countersign_server::{Server, ServerConfig};
 use countersign_store::{Cache, CacheKey};
 use countersign_sync::ApiClient;
 use countersign_sync::engine::SharedCache;
@@ -14,12 +14,14 @@ use tempfile::TempDir;
 
 const PASSWORD: &str = "bench password, not a secret";
 
+/// Body length of the seeded drafts: a typical reply. With ids, author, times, approval
+/// steps and a history entry, each draft is then about 600–800 bytes of JSON.
+const BODY_CHARS: usize = 120;
+
 /// A server with `n` drafts, serving on loopback until dropped.
 pub struct Bench {
     /// Its data folder.
     _dir: TempDir,
-    /// The server.
-    pub server: Server,
     /// Its address.
     pub url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -48,7 +50,7 @@ impl Bench {
             )
             .await?;
         }
-        countersign_server::demo::bulk_drafts(&server, n, 600)
+        countersign_server::demo::bulk_drafts(&server, n, BODY_CHARS)
             .await
             .context("seeding drafts")?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -63,7 +65,6 @@ impl Bench {
         });
         Ok(Bench {
             _dir: dir,
-            server,
             url,
             stop: Some(stop),
         })
