@@ -4,6 +4,13 @@
 -- ids as UUID text, timestamps as RFC 3339 UTC text with a fixed number of digits so
 -- they also sort as text. Released migrations never change: add a new file instead.
 
+-- The SHA-256 of every migration applied, so a released migration that was edited
+-- afterwards is caught at start-up instead of silently diverging.
+CREATE TABLE schema_checksums (
+    version  INTEGER PRIMARY KEY,
+    sha256   TEXT NOT NULL
+);
+
 CREATE TABLE teams (
     id          TEXT PRIMARY KEY,
     name        TEXT NOT NULL UNIQUE,

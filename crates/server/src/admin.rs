@@ -9,7 +9,6 @@ use crate::{Server, drafts};
 use countersign_core::approval::Actor;
 use countersign_core::wire::{EditDraft, NewDraft};
 use countersign_core::{Draft, DraftId, Role, Sensitive, TeamId, UserId};
-use uuid::Uuid;
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -57,7 +56,7 @@ pub async fn create_team(server: &Server, name: &str) -> Result<TeamId, ServerEr
         return Err(ServerError::Invalid("a team needs a name".into()));
     }
     let team = TeamRecord {
-        id: TeamId(Uuid::now_v7()),
+        id: TeamId(crate::clock::uuid_v7(server.now())),
         name: name.to_owned(),
         created_at: server.now(),
     };
@@ -133,7 +132,7 @@ pub async fn add_user(server: &Server, user: NewUser) -> Result<UserId, ServerEr
     let password_hash =
         tokio::task::spawn_blocking(move || password::hash(password.expose())).await??;
     let record = UserRecord {
-        id: UserId(Uuid::now_v7()),
+        id: UserId(crate::clock::uuid_v7(server.now())),
         username,
         display_name,
         password_hash: Sensitive::new(password_hash),

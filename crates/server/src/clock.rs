@@ -41,6 +41,16 @@ impl fmt::Debug for Clock {
     }
 }
 
+/// A UUIDv7 stamped with `at` (the server's clock, not the system's), random otherwise.
+pub fn uuid_v7(at: DateTime<Utc>) -> uuid::Uuid {
+    let secs = u64::try_from(at.timestamp()).unwrap_or(0);
+    uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        secs,
+        at.timestamp_subsec_nanos(),
+    ))
+}
+
 /// Formats a timestamp the way it is stored: `2026-11-24T09:30:00.000000Z`.
 pub fn to_text(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)

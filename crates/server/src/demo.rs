@@ -252,7 +252,7 @@ fn realise(
     // Follow-ups happen a third and two thirds of the way from writing to now.
     let step = (now - created) / 3;
     let decision = |verdict, comment: &str, at| Decision {
-        id: DecisionId(drafts::new_id(at).0),
+        id: DecisionId(crate::clock::uuid_v7(at)),
         draft_id: draft.id,
         draft_version: draft.version,
         verdict,

@@ -14,7 +14,6 @@ use countersign_core::wire::{EditDraft, NewDraft};
 use countersign_core::{
     ConflictReason, Draft, DraftId, DraftStatus, HistoryEntry, HistoryEvent, Refusal, Role, TeamId,
 };
-use uuid::{NoContext, Timestamp, Uuid};
 
 /// Steps a draft needs when its author names none.
 pub const DEFAULT_STEPS: &[&str] = &["review"];
@@ -88,11 +87,7 @@ pub async fn withdraw(server: &Server, actor: &Actor, id: DraftId) -> Result<Dra
 }
 
 /// Runs `change` on the stored draft and stores the outcome, in one transaction.
-pub(crate) async fn change(
-    server: &Server,
-    id: DraftId,
-    change: DraftChange,
-) -> Result<Draft, ServerError> {
+async fn change(server: &Server, id: DraftId, change: DraftChange) -> Result<Draft, ServerError> {
     match server.storage().update_draft(id, change).await? {
         DraftUpdate::NotFound => Err(not_found(id)),
         DraftUpdate::Refused { refusal, .. } => Err(refusal.into()),
@@ -160,12 +155,7 @@ pub fn build(
 
 /// A UUIDv7 draft id stamped with `now` (the server's clock, not the system's).
 pub fn new_id(now: DateTime<Utc>) -> DraftId {
-    let secs = u64::try_from(now.timestamp()).unwrap_or(0);
-    DraftId(Uuid::new_v7(Timestamp::from_unix(
-        NoContext,
-        secs,
-        now.timestamp_subsec_nanos(),
-    )))
+    DraftId(crate::clock::uuid_v7(now))
 }
 
 async fn choose_team(

@@ -55,6 +55,18 @@ pub enum StorageError {
         /// The newest schema version this binary knows.
         supported: usize,
     },
+    /// A migration this database already applied differs from the one in this binary.
+    #[error(
+        "migration {version} of the database {} differs from the one this countersign-server \
+         was built with: released migrations must never change",
+        path.display()
+    )]
+    MigrationChanged {
+        /// The database file.
+        path: PathBuf,
+        /// The migration (1-based).
+        version: usize,
+    },
     /// A stored value could not be read back.
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),

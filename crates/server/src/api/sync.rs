@@ -8,7 +8,7 @@ use super::error::ApiError;
 use super::extract::{Auth, Json, Query};
 use crate::cursor::Cursor;
 use crate::storage::ChangesPage;
-use crate::{Server, sync};
+use crate::{Server, ServerError, StorageError, sync};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -74,10 +74,11 @@ pub(crate) async fn changes(
         params.limit,
     )
     .await?;
-    let body = changes_body(page, cursor)
-        .map_err(|e| ApiError::from(crate::ServerError::Storage(crate::StorageError::Json(e))))?;
-    let bytes = serde_json::to_vec(&body)
-        .map_err(|e| ApiError::from(crate::ServerError::Storage(crate::StorageError::Json(e))))?;
+    // Either failing means a stored draft is not JSON: an internal error.
+    let stored_json =
+        |e: serde_json::Error| ApiError::from(ServerError::from(StorageError::from(e)));
+    let body = changes_body(page, cursor).map_err(stored_json)?;
+    let bytes = serde_json::to_vec(&body).map_err(stored_json)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }
 

@@ -130,8 +130,9 @@ fn configure(conn: &Connection) -> StorageResult<()> {
     Ok(())
 }
 
-/// Refuses a schema newer than this binary's, then applies the missing migrations (each in
-/// its own transaction, recorded in `user_version`).
+/// Refuses a schema newer than this binary's or an applied migration that changed since,
+/// then applies the missing migrations (each in its own transaction, counted in
+/// `user_version`) and records their checksums.
 fn migrate(conn: &mut Connection, path: &Path) -> StorageResult<()> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     let found = usize::try_from(found)
@@ -143,9 +144,47 @@ fn migrate(conn: &mut Connection, path: &Path) -> StorageResult<()> {
             supported: MIGRATIONS.len(),
         });
     }
+    if found > 0 {
+        check_checksums(conn, path)?;
+    }
     let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
     migrations.to_latest(conn)?;
+    let mut record = conn.prepare(
+        "INSERT INTO schema_checksums (version, sha256) VALUES (?1, ?2) \
+         ON CONFLICT (version) DO NOTHING",
+    )?;
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        record.execute(rusqlite::params![to_sql_int(i as u64 + 1)?, checksum(sql)])?;
+    }
     Ok(())
+}
+
+fn check_checksums(conn: &Connection, path: &Path) -> StorageResult<()> {
+    let mut stmt = conn.prepare("SELECT version, sha256 FROM schema_checksums")?;
+    let rows = stmt.query_map([], |row| {
+        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+    })?;
+    for row in rows {
+        let (version, stored) = row?;
+        let version = usize::try_from(from_sql_int(version)?)
+            .map_err(|_| StorageError::Corrupt(format!("migration {version}")))?;
+        let current = version
+            .checked_sub(1)
+            .and_then(|i| MIGRATIONS.get(i))
+            .map(|sql| checksum(sql));
+        if current.as_deref() != Some(stored.as_str()) {
+            return Err(StorageError::MigrationChanged {
+                path: path.to_owned(),
+                version,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The hex SHA-256 of a migration's text.
+fn checksum(sql: &str) -> String {
+    crate::auth::token::TokenHash::of(sql).as_str().to_owned()
 }
 
 /// Locks a connection. A panic inside a transaction rolled it back when the transaction was

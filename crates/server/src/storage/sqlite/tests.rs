@@ -118,6 +118,26 @@ fn a_database_from_a_newer_server_is_refused_loudly() {
     );
 }
 
+#[test]
+fn a_released_migration_that_changed_is_refused_loudly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("countersign.db");
+    drop(SqliteStorage::open(&path).unwrap());
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute(
+            "UPDATE schema_checksums SET sha256 = 'edited' WHERE version = 1",
+            [],
+        )
+        .unwrap();
+    }
+    let error = SqliteStorage::open(&path).unwrap_err();
+    assert!(
+        matches!(error, StorageError::MigrationChanged { version: 1, .. }),
+        "got {error:?}"
+    );
+}
+
 #[tokio::test]
 async fn usernames_and_team_names_are_unique() {
     let f = fixture().await;
