@@ -193,6 +193,13 @@ fn print_demo(credentials: &DemoCredentials, url: &str) -> anyhow::Result<()> {
             account.about
         )?;
     }
+    if !credentials.created {
+        writeln!(
+            out,
+            "(The data directory already had users, so nothing was added; these accounts work \
+             only if it was made by this command.)"
+        )?;
+    }
     writeln!(
         out,
         "Sign in to the desktop as one of the reviewers. Ctrl-C stops the server."
