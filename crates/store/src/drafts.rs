@@ -39,6 +39,10 @@ impl Cache {
     /// are pushed again so that their result (applied or a conflict) is learnt. Either the
     /// whole page is applied or, on error, nothing is.
     pub fn apply_changes(&mut self, page: &ChangesResponse) -> Result<AppliedPage, StoreError> {
+        if self.is_no_op(page)? {
+            // The common case of a sync that found nothing: no write, no fsync.
+            return Ok(AppliedPage::default());
+        }
         let tx = self.conn.transaction()?;
         let mut applied = AppliedPage::default();
         {
@@ -71,6 +75,22 @@ impl Cache {
             self.checkpoint()?;
         }
         Ok(applied)
+    }
+
+    /// True when applying `page` would change nothing: no changes, the same cursor, and no
+    /// answered outbox row it would drop.
+    fn is_no_op(&self, page: &ChangesResponse) -> Result<bool, StoreError> {
+        if !page.changes.is_empty() || self.cursor()?.as_deref() != Some(&page.next_cursor) {
+            return Ok(false);
+        }
+        let droppable: bool = self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM outbox
+                                WHERE answered_at IS NOT NULL AND mutation_id <= ?1)",
+            )?
+            .query_row([page.last_mutation_id.0], |row| row.get(0))?;
+        Ok(!droppable)
     }
 
     /// Copies what it can of the WAL into the database without waiting for any reader.
