@@ -1,8 +1,8 @@
 //! Broken answers and dead networks: a clear error, an intact outbox, nothing applied twice.
 
 use crate::fault_proxy::{Fault, FaultProxy};
-use crate::support::{Desktop, Keys, PASSWORD, TestServer};
-use countersign_core::{DraftStatus, HistoryEvent, Verdict};
+use crate::support::{Desktop, Keys, PASSWORD, TestServer, decided_count};
+use countersign_core::{DraftStatus, Verdict};
 
 async fn desktop_behind_proxy(server: &TestServer, proxy: &FaultProxy) -> Desktop {
     let desktop = Desktop::new(Keys::Memory).await;
@@ -14,14 +14,6 @@ async fn desktop_behind_proxy(server: &TestServer, proxy: &FaultProxy) -> Deskto
     desktop.app.sync_now().await.expect("first sync");
     let _ = server;
     desktop
-}
-
-fn decided_count(draft: &countersign_core::Draft) -> usize {
-    draft
-        .history
-        .iter()
-        .filter(|h| matches!(h.event, HistoryEvent::Decided { .. }))
-        .count()
 }
 
 #[tokio::test]

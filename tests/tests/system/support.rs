@@ -4,7 +4,7 @@
 use chrono::{Duration as ChronoDuration, Utc};
 use countersign_app::{App, AppConfig, QueueFilter};
 use countersign_core::wire::{EditDraft, NewDraft, SessionResponse};
-use countersign_core::{Draft, DraftId, Network, Role, Urgency};
+use countersign_core::{Draft, DraftId, HistoryEvent, Network, Role, Urgency};
 use countersign_keychain::{Keychain, MemoryKeychain, OsKeychain, SecretStore};
 use countersign_server::{Server, ServerConfig};
 use std::net::SocketAddr;
@@ -335,4 +335,13 @@ impl Desktop {
     pub async fn pending(&self) -> u64 {
         self.app.status().await.expect("status").pending
     }
+}
+
+/// How many decisions the server recorded on a draft: 1 means applied exactly once.
+pub fn decided_count(draft: &Draft) -> usize {
+    draft
+        .history
+        .iter()
+        .filter(|h| matches!(h.event, HistoryEvent::Decided { .. }))
+        .count()
 }

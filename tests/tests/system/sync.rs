@@ -1,22 +1,14 @@
 //! Desktops syncing with a real server: paging, offline decisions, exactly-once, conflicts.
 
-use crate::support::{Desktop, Keys, PASSWORD, TestServer};
+use crate::support::{Desktop, Keys, PASSWORD, TestServer, decided_count};
 use countersign_app::{AppError, QueueFilter};
 use countersign_core::wire::{PushRequest, SessionRequest};
 use countersign_core::{
-    ClientId, ConflictReason, Decision, DecisionId, DraftStatus, HistoryEvent, Mutation,
-    MutationId, MutationKind, MutationStatus, Verdict,
+    ClientId, ConflictReason, Decision, DecisionId, DraftStatus, Mutation, MutationId,
+    MutationKind, MutationStatus, Verdict,
 };
 use countersign_sync::ApiClient;
 use uuid::Uuid;
-
-fn decisions_in(draft: &countersign_core::Draft) -> usize {
-    draft
-        .history
-        .iter()
-        .filter(|h| matches!(h.event, HistoryEvent::Decided { .. }))
-        .count()
-}
 
 #[tokio::test]
 async fn sign_in_pulls_sixty_drafts_in_pages_of_seven() {
@@ -110,7 +102,7 @@ async fn decisions_made_offline_apply_exactly_once_when_the_server_is_back() {
 
     app.sync_now().await.expect("one more sync");
     assert_eq!(
-        decisions_in(&server.draft(drafts[0].id).await),
+        decided_count(&server.draft(drafts[0].id).await),
         1,
         "applied exactly once"
     );
@@ -177,7 +169,7 @@ async fn the_same_push_twice_is_answered_as_duplicates_and_applies_nothing_twice
     }
     for d in &drafts {
         let now = server.draft(d.id).await;
-        assert_eq!(decisions_in(&now), 1, "a retried push never applies twice");
+        assert_eq!(decided_count(&now), 1, "a retried push never applies twice");
     }
 
     let changes = api
