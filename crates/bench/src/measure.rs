@@ -11,17 +11,12 @@ use countersign_sync::{ApiClient, SyncConfig, SyncEngine};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
-/// Page size used by the desktop for cold pulls (the server's maximum).
-const PAGE: u32 = 2000;
-
 /// Runs every measurement and returns the table.
 pub async fn run(options: &Options) -> anyhow::Result<Report> {
     let mut report = Report::default();
     let scratch = TempDir::new_in(std::env::current_dir()?)?; // on the real disk, not tmpfs
-    let config = SyncConfig {
-        page_limit: PAGE,
-        ..SyncConfig::default()
-    };
+    // Exactly what the desktop uses.
+    let config = SyncConfig::default();
     for &n in &options.pull_sizes {
         let bench = Bench::start(n).await?;
         let (api, token) = bench.sign_in().await?;
@@ -79,13 +74,15 @@ async fn cold_pull(
     let http = reqwest::Client::new();
     let mut bodies = Vec::new();
     let mut cursor: Option<String> = None;
-    loop {
+    for page_number in 0.. {
+        let limit =
+            countersign_sync::plan::page_size(page_number, config.first_page, config.page_limit);
         let mut call = http
             .get(format!("{}/api/v1/changes", bench.url))
             .bearer_auth(token.expose())
             .query(&[
                 ("client_id", client_id.to_string()),
-                ("limit", PAGE.to_string()),
+                ("limit", limit.to_string()),
             ]);
         if let Some(c) = &cursor {
             call = call.query(&[("cursor", c)]);

@@ -12,7 +12,7 @@ use countersign_core::wire::{PushRequest, PushResponse};
 /// Page size when the client does not ask for one.
 pub const DEFAULT_PAGE: usize = 500;
 /// The largest page served; larger requests are clamped to it.
-pub const MAX_PAGE: usize = 2000;
+pub const MAX_PAGE: usize = 5000;
 
 /// One page of the changes feed after `cursor`, in the actor's scope, plus the client's
 /// `last_mutation_id`. The first call with a `client_id` registers it to the actor; a

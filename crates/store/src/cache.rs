@@ -13,6 +13,12 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// pull does not leave a large WAL on disk for ever.
 const JOURNAL_SIZE_LIMIT: i64 = 4 * 1024 * 1024;
 
+/// Page cache, in KiB (SQLite reads a negative `cache_size` as KiB). SQLCipher decrypts a
+/// page every time it comes back from the file, so the default 2 MiB — smaller than the
+/// id index of a 50,000-draft cache — makes a cold pull, whose ids arrive in no particular
+/// order, decrypt the same index pages over and over.
+const CACHE_KIB: i64 = -32 * 1024;
+
 /// The encrypted offline cache. See the [crate documentation](crate) for what it holds.
 ///
 /// One SQLite connection: `Send`, not `Sync`. Methods that write in more than one statement
@@ -59,6 +65,7 @@ impl Cache {
         verify_key(&conn)?;
         // Temporary tables and sort spills stay in memory rather than in plaintext files.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.pragma_update(None, "cache_size", CACHE_KIB)?;
         let mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
         debug_assert!(mode == "wal" || mode == "memory", "journal_mode {mode}");

@@ -43,6 +43,26 @@ impl Cache {
             // The common case of a sync that found nothing: no write, no fsync.
             return Ok(AppliedPage::default());
         }
+        // A pulled page need not wait for the disk: if a power cut loses it, the cursor
+        // goes back with it (WAL keeps them atomic) and the page is simply pulled again.
+        // Decisions keep `synchronous = FULL`; their next commit also flushes this one.
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let applied = self.apply_changes_unsynced(page);
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        let applied = applied?;
+        if !page.has_more {
+            // A pull can leave hundreds of pages in the WAL. Copy them into the database
+            // now, on the sync path, rather than in whichever later `enqueue` crosses the
+            // auto-checkpoint threshold — that one would wait for all of them.
+            self.checkpoint()?;
+        }
+        Ok(applied)
+    }
+
+    fn apply_changes_unsynced(
+        &mut self,
+        page: &ChangesResponse,
+    ) -> Result<AppliedPage, StoreError> {
         let tx = self.conn.transaction()?;
         let mut applied = AppliedPage::default();
         {
@@ -68,12 +88,6 @@ impl Cache {
             )?
             .execute([page.last_mutation_id.0])?;
         tx.commit()?;
-        if !page.has_more {
-            // A pull can leave hundreds of pages in the WAL. Copy them into the database
-            // now, on the sync path, rather than in whichever later `enqueue` crosses the
-            // auto-checkpoint threshold — that one would wait for all of them.
-            self.checkpoint()?;
-        }
         Ok(applied)
     }
 

@@ -16,7 +16,11 @@ use std::time::Duration;
 pub struct SyncConfig {
     /// Mutations per push request.
     pub push_batch: usize,
-    /// Drafts per changes page.
+    /// Drafts in the first changes page of a pull; each next page doubles, up to
+    /// `page_limit`. A small first page gets the writing started early, so fetching and
+    /// writing overlap from the start; big later pages mean fewer commits.
+    pub first_page: u32,
+    /// Most drafts per changes page (the server clamps to 5000).
     pub page_limit: u32,
     /// Tries per request before a transient failure is reported.
     pub attempts: u32,
@@ -30,7 +34,8 @@ impl Default for SyncConfig {
     fn default() -> Self {
         Self {
             push_batch: 500,
-            page_limit: 1000,
+            first_page: 1000,
+            page_limit: 5000,
             attempts: 3,
             base_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(2),
@@ -185,10 +190,13 @@ impl SyncEngine {
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         let cursor = with_cache(cache, |c| c.cursor()).await?;
+        let mut page_number = 0;
+        let size = |n: u32| plan::page_size(n, self.config.first_page, limit);
         let mut page = self
-            .fetch_page(access_token, client_id, cursor, limit)
+            .fetch_page(access_token, client_id, cursor, size(page_number))
             .await?;
         loop {
+            page_number += 1;
             report.pages += 1;
             report.pulled += page.changes.len() as u64;
             let next_cursor = page.next_cursor.clone();
@@ -198,7 +206,12 @@ impl SyncEngine {
                 apply.await?;
                 return Ok(());
             }
-            let fetch = self.fetch_page(access_token, client_id, Some(next_cursor), limit);
+            let fetch = self.fetch_page(
+                access_token,
+                client_id,
+                Some(next_cursor),
+                size(page_number),
+            );
             let (applied, fetched) = tokio::join!(apply, fetch);
             applied?;
             page = fetched?;

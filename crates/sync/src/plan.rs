@@ -76,6 +76,17 @@ pub fn next_action(progress: &Progress, limits: &Limits) -> Action {
     Action::Done
 }
 
+/// The size of page number `n` (from 0) of one pull: `first`, doubling each page, never
+/// above `max`.
+pub fn page_size(n: u32, first: u32, max: u32) -> u32 {
+    first
+        .checked_shl(n)
+        .filter(|size| *size >= first)
+        .unwrap_or(u32::MAX)
+        .min(max)
+        .max(1)
+}
+
 /// How long to wait before retry number `attempt` (1 = the first retry): exponential from
 /// `base`, capped at `max`, plus a per-client offset in `[0, base)` so that many desktops
 /// coming back online together do not retry in lockstep.
@@ -155,6 +166,23 @@ mod tests {
             next_action(&Progress::start(0), &LIMITS),
             Action::Pull { limit: 1000 }
         );
+    }
+
+    #[test]
+    fn pages_start_small_and_double_up_to_the_limit() {
+        let sizes: Vec<_> = (0..5).map(|n| page_size(n, 1000, 5000)).collect();
+        assert_eq!(sizes, [1000, 2000, 4000, 5000, 5000]);
+        assert_eq!(
+            page_size(0, 1000, 7),
+            7,
+            "the limit wins over the first size"
+        );
+        assert_eq!(
+            page_size(40, 1000, 5000),
+            5000,
+            "no overflow for long pulls"
+        );
+        assert_eq!(page_size(0, 0, 0), 1, "never an empty request");
     }
 
     #[test]

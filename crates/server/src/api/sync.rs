@@ -29,7 +29,7 @@ pub(crate) struct ChangesParams {
     client_id: Option<ClientId>,
     /// `next_cursor` of the previous page; leave out to start from the beginning.
     cursor: Option<String>,
-    /// Page size: default 500, at most 2000 (larger values are clamped).
+    /// Page size: default 500, at most 5000 (larger values are clamped).
     limit: Option<usize>,
 }
 

@@ -67,6 +67,9 @@ pub async fn bulk_drafts(
     let drafts = tokio::task::spawn_blocking(move || {
         (0..n)
             .map(|i| {
+                // Written one every 30 seconds up to now, as a real backlog is: ids
+                // (UUIDv7) and the changes feed then follow creation order.
+                let written = now - chrono::Duration::seconds(30 * (n - i) as i64);
                 let network = Network::ALL[i % Network::ALL.len()];
                 let reply = (i % 3 == 0).then(|| {
                     let (author, text) = CUSTOMERS[i % CUSTOMERS.len()];
@@ -95,8 +98,8 @@ pub async fn bulk_drafts(
                     &authors[i % authors.len()],
                     team,
                     request,
-                    drafts::new_id(now),
-                    now,
+                    drafts::new_id(written),
+                    written,
                 )
             })
             .collect::<Result<Vec<_>, ServerError>>()
