@@ -19,10 +19,16 @@ struct Migration {
 }
 
 /// Every migration, oldest first. Append only.
-const MIGRATIONS: &[Migration] = &[Migration {
-    name: "20261125000000_cache",
-    sql: include_str!("../migrations/20261125000000_cache.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "20261125000000_cache",
+        sql: include_str!("../migrations/20261125000000_cache.sql"),
+    },
+    Migration {
+        name: "20261125010000_outbox_unanswered",
+        sql: include_str!("../migrations/20261125010000_outbox_unanswered.sql"),
+    },
+];
 
 /// The schema version this build writes: the number of migrations it carries.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
