@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod measure;
+mod relay;
 mod report;
 mod setup;
 
