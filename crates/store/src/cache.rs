@@ -207,6 +207,27 @@ mod tests {
     }
 
     #[test]
+    fn decisions_stay_fsync_d_after_a_pull_that_was_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = Cache::open(&dir.path().join("cache.db"), &CacheKey::generate()).unwrap();
+        let draft = crate::fixtures::draft(1, "Hello");
+        let change = countersign_core::wire::Change::Upsert {
+            draft: Box::new(draft),
+        };
+        cache
+            .apply_changes(&crate::fixtures::page(vec![change], "1", 0))
+            .unwrap();
+        let synchronous: i64 = cache
+            .conn
+            .query_row("PRAGMA synchronous", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(
+            synchronous, 2,
+            "a pull must leave the connection at FULL for decisions"
+        );
+    }
+
+    #[test]
     fn destroy_removes_the_file_and_its_companions_and_can_repeat() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cache.db");
