@@ -13,7 +13,7 @@ use countersign_store::{Cache, CacheKey, Conflict, QueueFilter, QueueItem};
 use countersign_sync::engine::{SharedCache, with_cache};
 use countersign_sync::{ApiClient, SyncConfig, SyncEngine, SyncReport};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use uuid::Uuid;
@@ -151,9 +151,8 @@ impl App {
         let session = match reusable {
             Some(existing) => Arc::clone(existing),
             None => {
-                if let Some(old) = slot.take() {
-                    drop(old);
-                }
+                // Another user or server: the old session's data must not outlive it.
+                slot.take();
                 wipe_local(&self.config).await?;
                 Arc::new(create_session(&self.config, api, &response).await?)
             }
@@ -499,11 +498,7 @@ async fn create_session(
 async fn wipe_local(config: &AppConfig) -> Result<(), AppError> {
     config.keychain.delete(REFRESH_TOKEN).await?;
     config.keychain.delete(CACHE_KEY).await?;
-    destroy_cache(&config.cache_path())
-}
-
-fn destroy_cache(path: &Path) -> Result<(), AppError> {
-    Ok(Cache::destroy(path)?)
+    Ok(Cache::destroy(&config.cache_path())?)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use crate::fault_proxy::{Fault, FaultProxy};
 use crate::support::{Desktop, Keys, PASSWORD, TestServer, decided_count};
 use countersign_core::{DraftStatus, Verdict};
 
-async fn desktop_behind_proxy(server: &TestServer, proxy: &FaultProxy) -> Desktop {
+async fn desktop_behind_proxy(proxy: &FaultProxy) -> Desktop {
     let desktop = Desktop::new(Keys::Memory).await;
     desktop
         .app
@@ -12,7 +12,6 @@ async fn desktop_behind_proxy(server: &TestServer, proxy: &FaultProxy) -> Deskto
         .await
         .expect("sign in through the proxy");
     desktop.app.sync_now().await.expect("first sync");
-    let _ = server;
     desktop
 }
 
@@ -21,7 +20,7 @@ async fn a_cut_off_push_answer_keeps_the_outbox_and_the_retry_applies_nothing_tw
     let server = TestServer::start().await;
     let drafts = server.session("alex").await.create_drafts(2).await;
     let proxy = FaultProxy::start(server.url()).await;
-    let desktop = desktop_behind_proxy(&server, &proxy).await;
+    let desktop = desktop_behind_proxy(&proxy).await;
     for d in &drafts {
         desktop
             .app
@@ -73,7 +72,7 @@ async fn a_malformed_answer_is_a_clear_error_and_changes_nothing_locally() {
     let server = TestServer::start().await;
     let drafts = server.session("alex").await.create_drafts(3).await;
     let proxy = FaultProxy::start(server.url()).await;
-    let desktop = desktop_behind_proxy(&server, &proxy).await;
+    let desktop = desktop_behind_proxy(&proxy).await;
     desktop
         .app
         .decide(drafts[0].id, Verdict::Approve, "", None)
@@ -108,7 +107,7 @@ async fn a_broken_gateway_is_retried_then_reported_and_the_outbox_waits() {
     let server = TestServer::start().await;
     let drafts = server.session("alex").await.create_drafts(1).await;
     let proxy = FaultProxy::start(server.url()).await;
-    let desktop = desktop_behind_proxy(&server, &proxy).await;
+    let desktop = desktop_behind_proxy(&proxy).await;
     desktop
         .app
         .decide(drafts[0].id, Verdict::Reject, "Wrong price", None)

@@ -3,6 +3,7 @@
 use super::*;
 use countersign_keychain::{MemoryKeychain, SecretStore};
 use countersign_store::CacheKey;
+use std::path::Path;
 
 fn config(dir: &Path) -> (AppConfig, Arc<MemoryKeychain>) {
     let store = Arc::new(MemoryKeychain::default());
