@@ -214,4 +214,7 @@ pub mod codes {
     pub const UNAUTHENTICATED: &str = "unauthenticated";
     /// Wrong username or password (deliberately the same for both).
     pub const BAD_CREDENTIALS: &str = "bad_credentials";
+    /// The password was right, and the account also needs the current code from its
+    /// authenticator app: ask for it and send the sign-in again with `totp`.
+    pub const TOTP_REQUIRED: &str = "totp_required";
 }

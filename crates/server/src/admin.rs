@@ -1,11 +1,13 @@
 //! Administration without HTTP, for the CLI, the demo seed and tests: teams, users, and
-//! drafts written on someone's behalf (through the same code as the HTTP endpoints).
+//! drafts written on someone's behalf (through the same code as the HTTP endpoints), and
+//! two-factor sign-in enrolment.
 
-use crate::auth::password;
+use crate::auth::{password, totp};
 use crate::error::ServerError;
 use crate::sessions::normalize_username;
 use crate::storage::{TeamRecord, UserRecord};
 use crate::{Server, drafts};
+use chrono::{DateTime, Utc};
 use countersign_core::approval::Actor;
 use countersign_core::wire::{EditDraft, NewDraft};
 use countersign_core::{Draft, DraftId, Role, Sensitive, TeamId, UserId};
@@ -47,6 +49,17 @@ pub struct UserSummary {
     pub teams: Vec<String>,
     /// True when the account is disabled.
     pub disabled: bool,
+}
+
+/// What an authenticator app needs to show a user's sign-in codes. Both fields contain the
+/// secret: show them to the user once, never log them.
+#[derive(Clone, Debug)]
+pub struct TotpEnrollment {
+    /// The shared secret in base32, for typing into an app by hand.
+    pub secret_base32: Sensitive<String>,
+    /// `otpauth://totp/Countersign:<username>?secret=...&issuer=Countersign`, for an app to
+    /// scan (as a QR code) or open.
+    pub otpauth_url: Sensitive<String>,
 }
 
 /// Creates a team. Fails when the name is taken.
@@ -141,6 +154,7 @@ pub async fn add_user(server: &Server, user: NewUser) -> Result<UserId, ServerEr
         teams: dedup(user.teams),
         created_at: server.now(),
         disabled_at: None,
+        totp_secret: None,
     };
     let id = record.id;
     server.storage().create_user(record).await?;
@@ -181,6 +195,45 @@ pub async fn disable_user(server: &Server, username: &str) -> Result<UserId, Ser
     Ok(user.id)
 }
 
+/// Enrols a user in two-factor sign-in with a fresh random secret (SHA-1, 6 digits, 30 s
+/// steps, issuer "Countersign", the username as the account name). From now on signing in
+/// also needs the code from the authenticator app. Enrolling again replaces the secret: the
+/// old app entry stops working. Fails when there is no such user.
+pub async fn enroll_totp(server: &Server, username: &str) -> Result<TotpEnrollment, ServerError> {
+    let user = user_named(server, username).await?;
+    let secret = totp::generate_secret();
+    let otpauth_url = totp::otpauth_url(secret.expose(), &user.username)?;
+    if !server
+        .storage()
+        .set_totp_secret(user.id, secret.clone())
+        .await?
+    {
+        return Err(no_such_user(username));
+    }
+    Ok(TotpEnrollment {
+        secret_base32: secret,
+        otpauth_url,
+    })
+}
+
+/// Takes a user out of two-factor sign-in (a lost phone): they sign in with their password
+/// alone until enrolled again. True when they were enrolled. Fails when there is no such
+/// user.
+pub async fn remove_totp(server: &Server, username: &str) -> Result<bool, ServerError> {
+    let user = user_named(server, username).await?;
+    if !server.storage().clear_totp_secret(user.id).await? {
+        return Err(no_such_user(username));
+    }
+    Ok(user.totp_secret.is_some())
+}
+
+/// The code an authenticator app holding `secret_base32` shows at `at`. For tests and
+/// scripts that sign in as an enrolled user; the server itself never needs it. Fails when
+/// the secret is not base32.
+pub fn totp_code(secret_base32: &str, at: DateTime<Utc>) -> Result<String, ServerError> {
+    Ok(totp::code_at(secret_base32, at)?)
+}
+
 /// Writes a draft as `author`, exactly as `POST /api/v1/drafts` would.
 pub async fn create_draft(
     server: &Server,
@@ -215,7 +268,11 @@ pub async fn user_named(server: &Server, username: &str) -> Result<UserRecord, S
         .storage()
         .user_by_username(&normalize_username(username))
         .await?
-        .ok_or_else(|| ServerError::NotFound(format!("there is no user named {username:?}")))
+        .ok_or_else(|| no_such_user(username))
+}
+
+fn no_such_user(username: &str) -> ServerError {
+    ServerError::NotFound(format!("there is no user named {username:?}"))
 }
 
 /// The active user `id` as the approval rules see them.

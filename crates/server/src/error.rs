@@ -17,6 +17,10 @@ pub enum AuthError {
         /// Seconds until the oldest counted failure leaves the window.
         retry_after_secs: u64,
     },
+    /// The password was right, but the account also needs a code from its authenticator
+    /// app and the sign-in had none.
+    #[error("enter the 6-digit code from your authenticator app")]
+    TotpRequired,
     /// The password was right but the account is disabled.
     #[error("this account is disabled; ask an administrator")]
     AccountDisabled,
@@ -49,6 +53,9 @@ pub enum ServerError {
     /// Authentication failed.
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// A stored or given TOTP secret is unusable.
+    #[error(transparent)]
+    Totp(#[from] crate::auth::totp::TotpError),
     /// The thing asked for does not exist; the message names it.
     #[error("{0}")]
     NotFound(String),

@@ -8,6 +8,8 @@
 //!     --role reviewer --team "Customer Care" --step review --password-stdin
 //! countersign-server user list --data-dir DIR
 //! countersign-server user disable --data-dir DIR --username ana
+//! countersign-server user totp enroll --data-dir DIR --username ana
+//! countersign-server user totp remove --data-dir DIR --username ana
 //! ```
 //!
 //! Logs go to stderr (`RUST_LOG` filters them; default `info`); what the user asked for
@@ -99,6 +101,30 @@ enum UserCommand {
     },
     /// Disable a user and revoke all their sessions (leaver, lost laptop).
     Disable {
+        #[command(flatten)]
+        data: DataDir,
+        /// Sign-in name.
+        #[arg(long)]
+        username: String,
+    },
+    /// Two-factor sign-in with an authenticator app (TOTP).
+    #[command(subcommand)]
+    Totp(TotpCommand),
+}
+
+#[derive(Subcommand)]
+enum TotpCommand {
+    /// Enrol a user: print the secret for their authenticator app. From then on signing in
+    /// also needs the app's 6-digit code. Enrolling again replaces the secret.
+    Enroll {
+        #[command(flatten)]
+        data: DataDir,
+        /// Sign-in name.
+        #[arg(long)]
+        username: String,
+    },
+    /// Take a user out of two-factor sign-in (a lost phone): the password alone again.
+    Remove {
         #[command(flatten)]
         data: DataDir,
         /// Sign-in name.
@@ -289,6 +315,36 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
             let server = open(&data).await?;
             admin::disable_user(&server, &username).await?;
             println!("disabled {username}; their sessions are revoked");
+        }
+        UserCommand::Totp(command) => totp(command).await?,
+    }
+    Ok(())
+}
+
+async fn totp(command: TotpCommand) -> anyhow::Result<()> {
+    match command {
+        TotpCommand::Enroll { data, username } => {
+            let server = open(&data).await?;
+            let enrolment = admin::enroll_totp(&server, &username).await?;
+            println!(
+                "Scan this into {username}'s authenticator app (as a QR code, or open it on \
+                 the phone):"
+            );
+            println!("  {}", enrolment.otpauth_url.expose());
+            println!("or type in this secret by hand (time-based, SHA-1, 6 digits, 30 seconds):");
+            println!("  {}", enrolment.secret_base32.expose());
+            println!(
+                "From now on {username} signs in with their password and the 6-digit code \
+                 from the app. Any earlier enrolment no longer works."
+            );
+        }
+        TotpCommand::Remove { data, username } => {
+            let server = open(&data).await?;
+            if admin::remove_totp(&server, &username).await? {
+                println!("{username} signs in with their password alone again");
+            } else {
+                println!("{username} was not enrolled in two-factor sign-in; nothing changed");
+            }
         }
     }
     Ok(())

@@ -7,8 +7,8 @@
 //! rightful desktop is told to sign in again.
 
 use crate::Server;
-use crate::auth::password;
 use crate::auth::token::{Token, TokenHash};
+use crate::auth::{password, totp};
 use crate::error::{AuthError, ServerError};
 use crate::storage::{NewSession, RefreshOutcome, SessionTokens, UserRecord};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -45,6 +45,11 @@ pub fn normalize_username(username: &str) -> String {
 /// and both cost one argon2 verification. After too many failures for a username the
 /// password is not even checked ([`AuthError::TooManyAttempts`]). A disabled account with
 /// the right password gets [`AuthError::AccountDisabled`].
+///
+/// A user enrolled in two-factor sign-in also needs `totp`, the code their authenticator
+/// app shows. Only once the password checked out: no code gets
+/// [`AuthError::TotpRequired`]; a wrong code, or one whose time step was already used, gets
+/// [`AuthError::BadCredentials`] and counts as a failure like a wrong password.
 pub async fn sign_in(
     server: &Server,
     request: SessionRequest,
@@ -59,6 +64,7 @@ pub async fn sign_in(
         Some(user) => user.password_hash.expose().clone(),
         None => server.decoy_hash().to_owned(),
     };
+    let code = request.totp;
     let presented = Sensitive::new(request.password);
     let matches =
         tokio::task::spawn_blocking(move || password::verify(presented.expose(), &stored_hash))
@@ -69,6 +75,15 @@ pub async fn sign_in(
     };
     if user.disabled_at.is_some() {
         return Err(AuthError::AccountDisabled.into());
+    }
+    if let Some(secret) = &user.totp_secret {
+        let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+            return Err(AuthError::TotpRequired.into());
+        };
+        if !second_factor(server, &user, secret, &code, now).await? {
+            server.limiter().record_failure(&username, now);
+            return Err(AuthError::BadCredentials.into());
+        }
     }
     server.limiter().clear(&username);
     let (tokens, access, refresh) = issue(server, now);
@@ -83,6 +98,22 @@ pub async fn sign_in(
         .await?;
     tracing::info!(username = %user.username, "signed in");
     Ok(response(server, access, refresh, &user))
+}
+
+/// True when `code` is the user's TOTP code for the current time step or a neighbour, and
+/// that step is later than the last one they used; the step is then used up, so the same
+/// code cannot sign in twice.
+async fn second_factor(
+    server: &Server,
+    user: &UserRecord,
+    secret: &Sensitive<String>,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, ServerError> {
+    let Some(step) = totp::matching_step(secret.expose(), code, now)? else {
+        return Ok(false);
+    };
+    Ok(server.storage().consume_totp_step(user.id, step).await?)
 }
 
 /// Spends a refresh token for a new token pair.
@@ -181,3 +212,6 @@ fn after(now: DateTime<Utc>, ttl: Duration) -> DateTime<Utc> {
         .and_then(|ttl| now.checked_add_signed(ttl))
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
+
+#[cfg(test)]
+mod tests;

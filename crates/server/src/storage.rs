@@ -133,6 +133,8 @@ pub struct UserRecord {
     pub created_at: DateTime<Utc>,
     /// When the account was disabled, if it is.
     pub disabled_at: Option<DateTime<Utc>>,
+    /// The base32 TOTP secret when the user is enrolled in two-factor sign-in.
+    pub totp_secret: Option<Sensitive<String>>,
 }
 
 impl UserRecord {
@@ -323,6 +325,15 @@ pub trait Storage: Send + Sync + 'static {
     async fn count_users(&self) -> StorageResult<u64>;
     /// Disables a user and revokes all their sessions. False when no such user.
     async fn disable_user(&self, id: UserId, now: DateTime<Utc>) -> StorageResult<bool>;
+    /// Enrols a user in two-factor sign-in with this base32 secret, replacing any earlier
+    /// one and forgetting its last accepted step. False when no such user.
+    async fn set_totp_secret(&self, id: UserId, secret: Sensitive<String>) -> StorageResult<bool>;
+    /// Takes a user out of two-factor sign-in. False when no such user.
+    async fn clear_totp_secret(&self, id: UserId) -> StorageResult<bool>;
+    /// Records `step` as the user's last accepted TOTP time step, if it is later than the
+    /// one recorded, in one transaction. False (and nothing written) when it is not — the
+    /// code was already used, or a newer one was — or the user has no TOTP secret.
+    async fn consume_totp_step(&self, id: UserId, step: u64) -> StorageResult<bool>;
 
     /// Stores a new session.
     async fn create_session(&self, session: NewSession) -> StorageResult<()>;

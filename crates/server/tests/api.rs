@@ -17,3 +17,5 @@ mod drafts;
 mod errors;
 #[path = "api/sync.rs"]
 mod sync;
+#[path = "api/totp.rs"]
+mod totp;

@@ -85,6 +85,9 @@ impl From<AuthError> for ApiError {
                 Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message)
                     .retry_after(retry_after_secs)
             }
+            AuthError::TotpRequired => {
+                Self::new(StatusCode::UNAUTHORIZED, codes::TOTP_REQUIRED, message)
+            }
             AuthError::AccountDisabled => {
                 Self::new(StatusCode::FORBIDDEN, "account_disabled", message)
             }
@@ -168,6 +171,7 @@ mod tests {
     fn auth_errors_map_to_their_wire_codes() {
         let cases = [
             (AuthError::BadCredentials, 401, "bad_credentials"),
+            (AuthError::TotpRequired, 401, "totp_required"),
             (AuthError::Unauthenticated, 401, "unauthenticated"),
             (AuthError::TokenExpired, 401, "token_expired"),
             (AuthError::SessionRevoked, 401, "session_revoked"),

@@ -9,13 +9,14 @@ use countersign_core::wire::{
     ErrorBody, RefreshRequest, SessionRequest, SessionResponse, SessionUser,
 };
 
-/// Sign in with a username and password.
+/// Sign in with a username and password, and the current TOTP code for accounts enrolled
+/// in two-factor sign-in.
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions",
     request_body = SessionRequest,
     responses(
         (status = 200, description = "Signed in: a token pair and the user", body = SessionResponse),
         (status = 400, description = "Malformed request (`invalid_json`)", body = ErrorBody),
-        (status = 401, description = "Wrong username or password, identical for both (`bad_credentials`)", body = ErrorBody),
+        (status = 401, description = "Wrong username or password, identical for both, or a wrong or already used TOTP code (`bad_credentials`); or the password was right but the account needs a TOTP code and the request has no `totp` (`totp_required`: ask for the 6-digit code from the authenticator app and send the sign-in again with it)", body = ErrorBody),
         (status = 403, description = "Right password, disabled account (`account_disabled`)", body = ErrorBody),
         (status = 429, description = "Too many failed sign-ins for this username (`too_many_attempts`, with Retry-After)", body = ErrorBody),
     ))]

@@ -19,7 +19,7 @@ use super::{
 use crate::auth::token::TokenHash;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use countersign_core::{Draft, DraftId, MutationResult, UserId};
+use countersign_core::{Draft, DraftId, MutationResult, Sensitive, UserId};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 use std::path::{Path, PathBuf};
@@ -29,7 +29,10 @@ use std::time::Duration;
 use uuid::Uuid;
 
 /// The schema, oldest first. Append only: a released file never changes.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/20261124_0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/20261124_0001_initial.sql"),
+    include_str!("../../migrations/20261125_0002_totp.sql"),
+];
 
 /// How many reader connections to keep.
 const READERS: usize = 2;
@@ -238,6 +241,21 @@ impl Storage for SqliteStorage {
 
     async fn disable_user(&self, id: UserId, now: DateTime<Utc>) -> StorageResult<bool> {
         self.write(move |tx| accounts::disable_user(tx, id, now))
+            .await
+    }
+
+    async fn set_totp_secret(&self, id: UserId, secret: Sensitive<String>) -> StorageResult<bool> {
+        self.write(move |tx| accounts::set_totp_secret(tx, id, Some(&secret)))
+            .await
+    }
+
+    async fn clear_totp_secret(&self, id: UserId) -> StorageResult<bool> {
+        self.write(move |tx| accounts::set_totp_secret(tx, id, None))
+            .await
+    }
+
+    async fn consume_totp_step(&self, id: UserId, step: u64) -> StorageResult<bool> {
+        self.write(move |tx| accounts::consume_totp_step(tx, id, step))
             .await
     }
 

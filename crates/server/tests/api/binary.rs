@@ -188,6 +188,52 @@ fn the_cli_adds_lists_and_disables_users() {
     assert!(!out.contains("[disabled]"));
 
     let (ok, out) = cli(
+        &[
+            "user",
+            "totp",
+            "enroll",
+            "--data-dir",
+            data,
+            "--username",
+            "ana",
+        ],
+        None,
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("otpauth://totp/Countersign:ana?secret=")
+            && out.contains("issuer=Countersign"),
+        "enrolling must print the otpauth URL: {out}"
+    );
+    assert!(out.contains("authenticator app"), "{out}");
+    let (ok, out) = cli(
+        &[
+            "user",
+            "totp",
+            "remove",
+            "--data-dir",
+            data,
+            "--username",
+            "ana",
+        ],
+        None,
+    );
+    assert!(ok && out.contains("password alone"), "{out}");
+    let (ok, out) = cli(
+        &[
+            "user",
+            "totp",
+            "enroll",
+            "--data-dir",
+            data,
+            "--username",
+            "nobody",
+        ],
+        None,
+    );
+    assert!(!ok && out.contains("no user named"), "{out}");
+
+    let (ok, out) = cli(
         &["user", "disable", "--data-dir", data, "--username", "ana"],
         None,
     );

@@ -44,7 +44,7 @@ pub(super) fn teams(tx: &Connection) -> StorageResult<Vec<TeamRecord>> {
 pub(super) fn insert_user(tx: &Connection, user: &UserRecord) -> StorageResult<()> {
     tx.execute(
         "INSERT INTO users (id, username, display_name, password_hash, roles, steps, \
-         created_at, disabled_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         created_at, disabled_at, totp_secret) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             user.id.to_string(),
             user.username,
@@ -54,6 +54,7 @@ pub(super) fn insert_user(tx: &Connection, user: &UserRecord) -> StorageResult<(
             user.steps.join(" "),
             to_text(user.created_at),
             user.disabled_at.map(to_text),
+            user.totp_secret.as_ref().map(Sensitive::expose),
         ],
     )
     .map_err(|e| unique_as_exists(e, || format!("a user named {:?}", user.username)))?;
@@ -65,8 +66,8 @@ pub(super) fn insert_user(tx: &Connection, user: &UserRecord) -> StorageResult<(
     Ok(())
 }
 
-const USER_COLUMNS: &str =
-    "id, username, display_name, password_hash, roles, steps, created_at, disabled_at";
+const USER_COLUMNS: &str = "id, username, display_name, password_hash, roles, steps, \
+     created_at, disabled_at, totp_secret";
 
 /// A `users` row before its text is parsed.
 struct UserRow {
@@ -78,6 +79,7 @@ struct UserRow {
     steps: String,
     created_at: String,
     disabled_at: Option<String>,
+    totp_secret: Option<String>,
 }
 
 impl UserRow {
@@ -91,6 +93,7 @@ impl UserRow {
             steps: row.get(5)?,
             created_at: row.get(6)?,
             disabled_at: row.get(7)?,
+            totp_secret: row.get(8)?,
         })
     }
 
@@ -113,6 +116,7 @@ impl UserRow {
             teams: memberships(tx, id)?,
             created_at: parse_time(&self.created_at)?,
             disabled_at: self.disabled_at.as_deref().map(parse_time).transpose()?,
+            totp_secret: self.totp_secret.map(Sensitive::new),
         })
     }
 }
@@ -179,6 +183,30 @@ pub(super) fn disable_user(tx: &Connection, id: UserId, now: DateTime<Utc>) -> S
         params![now, id],
     )?;
     Ok(true)
+}
+
+/// Sets (or with `None` clears) a user's TOTP secret; either way the last accepted step is
+/// forgotten, since it belonged to the old secret.
+pub(super) fn set_totp_secret(
+    tx: &Connection,
+    id: UserId,
+    secret: Option<&Sensitive<String>>,
+) -> StorageResult<bool> {
+    let changed = tx.execute(
+        "UPDATE users SET totp_secret = ?1, totp_last_step = NULL WHERE id = ?2",
+        params![secret.map(Sensitive::expose), id.to_string()],
+    )?;
+    Ok(changed > 0)
+}
+
+/// Moves the user's last accepted step forward to `step`; false when it is not later.
+pub(super) fn consume_totp_step(tx: &Connection, id: UserId, step: u64) -> StorageResult<bool> {
+    let changed = tx.execute(
+        "UPDATE users SET totp_last_step = ?1 WHERE id = ?2 AND totp_secret IS NOT NULL \
+         AND (totp_last_step IS NULL OR totp_last_step < ?1)",
+        params![super::to_sql_int(step)?, id.to_string()],
+    )?;
+    Ok(changed > 0)
 }
 
 pub(super) fn insert_session(tx: &Connection, session: &NewSession) -> StorageResult<()> {

@@ -51,6 +51,7 @@ fn user_of(a: &Actor) -> UserRecord {
         teams: a.teams.clone(),
         created_at: t0(),
         disabled_at: None,
+        totp_secret: None,
     }
 }
 
@@ -88,6 +89,31 @@ fn opening_twice_keeps_the_schema_and_uses_wal() {
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(version as usize, MIGRATIONS.len());
+}
+
+#[test]
+fn a_database_of_schema_1_gains_the_totp_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("countersign.db");
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        Migrations::new(vec![M::up(MIGRATIONS[0])])
+            .to_latest(&mut conn)
+            .unwrap();
+        conn.execute(
+            "INSERT INTO schema_checksums (version, sha256) VALUES (1, ?1)",
+            [checksum(MIGRATIONS[0])],
+        )
+        .unwrap();
+    }
+    let storage = SqliteStorage::open(&path).unwrap();
+    let conn = lock(&storage.writer);
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+    conn.prepare("SELECT totp_secret, totp_last_step FROM users")
+        .unwrap();
 }
 
 #[test]
@@ -153,6 +179,38 @@ async fn usernames_and_team_names_are_unique() {
         .await
         .unwrap_err();
     assert!(matches!(team, StorageError::AlreadyExists(_)), "{team:?}");
+}
+
+#[tokio::test]
+async fn a_totp_step_is_consumed_once_and_only_moving_forward() {
+    let f = fixture().await;
+    let id = f.reviewer.person.id;
+    assert!(
+        !f.storage.consume_totp_step(id, 10).await.unwrap(),
+        "no secret, nothing to consume"
+    );
+    let secret = Sensitive::new("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".to_owned());
+    assert!(f.storage.set_totp_secret(id, secret.clone()).await.unwrap());
+    let stored = f.storage.user_by_id(id).await.unwrap().unwrap();
+    assert_eq!(stored.totp_secret, Some(secret.clone()));
+    let cases = [(10, true), (10, false), (9, false), (11, true)];
+    for (step, accepted) in cases {
+        assert_eq!(
+            f.storage.consume_totp_step(id, step).await.unwrap(),
+            accepted,
+            "step {step}"
+        );
+    }
+    assert!(f.storage.set_totp_secret(id, secret).await.unwrap());
+    assert!(
+        f.storage.consume_totp_step(id, 5).await.unwrap(),
+        "a new enrolment forgets the old secret's steps"
+    );
+    assert!(f.storage.clear_totp_secret(id).await.unwrap());
+    let stored = f.storage.user_by_id(id).await.unwrap().unwrap();
+    assert_eq!(stored.totp_secret, None);
+    let nobody = countersign_core::UserId(Uuid::new_v4());
+    assert!(!f.storage.clear_totp_secret(nobody).await.unwrap());
 }
 
 #[tokio::test]
