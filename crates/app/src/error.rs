@@ -13,9 +13,12 @@ pub enum AppError {
     /// The saved session can no longer be refreshed; the cache and its outbox are kept.
     #[error("your session has ended: sign in again (nothing waiting to sync is lost)")]
     SignInRequired,
-    /// Wrong username or password.
-    #[error("the username or password is not right")]
+    /// Wrong username, password or two-factor code.
+    #[error("the username, password or code is not right")]
     BadCredentials,
+    /// The account has two-factor sign-in: ask for the authenticator app's code.
+    #[error("enter the 6-digit code from your authenticator app")]
+    TotpRequired,
     /// The server revoked the session (signed out elsewhere, account disabled, lost
     /// laptop); local data has been wiped.
     #[error("this device was signed out by the server; its local data has been erased")]
@@ -47,6 +50,7 @@ impl AppError {
             AppError::NotSignedIn => "not_signed_in",
             AppError::SignInRequired => "sign_in_required",
             AppError::BadCredentials => "bad_credentials",
+            AppError::TotpRequired => "totp_required",
             AppError::SessionRevoked => "session_revoked",
             AppError::Offline(_) => "offline",
             AppError::NotFound => "not_found",

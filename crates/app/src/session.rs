@@ -3,7 +3,7 @@
 use crate::error::AppError;
 use crate::status::SyncStatus;
 use chrono::{DateTime, Utc};
-use countersign_core::wire::{SessionRequest, SessionResponse, SessionUser};
+use countersign_core::wire::{SessionRequest, SessionResponse, SessionUser, codes};
 use countersign_core::{
     Annotation, AnnotationId, ClientId, Decision, DecisionId, Draft, DraftId, MutationId,
     MutationKind, Sensitive, Verdict,
@@ -126,20 +126,28 @@ impl App {
 
     /// Signs in to `server_url`. The refresh token and a new cache key go to the keychain;
     /// signing in again as the same user on the same server keeps the cache and its outbox.
+    ///
+    /// An account with two-factor sign-in needs `totp`, the code from the authenticator
+    /// app; without it the answer is [`AppError::TotpRequired`], so the window can ask.
     pub async fn sign_in(
         &self,
         server_url: &str,
         username: &str,
         password: &str,
+        totp: Option<&str>,
     ) -> Result<SessionUser, AppError> {
         let api = ApiClient::new(server_url).map_err(|e| AppError::Invalid(e.to_string()))?;
         let request = SessionRequest {
             username: username.trim().to_string(),
             password: password.to_string(),
-            totp: None,
+            totp: totp
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_string),
         };
         let response = api.sign_in(&request).await.map_err(|e| match e.code() {
-            Some(countersign_core::wire::codes::BAD_CREDENTIALS) => AppError::BadCredentials,
+            Some(codes::BAD_CREDENTIALS) => AppError::BadCredentials,
+            Some(codes::TOTP_REQUIRED) => AppError::TotpRequired,
             _ => AppError::from(e),
         })?;
         self.note_health(Ok(()));

@@ -8,7 +8,7 @@ async fn desktop_behind_proxy(proxy: &FaultProxy) -> Desktop {
     let desktop = Desktop::new(Keys::Memory).await;
     desktop
         .app
-        .sign_in(proxy.url(), "rita", PASSWORD)
+        .sign_in(proxy.url(), "rita", PASSWORD, None)
         .await
         .expect("sign in through the proxy");
     desktop.app.sync_now().await.expect("first sync");
@@ -142,7 +142,7 @@ async fn a_pull_cut_off_mid_feed_resumes_where_it_stopped() {
     let desktop = Desktop::new_with(Keys::Memory, |c| c.sync.page_limit = 2).await;
     desktop
         .app
-        .sign_in(proxy.url(), "rita", PASSWORD)
+        .sign_in(proxy.url(), "rita", PASSWORD, None)
         .await
         .expect("sign in");
     desktop.app.sync_now().await.expect("first sync");
@@ -168,13 +168,13 @@ async fn a_wrong_password_and_an_unreachable_server_are_told_apart() {
     let desktop = Desktop::new(Keys::Memory).await;
     let wrong = desktop
         .app
-        .sign_in(&server.url(), "rita", "nope")
+        .sign_in(&server.url(), "rita", "nope", None)
         .await
         .expect_err("refused");
     assert_eq!(wrong.code(), "bad_credentials");
     let unknown = desktop
         .app
-        .sign_in(&server.url(), "nobody", "nope")
+        .sign_in(&server.url(), "nobody", "nope", None)
         .await
         .expect_err("refused");
     assert_eq!(
@@ -185,14 +185,58 @@ async fn a_wrong_password_and_an_unreachable_server_are_told_apart() {
     server.stop().await;
     let offline = desktop
         .app
-        .sign_in(&server.url(), "rita", PASSWORD)
+        .sign_in(&server.url(), "rita", PASSWORD, None)
         .await
         .expect_err("down");
     assert_eq!(offline.code(), "offline");
     let garbage = desktop
         .app
-        .sign_in("not a url", "rita", PASSWORD)
+        .sign_in("not a url", "rita", PASSWORD, None)
         .await
         .expect_err("bad url");
     assert_eq!(garbage.code(), "invalid");
+}
+
+#[tokio::test]
+#[allow(clippy::disallowed_methods)] // the code must match the server's real clock
+async fn two_factor_sign_in_asks_for_the_code_and_refuses_a_replay() {
+    use countersign_server::admin;
+    let server = TestServer::start().await;
+    let enrolment = admin::enroll_totp(&server.server, "rita")
+        .await
+        .expect("enrol");
+    let desktop = Desktop::new(Keys::Memory).await;
+
+    let ask = desktop
+        .app
+        .sign_in(&server.url(), "rita", PASSWORD, None)
+        .await
+        .expect_err("a code is needed");
+    assert_eq!(ask.code(), "totp_required", "{ask}");
+    assert!(desktop.app.user().await.is_none());
+
+    let code =
+        admin::totp_code(enrolment.secret_base32.expose(), chrono::Utc::now()).expect("code");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let refused = desktop
+        .app
+        .sign_in(&server.url(), "rita", PASSWORD, Some(wrong))
+        .await
+        .expect_err("wrong code");
+    assert_eq!(refused.code(), "bad_credentials");
+
+    let user = desktop
+        .app
+        .sign_in(&server.url(), "rita", PASSWORD, Some(&code))
+        .await
+        .expect("the right code signs in");
+    assert_eq!(user.person.username, "rita");
+
+    let other = Desktop::new(Keys::Memory).await;
+    let replay = other
+        .app
+        .sign_in(&server.url(), "rita", PASSWORD, Some(&code))
+        .await
+        .expect_err("a code works once");
+    assert_eq!(replay.code(), "bad_credentials");
 }

@@ -308,7 +308,7 @@ impl Desktop {
 
     pub async fn sign_in(&self, url: &str, username: &str) {
         self.app
-            .sign_in(url, username, PASSWORD)
+            .sign_in(url, username, PASSWORD, None)
             .await
             .expect("sign in");
     }

@@ -18,7 +18,7 @@ async fn sign_in_pulls_sixty_drafts_in_pages_of_seven() {
     let desktop = Desktop::new_with(Keys::Memory, |c| c.sync.page_limit = 7).await;
     let user = desktop
         .app
-        .sign_in(&server.url(), "rita", PASSWORD)
+        .sign_in(&server.url(), "rita", PASSWORD, None)
         .await
         .expect("sign in");
     assert_eq!(user.person.username, "rita");

@@ -66,7 +66,7 @@ async fn signing_in_to_nowhere_is_an_offline_error_and_leaves_nothing_behind() {
     let app = App::open(config.clone()).await.expect("open");
     // Port 9 on loopback: nothing listens there.
     let error = app
-        .sign_in("http://127.0.0.1:9", "rita", "secret")
+        .sign_in("http://127.0.0.1:9", "rita", "secret", None)
         .await
         .expect_err("nobody there");
     assert_eq!(error.code(), "offline", "{error}");
