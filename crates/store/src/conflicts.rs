@@ -7,7 +7,7 @@ use countersign_core::{ConflictReason, Draft, MutationId, MutationKind, Mutation
 
 /// A mutation that can never apply, with what the reviewer needs to understand why: the
 /// draft as they saw it and the draft as it is now.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Conflict {
     /// The refused mutation's id.
     pub mutation_id: MutationId,

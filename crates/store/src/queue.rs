@@ -15,7 +15,8 @@ use rusqlite::types::Value;
 pub const PREVIEW_CHARS: usize = 140;
 
 /// Which part of the queue to list. The default is all of it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct QueueFilter {
     /// Only drafts for this network.
     pub network: Option<Network>,
@@ -30,7 +31,7 @@ pub struct QueueFilter {
 }
 
 /// One line of the queue: enough to list and sort it without loading the whole draft.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct QueueItem {
     /// The draft.
     pub id: DraftId,
@@ -58,7 +59,7 @@ pub struct QueueItem {
 }
 
 /// A decision in the outbox, as the queue shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct LocalDecision {
     /// Its outbox id.
     pub mutation_id: MutationId,

@@ -44,7 +44,7 @@ impl Default for SyncConfig {
 }
 
 /// What a sync did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SyncReport {
     /// Mutations sent (including re-sends of ones whose answer was lost).
     pub pushed: u64,
