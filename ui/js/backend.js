@@ -1,0 +1,61 @@
+// The only module that touches window.__TAURI__. Every command resolves with the
+// backend's JSON (snake_case fields) or rejects with {code, message}.
+
+function tauri() {
+  const t = globalThis.window?.__TAURI__;
+  if (!t) throw toError({ code: "no_backend", message: "The Countersign backend is not available." });
+  return t;
+}
+
+/** Errors always come out as {code, message}, whatever shape the shell sent. */
+export function toError(e) {
+  if (e && typeof e === "object" && typeof e.code === "string") {
+    return { code: e.code, message: typeof e.message === "string" ? e.message : e.code };
+  }
+  return { code: "unknown", message: typeof e === "string" ? e : String(e?.message ?? e) };
+}
+
+async function call(command, args) {
+  try {
+    return await tauri().core.invoke(command, args);
+  } catch (e) {
+    throw toError(e);
+  }
+}
+
+export const sessionInfo = () => call("session_info");
+export const signIn = ({ serverUrl, username, password, totp }) =>
+  call("sign_in", totp ? { serverUrl, username, password, totp } : { serverUrl, username, password });
+export const signOut = () => call("sign_out");
+export const queue = (filter = {}) => call("queue", { filter });
+export const draft = (id) => call("draft", { id });
+export const decide = ({ draftId, verdict, comment = "", overrideReason }) =>
+  call("decide", overrideReason ? { draftId, verdict, comment, overrideReason } : { draftId, verdict, comment });
+export const comment = ({ draftId, body }) => call("comment", { draftId, body });
+export const syncNow = () => call("sync_now");
+export const status = () => call("status");
+export const conflicts = () => call("conflicts");
+export const dismissConflict = (mutationId) => call("dismiss_conflict", { mutationId });
+
+async function listen(name, handler) {
+  try {
+    return await tauri().event.listen(name, (event) => handler(event.payload));
+  } catch (e) {
+    console.error(`cannot listen to ${name}`, e);
+    return () => {};
+  }
+}
+
+export const onStatus = (handler) => listen("status", handler);
+export const onQueueChanged = (handler) => listen("queue-changed", handler);
+export const onSignedOut = (handler) => listen("signed-out", handler);
+export const onCrisis = (handler) => listen("crisis", handler);
+
+export async function setTitle(title) {
+  try {
+    await tauri().window.getCurrentWindow().setTitle(title);
+  } catch {
+    // Not fatal: the document title below still says it.
+  }
+  if (globalThis.document) globalThis.document.title = title;
+}

@@ -1,0 +1,695 @@
+// Wiring: backend calls, events, keys and clicks → pure state → views.
+import * as backend from "./backend.js";
+import { $, h } from "./dom.js";
+import { NETWORKS, verdictVerb } from "./format.js";
+import { keyAction } from "./keys.js";
+import {
+  channelOptions, clearFilter, confirmDecision, createState, decideOptimistic, filterArgs,
+  hasFilter, move, rollback, select, selectFirst, selectLast,
+  setFilter, setItems, titleText, toReviewCount,
+} from "./queue-state.js";
+import { createSignin, signedOutText, signinErrorText } from "./views/signin.js";
+import { createQueueView } from "./views/queue.js";
+import { renderDraft, renderDraftMessage } from "./views/draft.js";
+import { renderStatus } from "./views/status.js";
+import { renderConflicts } from "./views/conflicts.js";
+import { renderHelp } from "./views/help.js";
+import { buildConfirmSignOut, closeOverlay, openOverlay, overlayKind, toast } from "./views/overlay.js";
+
+const els = {
+  boot: $("#boot"),
+  signin: $("#signin"),
+  app: $("#app"),
+  userName: $("#user-name"),
+  filters: $("#filters"),
+  network: $("#filter-network"),
+  channel: $("#filter-channel"),
+  urgency: $("#filter-urgency"),
+  clearFilters: $("#clear-filters"),
+  crisis: $("#crisis-banner"),
+  queue: $("#queue"),
+  queueCount: $("#queue-count"),
+  draft: $("#draft"),
+  status: $("#status-line"),
+  overlay: $("#overlay"),
+  toasts: $("#toasts"),
+};
+
+const SESSION_ENDED = new Set(["not_signed_in", "sign_in_required", "session_revoked"]);
+
+let defaults = { serverUrl: "", hint: "" };
+let user = null;
+let status = null;
+let syncing = false;
+let qs = createState();
+let allItems = null; // the unfiltered queue, fetched only while a filter is on
+let detail = null;
+let detailSeq = 0;
+let detailTimer = 0;
+let composer = null; // {mode, draftId}
+let composerError = "";
+let queueFetch = null;
+let queueDirty = false;
+let crisisTimer = 0;
+
+const signin = createSignin(els.signin, { onSubmit: submitSignIn });
+const queueView = createQueueView({
+  scroller: els.queue,
+  spacer: $("#queue-spacer"),
+  empty: $("#queue-empty"),
+  onSelect: (id) => {
+    qs = select(qs, id);
+    renderQueue();
+    loadDetail();
+  },
+});
+
+// ---- screens ----------------------------------------------------------------------------
+
+function showSignin(reason = "") {
+  user = null;
+  closeOverlay(els.overlay);
+  els.boot.hidden = true;
+  els.app.hidden = true;
+  els.signin.hidden = false;
+  qs = createState();
+  allItems = null;
+  detail = null;
+  composer = null;
+  signin.show({ serverUrl: defaults.serverUrl || status?.server_url || "", hintText: defaults.hint ?? "", reason });
+  backend.setTitle("Countersign");
+}
+
+async function submitSignIn(values) {
+  signin.setBusy(true);
+  signin.setError("");
+  try {
+    const signedIn = await backend.signIn(values);
+    await enterApp(signedIn);
+  } catch (e) {
+    if (e.code === "totp_required") {
+      signin.askTotp();
+    } else {
+      signin.setError(signinErrorText(e, values.serverUrl));
+      if (e.code === "bad_credentials") signin.focusPassword();
+    }
+  } finally {
+    signin.setBusy(false);
+  }
+}
+
+async function enterApp(signedIn) {
+  user = signedIn;
+  els.boot.hidden = true;
+  els.signin.hidden = true;
+  els.app.hidden = false;
+  els.userName.textContent = user?.display_name ?? user?.username ?? "";
+  renderFilterOptions();
+  renderStatusLine();
+  els.queue.focus();
+  await Promise.all([refreshQueue({ reveal: true }), refreshStatus()]);
+}
+
+// ---- errors -----------------------------------------------------------------------------
+
+/** Shows an error; returns true when it ended the session. */
+function report(e, doing) {
+  if (SESSION_ENDED.has(e?.code)) {
+    showSignin(signedOutText(e.code) || e.message);
+    return true;
+  }
+  toast(els.toasts, doing ? `${doing}: ${e?.message ?? "something went wrong"}` : e?.message ?? "Something went wrong", "error");
+  return false;
+}
+
+// ---- queue ------------------------------------------------------------------------------
+
+function reviewCount() {
+  return toReviewCount(allItems ?? qs.items, qs.optimistic);
+}
+
+function renderQueue({ reveal = false } = {}) {
+  queueView.render(qs, {
+    reveal,
+    at: Date.now(),
+    emptyText: hasFilter(qs.filter)
+      ? "No drafts match these filters."
+      : "Nothing to review. New drafts appear here as they arrive.",
+  });
+  const toReview = toReviewCount(qs.items, qs.optimistic);
+  const decided = qs.items.length - toReview;
+  els.queueCount.textContent = decided > 0 ? `${toReview} to review · ${decided} decided` : `${toReview} to review`;
+  backend.setTitle(titleText(reviewCount()));
+}
+
+/** Refetches the queue; calls made while one is in flight are folded into one more fetch. */
+async function refreshQueue({ reveal = false } = {}) {
+  if (queueFetch) {
+    queueDirty = true;
+    return queueFetch;
+  }
+  queueFetch = (async () => {
+    do {
+      queueDirty = false;
+      const filtered = hasFilter(qs.filter);
+      try {
+        const [items, all] = await Promise.all([
+          backend.queue(filterArgs(qs.filter)),
+          filtered ? backend.queue({}) : null,
+        ]);
+        if (!user) return;
+        allItems = all;
+        const before = qs.selectedId;
+        qs = setItems(qs, items);
+        renderFilterOptions();
+        renderQueue({ reveal });
+        if (qs.selectedId !== before || !detail || detail.draft.id !== qs.selectedId) loadDetail();
+        else refreshDetailQuietly();
+      } catch (e) {
+        report(e, "Could not load the queue");
+        return;
+      }
+    } while (queueDirty);
+  })();
+  try {
+    await queueFetch;
+  } finally {
+    queueFetch = null;
+  }
+}
+
+function moveBy(action) {
+  if (action === "next") qs = move(qs, 1);
+  else if (action === "prev") qs = move(qs, -1);
+  else if (action === "first") qs = selectFirst(qs);
+  else qs = selectLast(qs);
+  renderQueue({ reveal: true });
+  scheduleDetail();
+}
+
+// ---- filters ----------------------------------------------------------------------------
+
+function setOptions(select, options, value) {
+  const key = JSON.stringify(options);
+  if (select.dataset.options !== key) {
+    select.replaceChildren(...options.map(([v, label]) => h("option", { value: v }, label)));
+    select.dataset.options = key;
+  }
+  select.value = value;
+}
+
+function renderFilterOptions() {
+  const f = qs.filter;
+  setOptions(els.network, [["", "All networks"], ...Object.entries(NETWORKS).map(([k, n]) => [k, n.label])], f.network);
+  const channels = channelOptions(allItems ?? qs.items, f.network);
+  if (f.channel && !channels.includes(f.channel)) channels.unshift(f.channel);
+  setOptions(els.channel, [["", "All channels"], ...channels.map((c) => [c, c])], f.channel);
+  setOptions(els.urgency, [["", "Any urgency"], ["crisis", "Crisis"], ["urgent", "Urgent"], ["normal", "Normal"]], f.urgency);
+  els.clearFilters.hidden = !hasFilter(f);
+  for (const s of [els.network, els.channel, els.urgency]) s.classList.toggle("active", Boolean(s.value));
+}
+
+els.filters.addEventListener("change", (event) => {
+  const target = event.target;
+  if (!(target instanceof HTMLSelectElement)) return;
+  qs = setFilter(qs, target.name, target.value);
+  renderFilterOptions();
+  refreshQueue({ reveal: true });
+});
+els.filters.addEventListener("submit", (event) => event.preventDefault());
+
+// ---- draft detail -----------------------------------------------------------------------
+
+function scheduleDetail() {
+  clearTimeout(detailTimer);
+  // Holding j down should not fetch every draft it passes.
+  detailTimer = setTimeout(loadDetail, 60);
+}
+
+async function loadDetail() {
+  clearTimeout(detailTimer);
+  const id = qs.selectedId;
+  const seq = ++detailSeq;
+  if (!id) {
+    detail = null;
+    composer = null;
+    renderDraftMessage(els.draft, hasFilter(qs.filter) ? "No drafts match these filters." : "Nothing to review. Well done.");
+    return;
+  }
+  if (detail?.draft.id === id) {
+    renderDetail();
+    return;
+  }
+  await showDraft(id, seq);
+}
+
+async function showDraft(id, seq = ++detailSeq) {
+  try {
+    const d = await backend.draft(id);
+    if (seq !== detailSeq) return;
+    detail = d;
+    if (composer?.draftId !== id) {
+      composer = null;
+      composerError = "";
+    }
+    renderDetail();
+  } catch (e) {
+    if (seq !== detailSeq) return;
+    detail = null;
+    if (e.code === "not_found") renderDraftMessage(els.draft, "That draft is not in your queue any more.");
+    else if (!report(e, "Could not open the draft")) renderDraftMessage(els.draft, "Could not open the draft.", "error");
+  }
+}
+
+/** After a queue change, the open draft may have changed too (an edit, an approval). */
+async function refreshDetailQuietly() {
+  if (!detail) return;
+  const seq = ++detailSeq;
+  try {
+    const d = await backend.draft(detail.draft.id);
+    if (seq !== detailSeq) return;
+    if (d.draft.version !== detail.draft.version || d.draft.history?.length !== detail.draft.history?.length
+      || d.draft.status !== detail.draft.status) {
+      detail = d;
+      renderDetail();
+    } else {
+      detail = d;
+    }
+  } catch {
+    // The next selection change shows the error, if it persists.
+  }
+}
+
+function renderDetail() {
+  if (!detail) return;
+  const box = els.draft.querySelector("textarea[data-composer]");
+  const typed = box?.value ?? "";
+  const hadFocus = box && document.activeElement === box;
+  const item = qs.items.find((i) => i.id === detail.draft.id) ?? null;
+  const mode = composer?.draftId === detail.draft.id ? composer.mode : null;
+  renderDraft(els.draft, { detail, item, now: Date.now(), composer: mode, composerError });
+  const next = els.draft.querySelector("textarea[data-composer]");
+  if (next) {
+    next.value = typed;
+    if (hadFocus || !box) next.focus();
+  }
+}
+
+// ---- deciding ---------------------------------------------------------------------------
+
+function currentDraftId() {
+  return detail?.draft.id ?? qs.selectedId;
+}
+
+async function decide(draftId, verdict, comment = "") {
+  // Optimistic: the row shows as done and the selection moves on before the backend answers.
+  const { state, undo } = decideOptimistic(qs, draftId, verdict);
+  qs = state;
+  if (composer?.draftId === draftId) composer = null;
+  composerError = "";
+  renderQueue({ reveal: true });
+  if (detail?.draft.id === draftId) renderDetail();
+  if (qs.selectedId !== draftId) scheduleDetail();
+  try {
+    const mutationId = await backend.decide({ draftId, verdict, comment });
+    qs = confirmDecision(qs, undo, mutationId);
+    renderQueue();
+    refreshStatus();
+  } catch (e) {
+    qs = rollback(qs, undo);
+    renderQueue();
+    if (detail?.draft.id === draftId) renderDetail();
+    report(e, `Could not record that you ${verdictVerb(verdict)}`);
+    if (e.code === "not_found") refreshQueue();
+  }
+}
+
+function openComposer(mode) {
+  const draftId = currentDraftId();
+  if (!draftId || !detail || detail.draft.id !== draftId) return;
+  if (detail.draft.status !== "pending" && mode !== "comment") {
+    toast(els.toasts, "This draft is no longer waiting for a decision.", "info");
+    return;
+  }
+  composer = { mode, draftId };
+  composerError = "";
+  renderDetail();
+  els.draft.querySelector("textarea[data-composer]")?.focus();
+}
+
+function cancelComposer() {
+  composer = null;
+  composerError = "";
+  renderDetail();
+  els.queue.focus();
+}
+
+async function submitComposer() {
+  if (!composer) return;
+  const box = els.draft.querySelector("textarea[data-composer]");
+  const text = (box?.value ?? "").trim();
+  const { mode, draftId } = composer;
+  if (mode === "request_changes" && !text) {
+    composerError = "Say what should change: the author needs to know.";
+    renderDetail();
+    return;
+  }
+  if (mode === "comment") {
+    if (!text) {
+      composerError = "Write a comment first.";
+      renderDetail();
+      return;
+    }
+    try {
+      await backend.comment({ draftId, body: text });
+      composer = null;
+      composerError = "";
+      renderDetail();
+      els.queue.focus();
+      toast(els.toasts, "Comment saved — not yet synced.", "info", 3000);
+      refreshStatus();
+    } catch (e) {
+      composerError = e.message ?? "Could not save the comment.";
+      if (!report(e, "Could not save the comment")) renderDetail();
+    }
+    return;
+  }
+  els.queue.focus();
+  decide(draftId, mode, text);
+}
+
+function decideSelected(verdict) {
+  const draftId = currentDraftId();
+  if (!draftId) return;
+  if (detail?.draft.id === draftId && detail.draft.status !== "pending") {
+    toast(els.toasts, "This draft is no longer waiting for a decision.", "info");
+    return;
+  }
+  decide(draftId, verdict, "");
+}
+
+// ---- sync and status --------------------------------------------------------------------
+
+function renderStatusLine() {
+  renderStatus(els.status, {
+    status, syncing, now: Date.now(), userName: user?.display_name ?? user?.username ?? "",
+  });
+}
+
+async function refreshStatus() {
+  try {
+    status = await backend.status();
+    renderStatusLine();
+  } catch (e) {
+    if (SESSION_ENDED.has(e.code)) report(e);
+  }
+}
+
+async function syncNow() {
+  if (syncing) return;
+  syncing = true;
+  renderStatusLine();
+  try {
+    const r = await backend.syncNow();
+    if (r?.refused > 0) {
+      toast(els.toasts, r.refused === 1
+        ? "The server refused 1 decision. Open Conflicts to see why."
+        : `The server refused ${r.refused} decisions. Open Conflicts to see why.`, "warn");
+    }
+  } catch (e) {
+    if (e.code === "offline") toast(els.toasts, "Offline. Your decisions are saved here and will sync when you are back online.", "warn");
+    else report(e, "Sync failed");
+  } finally {
+    syncing = false;
+    await refreshStatus();
+    if (user) refreshQueue();
+    if (overlayKind(els.overlay) === "conflicts") loadConflicts();
+  }
+}
+
+// ---- overlays ---------------------------------------------------------------------------
+
+function openHelp() {
+  openOverlay(els.overlay, { kind: "help", testid: "help", labelledBy: "help-title", build: renderHelp });
+}
+
+async function loadConflicts() {
+  const panel = els.overlay.querySelector(".panel-conflicts");
+  if (!panel) return;
+  try {
+    const list = await backend.conflicts();
+    if (overlayKind(els.overlay) === "conflicts") renderConflicts(panel, list, Date.now());
+  } catch (e) {
+    report(e, "Could not load conflicts");
+  }
+}
+
+function openConflicts() {
+  openOverlay(els.overlay, {
+    kind: "conflicts", testid: "conflicts", labelledBy: "conflicts-title",
+    build: (panel) => panel.append(h("p", { class: "muted" }, "Loading conflicts…")),
+  });
+  loadConflicts();
+}
+
+async function openSignOut() {
+  await refreshStatus();
+  openOverlay(els.overlay, {
+    kind: "sign-out", testid: "sign-out-dialog", labelledBy: "signout-title",
+    build: (panel) => buildConfirmSignOut(panel, { pending: Number(status?.pending ?? 0) }),
+  });
+}
+
+async function confirmSignOut() {
+  try {
+    const r = await backend.signOut();
+    showSignin(r?.revoked_on_server === false
+      ? "Signed out. The server could not be reached; the session expires there on its own."
+      : "Signed out.");
+  } catch (e) {
+    closeOverlay(els.overlay);
+    report(e, "Could not sign out");
+  }
+}
+
+async function decideAgain(draftId) {
+  closeOverlay(els.overlay);
+  if (!qs.items.some((i) => i.id === draftId) && hasFilter(qs.filter)) {
+    qs = clearFilter(qs);
+    renderFilterOptions();
+    await refreshQueue();
+  }
+  if (qs.items.some((i) => i.id === draftId)) {
+    qs = select(qs, draftId);
+    renderQueue({ reveal: true });
+    loadDetail();
+  } else {
+    await showDraft(draftId);
+  }
+}
+
+async function dismissConflict(mutationId) {
+  try {
+    await backend.dismissConflict(Number(mutationId));
+    await Promise.all([loadConflicts(), refreshStatus()]);
+  } catch (e) {
+    report(e, "Could not dismiss the conflict");
+  }
+}
+
+// ---- crisis banner ----------------------------------------------------------------------
+
+function flashCrisis(count) {
+  const n = Number(count) || 1;
+  els.crisis.replaceChildren(
+    h("strong", {}, n === 1 ? "A crisis draft just arrived." : `${n} crisis drafts just arrived.`),
+    h("span", {}, " They are at the top of the queue."),
+    h("button", { type: "button", class: "link-button", dataset: { action: "crisis-show" } }, "Show crisis drafts"),
+    h("button", { type: "button", class: "icon-button", dataset: { action: "crisis-dismiss" }, "aria-label": "Dismiss" }, "×"));
+  els.crisis.hidden = false;
+  els.crisis.classList.remove("flash");
+  void els.crisis.offsetWidth; // restart the animation
+  els.crisis.classList.add("flash");
+  clearTimeout(crisisTimer);
+  crisisTimer = setTimeout(() => { els.crisis.hidden = true; }, 20000);
+}
+
+// ---- input ------------------------------------------------------------------------------
+
+function run(action) {
+  switch (action) {
+    case "next":
+    case "prev":
+    case "first":
+    case "last":
+      moveBy(action);
+      break;
+    case "approve":
+      decideSelected("approve");
+      break;
+    case "reject":
+    case "request_changes":
+    case "comment":
+      openComposer(action);
+      break;
+    case "sync":
+      syncNow();
+      break;
+    case "filters":
+      els.network.focus();
+      break;
+    case "help":
+      openHelp();
+      break;
+    case "close":
+      if (composer) cancelComposer();
+      else els.queue.focus();
+      break;
+    default:
+  }
+}
+
+document.addEventListener("keydown", (event) => {
+  if (els.app.hidden) return;
+  const target = event.target;
+  if (target instanceof HTMLTextAreaElement && target.dataset.composer) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submitComposer();
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      cancelComposer();
+    }
+    return;
+  }
+  const action = keyAction(event);
+  if (!action) return;
+  const open = overlayKind(els.overlay);
+  if (open) {
+    if (action === "close" || (action === "help" && open === "help")) {
+      event.preventDefault();
+      closeOverlay(els.overlay);
+      els.queue.focus();
+    }
+    return;
+  }
+  event.preventDefault();
+  run(action);
+});
+
+document.addEventListener("click", (event) => {
+  if (event.target === els.overlay) {
+    closeOverlay(els.overlay);
+    els.queue.focus();
+    return;
+  }
+  const el = event.target instanceof Element ? event.target.closest("[data-action]") : null;
+  if (!el || el.disabled) return;
+  const { action } = el.dataset;
+  switch (action) {
+    case "approve":
+      decideSelected("approve");
+      break;
+    case "reject":
+    case "request_changes":
+    case "comment":
+      openComposer(action);
+      break;
+    case "cancel-composer":
+      cancelComposer();
+      break;
+    case "sync":
+      syncNow();
+      break;
+    case "conflicts":
+      openConflicts();
+      break;
+    case "help":
+      openHelp();
+      break;
+    case "close-overlay":
+      closeOverlay(els.overlay);
+      els.queue.focus();
+      break;
+    case "sign-out":
+      openSignOut();
+      break;
+    case "confirm-sign-out":
+      confirmSignOut();
+      break;
+    case "clear-filters":
+      qs = clearFilter(qs);
+      renderFilterOptions();
+      refreshQueue({ reveal: true });
+      break;
+    case "decide-again":
+      decideAgain(el.dataset.draftId);
+      break;
+    case "dismiss-conflict":
+      dismissConflict(el.dataset.mutationId);
+      break;
+    case "crisis-show":
+      els.crisis.hidden = true;
+      qs = setFilter(clearFilter(qs), "urgency", "crisis");
+      renderFilterOptions();
+      refreshQueue({ reveal: true });
+      break;
+    case "crisis-dismiss":
+      els.crisis.hidden = true;
+      break;
+    default:
+  }
+});
+
+els.draft.addEventListener("submit", (event) => {
+  if (event.target instanceof HTMLFormElement && event.target.dataset.composerForm) {
+    event.preventDefault();
+    submitComposer();
+  }
+});
+
+// ---- start ------------------------------------------------------------------------------
+
+async function subscribe() {
+  await Promise.all([
+    backend.onStatus((s) => {
+      const conflictsBefore = status?.conflicts;
+      status = s;
+      if (!user) return;
+      renderStatusLine();
+      if (overlayKind(els.overlay) === "conflicts" && s?.conflicts !== conflictsBefore) loadConflicts();
+    }),
+    backend.onQueueChanged(() => {
+      if (user) refreshQueue();
+    }),
+    backend.onSignedOut((payload) => {
+      showSignin(signedOutText(payload?.reason ?? payload));
+    }),
+    backend.onCrisis((count) => {
+      if (user) flashCrisis(count);
+    }),
+  ]);
+}
+
+async function boot() {
+  subscribe();
+  // Relative times ("publishes in 40 min", "synced 2 min ago") age in place.
+  setInterval(() => {
+    if (!user) return;
+    renderQueue();
+    renderStatusLine();
+    if (!composer) renderDetail();
+  }, 30000);
+  try {
+    const info = await backend.sessionInfo();
+    defaults = info?.defaults ?? defaults;
+    status = info?.status ?? null;
+    if (info?.user) await enterApp(info.user);
+    else showSignin();
+  } catch (e) {
+    showSignin(e.code === "no_backend" ? e.message : `Could not start: ${e.message}`);
+  }
+}
+
+boot();
+

@@ -1,0 +1,180 @@
+// The queue's state as plain data, changed only by pure functions that return a new
+// state. The view renders it; main.js calls the backend. `node --test` imports this file.
+
+/** @typedef {{network: string, channel: string, urgency: string}} Filter */
+
+export const EMPTY_FILTER = Object.freeze({ network: "", channel: "", urgency: "" });
+
+/** A fresh state. `optimistic` maps draft id → the local decision shown before the backend confirmed it. */
+export function createState() {
+  return {
+    items: [],
+    selectedId: null,
+    filter: EMPTY_FILTER,
+    optimistic: {},
+  };
+}
+
+/** Where a row stands: "pending", "decided-unsynced" or "decided-synced". */
+export function rowState(item) {
+  if (!item || !item.local) return "pending";
+  return item.local.answered ? "decided-synced" : "decided-unsynced";
+}
+
+function withOptimistic(items, optimistic) {
+  if (Object.keys(optimistic).length === 0) return items;
+  return items.map((item) => (optimistic[item.id] ? { ...item, local: optimistic[item.id] } : item));
+}
+
+function indexOf(state, id) {
+  if (id === null || id === undefined) return -1;
+  return state.items.findIndex((item) => item.id === id);
+}
+
+export function selectedIndex(state) {
+  return indexOf(state, state.selectedId);
+}
+
+export function selectedItem(state) {
+  const i = selectedIndex(state);
+  return i < 0 ? null : state.items[i];
+}
+
+/**
+ * Replaces the items with a fresh answer from the backend. Decisions still in flight stay
+ * marked. The selection stays on the same draft; if that draft is gone, it stays at the
+ * same position (clamped), so the reviewer does not jump back to the top.
+ */
+export function setItems(state, items) {
+  const next = withOptimistic(items, state.optimistic);
+  let selectedId = null;
+  if (next.length > 0) {
+    if (next.some((item) => item.id === state.selectedId)) {
+      selectedId = state.selectedId;
+    } else {
+      const old = selectedIndex(state);
+      const at = old < 0 ? 0 : Math.min(old, next.length - 1);
+      selectedId = next[at].id;
+    }
+  }
+  return { ...state, items: next, selectedId };
+}
+
+/** Moves the selection by `delta` rows, stopping at the ends. */
+export function move(state, delta) {
+  if (state.items.length === 0) return state;
+  const i = selectedIndex(state);
+  const from = i < 0 ? (delta > 0 ? -1 : state.items.length) : i;
+  const to = Math.max(0, Math.min(state.items.length - 1, from + delta));
+  return { ...state, selectedId: state.items[to].id };
+}
+
+export function selectFirst(state) {
+  return state.items.length ? { ...state, selectedId: state.items[0].id } : state;
+}
+
+export function selectLast(state) {
+  return state.items.length ? { ...state, selectedId: state.items[state.items.length - 1].id } : state;
+}
+
+export function select(state, id) {
+  return indexOf(state, id) < 0 ? state : { ...state, selectedId: id };
+}
+
+/** The row to go to after deciding row `i`: the next undecided one below, else the next row, else `i`. */
+function nextAfter(items, i) {
+  for (let j = i + 1; j < items.length; j += 1) {
+    if (rowState(items[j]) === "pending") return j;
+  }
+  return Math.min(i + 1, items.length - 1);
+}
+
+/**
+ * Shows a decision as done at once, before the backend has answered, and moves the
+ * selection on. Returns the new state and what `rollback` needs to undo it.
+ */
+export function decideOptimistic(state, id, verdict) {
+  const i = indexOf(state, id);
+  if (i < 0) return { state, undo: null };
+  const previous = state.items[i].local ?? null;
+  const local = { mutation_id: null, verdict, answered: false };
+  const items = state.items.slice();
+  items[i] = { ...items[i], local };
+  const optimistic = { ...state.optimistic, [id]: local };
+  const selectedId = state.selectedId === id ? items[nextAfter(items, i)].id : state.selectedId;
+  return { state: { ...state, items, optimistic, selectedId }, undo: { id, previous, local } };
+}
+
+/** The backend recorded the decision: stop overlaying it (the next fetch carries it). */
+export function confirmDecision(state, undo, mutationId) {
+  if (!undo) return state;
+  const optimistic = { ...state.optimistic };
+  delete optimistic[undo.id];
+  const items = state.items.map((item) =>
+    item.id === undo.id && item.local === undo.local
+      ? { ...item, local: { ...undo.local, mutation_id: mutationId ?? null } }
+      : item);
+  return { ...state, items, optimistic };
+}
+
+/** The backend refused the decision: put the row back as it was. The selection is left alone. */
+export function rollback(state, undo) {
+  if (!undo) return state;
+  const optimistic = { ...state.optimistic };
+  delete optimistic[undo.id];
+  const items = state.items.map((item) => {
+    if (item.id !== undo.id) return item;
+    const restored = { ...item };
+    if (undo.previous) restored.local = undo.previous;
+    else restored.local = null;
+    return restored;
+  });
+  return { ...state, items, optimistic };
+}
+
+/** Rows that still need the reviewer: no decision made here yet, counting ones in flight. */
+export function toReviewCount(items, optimistic = {}) {
+  let n = 0;
+  for (const item of items) if (!item.local && !optimistic[item.id]) n += 1;
+  return n;
+}
+
+/** The window title. */
+export function titleText(count) {
+  if (!count) return "Countersign — nothing to review";
+  return `Countersign — ${count.toLocaleString("en")} to review`;
+}
+
+export function setFilter(state, key, value) {
+  if (!(key in EMPTY_FILTER)) return state;
+  const filter = { ...state.filter, [key]: value ?? "" };
+  // A channel belongs to one network: changing the network clears a channel it lacks.
+  if (key === "network" && value) filter.channel = "";
+  return { ...state, filter };
+}
+
+export function clearFilter(state) {
+  return { ...state, filter: EMPTY_FILTER };
+}
+
+export function hasFilter(filter) {
+  return Boolean(filter.network || filter.channel || filter.urgency);
+}
+
+/** The `queue` command's filter argument: only the fields in use. */
+export function filterArgs(filter) {
+  const args = {};
+  if (filter.network) args.network = filter.network;
+  if (filter.channel) args.channel = filter.channel;
+  if (filter.urgency) args.urgency = filter.urgency;
+  return args;
+}
+
+/** The channels seen in `items` (optionally of one network), sorted, for the filter's menu. */
+export function channelOptions(items, network = "") {
+  const seen = new Set();
+  for (const item of items) {
+    if (!network || item.network === network) seen.add(item.channel);
+  }
+  return [...seen].sort((a, b) => a.localeCompare(b));
+}

@@ -1,0 +1,103 @@
+// The queue: a virtual list. Only the rows in view exist in the DOM, absolutely
+// positioned inside a spacer as tall as the whole list.
+import { h } from "../dom.js";
+import { networkLabel, scheduleText, verdictLabel } from "../format.js";
+import { rowState, selectedIndex } from "../queue-state.js";
+import { scrollToReveal, visibleWindow, rowTop } from "../virtual.js";
+
+export const ROW_HEIGHT = 84;
+
+function urgencyBadge(urgency) {
+  if (urgency !== "crisis" && urgency !== "urgent") return null;
+  return h("span", { class: `badge badge-${urgency}` }, urgency === "crisis" ? "Crisis" : "Urgent");
+}
+
+function stateMark(item) {
+  const state = rowState(item);
+  if (state === "pending") return null;
+  const verdict = item.local.verdict;
+  return h("span", { class: `mark mark-${verdict}` },
+    h("span", { class: "mark-verdict" }, verdictLabel(verdict)),
+    state === "decided-unsynced" ? h("span", { class: "mark-unsynced", title: "Saved here; the server has not confirmed it yet" }, "not yet synced") : null);
+}
+
+function row(item, index, selected, now) {
+  const state = rowState(item);
+  const when = scheduleText(item.scheduled_at, now);
+  const el = h("div", {
+    class: ["queue-row", `urgency-${item.urgency}`, selected && "selected", state !== "pending" && "decided"],
+    role: "option",
+    "aria-selected": selected ? "true" : "false",
+    id: `row-${index}`,
+    testid: "queue-row",
+    dataset: { id: item.id, state, index },
+  },
+  h("div", { class: "row-line row-top" },
+    urgencyBadge(item.urgency),
+    h("span", { class: "row-network" }, networkLabel(item.network)),
+    h("span", { class: "row-channel" }, item.channel),
+    h("span", { class: `row-when when-${when.tone}` }, when.text)),
+  h("div", { class: "row-line row-preview" }, item.preview),
+  h("div", { class: "row-line row-bottom" },
+    h("span", { class: "row-author" }, item.author),
+    stateMark(item)));
+  el.style.top = `${rowTop(index, ROW_HEIGHT)}px`;
+  return el;
+}
+
+/**
+ * @param {{scroller: HTMLElement, spacer: HTMLElement, empty: HTMLElement, onSelect: (id: string) => void}} parts
+ */
+export function createQueueView({ scroller, spacer, empty, onSelect }) {
+  let state = null;
+  let now = Date.now();
+  let frame = 0;
+
+  function paint() {
+    frame = 0;
+    if (!state) return;
+    const sel = selectedIndex(state);
+    const win = visibleWindow({
+      scrollTop: scroller.scrollTop,
+      viewportHeight: scroller.clientHeight,
+      rowHeight: ROW_HEIGHT,
+      count: state.items.length,
+    });
+    spacer.style.height = `${win.totalHeight}px`;
+    const rows = [];
+    for (let i = win.start; i < win.end; i += 1) rows.push(row(state.items[i], i, i === sel, now));
+    spacer.replaceChildren(...rows);
+    if (sel >= 0) scroller.setAttribute("aria-activedescendant", `row-${sel}`);
+    else scroller.removeAttribute("aria-activedescendant");
+  }
+
+  scroller.addEventListener("scroll", () => {
+    if (!frame) frame = requestAnimationFrame(paint);
+  }, { passive: true });
+  new ResizeObserver(() => paint()).observe(scroller);
+  scroller.addEventListener("click", (event) => {
+    const target = event.target instanceof Element ? event.target.closest(".queue-row") : null;
+    if (target?.dataset.id) onSelect(target.dataset.id);
+  });
+
+  return {
+    /** Draws the state; with `reveal`, scrolls so the selected row is in view. */
+    render(next, { reveal = false, at = Date.now(), emptyText = "" } = {}) {
+      state = next;
+      now = at;
+      empty.textContent = emptyText;
+      empty.hidden = next.items.length > 0;
+      scroller.hidden = next.items.length === 0;
+      if (reveal) {
+        const index = selectedIndex(next);
+        if (index >= 0) {
+          const top = scrollToReveal({
+            index, scrollTop: scroller.scrollTop, viewportHeight: scroller.clientHeight, rowHeight: ROW_HEIGHT,
+          });
+          if (top !== scroller.scrollTop) scroller.scrollTop = top;
+        }
+      }
+      paint();
+    },
+  };
+}

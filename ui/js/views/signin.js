@@ -1,0 +1,138 @@
+// The sign-in screen. Builds its form once; main.js drives it through the returned handle.
+import { h } from "../dom.js";
+
+/** Error codes from `sign_in` in words. */
+export function signinErrorText(error, serverUrl) {
+  switch (error?.code) {
+    case "bad_credentials":
+      return "The username, password or code is not right. Check them and try again.";
+    case "offline":
+      return `Cannot reach the server at ${serverUrl || "that address"}. Check the address and your connection.`;
+    case "invalid":
+      return error.message || "Check the server address and try again.";
+    case "session_revoked":
+      return "This device was signed out by the server, and its local data has been erased.";
+    default:
+      return error?.message || "Sign-in failed. Try again.";
+  }
+}
+
+/** Why the app came back to this screen, from a `signed-out` event's reason. */
+export function signedOutText(reason) {
+  switch (reason) {
+    case undefined:
+    case null:
+    case "":
+    case "user":
+    case "signed_out":
+      return "";
+    case "session_revoked":
+    case "revoked":
+      return "This device was signed out by the server, and its local data has been erased.";
+    case "sign_in_required":
+    case "expired":
+      return "Your session has ended. Sign in again — decisions waiting to sync are kept.";
+    default:
+      return String(reason);
+  }
+}
+
+function field(label, input, hint) {
+  return h("label", { class: "field" }, h("span", { class: "field-label" }, label), input, hint ?? null);
+}
+
+export function createSignin(root, { onSubmit }) {
+  const server = h("input", {
+    name: "server", type: "url", required: true, autocomplete: "url", spellcheck: "false",
+    testid: "signin-server", placeholder: "https://countersign.example.org",
+  });
+  const username = h("input", {
+    name: "username", type: "text", required: true, autocomplete: "username",
+    autocapitalize: "none", spellcheck: "false", testid: "signin-username",
+  });
+  const password = h("input", {
+    name: "password", type: "password", required: true, autocomplete: "current-password",
+    testid: "signin-password",
+  });
+  const totp = h("input", {
+    name: "totp", type: "text", inputmode: "numeric", autocomplete: "one-time-code",
+    pattern: "[0-9]{6}", maxlength: "6", testid: "signin-totp", placeholder: "123456",
+  });
+  const totpField = field("Authentication code", totp,
+    h("span", { class: "field-hint" }, "The 6-digit code from your authenticator app."));
+  totpField.hidden = true;
+  const notice = h("p", { class: "notice", role: "status", hidden: true });
+  const error = h("p", { class: "form-error", role: "alert", testid: "signin-error", hidden: true });
+  const submit = h("button", { type: "submit", class: "button primary wide", testid: "signin-submit" }, "Sign in");
+  const hint = h("p", { class: "signin-hint" });
+
+  const form = h("form", { class: "signin-card", testid: "signin-form", novalidate: true },
+    h("div", { class: "signin-brand" }, h("span", { class: "brand-mark large", "aria-hidden": "true" }),
+      h("h1", {}, "Countersign")),
+    h("p", { class: "signin-lede" }, "Sign in to review and approve drafts."),
+    notice,
+    field("Server", server),
+    field("Username", username),
+    field("Password", password),
+    totpField,
+    error,
+    submit);
+  root.replaceChildren(h("div", { class: "signin-wrap" }, form, hint));
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const values = {
+      serverUrl: server.value.trim(),
+      username: username.value.trim(),
+      password: password.value,
+      totp: totpField.hidden ? "" : totp.value.trim(),
+    };
+    if (!values.serverUrl || !values.username || !values.password) {
+      handle.setError("Enter the server address, your username and your password.");
+      (values.serverUrl ? (values.username ? password : username) : server).focus();
+      return;
+    }
+    if (!totpField.hidden && !/^[0-9]{6}$/.test(values.totp)) {
+      handle.setError("Enter the 6-digit code from your authenticator app.");
+      totp.focus();
+      return;
+    }
+    onSubmit(values);
+  });
+
+  const handle = {
+    show({ serverUrl = "", hintText = "", reason = "" } = {}) {
+      if (!server.value) server.value = serverUrl;
+      hint.textContent = hintText;
+      hint.hidden = !hintText;
+      notice.textContent = reason;
+      notice.hidden = !reason;
+      password.value = "";
+      totp.value = "";
+      totpField.hidden = true;
+      handle.setError("");
+      handle.setBusy(false);
+      (server.value ? username.value ? password : username : server).focus();
+    },
+    askTotp() {
+      totpField.hidden = false;
+      handle.setError("");
+      notice.textContent = "This account uses two-factor sign-in. Enter the code from your authenticator app.";
+      notice.hidden = false;
+      totp.focus();
+    },
+    setError(text) {
+      error.textContent = text;
+      error.hidden = !text;
+    },
+    setBusy(busy) {
+      submit.disabled = busy;
+      submit.textContent = busy ? "Signing in…" : "Sign in";
+    },
+    focusPassword() {
+      password.select();
+      password.focus();
+    },
+  };
+  return handle;
+}
