@@ -66,6 +66,36 @@ export function wordDiff(before, after) {
     push(out, "insert", bm.slice(j).join(""));
   }
   push(out, "equal", a.slice(a.length - suf).join(""));
+  return coalesce(out);
+}
+
+/**
+ * Reads better: a lone space between two changes joins them, so "by Thursday" → "early
+ * next week" is one replacement rather than two interleaved ones; within each run of
+ * changes, what was removed comes before what was added.
+ */
+function coalesce(parts) {
+  const out = [];
+  let del = "";
+  let ins = "";
+  const flush = () => {
+    push(out, "delete", del);
+    push(out, "insert", ins);
+    del = "";
+    ins = "";
+  };
+  parts.forEach((part, i) => {
+    if (part.op === "delete") del += part.text;
+    else if (part.op === "insert") ins += part.text;
+    else if (/^\s+$/u.test(part.text) && i > 0 && i < parts.length - 1 && (del || ins)) {
+      del += part.text;
+      ins += part.text;
+    } else {
+      flush();
+      push(out, "equal", part.text);
+    }
+  });
+  flush();
   return out;
 }
 
