@@ -291,7 +291,10 @@ function renderDetail() {
   const next = els.draft.querySelector("textarea[data-composer]");
   if (next) {
     next.value = typed;
-    if (hadFocus || !box) next.focus();
+    if (hadFocus || !box) {
+      next.focus();
+      next.closest("form")?.scrollIntoView({ block: "nearest" });
+    }
   }
 }
 
@@ -503,7 +506,7 @@ function flashCrisis(count) {
   const n = Number(count) || 1;
   els.crisis.replaceChildren(
     h("strong", {}, n === 1 ? "A crisis draft just arrived." : `${n} crisis drafts just arrived.`),
-    h("span", {}, " They are at the top of the queue."),
+    h("span", {}, n === 1 ? " It is at the top of the queue." : " They are at the top of the queue."),
     h("button", { type: "button", class: "link-button", dataset: { action: "crisis-show" } }, "Show crisis drafts"),
     h("button", { type: "button", class: "icon-button", dataset: { action: "crisis-dismiss" }, "aria-label": "Dismiss" }, "×"));
   els.crisis.hidden = false;
