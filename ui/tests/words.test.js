@@ -1,7 +1,7 @@
 // The words views show for backend codes and states (pure helpers exported by the views).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { statusWords } from "../js/views/status.js";
+import { conflictsText, statusWords } from "../js/views/status.js";
 import { conflictReasonText } from "../js/views/conflicts.js";
 import { signedOutText, signinErrorText } from "../js/views/signin.js";
 import { toError } from "../js/backend.js";
@@ -11,16 +11,23 @@ const base = { user: null, server_url: "https://c.example", online: true, pendin
 
 test("status line words", () => {
   const cases = [
-    [{}, {}, "Online", "synced 2 min ago", "nothing waiting"],
+    [{}, {}, "Online", "synced 2 min ago", "all synced"],
     [{ pending: 2 }, {}, "Online", "synced 2 min ago", "2 waiting to sync"],
     [{ online: false, pending: 2, last_error: "connection refused" }, {}, "Offline", "connection refused", "2 waiting to sync"],
-    [{ online: null, last_synced_at: null }, {}, "Connecting…", "not synced yet", "nothing waiting"],
+    [{ online: null, last_synced_at: null }, {}, "Connecting…", "not synced yet", "all synced"],
     [{ pending: 1 }, { syncing: true }, "Syncing…", "", "1 waiting to sync"],
   ];
   for (const [over, opts, state, detail, pendingText] of cases) {
     const w = statusWords({ ...base, ...over }, { now: NOW, ...opts });
     assert.deepEqual([w.state, w.detail, w.pendingText], [state, detail, pendingText], JSON.stringify(over));
   }
+  assert.doesNotMatch(statusWords(base).pendingText, /waiting/, "with nothing pending the word 'waiting' disappears");
+});
+
+test("conflicts counter has a digit only when there are conflicts", () => {
+  assert.equal(conflictsText(0), "No conflicts");
+  assert.equal(conflictsText(1), "1 conflict");
+  assert.equal(conflictsText(3), "3 conflicts");
 });
 
 test("conflict reasons in words; forbidden and invalid show the server's message", () => {

@@ -35,15 +35,19 @@ function mediaList(media) {
   }));
 }
 
-function post(draft) {
+function post(draft, reuse) {
   const count = characterCount(draft.network, draft.body);
+  // The same element is kept from draft to draft (its text replaced), so whoever holds
+  // it (a screen reader, an end-to-end test) keeps reading the current draft.
+  const body = reuse ?? h("div", { class: "post-body", testid: "draft-body" });
+  body.textContent = draft.body;
   return h("article", { class: `post post-${draft.network}` },
     h("header", { class: "post-head" },
       h("span", { class: "avatar", "aria-hidden": "true" }, initials(draft.channel)),
       h("div", { class: "post-who" },
         h("div", { class: "post-channel" }, draft.channel),
         h("div", { class: "post-network" }, networkLabel(draft.network)))),
-    h("div", { class: "post-body", testid: "draft-body" }, draft.body),
+    body,
     mediaList(draft.media),
     h("footer", { class: "post-foot" },
       h("span", {
@@ -181,6 +185,7 @@ export function renderDraft(root, { detail, item, now, composer: mode = null, co
   const { draft } = detail;
   const when = scheduleText(draft.scheduled_at, now);
   const decidable = draft.status === "pending";
+  const body = root.querySelector("[data-testid=draft-body]");
   root.replaceChildren(h("div", { class: "draft", dataset: { id: draft.id } },
     h("header", { class: "draft-head" },
       h("div", { class: "draft-title" },
@@ -194,7 +199,7 @@ export function renderDraft(root, { detail, item, now, composer: mode = null, co
         decidable ? null : h("span", { class: "status-pill" }, draft.status.replaceAll("_", " ")))),
     localBanner(item),
     progress(detail, now),
-    h("div", { class: "preview" }, replyCard(draft.in_reply_to), post(draft)),
+    h("div", { class: "preview" }, replyCard(draft.in_reply_to), post(draft, body)),
     actions(!decidable),
     composer(mode, composerError),
     history(draft.history, now)));

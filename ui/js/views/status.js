@@ -1,11 +1,13 @@
-// The status line: connection, outbox, conflicts, the signed-in user.
+// The status line: connection, outbox, conflicts, the signed-in user. Built once and
+// updated in place, so its elements keep their identity (screen readers and end-to-end
+// tests hold on to them).
 import { h } from "../dom.js";
 import { relativeTime } from "../format.js";
 
 /** The words for a SyncStatus. Pure, so it is tested. */
 export function statusWords(status, { syncing = false, now = Date.now() } = {}) {
   const pending = Number(status?.pending ?? 0);
-  const pendingText = pending > 0 ? `${pending} waiting to sync` : "nothing waiting";
+  const pendingText = pending > 0 ? `${pending} waiting to sync` : "all synced";
   if (syncing) return { tone: "syncing", state: "Syncing…", detail: "", pendingText, pending };
   if (status?.online === false) {
     return { tone: "offline", state: "Offline", detail: status.last_error ?? "", pendingText, pending };
@@ -15,26 +17,52 @@ export function statusWords(status, { syncing = false, now = Date.now() } = {}) 
   return { tone: "unknown", state: "Connecting…", detail: synced, pendingText, pending };
 }
 
+export function conflictsText(count) {
+  if (count === 1) return "1 conflict";
+  return count > 0 ? `${count} conflicts` : "No conflicts";
+}
+
+const built = new WeakMap();
+
+function build(root) {
+  const parts = {
+    dot: h("span", { class: "dot", "aria-hidden": "true" }),
+    state: h("span", { class: "status-state", testid: "status-state" }),
+    sep1: h("span", { class: "sep" }),
+    detail: h("span", { class: "status-detail" }),
+    sep2: h("span", { class: "sep" }, "·"),
+    pending: h("span", { class: "status-pending", testid: "status-pending", "aria-live": "polite" }),
+    conflicts: h("button", { type: "button", class: "link-button conflicts-button", dataset: { action: "conflicts" }, testid: "conflicts-open" }),
+    user: h("span", { class: "status-user" }),
+    sync: h("button", { type: "button", class: "button small", dataset: { action: "sync" }, testid: "sync-now", "aria-keyshortcuts": "s" }),
+  };
+  root.replaceChildren(
+    h("div", { class: "status-left" }, parts.dot, parts.state, parts.sep1, parts.detail, parts.sep2, parts.pending),
+    h("div", { class: "status-right" }, parts.conflicts, parts.user, parts.sync));
+  built.set(root, parts);
+  return parts;
+}
+
 export function renderStatus(root, { status, syncing, now, userName }) {
+  const p = built.get(root) ?? build(root);
   const w = statusWords(status, { syncing, now });
   const conflicts = Number(status?.conflicts ?? 0);
+  const offline = w.tone === "offline";
   root.dataset.tone = w.tone;
-  root.replaceChildren(
-    h("div", { class: "status-left" },
-      h("span", { class: `dot dot-${w.tone}`, "aria-hidden": "true" }),
-      h("span", { class: "status-state", testid: "status-state", title: w.tone === "offline" ? w.detail : "" }, w.state),
-      w.tone === "offline"
-        ? h("span", { class: "sep" }, "—")
-        : (w.detail ? [h("span", { class: "sep" }, "·"), h("span", { class: "status-detail" }, w.detail), h("span", { class: "sep" }, "·")] : h("span", { class: "sep" }, "·")),
-      h("span", { class: ["status-pending", w.pending > 0 && "has-pending"], testid: "status-pending" }, w.pendingText)),
-    h("div", { class: "status-right" },
-      h("button", {
-        type: "button", class: ["link-button", "conflicts-button", conflicts > 0 && "has-conflicts"],
-        dataset: { action: "conflicts" }, testid: "conflicts-open",
-      }, conflicts === 1 ? "1 conflict" : conflicts > 0 ? `${conflicts} conflicts` : "No conflicts"),
-      userName ? h("span", { class: "status-user", title: status?.server_url ?? "" }, userName) : null,
-      h("button", {
-        type: "button", class: "button small", dataset: { action: "sync" }, testid: "sync-now",
-        disabled: syncing, "aria-keyshortcuts": "s",
-      }, syncing ? "Syncing…" : "Sync now")));
+  p.dot.className = `dot dot-${w.tone}`;
+  p.state.textContent = w.state;
+  p.state.title = offline ? w.detail : "";
+  p.sep1.textContent = offline ? "—" : "·";
+  p.detail.textContent = offline ? "" : w.detail;
+  p.detail.hidden = offline || !w.detail;
+  p.sep2.hidden = offline || !w.detail;
+  p.pending.textContent = w.pendingText;
+  p.pending.classList.toggle("has-pending", w.pending > 0);
+  p.conflicts.textContent = conflictsText(conflicts);
+  p.conflicts.classList.toggle("has-conflicts", conflicts > 0);
+  p.user.textContent = userName ?? "";
+  p.user.title = status?.server_url ?? "";
+  p.user.hidden = !userName;
+  p.sync.disabled = Boolean(syncing);
+  p.sync.textContent = syncing ? "Syncing…" : "Sync now";
 }
