@@ -1,0 +1,26 @@
+//! Generates the permission set for every command: each one must be granted explicitly
+//! by a capability (see `capabilities/main.json`).
+
+use tauri_build::{AppManifest, Attributes};
+
+/// Every `#[tauri::command]` in `src/commands.rs`.
+const COMMANDS: &[&str] = &[
+    "session_info",
+    "sign_in",
+    "sign_out",
+    "queue",
+    "draft",
+    "decide",
+    "comment",
+    "sync_now",
+    "status",
+    "conflicts",
+    "dismiss_conflict",
+];
+
+fn main() {
+    tauri_build::try_build(
+        Attributes::new().app_manifest(AppManifest::new().commands(COMMANDS)),
+    )
+    .unwrap_or_else(|e| panic!("tauri-build failed: {e:#}"));
+}

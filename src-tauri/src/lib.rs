@@ -1,0 +1,115 @@
+//! The Countersign desktop shell: a Tauri window over [`countersign_app::App`].
+//!
+//! Everything the desktop does lives in the application layer; this crate only
+//!
+//! - reads its settings from the environment ([`DesktopConfig`]),
+//! - opens the [`App`] with the OS keychain and a data folder when the window starts,
+//! - exposes the app to the UI as thin commands ([`commands`], which documents the IPC
+//!   contract), each needing an explicit permission (`capabilities/main.json`),
+//! - syncs in the background and tells the window through events ([`background`]).
+//!
+//! [`run`] starts the real app; [`build`] wires any [`tauri::Builder`], so a test can
+//! pass `tauri::test::mock_builder()` and call the commands through IPC with no display.
+#![deny(missing_docs)]
+
+pub mod background;
+pub mod commands;
+mod config;
+mod error;
+
+pub use background::{BackgroundSync, Emit};
+pub use config::{ConfigError, DEFAULT_KEYCHAIN_SERVICE, DEFAULT_SYNC_INTERVAL_SECS, DesktopConfig};
+pub use error::CommandError;
+
+use countersign_app::{App, AppConfig};
+use std::sync::Arc;
+use tauri::{Emitter, Manager, Runtime};
+use tracing_subscriber::EnvFilter;
+
+/// Starts the desktop app and blocks until its window closes. Exits the process with
+/// status 1 when the settings are unusable or the app cannot start.
+pub fn run() {
+    init_tracing();
+    let config = match DesktopConfig::from_env() {
+        Ok(config) => config,
+        Err(e) => exit_with(&e),
+    };
+    let builder = build(tauri::Builder::default(), config);
+    if let Err(e) = builder.run(tauri::generate_context!()) {
+        exit_with(&e);
+    }
+}
+
+/// Registers the commands and the start-up work (opening the [`App`], starting the
+/// background sync) on `builder`.
+pub fn build<R: Runtime>(builder: tauri::Builder<R>, config: DesktopConfig) -> tauri::Builder<R> {
+    builder
+        .invoke_handler(tauri::generate_handler![
+            commands::session_info,
+            commands::sign_in,
+            commands::sign_out,
+            commands::queue,
+            commands::draft,
+            commands::decide,
+            commands::comment,
+            commands::sync_now,
+            commands::status,
+            commands::conflicts,
+            commands::dismiss_conflict,
+        ])
+        .setup(move |tauri_app| {
+            start(tauri_app, config)?;
+            Ok(())
+        })
+}
+
+/// Opens the app in the data folder and starts the background sync.
+fn start<R: Runtime>(
+    tauri_app: &mut tauri::App<R>,
+    config: DesktopConfig,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let data_dir = match config.data_dir {
+        Some(dir) => dir,
+        None => tauri_app.path().app_data_dir()?,
+    };
+    tracing::info!(data_dir = %data_dir.display(), "opening the cache folder");
+    let app_config = AppConfig::new(data_dir, config.keychain);
+    let app = Arc::new(tauri::async_runtime::block_on(App::open(app_config))?);
+
+    let handle = tauri_app.handle().clone();
+    let emit: Emit = Arc::new(move |event, payload| {
+        if let Err(e) = handle.emit(event, payload) {
+            tracing::warn!(event, %e, "could not send an event to the window");
+        }
+    });
+    let sync = Arc::new(BackgroundSync::new(
+        Arc::clone(&app),
+        emit,
+        config.sync_interval,
+    ));
+    tauri::async_runtime::spawn(Arc::clone(&sync).run());
+
+    tauri_app.manage(app);
+    tauri_app.manage(sync);
+    tauri_app.manage(commands::Defaults {
+        server_url: config.server_url,
+        hint: config.demo_hint,
+    });
+    Ok(())
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`). Secrets never reach a log
+/// line: they travel as `Sensitive` values that print `<redacted>`.
+fn init_tracing() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // A second subscriber (e.g. in tests) is not an error worth stopping for.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn exit_with(error: &dyn std::fmt::Display) -> ! {
+    tracing::error!(%error, "Countersign cannot start");
+    std::process::exit(1);
+}
