@@ -19,8 +19,6 @@ const COMMANDS: &[&str] = &[
 ];
 
 fn main() {
-    tauri_build::try_build(
-        Attributes::new().app_manifest(AppManifest::new().commands(COMMANDS)),
-    )
-    .unwrap_or_else(|e| panic!("tauri-build failed: {e:#}"));
+    tauri_build::try_build(Attributes::new().app_manifest(AppManifest::new().commands(COMMANDS)))
+        .unwrap_or_else(|e| panic!("tauri-build failed: {e:#}"));
 }

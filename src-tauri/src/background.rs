@@ -165,7 +165,9 @@ mod tests {
     async fn signed_out_app() -> (BackgroundSync, Recorded, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let keychain = Keychain::new(Arc::new(MemoryKeychain::new()));
-        let app = App::open(AppConfig::new(dir.path(), keychain)).await.unwrap();
+        let app = App::open(AppConfig::new(dir.path(), keychain))
+            .await
+            .unwrap();
         let recorded: Recorded = Arc::default();
         let sink = Arc::clone(&recorded);
         let emit: Emit = Arc::new(move |name, payload| {
@@ -182,7 +184,11 @@ mod tests {
         assert_eq!(error.code(), "not_signed_in");
         let recorded = recorded.lock().unwrap();
         let names: Vec<&str> = recorded.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["status"], "a failed attempt still updates the status line");
+        assert_eq!(
+            names,
+            ["status"],
+            "a failed attempt still updates the status line"
+        );
         assert_eq!(recorded[0].1["user"], Value::Null);
         assert_eq!(recorded[0].1["pending"], 0);
     }

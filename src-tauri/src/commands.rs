@@ -83,7 +83,9 @@ pub async fn sign_in(
     password: String,
     totp: Option<String>,
 ) -> Answer<SessionUser> {
-    let user = app.sign_in(&server_url, &username, &password, totp.as_deref()).await?;
+    let user = app
+        .sign_in(&server_url, &username, &password, totp.as_deref())
+        .await?;
     sync.forget_session().await;
     sync.announce_status().await;
     sync.wake();
@@ -122,7 +124,9 @@ pub async fn decide(
     override_reason: Option<String>,
 ) -> Answer<MutationId> {
     let comment = comment.unwrap_or_default();
-    let id = app.decide(draft_id, verdict, &comment, override_reason).await?;
+    let id = app
+        .decide(draft_id, verdict, &comment, override_reason)
+        .await?;
     sync.announce_status().await;
     sync.wake();
     Ok(id)

@@ -50,7 +50,11 @@ impl DesktopConfig {
     /// Like [`from_env`](Self::from_env), with variables looked up by `var`. Empty values
     /// count as unset.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let var = |name: &str| var(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let var = |name: &str| {
+            var(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let service = var("COUNTERSIGN_KEYCHAIN_SERVICE")
             .unwrap_or_else(|| DEFAULT_KEYCHAIN_SERVICE.to_string());
         let interval = match var("COUNTERSIGN_SYNC_INTERVAL_SECS") {

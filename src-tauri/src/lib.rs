@@ -18,7 +18,9 @@ mod config;
 mod error;
 
 pub use background::{BackgroundSync, Emit};
-pub use config::{ConfigError, DEFAULT_KEYCHAIN_SERVICE, DEFAULT_SYNC_INTERVAL_SECS, DesktopConfig};
+pub use config::{
+    ConfigError, DEFAULT_KEYCHAIN_SERVICE, DEFAULT_SYNC_INTERVAL_SECS, DesktopConfig,
+};
 pub use error::CommandError;
 
 use countersign_app::{App, AppConfig};
