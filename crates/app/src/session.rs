@@ -203,10 +203,13 @@ impl App {
         self.session.read().await.as_ref().map(|s| s.user.clone())
     }
 
-    /// Pending drafts, most urgent first, with any local decision not yet synced.
-    pub async fn queue(&self, filter: QueueFilter) -> Result<Vec<QueueItem>, AppError> {
-        let cache = self.cache().await?;
-        Ok(with_cache(&cache, move |c| c.queue(&filter)).await?)
+    /// Pending drafts waiting for a step the reviewer may take (all pending drafts for
+    /// someone with no steps, such as an administrator), most urgent first, with any local
+    /// decision not yet synced.
+    pub async fn queue(&self, mut filter: QueueFilter) -> Result<Vec<QueueItem>, AppError> {
+        let session = self.current_session().await?;
+        filter.next_steps = Some(session.user.steps.clone()).filter(|s| !s.is_empty());
+        Ok(with_cache(&session.cache, move |c| c.queue(&filter)).await?)
     }
 
     /// One draft from the cache.

@@ -262,6 +262,15 @@ pub async fn withdraw_draft(
     drafts::withdraw(server, &actor(server, by).await?, id).await
 }
 
+/// A draft as the server holds it, whoever's it is (for administrators and tests).
+pub async fn draft(server: &Server, id: DraftId) -> Result<Draft, ServerError> {
+    server
+        .storage()
+        .draft(id)
+        .await?
+        .ok_or_else(|| ServerError::NotFound(format!("there is no draft {id}")))
+}
+
 /// A user by username.
 pub async fn user_named(server: &Server, username: &str) -> Result<UserRecord, ServerError> {
     server

@@ -28,6 +28,11 @@ pub struct QueueFilter {
     pub limit: Option<usize>,
     /// Skip this many items first (for paging).
     pub offset: usize,
+    /// Only drafts whose next step is one of these (the steps the reviewer may take), plus
+    /// any with a decision made here. Set by the application from the signed-in user, never
+    /// by the window.
+    #[serde(skip)]
+    pub next_steps: Option<Vec<String>>,
 }
 
 /// One line of the queue: enough to list and sort it without loading the whole draft.
@@ -96,6 +101,17 @@ impl Cache {
         if let Some(urgency) = filter.urgency {
             params.push(Value::Integer(urgency_rank(urgency)));
             sql.push_str(&format!(" AND d.urgency = ?{}", params.len()));
+        }
+        if let Some(steps) = filter.next_steps.as_ref().filter(|s| !s.is_empty()) {
+            let mut placeholders = Vec::with_capacity(steps.len());
+            for step in steps {
+                params.push(Value::Text(step.clone()));
+                placeholders.push(format!("?{}", params.len()));
+            }
+            sql.push_str(&format!(
+                " AND (d.next_step IN ({}) OR o.mutation_id IS NOT NULL)",
+                placeholders.join(", ")
+            ));
         }
         // The same columns, in the same order, as the drafts_queue index.
         sql.push_str(
@@ -236,6 +252,44 @@ mod tests {
                 "normal, unscheduled, oldest",
                 "normal, unscheduled, newer",
             ]
+        );
+    }
+
+    #[test]
+    fn a_reviewer_sees_the_drafts_waiting_for_their_steps_and_what_they_decided() {
+        let mut cache = cache();
+        let mut reviewed = draft(1, "reviewed, waits for legal");
+        reviewed.required_steps = vec!["review".into(), "legal".into()];
+        reviewed.approvals.push(countersign_core::Approval {
+            step: "review".into(),
+            by: reviewed.author.clone(),
+            decision_id: countersign_core::DecisionId(uuid::Uuid::from_u128(9)),
+            at: t0(),
+        });
+        let fresh = draft(2, "waits for review");
+        let decided_here = draft(3, "decided here, still pending");
+        seed(&mut cache, &[reviewed, fresh, decided_here.clone()]);
+        cache
+            .enqueue(&decide(&decided_here, Verdict::Approve), t0())
+            .unwrap();
+        let reviewer = |steps: &[&str]| QueueFilter {
+            next_steps: Some(steps.iter().map(|s| s.to_string()).collect()),
+            ..QueueFilter::default()
+        };
+        let mut review = order(&cache, &reviewer(&["review"]));
+        review.sort();
+        assert_eq!(
+            review,
+            vec!["decided here, still pending", "waits for review"]
+        );
+        assert_eq!(
+            order(&cache, &reviewer(&["legal"])),
+            vec!["reviewed, waits for legal", "decided here, still pending"]
+        );
+        assert_eq!(
+            order(&cache, &QueueFilter::default()).len(),
+            3,
+            "no steps, no narrowing"
         );
     }
 

@@ -1,0 +1,245 @@
+//! Everything one end-to-end test needs: the demo server on loopback, tauri-driver started
+//! with the app's environment (its own data folder, keychain service and server address),
+//! and a WebDriver session on the real app.
+
+use crate::webdriver::Session;
+use countersign_keychain::{OsKeychain, SecretStore};
+use countersign_server::{Server, ServerConfig};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "countersign-demo";
+
+/// True when the end-to-end environment is there (`scripts/e2e` sets it up); the tests
+/// say so and pass quietly otherwise, so `cargo test` without a display still works.
+pub fn enabled() -> bool {
+    let on = std::env::var_os("COUNTERSIGN_E2E").is_some();
+    if !on {
+        eprintln!("skipped: end-to-end tests run through scripts/e2e (Xvfb, tauri-driver)");
+    }
+    on
+}
+
+/// The demo server, restartable on the same address and data.
+pub struct DemoServer {
+    pub addr: SocketAddr,
+    pub server: Server,
+    data: TempDir,
+    running: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
+}
+
+impl DemoServer {
+    pub async fn start() -> DemoServer {
+        let data = TempDir::new().expect("temp dir");
+        let server = open(data.path()).await;
+        countersign_server::demo::seed(&server, server.now())
+            .await
+            .expect("seed the demo");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let running = Some(spawn(listener, server.clone()));
+        DemoServer {
+            addr,
+            server,
+            data,
+            running,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some((stop, task)) = self.running.take() {
+            let _ = stop.send(());
+            let _ = task.await;
+        }
+    }
+
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.server = open(self.data.path()).await;
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .expect("rebind");
+        self.running = Some(spawn(listener, self.server.clone()));
+    }
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        if let Some((stop, task)) = self.running.take() {
+            let _ = stop.send(());
+            task.abort();
+        }
+    }
+}
+
+async fn open(dir: &Path) -> Server {
+    countersign_server::open(ServerConfig::new(dir.to_path_buf()))
+        .await
+        .expect("open server")
+}
+
+fn spawn(
+    listener: tokio::net::TcpListener,
+    server: Server,
+) -> (oneshot::Sender<()>, JoinHandle<()>) {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        let _ = countersign_server::serve(listener, server, shutdown).await;
+    });
+    (stop, task)
+}
+
+/// The desktop app under test, driven through tauri-driver.
+pub struct Desktop {
+    pub session: Session,
+    driver: Child,
+    pub home: TempDir,
+    pub keychain_service: String,
+}
+
+impl Desktop {
+    /// Starts the app pointed at `server_url`.
+    pub async fn launch(server_url: &str) -> Desktop {
+        let home = TempDir::new().expect("temp home");
+        let keychain_service = format!("countersign-e2e-{}", uuid::Uuid::new_v4());
+        let port = free_port();
+        let native_port = free_port();
+        let driver = Command::new(driver_binary())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .env("COUNTERSIGN_DATA_DIR", home.path().join("countersign"))
+            .env("COUNTERSIGN_KEYCHAIN_SERVICE", &keychain_service)
+            .env("COUNTERSIGN_SERVER_URL", server_url)
+            .env(
+                "COUNTERSIGN_DEMO_HINT",
+                "Demo: hannah.okafor / countersign-demo",
+            )
+            .env("COUNTERSIGN_SYNC_INTERVAL_SECS", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tauri-driver (cargo install tauri-driver --locked)");
+        let driver_url = format!("http://127.0.0.1:{port}");
+        wait_for_port(port);
+        let session = Session::start(&driver_url, &app_binary().display().to_string()).await;
+        Desktop {
+            session,
+            driver,
+            home,
+            keychain_service,
+        }
+    }
+
+    /// The app's data folder.
+    pub fn data_dir(&self) -> PathBuf {
+        self.home.path().join("countersign")
+    }
+
+    /// What the app stored in the OS keychain under `account`.
+    pub fn keychain(&self, account: &str) -> Option<String> {
+        OsKeychain::new(self.keychain_service.clone())
+            .get(account)
+            .expect("keychain readable")
+            .map(|s| s.expose().clone())
+    }
+
+    /// Signs in through the form as `username`.
+    pub async fn sign_in(&self, username: &str) {
+        let s = &self.session;
+        s.find("[data-testid=signin-form]").await;
+        self.shot("sign-in").await;
+        let user = s.find("[data-testid=signin-username]").await;
+        s.type_into(&user, username).await;
+        let password = s.find("[data-testid=signin-password]").await;
+        s.type_into(&password, DEMO_PASSWORD).await;
+        let submit = s.find("[data-testid=signin-submit]").await;
+        s.click(&submit).await;
+        s.find("[data-testid=queue-row]").await;
+    }
+
+    /// Saves a screenshot as `<name>.png` in `$COUNTERSIGN_SCREENSHOTS`, when it is set
+    /// (how the README's pictures are made).
+    pub async fn shot(&self, name: &str) {
+        if let Some(dir) = std::env::var_os("COUNTERSIGN_SCREENSHOTS") {
+            let dir = PathBuf::from(dir);
+            let _ = std::fs::create_dir_all(&dir);
+            self.session
+                .screenshot(&dir.join(format!("{name}.png")))
+                .await;
+        }
+    }
+
+    pub async fn close(mut self) {
+        self.session.end().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "tauri-driver did not start");
+        std::thread::park_timeout(Duration::from_millis(50));
+    }
+}
+
+/// `tauri-driver`, from PATH or cargo's bin folder.
+fn driver_binary() -> PathBuf {
+    std::env::var_os("TAURI_DRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("tauri-driver"))
+}
+
+/// The desktop binary built by `cargo build -p countersign-desktop`.
+fn app_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("COUNTERSIGN_DESKTOP_BIN") {
+        return PathBuf::from(path);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let binary = target.join("debug/countersign-desktop");
+    assert!(
+        binary.exists(),
+        "build the app first: cargo build -p countersign-desktop ({})",
+        binary.display()
+    );
+    binary.canonicalize().unwrap_or(binary)
+}

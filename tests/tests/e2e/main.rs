@@ -1,0 +1,280 @@
+//! End-to-end tests: the real desktop app in real WebKit (tauri-driver + WebKitWebDriver
+//! under Xvfb), the real OS keychain, and the real demo server on loopback.
+//!
+//! Run them with `scripts/e2e` (which `scripts/test` calls); without its environment they
+//! report that they were skipped.
+
+mod harness;
+mod webdriver;
+
+use countersign_core::wire::EditDraft;
+use countersign_core::{Draft, DraftId, HistoryEvent};
+use countersign_server::admin;
+use harness::{DemoServer, Desktop, enabled};
+use serde_json::json;
+
+/// A reviewer and crisis spokesperson of both demo teams: every demo draft is theirs to
+/// approve at its review step.
+const REVIEWER: &str = "david.chen";
+
+async fn server_draft(server: &DemoServer, id: &str) -> Draft {
+    let id: DraftId = id.parse().expect("draft id");
+    admin::draft(&server.server, id)
+        .await
+        .expect("draft on the server")
+}
+
+fn decisions(draft: &Draft) -> usize {
+    draft
+        .history
+        .iter()
+        .filter(|h| matches!(h.event, HistoryEvent::Decided { .. }))
+        .count()
+}
+
+async fn row_state(desktop: &Desktop, id: &str) -> Option<String> {
+    let rows = desktop
+        .session
+        .find_all(&format!("[data-testid=queue-row][data-id=\"{id}\"]"))
+        .await;
+    match rows.first() {
+        Some(row) => desktop.session.attribute(row, "data-state").await,
+        None => Some("gone".to_string()),
+    }
+}
+
+async fn selected_id(desktop: &Desktop) -> String {
+    let value = desktop
+        .session
+        .script(
+            "const r = document.querySelector('[data-testid=queue-row][aria-selected=true]'); \
+             return r ? r.dataset.id : null;",
+            json!([]),
+        )
+        .await;
+    value.as_str().expect("a selected row").to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_approves_from_the_keyboard_offline_and_it_applies_exactly_once() {
+    if !enabled() {
+        return;
+    }
+    let mut server = DemoServer::start().await;
+    let desktop = Desktop::launch(&server.url()).await;
+    desktop.sign_in(REVIEWER).await;
+    let s = &desktop.session;
+
+    desktop.shot("queue").await;
+    let rows = s.find_all("[data-testid=queue-row]").await;
+    assert!(
+        rows.len() >= 8,
+        "the queue shows the demo drafts ({} rows)",
+        rows.len()
+    );
+    let title = s.script("return document.title;", json!([])).await;
+    assert!(
+        title.as_str().unwrap_or_default().contains("to review"),
+        "title: {title}"
+    );
+
+    // Approve the first draft with one keystroke. The background sync may confirm it within
+    // milliseconds, so record every state the row goes through rather than poll for one.
+    let first = selected_id(&desktop).await;
+    s.script(
+        "const id = arguments[0]; window.__seen = [];
+         const note = () => {
+           const row = document.querySelector(`[data-testid=queue-row][data-id=\"${id}\"]`);
+           window.__seen.push(row ? row.dataset.state : 'gone');
+         };
+         new MutationObserver(note).observe(document.body,
+           {subtree: true, childList: true, attributes: true, attributeFilter: ['data-state']});",
+        json!([first]),
+    )
+    .await;
+    s.press("a").await;
+    s.wait_for("the decision to show as done", || async {
+        let seen = s.script("return window.__seen;", json!([])).await;
+        let states: Vec<String> = serde_json::from_value(seen).unwrap_or_default();
+        states
+            .iter()
+            .any(|state| state.starts_with("decided"))
+            .then_some(())
+    })
+    .await;
+    s.wait_for("the server to apply it", || async {
+        (decisions(&server_draft(&server, &first).await) == 1).then_some(())
+    })
+    .await;
+    s.wait_for(
+        "the decided draft to leave the queue once synced",
+        || async { (row_state(&desktop, &first).await? == "gone").then_some(()) },
+    )
+    .await;
+
+    // The server goes away: two more decisions wait.
+    server.stop().await;
+    let mut offline = Vec::new();
+    for _ in 0..2 {
+        offline.push(selected_id(&desktop).await);
+        s.press("a").await;
+    }
+    assert_ne!(
+        offline[0], offline[1],
+        "the selection moves on after a decision"
+    );
+    let pending = s.find("[data-testid=status-pending]").await;
+    s.wait_for("\"2 waiting\"", || async {
+        s.text(&pending).await.contains("2 waiting").then_some(())
+    })
+    .await;
+    desktop.shot("offline").await;
+
+    // Back online: both apply, once each.
+    server.restart().await;
+    for id in &offline {
+        s.wait_for("the offline decisions to apply", || async {
+            (decisions(&server_draft(&server, id).await) == 1).then_some(())
+        })
+        .await;
+    }
+    s.wait_for("the waiting count to clear", || async {
+        let text = s.text(&s.find("[data-testid=status-pending]").await).await;
+        (!text.contains("waiting")).then_some(())
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await; // two more background syncs
+    for id in offline.iter().chain([&first]) {
+        assert_eq!(
+            decisions(&server_draft(&server, id).await),
+            1,
+            "{id} applied exactly once"
+        );
+    }
+    desktop.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conflict_shows_the_text_decided_on_next_to_the_current_text() {
+    if !enabled() {
+        return;
+    }
+    let mut server = DemoServer::start().await;
+    let desktop = Desktop::launch(&server.url()).await;
+    desktop.sign_in(REVIEWER).await;
+    let s = &desktop.session;
+
+    server.stop().await;
+    let id = selected_id(&desktop).await;
+    let before = server_draft(&server, &id).await;
+    s.press("a").await;
+    let admin_user = admin::user_named(&server.server, "admin")
+        .await
+        .expect("admin");
+    let new_body = "Edited while you were offline: opening hours are now 9 to 5.";
+    admin::edit_draft(
+        &server.server,
+        admin_user.id,
+        before.id,
+        EditDraft {
+            version: before.version,
+            body: new_body.to_string(),
+        },
+    )
+    .await
+    .expect("edit the draft on the server");
+    server.restart().await;
+
+    let open = s.find("[data-testid=conflicts-open]").await;
+    s.wait_for("the conflict to be counted", || async {
+        let text = s.text(&open).await;
+        text.chars()
+            .any(|c| c.is_ascii_digit() && c != '0')
+            .then_some(())
+    })
+    .await;
+    s.click(&open).await;
+    desktop.shot("conflict").await;
+    let decided_on = s
+        .text(&s.find("[data-testid=conflict-decided-on]").await)
+        .await;
+    let current = s
+        .text(&s.find("[data-testid=conflict-current]").await)
+        .await;
+    let first_line = before.body.lines().next().unwrap_or_default();
+    assert!(
+        decided_on.contains(first_line.trim()),
+        "decided on: {decided_on}"
+    );
+    assert!(
+        current.contains("Edited while you were offline"),
+        "current: {current}"
+    );
+    desktop.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_html_in_a_draft_is_shown_as_text_and_runs_nothing() {
+    if !enabled() {
+        return;
+    }
+    let server = DemoServer::start().await;
+    let desktop = Desktop::launch(&server.url()).await;
+    desktop.sign_in(REVIEWER).await;
+    let s = &desktop.session;
+
+    let body = s.find("[data-testid=draft-body]").await;
+    let mut found = None;
+    for _ in 0..80 {
+        let text = s.text(&body).await;
+        if text.contains("onerror") || text.contains("<script") {
+            found = Some(text);
+            break;
+        }
+        s.press("j").await;
+        tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    }
+    let text = found.expect("the demo has a draft full of HTML");
+    desktop.shot("hostile-draft").await;
+    assert!(text.contains('<'), "shown literally: {text}");
+    let injected = s
+        .script(
+            "return document.querySelectorAll('[data-testid=draft-detail] img, \
+             [data-testid=draft-detail] script, [data-testid=draft-detail] iframe').length;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(injected, json!(0), "no element was created from draft text");
+    desktop.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_leaves_no_token_in_the_keychain_and_no_cache_on_disk() {
+    if !enabled() {
+        return;
+    }
+    let server = DemoServer::start().await;
+    let desktop = Desktop::launch(&server.url()).await;
+    desktop.sign_in(REVIEWER).await;
+    let s = &desktop.session;
+    assert!(
+        desktop.keychain("refresh-token").is_some(),
+        "signed in: the token is in the keychain"
+    );
+    assert!(desktop.data_dir().join("cache.db").exists());
+
+    s.click(&s.find("[data-testid=sign-out]").await).await;
+    s.click(&s.find("[data-testid=confirm-sign-out]").await)
+        .await;
+    s.find("[data-testid=signin-form]").await;
+    s.wait_for("the keychain entries to go", || async {
+        (desktop.keychain("refresh-token").is_none() && desktop.keychain("cache-key").is_none())
+            .then_some(())
+    })
+    .await;
+    assert!(
+        !desktop.data_dir().join("cache.db").exists(),
+        "the cache is gone"
+    );
+    desktop.close().await;
+}
