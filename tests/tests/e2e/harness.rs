@@ -183,6 +183,8 @@ impl Desktop {
     /// (how the README's pictures are made).
     pub async fn shot(&self, name: &str) {
         if let Some(dir) = std::env::var_os("COUNTERSIGN_SCREENSHOTS") {
+            // The first frame can lag the DOM by a few hundred milliseconds.
+            tokio::time::sleep(Duration::from_millis(600)).await;
             let dir = PathBuf::from(dir);
             let _ = std::fs::create_dir_all(&dir);
             self.session
