@@ -157,12 +157,14 @@ impl Desktop {
         self.home.path().join("countersign")
     }
 
-    /// What the app stored in the OS keychain under `account`.
-    pub fn keychain(&self, account: &str) -> Option<String> {
+    /// What the app stored in the OS keychain under `account`. An error means the app is
+    /// changing the entry at this very moment (Secret Service can list an item it is
+    /// deleting); callers poll again.
+    pub fn keychain(&self, account: &str) -> Result<Option<String>, String> {
         OsKeychain::new(self.keychain_service.clone())
             .get(account)
-            .expect("keychain readable")
-            .map(|s| s.expose().clone())
+            .map(|secret| secret.map(|s| s.expose().clone()))
+            .map_err(|e| e.to_string())
     }
 
     /// Signs in through the form as `username`.

@@ -24,6 +24,38 @@ async fn server_draft(server: &DemoServer, id: &str) -> Draft {
         .expect("draft on the server")
 }
 
+/// The id of the demo draft whose body contains `needle`, read from the changes feed as
+/// the administrator.
+async fn demo_draft_containing(server: &DemoServer, needle: &str) -> Draft {
+    use countersign_core::wire::{Change, ChangesResponse, SessionResponse};
+    let http = reqwest::Client::new();
+    let session: SessionResponse = http
+        .post(format!("{}/api/v1/sessions", server.url()))
+        .json(&json!({"username": "admin", "password": harness::DEMO_PASSWORD}))
+        .send()
+        .await
+        .expect("sign in as admin")
+        .json()
+        .await
+        .expect("session");
+    let page: ChangesResponse = http
+        .get(format!("{}/api/v1/changes?limit=500", server.url()))
+        .bearer_auth(&session.access_token)
+        .send()
+        .await
+        .expect("changes")
+        .json()
+        .await
+        .expect("changes page");
+    page.changes
+        .into_iter()
+        .find_map(|change| match change {
+            Change::Upsert { draft } if draft.body.contains(needle) => Some(*draft),
+            _ => None,
+        })
+        .expect("the demo has a draft full of HTML")
+}
+
 fn decisions(draft: &Draft) -> usize {
     draft
         .history
@@ -116,7 +148,9 @@ async fn a_reviewer_approves_from_the_keyboard_offline_and_it_applies_exactly_on
     server.stop().await;
     let mut offline = Vec::new();
     for _ in 0..2 {
-        offline.push(selected_id(&desktop).await);
+        let id = selected_id(&desktop).await;
+        assert_ne!(id, first, "the synced draft is not offered again");
+        offline.push(id);
         s.press("a").await;
     }
     assert_ne!(
@@ -223,18 +257,40 @@ async fn hostile_html_in_a_draft_is_shown_as_text_and_runs_nothing() {
     desktop.sign_in(REVIEWER).await;
     let s = &desktop.session;
 
+    // Find it on the server, then scroll the queue to it and open it, as a person would.
+    let hostile = demo_draft_containing(&server, "onerror").await;
+    // Narrow the queue to its channel with the filter bar, so its row is on screen.
+    s.script(
+        "const select = document.querySelector('[data-testid=filter-channel]');
+         select.value = arguments[0];
+         select.dispatchEvent(new Event('change', {bubbles: true}));",
+        json!([hostile.channel]),
+    )
+    .await;
+    let hostile = hostile.id.to_string();
+    let row_css = format!("[data-testid=queue-row][data-id=\"{hostile}\"]");
+    let row = s
+        .wait_for("the hostile draft's row", || async {
+            let found = s.find_all(&row_css).await.into_iter().next();
+            if found.is_none() {
+                s.script(
+                    "document.querySelector('[data-testid=queue]').scrollTop += 300;",
+                    json!([]),
+                )
+                .await;
+            }
+            found
+        })
+        .await;
+    s.click(&row).await;
     let body = s.find("[data-testid=draft-body]").await;
-    let mut found = None;
-    for _ in 0..80 {
-        let text = s.text(&body).await;
-        if text.contains("onerror") || text.contains("<script") {
-            found = Some(text);
-            break;
-        }
-        s.press("j").await;
-        tokio::time::sleep(std::time::Duration::from_millis(60)).await;
-    }
-    let text = found.expect("the demo has a draft full of HTML");
+    let found = s
+        .wait_for("the hostile draft to open", || async {
+            let text = s.text(&body).await;
+            text.contains("onerror").then_some(text)
+        })
+        .await;
+    let text = found;
     desktop.shot("hostile-draft").await;
     assert!(text.contains('<'), "shown literally: {text}");
     let injected = s
@@ -258,7 +314,7 @@ async fn sign_out_leaves_no_token_in_the_keychain_and_no_cache_on_disk() {
     desktop.sign_in(REVIEWER).await;
     let s = &desktop.session;
     assert!(
-        desktop.keychain("refresh-token").is_some(),
+        matches!(desktop.keychain("refresh-token"), Ok(Some(_))),
         "signed in: the token is in the keychain"
     );
     assert!(desktop.data_dir().join("cache.db").exists());
@@ -268,8 +324,8 @@ async fn sign_out_leaves_no_token_in_the_keychain_and_no_cache_on_disk() {
         .await;
     s.find("[data-testid=signin-form]").await;
     s.wait_for("the keychain entries to go", || async {
-        (desktop.keychain("refresh-token").is_none() && desktop.keychain("cache-key").is_none())
-            .then_some(())
+        let gone = |account| matches!(desktop.keychain(account), Ok(None));
+        (gone("refresh-token") && gone("cache-key")).then_some(())
     })
     .await;
     assert!(
