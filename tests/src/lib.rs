@@ -1,1 +1,98 @@
-//! System tests live in `tests/*.rs`.
+//! Shared pieces of the system and end-to-end tests (which live in `tests/tests/`).
+//!
+//! [`LoopbackServer`] is the real Countersign server on `127.0.0.1:0` with a temporary data
+//! directory. It stops when dropped, and [`LoopbackServer::stop`] / [`restart`] simulate
+//! an outage on the same address and data — what "the server is back" means to a desktop.
+//!
+//! [`restart`]: LoopbackServer::restart
+#![allow(clippy::unwrap_used)] // test support: a failure here is a failed test
+
+use countersign_server::{Server, ServerConfig};
+use std::net::SocketAddr;
+use std::path::Path;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A real server on loopback.
+pub struct LoopbackServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The service itself, for seeding and inspecting its data directly.
+    pub server: Server,
+    data: TempDir,
+    running: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
+}
+
+impl LoopbackServer {
+    /// Opens a server on an empty data directory and starts serving.
+    pub async fn start() -> LoopbackServer {
+        let data = TempDir::new().expect("temp dir");
+        let server = open(data.path()).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let running = Some(spawn(listener, server.clone()));
+        LoopbackServer {
+            addr,
+            server,
+            data,
+            running,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops serving and waits until the listener is closed.
+    pub async fn stop(&mut self) {
+        if let Some((stop, task)) = self.running.take() {
+            let _ = stop.send(());
+            let _ = task.await;
+        }
+    }
+
+    /// Serves again on the same address with the same data.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.server = open(self.data.path()).await;
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .expect("rebind the same port");
+        self.running = Some(spawn(listener, self.server.clone()));
+    }
+}
+
+impl Drop for LoopbackServer {
+    fn drop(&mut self) {
+        if let Some((stop, task)) = self.running.take() {
+            let _ = stop.send(());
+            task.abort();
+        }
+    }
+}
+
+async fn open(dir: &Path) -> Server {
+    countersign_server::open(ServerConfig::new(dir.to_path_buf()))
+        .await
+        .expect("open server")
+}
+
+fn spawn(
+    listener: tokio::net::TcpListener,
+    server: Server,
+) -> (oneshot::Sender<()>, JoinHandle<()>) {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        countersign_server::serve(listener, server, shutdown)
+            .await
+            .expect("serve");
+    });
+    (stop, task)
+}

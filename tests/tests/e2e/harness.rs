@@ -4,14 +4,11 @@
 
 use crate::webdriver::Session;
 use countersign_keychain::{OsKeychain, SecretStore};
-use countersign_server::{Server, ServerConfig};
-use std::net::SocketAddr;
+use countersign_tests::LoopbackServer;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "countersign-demo";
@@ -26,82 +23,13 @@ pub fn enabled() -> bool {
     on
 }
 
-/// The demo server, restartable on the same address and data.
-pub struct DemoServer {
-    pub addr: SocketAddr,
-    pub server: Server,
-    data: TempDir,
-    running: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
-}
-
-impl DemoServer {
-    pub async fn start() -> DemoServer {
-        let data = TempDir::new().expect("temp dir");
-        let server = open(data.path()).await;
-        countersign_server::demo::seed(&server, server.now())
-            .await
-            .expect("seed the demo");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("address");
-        let running = Some(spawn(listener, server.clone()));
-        DemoServer {
-            addr,
-            server,
-            data,
-            running,
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    pub async fn stop(&mut self) {
-        if let Some((stop, task)) = self.running.take() {
-            let _ = stop.send(());
-            let _ = task.await;
-        }
-    }
-
-    pub async fn restart(&mut self) {
-        self.stop().await;
-        self.server = open(self.data.path()).await;
-        let listener = tokio::net::TcpListener::bind(self.addr)
-            .await
-            .expect("rebind");
-        self.running = Some(spawn(listener, self.server.clone()));
-    }
-}
-
-impl Drop for DemoServer {
-    fn drop(&mut self) {
-        if let Some((stop, task)) = self.running.take() {
-            let _ = stop.send(());
-            task.abort();
-        }
-    }
-}
-
-async fn open(dir: &Path) -> Server {
-    countersign_server::open(ServerConfig::new(dir.to_path_buf()))
+/// Starts the real server on loopback with the demo organisation.
+pub async fn demo_server() -> LoopbackServer {
+    let server = LoopbackServer::start().await;
+    countersign_server::demo::seed(&server.server, server.server.now())
         .await
-        .expect("open server")
-}
-
-fn spawn(
-    listener: tokio::net::TcpListener,
-    server: Server,
-) -> (oneshot::Sender<()>, JoinHandle<()>) {
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = stopped.await;
-        };
-        let _ = countersign_server::serve(listener, server, shutdown).await;
-    });
-    (stop, task)
+        .expect("seed the demo");
+    server
 }
 
 /// The desktop app under test, driven through tauri-driver.

@@ -10,7 +10,8 @@ mod webdriver;
 use countersign_core::wire::EditDraft;
 use countersign_core::{Draft, DraftId, HistoryEvent};
 use countersign_server::admin;
-use harness::{DemoServer, Desktop, enabled};
+use countersign_tests::LoopbackServer as DemoServer;
+use harness::{Desktop, demo_server, enabled};
 use serde_json::json;
 
 /// A reviewer and crisis spokesperson of both demo teams: every demo draft is theirs to
@@ -92,7 +93,7 @@ async fn a_reviewer_approves_from_the_keyboard_offline_and_it_applies_exactly_on
     if !enabled() {
         return;
     }
-    let mut server = DemoServer::start().await;
+    let mut server = demo_server().await;
     let desktop = Desktop::launch(&server.url()).await;
     desktop.sign_in(REVIEWER).await;
     let s = &desktop.session;
@@ -193,7 +194,7 @@ async fn a_conflict_shows_the_text_decided_on_next_to_the_current_text() {
     if !enabled() {
         return;
     }
-    let mut server = DemoServer::start().await;
+    let mut server = demo_server().await;
     let desktop = Desktop::launch(&server.url()).await;
     desktop.sign_in(REVIEWER).await;
     let s = &desktop.session;
@@ -252,7 +253,7 @@ async fn hostile_html_in_a_draft_is_shown_as_text_and_runs_nothing() {
     if !enabled() {
         return;
     }
-    let server = DemoServer::start().await;
+    let server = demo_server().await;
     let desktop = Desktop::launch(&server.url()).await;
     desktop.sign_in(REVIEWER).await;
     let s = &desktop.session;
@@ -309,7 +310,7 @@ async fn sign_out_leaves_no_token_in_the_keychain_and_no_cache_on_disk() {
     if !enabled() {
         return;
     }
-    let server = DemoServer::start().await;
+    let server = demo_server().await;
     let desktop = Desktop::launch(&server.url()).await;
     desktop.sign_in(REVIEWER).await;
     let s = &desktop.session;

@@ -6,65 +6,38 @@ use countersign_app::{App, AppConfig, QueueFilter};
 use countersign_core::wire::{EditDraft, NewDraft, SessionResponse};
 use countersign_core::{Draft, DraftId, HistoryEvent, Network, Role, Urgency};
 use countersign_keychain::{Keychain, MemoryKeychain, OsKeychain, SecretStore};
-use countersign_server::{Server, ServerConfig};
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use countersign_server::Server;
+use countersign_tests::LoopbackServer;
+use std::path::PathBuf;
 use std::sync::Arc;
 use tempfile::TempDir;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 /// The password every test user has.
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// A real server on loopback. Dropping it stops it; [`TestServer::stop`] and
-/// [`TestServer::restart`] simulate an outage on the same address and data.
-pub struct TestServer {
-    pub addr: SocketAddr,
-    data: TempDir,
-    running: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
-    pub server: Server,
+/// The real server on loopback with the test organisation. Derefs to
+/// [`LoopbackServer`] for its address, `stop` and `restart`.
+pub struct TestServer(LoopbackServer);
+
+impl std::ops::Deref for TestServer {
+    type Target = LoopbackServer;
+    fn deref(&self) -> &LoopbackServer {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for TestServer {
+    fn deref_mut(&mut self) -> &mut LoopbackServer {
+        &mut self.0
+    }
 }
 
 impl TestServer {
     /// Starts a server with an empty data directory and the test organisation.
     pub async fn start() -> TestServer {
-        let data = TempDir::new().expect("temp dir");
-        let server = open(data.path()).await;
-        seed_org(&server).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("address");
-        let running = Some(spawn(listener, server.clone()));
-        TestServer {
-            addr,
-            data,
-            running,
-            server,
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// Stops serving and waits until the listener is closed.
-    pub async fn stop(&mut self) {
-        if let Some((stop, task)) = self.running.take() {
-            let _ = stop.send(());
-            let _ = task.await;
-        }
-    }
-
-    /// Serves again on the same address with the same data.
-    pub async fn restart(&mut self) {
-        self.stop().await;
-        self.server = open(self.data.path()).await;
-        let listener = tokio::net::TcpListener::bind(self.addr)
-            .await
-            .expect("rebind the same port");
-        self.running = Some(spawn(listener, self.server.clone()));
+        let inner = LoopbackServer::start().await;
+        seed_org(&inner.server).await;
+        TestServer(inner)
     }
 
     /// Signs in over HTTP as `username` (for acting as an author or a second reviewer).
@@ -92,37 +65,6 @@ impl TestServer {
     pub async fn draft(&self, id: DraftId) -> Draft {
         self.session("ada").await.get_draft(id).await
     }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some((stop, task)) = self.running.take() {
-            let _ = stop.send(());
-            task.abort();
-        }
-    }
-}
-
-async fn open(dir: &Path) -> Server {
-    countersign_server::open(ServerConfig::new(dir.to_path_buf()))
-        .await
-        .expect("open server")
-}
-
-fn spawn(
-    listener: tokio::net::TcpListener,
-    server: Server,
-) -> (oneshot::Sender<()>, JoinHandle<()>) {
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = stopped.await;
-        };
-        countersign_server::serve(listener, server, shutdown)
-            .await
-            .expect("serve");
-    });
-    (stop, task)
 }
 
 /// The test organisation: one team, two reviewers for `review`, one for `legal`, an author,
