@@ -590,25 +590,11 @@ document.addEventListener("click", (event) => {
   if (!el || el.disabled) return;
   const { action } = el.dataset;
   switch (action) {
-    case "approve":
-      decideSelected("approve");
-      break;
-    case "reject":
-    case "request_changes":
-    case "comment":
-      openComposer(action);
-      break;
     case "cancel-composer":
       cancelComposer();
       break;
-    case "sync":
-      syncNow();
-      break;
     case "conflicts":
       openConflicts();
-      break;
-    case "help":
-      openHelp();
       break;
     case "close-overlay":
       closeOverlay(els.overlay);
@@ -641,6 +627,9 @@ document.addEventListener("click", (event) => {
       els.crisis.hidden = true;
       break;
     default:
+      // Buttons that mirror a key (approve, reject, request changes, comment, sync, help)
+      // do exactly what the key does.
+      run(action);
   }
 });
 

@@ -25,6 +25,14 @@ async fn server_draft(server: &DemoServer, id: &str) -> Draft {
         .expect("draft on the server")
 }
 
+/// The demo server and the app on it, signed in as [`REVIEWER`].
+async fn signed_in() -> (DemoServer, Desktop) {
+    let server = demo_server().await;
+    let desktop = Desktop::launch(&server.url()).await;
+    desktop.sign_in(REVIEWER).await;
+    (server, desktop)
+}
+
 /// The id of the demo draft whose body contains `needle`, read from the changes feed as
 /// the administrator.
 async fn demo_draft_containing(server: &DemoServer, needle: &str) -> Draft {
@@ -93,9 +101,7 @@ async fn a_reviewer_approves_from_the_keyboard_offline_and_it_applies_exactly_on
     if !enabled() {
         return;
     }
-    let mut server = demo_server().await;
-    let desktop = Desktop::launch(&server.url()).await;
-    desktop.sign_in(REVIEWER).await;
+    let (mut server, desktop) = signed_in().await;
     let s = &desktop.session;
 
     desktop.shot("queue").await;
@@ -194,9 +200,7 @@ async fn a_conflict_shows_the_text_decided_on_next_to_the_current_text() {
     if !enabled() {
         return;
     }
-    let mut server = demo_server().await;
-    let desktop = Desktop::launch(&server.url()).await;
-    desktop.sign_in(REVIEWER).await;
+    let (mut server, desktop) = signed_in().await;
     let s = &desktop.session;
 
     server.stop().await;
@@ -253,9 +257,7 @@ async fn hostile_html_in_a_draft_is_shown_as_text_and_runs_nothing() {
     if !enabled() {
         return;
     }
-    let server = demo_server().await;
-    let desktop = Desktop::launch(&server.url()).await;
-    desktop.sign_in(REVIEWER).await;
+    let (server, desktop) = signed_in().await;
     let s = &desktop.session;
 
     // Find it on the server, then scroll the queue to it and open it, as a person would.
@@ -285,13 +287,12 @@ async fn hostile_html_in_a_draft_is_shown_as_text_and_runs_nothing() {
         .await;
     s.click(&row).await;
     let body = s.find("[data-testid=draft-body]").await;
-    let found = s
+    let text = s
         .wait_for("the hostile draft to open", || async {
             let text = s.text(&body).await;
             text.contains("onerror").then_some(text)
         })
         .await;
-    let text = found;
     desktop.shot("hostile-draft").await;
     assert!(text.contains('<'), "shown literally: {text}");
     let injected = s
@@ -310,9 +311,7 @@ async fn sign_out_leaves_no_token_in_the_keychain_and_no_cache_on_disk() {
     if !enabled() {
         return;
     }
-    let server = demo_server().await;
-    let desktop = Desktop::launch(&server.url()).await;
-    desktop.sign_in(REVIEWER).await;
+    let (_server, desktop) = signed_in().await;
     let s = &desktop.session;
     assert!(
         matches!(desktop.keychain("refresh-token"), Ok(Some(_))),
