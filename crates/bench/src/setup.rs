@@ -53,16 +53,7 @@ impl Bench {
         countersign_server::demo::bulk_drafts(&server, n, BODY_CHARS)
             .await
             .context("seeding drafts")?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let url = format!("http://{}", listener.local_addr()?);
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let serving = server.clone();
-        tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stopped.await;
-            };
-            let _ = countersign_server::serve(listener, serving, shutdown).await;
-        });
+        let (url, stop) = serve_on_loopback(server).await?;
         Ok(Bench {
             _dir: dir,
             url,
@@ -90,6 +81,25 @@ impl Drop for Bench {
             let _ = stop.send(());
         }
     }
+}
+
+/// Serves `server` on a free loopback port until the returned sender is dropped or fires;
+/// returns its `http://` address.
+pub async fn serve_on_loopback(
+    server: countersign_server::Server,
+) -> anyhow::Result<(String, tokio::sync::oneshot::Sender<()>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        if let Err(e) = countersign_server::serve(listener, server, shutdown).await {
+            eprintln!("the benchmark's server stopped: {e}");
+        }
+    });
+    Ok((url, stop))
 }
 
 /// A new, empty, encrypted cache file in `dir`, with a client id.

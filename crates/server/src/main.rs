@@ -43,7 +43,7 @@ enum Command {
     /// Serve the API until Ctrl-C.
     Serve(ServeArgs),
     /// Create the demo organisation on first start, print how to sign in, then serve.
-    Demo(ServeArgs),
+    Demo(DemoArgs),
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -67,6 +67,19 @@ struct ServeArgs {
     #[command(flatten)]
     data: DataDir,
 }
+
+#[derive(Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    serve: ServeArgs,
+    /// Also create this many routine customer-care drafts when the demo is first created
+    /// (a backlog to try the queue with, e.g. 10000).
+    #[arg(long, default_value_t = 0)]
+    extra_drafts: usize,
+}
+
+/// About the length of a routine customer-care reply.
+const EXTRA_DRAFT_CHARS: usize = 180;
 
 #[derive(Subcommand)]
 enum UserCommand {
@@ -163,8 +176,8 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve(args) => serve(args, false).await,
-        Command::Demo(args) => serve(args, true).await,
+        Command::Serve(args) => serve(args, None).await,
+        Command::Demo(args) => serve(args.serve, Some(args.extra_drafts)).await,
         Command::User(command) => user(command).await,
         Command::Team(command) => team(command).await,
     }
@@ -176,16 +189,23 @@ async fn open(data: &DataDir) -> anyhow::Result<Server> {
         .with_context(|| format!("cannot open the data directory {}", data.data_dir.display()))
 }
 
-async fn serve(args: ServeArgs, with_demo: bool) -> anyhow::Result<()> {
+/// Serves; with `demo`, first creates the demo organisation (when the data directory is
+/// new) with that many extra drafts.
+async fn serve(args: ServeArgs, demo: Option<usize>) -> anyhow::Result<()> {
     let server = open(&args.data).await?;
-    let credentials = if with_demo {
-        Some(
-            demo::seed(&server, server.now())
+    let credentials = match demo {
+        Some(extra_drafts) => {
+            let credentials = demo::seed(&server, server.now())
                 .await
-                .context("cannot create the demo organisation")?,
-        )
-    } else {
-        None
+                .context("cannot create the demo organisation")?;
+            if credentials.created && extra_drafts > 0 {
+                demo::bulk_drafts(&server, extra_drafts, EXTRA_DRAFT_CHARS)
+                    .await
+                    .context("cannot create the extra demo drafts")?;
+            }
+            Some(credentials)
+        }
+        None => None,
     };
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await

@@ -5,9 +5,10 @@
 use crate::webdriver::Session;
 use countersign_keychain::{OsKeychain, SecretStore};
 use countersign_tests::LoopbackServer;
+use countersign_webdriver::TauriDriver;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tempfile::TempDir;
 
 /// The password of every demo account.
@@ -35,46 +36,49 @@ pub async fn demo_server() -> LoopbackServer {
 /// The desktop app under test, driven through tauri-driver.
 pub struct Desktop {
     pub session: Session,
-    driver: Child,
+    // Dropped after the session: killing the driver closes the app.
+    _driver: TauriDriver,
     pub home: TempDir,
     pub keychain_service: String,
 }
 
 impl Desktop {
-    /// Starts the app pointed at `server_url`.
-    pub async fn launch(server_url: &str) -> Desktop {
+    /// Starts the app pointed at `server_url`, with `extra_env` added to its environment
+    /// (e.g. a GTK theme).
+    pub async fn launch_with(server_url: &str, extra_env: &[(&str, &str)]) -> Desktop {
         let home = TempDir::new().expect("temp home");
         let keychain_service = format!("countersign-e2e-{}", uuid::Uuid::new_v4());
-        let port = free_port();
-        let native_port = free_port();
-        let driver = Command::new(driver_binary())
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .env("HOME", home.path())
-            .env("XDG_DATA_HOME", home.path().join("data"))
-            .env("XDG_CACHE_HOME", home.path().join("cache"))
-            .env("COUNTERSIGN_DATA_DIR", home.path().join("countersign"))
-            .env("COUNTERSIGN_KEYCHAIN_SERVICE", &keychain_service)
-            .env("COUNTERSIGN_SERVER_URL", server_url)
-            .env(
+        let h = home.path();
+        let env = [
+            ("HOME", h.as_os_str().to_owned()),
+            ("XDG_DATA_HOME", h.join("data").into_os_string()),
+            ("XDG_CACHE_HOME", h.join("cache").into_os_string()),
+            (
+                "COUNTERSIGN_DATA_DIR",
+                h.join("countersign").into_os_string(),
+            ),
+            (
+                "COUNTERSIGN_KEYCHAIN_SERVICE",
+                keychain_service.clone().into(),
+            ),
+            ("COUNTERSIGN_SERVER_URL", server_url.into()),
+            (
                 "COUNTERSIGN_DEMO_HINT",
-                "Demo: hannah.okafor / countersign-demo",
-            )
-            .env("COUNTERSIGN_SYNC_INTERVAL_SECS", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start tauri-driver (cargo install tauri-driver --locked)");
-        let driver_url = format!("http://127.0.0.1:{port}");
-        wait_for_port(port);
-        let session = Session::start(&driver_url, &app_binary().display().to_string()).await;
+                "Demo: hannah.okafor / countersign-demo".into(),
+            ),
+            ("COUNTERSIGN_SYNC_INTERVAL_SECS", "1".into()),
+        ];
+        let extra = extra_env.iter().map(|(k, v)| (*k, OsString::from(v)));
+        let driver = TauriDriver::start(&driver_binary(), env.into_iter().chain(extra))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let session = driver
+            .session(&app_binary())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         Desktop {
-            session,
-            driver,
+            session: Session(session),
+            _driver: driver,
             home,
             keychain_service,
         }
@@ -123,36 +127,12 @@ impl Desktop {
         }
     }
 
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         self.session.end().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 }
 
-impl Drop for Desktop {
-    fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "tauri-driver did not start");
-        std::thread::park_timeout(Duration::from_millis(50));
-    }
-}
-
-/// `tauri-driver`, from PATH or cargo's bin folder.
+/// `tauri-driver`, from `$TAURI_DRIVER` or PATH.
 fn driver_binary() -> PathBuf {
     std::env::var_os("TAURI_DRIVER")
         .map(PathBuf::from)

@@ -27,8 +27,13 @@ async fn server_draft(server: &DemoServer, id: &str) -> Draft {
 
 /// The demo server and the app on it, signed in as [`REVIEWER`].
 async fn signed_in() -> (DemoServer, Desktop) {
+    signed_in_with(&[]).await
+}
+
+/// [`signed_in`], with more environment for the app.
+async fn signed_in_with(env: &[(&str, &str)]) -> (DemoServer, Desktop) {
     let server = demo_server().await;
-    let desktop = Desktop::launch(&server.url()).await;
+    let desktop = Desktop::launch_with(&server.url(), env).await;
     desktop.sign_in(REVIEWER).await;
     (server, desktop)
 }
@@ -332,5 +337,32 @@ async fn sign_out_leaves_no_token_in_the_keychain_and_no_cache_on_disk() {
         !desktop.data_dir().join("cache.db").exists(),
         "the cache is gone"
     );
+    desktop.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_follows_a_dark_system_theme() {
+    if !enabled() {
+        return;
+    }
+    // What a GNOME user's dark preference looks like to a GTK app.
+    let (_server, desktop) = signed_in_with(&[("GTK_THEME", "Adwaita:dark")]).await;
+    let s = &desktop.session;
+    let page = s
+        .script(
+            "const rgb = getComputedStyle(document.body).backgroundColor.match(/\\d+/g).map(Number);
+             return {dark: matchMedia('(prefers-color-scheme: dark)').matches,
+                     lightness: (rgb[0] + rgb[1] + rgb[2]) / 3};",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        page["dark"],
+        json!(true),
+        "WebKit reports the dark preference"
+    );
+    let lightness = page["lightness"].as_f64().expect("a background colour");
+    assert!(lightness < 64.0, "the page is dark: {page}");
+    desktop.shot("queue-dark").await;
     desktop.close().await;
 }

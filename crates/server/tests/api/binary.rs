@@ -53,7 +53,8 @@ fn banner(child: &mut Child) -> Vec<String> {
 async fn the_demo_command_prints_how_to_sign_in_and_serves_the_demo_queue() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(BIN)
-        .args(["demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .args(["demo", "--listen", "127.0.0.1:0", "--extra-drafts", "300"])
+        .arg("--data-dir")
         .arg(dir.path())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -111,6 +112,26 @@ async fn the_demo_command_prints_how_to_sign_in_and_serves_the_demo_queue() {
     assert_eq!(status, StatusCode::OK);
     let drafts = page["changes"].as_array().unwrap().len();
     assert!(drafts >= 60, "{username} sees only {drafts} drafts");
+
+    // The administrator sees every draft: the demo's 65 and the 300 extra.
+    let (_, admin) = read(
+        http.post(format!("{url}/api/v1/sessions"))
+            .json(&json!({"username": "admin", "password": password}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (_, page) = read(
+        http.get(format!("{url}/api/v1/changes?limit=2000"))
+            .bearer_auth(admin["access_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let all = page["changes"].as_array().unwrap().len();
+    assert_eq!(all, 65 + 300, "the administrator's feed");
 }
 
 fn cli(args: &[&str], stdin: Option<&str>) -> (bool, String) {

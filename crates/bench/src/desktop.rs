@@ -1,0 +1,413 @@
+//! The desktop benchmark behind `countersign-desktop-bench`: the release app in real WebKit
+//! under Xvfb, driven through tauri-driver, against the demo server on loopback — and a bare
+//! Tauri window measured in the same run as the memory baseline.
+//!
+//! - **cold start**: from the app's process start (and from the launch request) to the
+//!   UI's `countersign:queue-interactive` mark, for a reviewer who is already signed in:
+//!   cache opened, rows drawn, keys live.
+//! - **key press → shown**: `a` pressed through WebDriver; the page times its own key event
+//!   to the row turning "decided" in the DOM, and to the next frame.
+//! - **memory**: PSS of the app and its WebKit processes after start-up settles.
+//! - **scrolling**: the queue scrolled a screen per frame; frame times and DOM rows.
+//! - **size**: the release binary and the `.deb`.
+
+mod page;
+mod procs;
+
+use crate::report::{Report, human, quantile};
+use anyhow::Context;
+use countersign_server::ServerConfig;
+use countersign_webdriver::{Session, TauriDriver};
+use page::{KeyTiming, ScrollTiming};
+use procs::Process;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+use tempfile::TempDir;
+
+/// What to measure, and with which programs.
+#[derive(Clone, Debug)]
+pub struct DesktopOptions {
+    /// The release desktop binary.
+    pub app: PathBuf,
+    /// The bare Tauri window (`countersign-bare-window`) built the same way.
+    pub bare: PathBuf,
+    /// `tauri-driver`.
+    pub driver: PathBuf,
+    /// The `.deb`, when one was built.
+    pub deb: Option<PathBuf>,
+    /// Drafts added to the demo for the big-queue measurements.
+    pub extra_drafts: usize,
+    /// Cold starts timed per profile.
+    pub starts: usize,
+    /// Decisions timed per profile.
+    pub keys: usize,
+    /// Frames scrolled.
+    pub scroll_frames: usize,
+    /// How long start-up is left to settle before memory is read.
+    pub settle: Duration,
+    /// The demo reviewer who signs in.
+    pub reviewer: String,
+}
+
+/// The demo organisation on loopback, with `extra` more drafts; serves until dropped.
+struct DemoServer {
+    _dir: TempDir,
+    url: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+    drafts_for_reviewer: usize,
+}
+
+impl DemoServer {
+    async fn start(extra: usize) -> anyhow::Result<DemoServer> {
+        let dir = TempDir::new()?;
+        let server = countersign_server::open(ServerConfig::new(dir.path().to_path_buf())).await?;
+        countersign_server::demo::seed(&server, server.now()).await?;
+        if extra > 0 {
+            countersign_server::demo::bulk_drafts(&server, extra, 180).await?;
+        }
+        let (url, stop) = crate::setup::serve_on_loopback(server).await?;
+        Ok(DemoServer {
+            _dir: dir,
+            url,
+            _stop: stop,
+            // The demo has a few dozen drafts a reviewer sees; the wait below only needs a
+            // floor that proves the backlog arrived.
+            drafts_for_reviewer: extra,
+        })
+    }
+}
+
+/// A desktop profile: its own home, data folder and keychain service, and a tauri-driver
+/// whose apps inherit them.
+struct Profile {
+    // Dropped first: stopping the driver closes the app before its home goes.
+    driver: TauriDriver,
+    _home: TempDir,
+    program: PathBuf,
+}
+
+impl Profile {
+    async fn new(
+        driver: &Path,
+        program: &Path,
+        server_url: Option<&str>,
+    ) -> anyhow::Result<Profile> {
+        let home = TempDir::new()?;
+        let h = home.path();
+        let mut env = vec![
+            ("HOME", h.as_os_str().to_owned()),
+            ("XDG_DATA_HOME", h.join("data").into_os_string()),
+            ("XDG_CACHE_HOME", h.join("cache").into_os_string()),
+            ("XDG_CONFIG_HOME", h.join("config").into_os_string()),
+            (
+                "COUNTERSIGN_DATA_DIR",
+                h.join("countersign").into_os_string(),
+            ),
+            (
+                "COUNTERSIGN_KEYCHAIN_SERVICE",
+                format!("countersign-bench-{}", uuid::Uuid::new_v4()).into(),
+            ),
+            ("NO_AT_BRIDGE", "1".into()),
+        ];
+        if let Some(url) = server_url {
+            env.push(("COUNTERSIGN_SERVER_URL", url.into()));
+        }
+        let driver = TauriDriver::start(driver, env).await?;
+        let program = program
+            .canonicalize()
+            .with_context(|| format!("no program at {}", program.display()))?;
+        Ok(Profile {
+            driver,
+            _home: home,
+            program,
+        })
+    }
+
+    async fn open(&self) -> anyhow::Result<Session> {
+        Ok(self.driver.session(&self.program).await?)
+    }
+
+    fn pid(&self) -> anyhow::Result<u32> {
+        procs::find_program(self.driver.pid(), &self.program)
+            .with_context(|| format!("{} is not running", self.program.display()))
+    }
+
+    /// PSS of the program and its WebKit processes: the median of three reads a second
+    /// apart, after `settle`.
+    async fn memory(&self, settle: Duration) -> anyhow::Result<Memory> {
+        tokio::time::sleep(settle).await;
+        let pid = self.pid()?;
+        let mut samples = Vec::new();
+        for _ in 0..3 {
+            samples.push(Memory(procs::memory(pid)));
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        samples.sort_by_key(Memory::total_kib);
+        Ok(samples.swap_remove(1))
+    }
+}
+
+/// The processes of one app.
+#[derive(Clone, Debug)]
+struct Memory(Vec<Process>);
+
+impl Memory {
+    fn total_kib(&self) -> u64 {
+        self.0.iter().map(|p| p.pss_kib).sum()
+    }
+
+    fn breakdown(&self) -> String {
+        let mut parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|p| format!("{} {}", p.name, mib(p.pss_kib)))
+            .collect();
+        parts.sort();
+        parts.join(" + ")
+    }
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+/// One cold start.
+#[derive(Clone, Copy, Debug)]
+struct Start {
+    /// Process start → queue interactive (10 ms resolution).
+    from_process: Duration,
+    /// The launch request to tauri-driver → queue interactive.
+    from_request: Duration,
+    /// The UI's script starting → queue interactive.
+    from_boot: Duration,
+    /// Process start → the page starting to load.
+    to_page: Duration,
+}
+
+/// Everything measured on one profile.
+struct Figures {
+    drafts: usize,
+    starts: Vec<Start>,
+    memory: Memory,
+    keys: Vec<KeyTiming>,
+    scroll: ScrollTiming,
+}
+
+fn since(later: SystemTime, earlier: SystemTime) -> Duration {
+    later.duration_since(earlier).unwrap_or_default()
+}
+
+/// Signs in once, then times `starts` cold starts; the last one also gives the memory,
+/// the decision timings and the scroll.
+async fn measure_app(opts: &DesktopOptions, server: &DemoServer) -> anyhow::Result<Figures> {
+    let profile = Profile::new(&opts.driver, &opts.app, Some(&server.url)).await?;
+    let first = profile.open().await?;
+    page::sign_in(&first, &opts.reviewer).await?;
+    page::wait_for_queue(&first, server.drafts_for_reviewer.max(1)).await?;
+    let drafts = page::queue_len(&first).await?;
+    // Let the first background sync finish writing before the app is closed.
+    tokio::time::sleep(opts.settle).await;
+    first.end().await;
+
+    let mut starts = Vec::new();
+    for _ in 1..opts.starts.max(1) {
+        let (session, start) = cold_start(&profile).await?;
+        starts.push(start);
+        session.end().await;
+    }
+    // The last start stays open for the rest.
+    let (session, start) = cold_start(&profile).await?;
+    starts.push(start);
+    let memory = profile.memory(opts.settle).await?;
+    let scroll = page::scroll_queue(&session, opts.scroll_frames).await?;
+    // Back to the top: decisions start at the first draft.
+    session.press("g").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut keys = Vec::new();
+    for _ in 0..opts.keys {
+        match page::time_approve_key(&session).await? {
+            Some(timing) => keys.push(timing),
+            None => break,
+        }
+        // Past the draft pane's 60 ms debounce, as a person reading would be.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    session.end().await;
+    Ok(Figures {
+        drafts,
+        starts,
+        memory,
+        keys,
+        scroll,
+    })
+}
+
+/// Starts the signed-in app once it has been closed for a second, and times it.
+async fn cold_start(profile: &Profile) -> anyhow::Result<(Session, Start)> {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let requested = SystemTime::now();
+    let session = profile.open().await?;
+    let pid = profile.pid()?;
+    let marks = page::start_marks(&session).await?;
+    let process = procs::started_at(pid).context("no process start time")?;
+    let start = Start {
+        from_process: since(marks.interactive, process),
+        from_request: since(marks.interactive, requested),
+        from_boot: since(marks.interactive, marks.boot),
+        to_page: since(marks.navigation, process),
+    };
+    Ok((session, start))
+}
+
+async fn measure_bare(opts: &DesktopOptions) -> anyhow::Result<Memory> {
+    let profile = Profile::new(&opts.driver, &opts.bare, None).await?;
+    let session = profile.open().await?;
+    let memory = profile.memory(opts.settle).await;
+    session.end().await;
+    memory
+}
+
+fn file_size(path: &Path) -> anyhow::Result<u64> {
+    Ok(std::fs::metadata(path)
+        .with_context(|| format!("no file at {}", path.display()))?
+        .len())
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+const TEN_MIB: u64 = 10 * 1024 * 1024;
+const FORTY_MIB_IN_KIB: u64 = 40 * 1024;
+
+/// Runs every measurement and returns the table.
+pub async fn run_desktop(opts: &DesktopOptions) -> anyhow::Result<Report> {
+    let mut report = Report::default();
+
+    eprintln!("measuring a bare Tauri window…");
+    let bare = measure_bare(opts).await.context("the bare window")?;
+    eprintln!("measuring the demo…");
+    let demo_server = DemoServer::start(0).await?;
+    let demo = measure_app(opts, &demo_server).await.context("the demo")?;
+    drop(demo_server);
+    eprintln!("measuring {} extra drafts…", opts.extra_drafts);
+    let big_server = DemoServer::start(opts.extra_drafts).await?;
+    let big = measure_app(opts, &big_server)
+        .await
+        .context("the big queue")?;
+    drop(big_server);
+
+    for figures in [&demo, &big] {
+        let label = format!("{} drafts in the queue", figures.drafts);
+        let mut process: Vec<Duration> = figures.starts.iter().map(|s| s.from_process).collect();
+        let mut request: Vec<Duration> = figures.starts.iter().map(|s| s.from_request).collect();
+        let mut boot: Vec<Duration> = figures.starts.iter().map(|s| s.from_boot).collect();
+        let mut page: Vec<Duration> = figures.starts.iter().map(|s| s.to_page).collect();
+        for v in [&mut process, &mut request, &mut boot, &mut page] {
+            v.sort_unstable();
+        }
+        let median = quantile(&process, 0.5);
+        report.add(
+            format!("cold start → interactive queue, {label}"),
+            format!("{} (median of {})", human(median), process.len()),
+            format!(
+                "worst {}; process → page load {}, UI script → rows drawn {}; \
+                 from the launch request {}",
+                human(quantile(&process, 1.0)),
+                human(quantile(&page, 0.5)),
+                human(quantile(&boot, 0.5)),
+                human(quantile(&request, 0.5)),
+            ),
+            "≤ 1 s",
+            quantile(&process, 1.0) <= Duration::from_secs(1),
+        );
+    }
+    for figures in [&demo, &big] {
+        let mut shown: Vec<Duration> = figures.keys.iter().map(|k| k.shown).collect();
+        let mut frame: Vec<Duration> = figures.keys.iter().map(|k| k.frame).collect();
+        shown.sort_unstable();
+        frame.sort_unstable();
+        report.add(
+            format!("key press → decision shown, {} drafts", figures.drafts),
+            format!(
+                "p50 {}, p95 {} (next frame)",
+                human(quantile(&frame, 0.5)),
+                human(quantile(&frame, 0.95))
+            ),
+            format!(
+                "row marked in the DOM: p50 {}, max {}; {} decisions",
+                human(quantile(&shown, 0.5)),
+                human(quantile(&shown, 1.0)),
+                shown.len()
+            ),
+            "≤ 50 ms",
+            !frame.is_empty() && quantile(&frame, 0.95) <= Duration::from_millis(50),
+        );
+    }
+    report.add(
+        "memory (PSS), bare Tauri window",
+        mib(bare.total_kib()),
+        bare.breakdown(),
+        "baseline",
+        true,
+    );
+    for figures in [&demo, &big] {
+        let extra = figures.memory.total_kib().saturating_sub(bare.total_kib());
+        report.add(
+            format!("memory (PSS), {} drafts cached", figures.drafts),
+            format!(
+                "{} (+{} over bare)",
+                mib(figures.memory.total_kib()),
+                mib(extra)
+            ),
+            figures.memory.breakdown(),
+            "≤ bare + 40 MiB",
+            extra <= FORTY_MIB_IN_KIB,
+        );
+    }
+    let mut frames = big.scroll.frames.clone();
+    frames.sort_unstable();
+    let slow = frames
+        .iter()
+        .filter(|f| **f > Duration::from_micros(33_400))
+        .count();
+    report.add(
+        format!(
+            "scrolling {} drafts, a screen per frame",
+            big.scroll.total_rows
+        ),
+        format!(
+            "frame p50 {}, p95 {}",
+            human(quantile(&frames, 0.5)),
+            human(quantile(&frames, 0.95))
+        ),
+        format!(
+            "{} frames, {slow} over 33 ms; at most {} rows in the DOM",
+            frames.len(),
+            big.scroll.max_rows
+        ),
+        "only visible rows drawn",
+        big.scroll.max_rows > 0 && big.scroll.max_rows < 60,
+    );
+    let app_size = file_size(&opts.app)?;
+    report.add(
+        "release binary",
+        megabytes(app_size),
+        format!("bare Tauri window: {}", megabytes(file_size(&opts.bare)?)),
+        "≤ 10 MiB",
+        app_size <= TEN_MIB,
+    );
+    if let Some(deb) = &opts.deb {
+        let size = file_size(deb)?;
+        report.add(
+            ".deb package",
+            megabytes(size),
+            deb.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            "≤ 10 MiB",
+            size <= TEN_MIB,
+        );
+    }
+    Ok(report)
+}
