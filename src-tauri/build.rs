@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "status",
     "conflicts",
     "dismiss_conflict",
+    "window_ready",
 ];
 
 fn main() {

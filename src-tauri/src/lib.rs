@@ -16,12 +16,14 @@ pub mod background;
 pub mod commands;
 mod config;
 mod error;
+mod opening;
 
 pub use background::{BackgroundSync, Emit};
 pub use config::{
     ConfigError, DEFAULT_KEYCHAIN_SERVICE, DEFAULT_SYNC_INTERVAL_SECS, DesktopConfig,
 };
 pub use error::CommandError;
+pub use opening::{Opened, Opening};
 
 use countersign_app::{App, AppConfig};
 use std::sync::Arc;
@@ -31,15 +33,24 @@ use tracing_subscriber::EnvFilter;
 /// Starts the desktop app and blocks until its window closes. Exits the process with
 /// status 1 when the settings are unusable or the app cannot start.
 pub fn run() {
+    since_start();
     init_tracing();
     let config = match DesktopConfig::from_env() {
         Ok(config) => config,
         Err(e) => exit_with(&e),
     };
     let builder = build(tauri::Builder::default(), config);
+    // Start-up milestones (RUST_LOG=debug), for anyone asking why the window took its time.
+    tracing::debug!("starting the window");
     if let Err(e) = builder.run(tauri::generate_context!()) {
         exit_with(&e);
     }
+}
+
+/// Time since the app started ([`run`] notes the moment; before that, since the first call).
+pub fn since_start() -> std::time::Duration {
+    static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    STARTED.get_or_init(std::time::Instant::now).elapsed()
 }
 
 /// Registers the commands and the start-up work (opening the [`App`], starting the
@@ -58,14 +69,18 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, config: DesktopConfig) -> t
             commands::status,
             commands::conflicts,
             commands::dismiss_conflict,
+            commands::window_ready,
         ])
+        .on_page_load(|_, page| tracing::debug!(event = ?page.event(), "page load"))
         .setup(move |tauri_app| {
+            tracing::debug!("window set up");
             start(tauri_app, config)?;
             Ok(())
         })
 }
 
-/// Opens the app in the data folder and starts the background sync.
+/// Starts opening the app in the data folder (see [`opening`] for why not here and now)
+/// and then the background sync.
 fn start<R: Runtime>(
     tauri_app: &mut tauri::App<R>,
     config: DesktopConfig,
@@ -74,25 +89,32 @@ fn start<R: Runtime>(
         Some(dir) => dir,
         None => tauri_app.path().app_data_dir()?,
     };
-    tracing::info!(data_dir = %data_dir.display(), "opening the cache folder");
-    let app_config = AppConfig::new(data_dir, config.keychain);
-    let app = Arc::new(tauri::async_runtime::block_on(App::open(app_config))?);
-
     let handle = tauri_app.handle().clone();
     let emit: Emit = Arc::new(move |event, payload| {
         if let Err(e) = handle.emit(event, payload) {
             tracing::warn!(event, %e, "could not send an event to the window");
         }
     });
-    let sync = Arc::new(BackgroundSync::new(
-        Arc::clone(&app),
-        emit,
-        config.sync_interval,
-    ));
-    tauri::async_runtime::spawn(Arc::clone(&sync).run());
-
-    tauri_app.manage(app);
-    tauri_app.manage(sync);
+    let (opening, report) = Opening::new();
+    let interval = config.sync_interval;
+    tauri::async_runtime::spawn(async move {
+        tracing::info!(data_dir = %data_dir.display(), "opening the cache folder");
+        let started = std::time::Instant::now();
+        match App::open(AppConfig::new(data_dir, config.keychain)).await {
+            Ok(app) => {
+                tracing::info!(took = ?started.elapsed(), "cache and keychain open");
+                let app = Arc::new(app);
+                let sync = Arc::new(BackgroundSync::new(Arc::clone(&app), emit, interval));
+                tauri::async_runtime::spawn(Arc::clone(&sync).run());
+                report.finish(Ok(Opened { app, sync }));
+            }
+            Err(e) => {
+                tracing::error!(code = e.code(), %e, "Countersign cannot open its data");
+                report.finish(Err(opening::cannot_start(&e.to_string())));
+            }
+        }
+    });
+    tauri_app.manage(opening);
     tauri_app.manage(commands::Defaults {
         server_url: config.server_url,
         hint: config.demo_hint,

@@ -126,3 +126,16 @@ fn a_core_command_the_window_was_not_granted_is_refused() {
     );
     assert!(allowed.is_ok(), "set-title is granted: {allowed:?}");
 }
+
+#[test]
+fn the_window_can_say_it_is_ready_but_not_with_an_argument_of_the_wrong_shape() {
+    let shell = shell();
+    let ready = invoke(&shell.window, "window_ready", json!({ "screen": "queue" }));
+    assert_eq!(
+        ready,
+        Ok(Value::Null),
+        "window_ready is granted and answers null"
+    );
+    let wrong = invoke(&shell.window, "window_ready", json!({ "screen": 42 }));
+    assert!(wrong.is_err(), "a non-string screen is refused: {wrong:?}");
+}

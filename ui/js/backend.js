@@ -36,6 +36,8 @@ export const syncNow = () => call("sync_now");
 export const status = () => call("status");
 export const conflicts = () => call("conflicts");
 export const dismissConflict = (mutationId) => call("dismiss_conflict", { mutationId });
+/** Tells the shell the first screen is up (it logs the start-up time). */
+export const windowReady = (screen) => call("window_ready", { screen }).catch(() => {});
 
 async function listen(name, handler) {
   try {

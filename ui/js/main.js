@@ -110,11 +110,18 @@ async function enterApp(signedIn) {
   await Promise.all([refreshQueue({ reveal: true }).then(markInteractive), refreshStatus()]);
 }
 
-/** User Timing marks: how the desktop benchmark reads start-up time from the page. */
+let firstScreenShown = false;
+
+/** The first screen is drawn and takes keys: mark it (User Timing) and tell the shell. */
+function firstScreen(screen) {
+  if (firstScreenShown) return;
+  firstScreenShown = true;
+  performance.mark(`countersign:${screen}-interactive`);
+  backend.windowReady(screen);
+}
+
 function markInteractive() {
-  if (performance.getEntriesByName("countersign:queue-interactive").length === 0) {
-    performance.mark("countersign:queue-interactive");
-  }
+  firstScreen("queue");
 }
 
 // ---- errors -----------------------------------------------------------------------------
@@ -685,9 +692,12 @@ async function boot() {
     defaults = info?.defaults ?? defaults;
     status = info?.status ?? null;
     if (info?.user) await enterApp(info.user);
-    else showSignin();
+    else {
+      showSignin();
+      firstScreen("sign-in");
+    }
   } catch (e) {
-    showSignin(e.code === "no_backend" ? e.message : `Could not start: ${e.message}`);
+    showSignin(e.code === "no_backend" || e.code === "cannot_start" ? e.message : `Could not start: ${e.message}`);
   }
 }
 

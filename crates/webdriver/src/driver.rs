@@ -16,6 +16,9 @@ pub struct TauriDriver {
 impl TauriDriver {
     /// Starts `program` (`tauri-driver`, or a path) with `env` added to this process's
     /// environment, and waits up to 20 s for it to listen.
+    ///
+    /// The driver's and the apps' output is dropped, unless `COUNTERSIGN_WEBDRIVER_LOG`
+    /// names a file to append it to (the app's own log is there, with `RUST_LOG`).
     pub async fn start<K, V>(program: &Path, env: impl IntoIterator<Item = (K, V)>) -> Result<Self>
     where
         K: AsRef<OsStr>,
@@ -32,7 +35,7 @@ impl TauriDriver {
             .args(["--native-port", &native_port.to_string()])
             .envs(env)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log_file().map_err(|e| failed(format!("cannot open its log: {e}")))?)
             .spawn()
             .map_err(|e| failed(format!("{e} (cargo install tauri-driver --locked)")))?;
         let mut driver = TauriDriver {
@@ -67,6 +70,17 @@ impl Drop for TauriDriver {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+fn log_file() -> std::io::Result<Stdio> {
+    match std::env::var_os("COUNTERSIGN_WEBDRIVER_LOG") {
+        Some(path) => Ok(std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?
+            .into()),
+        None => Ok(Stdio::null()),
     }
 }
 

@@ -7,7 +7,7 @@
 use anyhow::{Context, bail};
 use countersign_webdriver::Session;
 use serde_json::{Value, json};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "countersign-demo";
@@ -52,45 +52,6 @@ pub async fn wait_for_queue(s: &Session, n: usize) -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-}
-
-/// When the page started and when its queue became interactive, on the wall clock.
-#[derive(Clone, Copy, Debug)]
-pub struct StartMarks {
-    /// The page's time origin (navigation start).
-    pub navigation: SystemTime,
-    /// `countersign:boot`: the UI's script started.
-    pub boot: SystemTime,
-    /// `countersign:queue-interactive`: rows drawn, keys live.
-    pub interactive: SystemTime,
-}
-
-/// Waits for the UI's `countersign:queue-interactive` mark and reads the start-up marks.
-pub async fn start_marks(s: &Session) -> anyhow::Result<StartMarks> {
-    let marks = s
-        .wait_for("the queue to become interactive", || async {
-            let v = s
-                .script(
-                    "const at = (name) => performance.getEntriesByName(name)[0]?.startTime;
-                     const ready = at('countersign:queue-interactive');
-                     return ready === undefined ? null :
-                       {origin: performance.timeOrigin, boot: at('countersign:boot'), ready};",
-                    json!([]),
-                )
-                .await
-                .ok()?;
-            (!v.is_null()).then_some(v)
-        })
-        .await?;
-    let ms = |v: &Value| v.as_f64().context("a start-up mark is missing");
-    let origin = ms(&marks["origin"])?;
-    let wall =
-        |offset: f64| SystemTime::UNIX_EPOCH + Duration::from_secs_f64((origin + offset) / 1e3);
-    Ok(StartMarks {
-        navigation: wall(0.0),
-        boot: wall(ms(&marks["boot"])?),
-        interactive: wall(ms(&marks["ready"])?),
-    })
 }
 
 /// One decision from the keyboard, timed in the page.

@@ -6,10 +6,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
-
-/// Linux reports process times in USER_HZ, which is 100 on every architecture.
-const TICKS_PER_SECOND: f64 = 100.0;
 
 /// One process of the app: its id, short name and PSS in KiB.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,17 +18,13 @@ pub struct Process {
     pub pss_kib: u64,
 }
 
-/// The parent pid and start time (ticks since boot) from `/proc/PID/stat`.
+/// The parent pid from `/proc/PID/stat`.
 ///
 /// The name field sits in parentheses and may itself contain spaces and parentheses, so
-/// the fields are counted from its last `)`.
-pub fn parse_stat(stat: &str) -> Option<(u32, u64)> {
+/// the fields are counted from its last `)`: then come the state and the parent pid.
+pub fn parse_ppid(stat: &str) -> Option<u32> {
     let after_name = &stat[stat.rfind(')')? + 1..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // After the name: state(3) ppid(4) ... starttime(22), so indices 1 and 19 here.
-    let ppid = fields.get(1)?.parse().ok()?;
-    let start = fields.get(19)?.parse().ok()?;
-    Some((ppid, start))
+    after_name.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// The `Pss:` line of `/proc/PID/smaps_rollup`, in KiB.
@@ -76,22 +68,33 @@ fn all_parents() -> Vec<(u32, u32)> {
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter_map(|pid| {
             let stat = std::fs::read_to_string(proc_path(pid, "stat")).ok()?;
-            Some((pid, parse_stat(&stat)?.0))
+            Some((pid, parse_ppid(&stat)?))
         })
         .collect()
 }
 
-/// The process below `ancestor` running `program`, if there is one.
-pub fn find_program(ancestor: u32, program: &Path) -> Option<u32> {
-    let program = program.canonicalize().ok()?;
-    tree(ancestor, &children(&all_parents()))
-        .into_iter()
-        .find(|&pid| std::fs::read_link(proc_path(pid, "exe")).ok().as_deref() == Some(&*program))
+/// `pid` and its descendants, now.
+pub fn tree_now(pid: u32) -> Vec<u32> {
+    tree(pid, &children(&all_parents()))
+}
+
+/// Whether `pid` still runs (a zombie waiting for its parent counts as gone).
+pub fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(proc_path(pid, "stat"))
+        .ok()
+        .and_then(|stat| {
+            let state = stat[stat.rfind(')')? + 1..]
+                .split_whitespace()
+                .next()?
+                .to_owned();
+            Some(state != "Z")
+        })
+        .unwrap_or(false)
 }
 
 /// `pid` and its descendants (the WebKit web and network processes), with their PSS.
 pub fn memory(pid: u32) -> Vec<Process> {
-    tree(pid, &children(&all_parents()))
+    tree_now(pid)
         .into_iter()
         .filter_map(|pid| {
             let rollup = std::fs::read_to_string(proc_path(pid, "smaps_rollup")).ok()?;
@@ -105,28 +108,16 @@ pub fn memory(pid: u32) -> Vec<Process> {
         .collect()
 }
 
-/// When `pid` started, to the 10 ms that Linux records.
-pub fn started_at(pid: u32) -> Option<SystemTime> {
-    let stat = std::fs::read_to_string(proc_path(pid, "stat")).ok()?;
-    let (_, start_ticks) = parse_stat(&stat)?;
-    // Uptime and the wall clock read together anchor "ticks since boot" to the clock.
-    let uptime = std::fs::read_to_string("/proc/uptime").ok()?;
-    let now = SystemTime::now();
-    let uptime: f64 = uptime.split_whitespace().next()?.parse().ok()?;
-    let age = uptime - start_ticks as f64 / TICKS_PER_SECOND;
-    now.checked_sub(Duration::from_secs_f64(age.max(0.0)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn stat_fields_are_counted_from_the_end_of_the_name() {
+    fn the_parent_is_counted_from_the_end_of_the_name() {
         let stat = "4242 (Web Content (x)) S 4200 4242 4200 0 -1 4194560 9 0 0 0 1 2 0 0 20 0 \
                     12 0 987654 1000 200 18446744073709551615";
-        assert_eq!(parse_stat(stat), Some((4200, 987654)));
-        assert_eq!(parse_stat("garbage"), None);
+        assert_eq!(parse_ppid(stat), Some(4200));
+        assert_eq!(parse_ppid("garbage"), None);
     }
 
     #[test]
@@ -145,11 +136,9 @@ mod tests {
     }
 
     #[test]
-    fn this_process_is_visible_with_memory_and_a_start_time() {
+    fn this_process_is_visible_with_its_memory() {
         let me = std::process::id();
         let processes = memory(me);
         assert!(processes.iter().any(|p| p.pid == me && p.pss_kib > 0));
-        let started = started_at(me).expect("a start time");
-        assert!(started <= SystemTime::now());
     }
 }
