@@ -7,6 +7,7 @@
 //! | `COUNTERSIGN_SERVER_URL` | pre-fills the sign-in form | none |
 //! | `COUNTERSIGN_DEMO_HINT` | a line shown on the sign-in screen | none |
 //! | `COUNTERSIGN_SYNC_INTERVAL_SECS` | seconds between background syncs | 15 |
+//! | `COUNTERSIGN_GPU` | `1`: composite the window with the GPU (Linux; see `rendering`) | off |
 
 use countersign_keychain::{Keychain, OsKeychain};
 use std::path::PathBuf;
@@ -31,6 +32,8 @@ pub struct DesktopConfig {
     pub demo_hint: Option<String>,
     /// Time between background syncs.
     pub sync_interval: Duration,
+    /// Composite the window through the GPU (Linux only; off: WebKit paints on the CPU).
+    pub use_gpu: bool,
 }
 
 /// A setting in the environment that cannot be used.
@@ -70,6 +73,7 @@ impl DesktopConfig {
             server_url: var("COUNTERSIGN_SERVER_URL"),
             demo_hint: var("COUNTERSIGN_DEMO_HINT"),
             sync_interval: Duration::from_secs(interval),
+            use_gpu: var("COUNTERSIGN_GPU").is_some_and(|v| v == "1"),
         })
     }
 
@@ -100,6 +104,7 @@ mod tests {
         assert_eq!(config.server_url, None);
         assert_eq!(config.demo_hint, None);
         assert_eq!(config.sync_interval, Duration::from_secs(15));
+        assert!(!config.use_gpu, "the CPU paints unless asked");
     }
 
     #[test]
@@ -109,8 +114,10 @@ mod tests {
             ("COUNTERSIGN_SERVER_URL", "http://127.0.0.1:8080"),
             ("COUNTERSIGN_DEMO_HINT", " "),
             ("COUNTERSIGN_SYNC_INTERVAL_SECS", "1"),
+            ("COUNTERSIGN_GPU", "1"),
         ])
         .unwrap();
+        assert!(config.use_gpu);
         assert_eq!(config.data_dir, Some(PathBuf::from("/tmp/cs")));
         assert_eq!(config.server_url.as_deref(), Some("http://127.0.0.1:8080"));
         assert_eq!(config.demo_hint, None, "a blank hint is no hint");

@@ -17,6 +17,7 @@ pub mod commands;
 mod config;
 mod error;
 mod opening;
+mod rendering;
 
 pub use background::{BackgroundSync, Emit};
 pub use config::{
@@ -95,6 +96,9 @@ fn start<R: Runtime>(
             tracing::warn!(event, %e, "could not send an event to the window");
         }
     });
+    if let Some(window) = tauri_app.get_webview_window("main") {
+        rendering::configure(&window, config.use_gpu);
+    }
     let (opening, report) = Opening::new();
     let interval = config.sync_interval;
     tauri::async_runtime::spawn(async move {

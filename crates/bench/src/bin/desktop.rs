@@ -10,11 +10,11 @@ use std::time::Duration;
 #[derive(Parser)]
 #[command(about = "Benchmarks the Countersign desktop app and prints a table")]
 struct Args {
-    /// The release desktop binary.
-    #[arg(long, default_value = "target/release/countersign-desktop")]
+    /// The desktop binary as users get it (`cargo build --profile dist`).
+    #[arg(long, default_value = "target/dist/countersign-desktop")]
     app: PathBuf,
     /// The bare Tauri window, built the same way.
-    #[arg(long, default_value = "target/release/countersign-bare-window")]
+    #[arg(long, default_value = "target/dist/countersign-bare-window")]
     bare: PathBuf,
     /// tauri-driver.
     #[arg(long, env = "TAURI_DRIVER", default_value = "tauri-driver")]
@@ -40,6 +40,9 @@ struct Args {
     /// The demo reviewer who signs in.
     #[arg(long, default_value = "david.chen")]
     reviewer: String,
+    /// Save a screenshot of each queue measured in this folder.
+    #[arg(long)]
+    screenshots: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -58,6 +61,7 @@ async fn main() -> anyhow::Result<()> {
         scroll_frames: args.scroll_frames,
         settle: Duration::from_secs(args.settle_secs),
         reviewer: args.reviewer,
+        screenshots: args.screenshots,
     })
     .await?;
     println!("{}", report.table());
