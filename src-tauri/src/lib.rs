@@ -32,7 +32,8 @@ use tauri::{Emitter, Manager, Runtime};
 use tracing_subscriber::EnvFilter;
 
 /// Starts the desktop app and blocks until its window closes. Exits the process with
-/// status 1 when the settings are unusable or the app cannot start.
+/// status 1 when the settings are unusable or the window cannot start; data that cannot be
+/// opened (a locked keychain, a damaged cache) is explained in the window instead.
 pub fn run() {
     since_start();
     init_tracing();
