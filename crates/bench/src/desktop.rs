@@ -92,6 +92,30 @@ struct Profile {
     env: Vec<(&'static str, OsString)>,
 }
 
+/// The environment of an app with its own home, data folder and keychain service under
+/// `home`, so it never touches a real installation.
+fn isolated_env(home: &Path, server_url: Option<&str>) -> Vec<(&'static str, OsString)> {
+    let mut env = vec![
+        ("HOME", home.as_os_str().to_owned()),
+        ("XDG_DATA_HOME", home.join("data").into_os_string()),
+        ("XDG_CACHE_HOME", home.join("cache").into_os_string()),
+        ("XDG_CONFIG_HOME", home.join("config").into_os_string()),
+        (
+            "COUNTERSIGN_DATA_DIR",
+            home.join("countersign").into_os_string(),
+        ),
+        (
+            "COUNTERSIGN_KEYCHAIN_SERVICE",
+            format!("countersign-bench-{}", uuid::Uuid::new_v4()).into(),
+        ),
+        ("NO_AT_BRIDGE", "1".into()),
+    ];
+    if let Some(url) = server_url {
+        env.push(("COUNTERSIGN_SERVER_URL", url.into()));
+    }
+    env
+}
+
 impl Profile {
     async fn new(
         driver: &Path,
@@ -99,25 +123,7 @@ impl Profile {
         server_url: Option<&str>,
     ) -> anyhow::Result<Profile> {
         let home = TempDir::new()?;
-        let h = home.path();
-        let mut env = vec![
-            ("HOME", h.as_os_str().to_owned()),
-            ("XDG_DATA_HOME", h.join("data").into_os_string()),
-            ("XDG_CACHE_HOME", h.join("cache").into_os_string()),
-            ("XDG_CONFIG_HOME", h.join("config").into_os_string()),
-            (
-                "COUNTERSIGN_DATA_DIR",
-                h.join("countersign").into_os_string(),
-            ),
-            (
-                "COUNTERSIGN_KEYCHAIN_SERVICE",
-                format!("countersign-bench-{}", uuid::Uuid::new_v4()).into(),
-            ),
-            ("NO_AT_BRIDGE", "1".into()),
-        ];
-        if let Some(url) = server_url {
-            env.push(("COUNTERSIGN_SERVER_URL", url.into()));
-        }
+        let env = isolated_env(home.path(), server_url);
         let driver = TauriDriver::start(driver, env.clone()).await?;
         let program = program
             .canonicalize()
@@ -260,12 +266,12 @@ async fn measure_app(opts: &DesktopOptions, server: &DemoServer) -> anyhow::Resu
 /// The bare window, started directly: its memory once settled. With `cpu_painting`, WebKit
 /// paints it on the CPU as the app's window is painted (see the desktop's `rendering`).
 async fn measure_bare(opts: &DesktopOptions, cpu_painting: bool) -> anyhow::Result<Memory> {
-    let profile = Profile::new(&opts.driver, &opts.bare, None).await?;
-    let mut env = profile.env.clone();
+    let home = TempDir::new()?;
+    let mut env = isolated_env(home.path(), None);
     if cpu_painting {
         env.push(("WEBKIT_DISABLE_COMPOSITING_MODE", "1".into()));
     }
-    let (running, _) = direct::start(&profile.program, &env)?;
+    let (running, _) = direct::start(&opts.bare, &env)?;
     // It has no log to say when it is ready; it is, well within a second or two.
     let memory = memory_of(running.pid()?, opts.settle + Duration::from_secs(2)).await;
     running.stop().await;
