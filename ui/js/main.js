@@ -11,7 +11,7 @@ import {
 import { createSignin, signedOutText, signinErrorText } from "./views/signin.js";
 import { createQueueView } from "./views/queue.js";
 import { renderDraft, renderDraftMessage } from "./views/draft.js";
-import { renderStatus } from "./views/status.js";
+import { newerStatus, renderStatus } from "./views/status.js";
 import { renderConflicts } from "./views/conflicts.js";
 import { renderHelp } from "./views/help.js";
 import { buildConfirmSignOut, closeOverlay, openOverlay, overlayKind, toast } from "./views/overlay.js";
@@ -415,7 +415,9 @@ function renderStatusLine() {
 
 async function refreshStatus() {
   try {
-    status = await backend.status();
+    // Read `status` only after the await: an event may have brought a newer one meanwhile.
+    const fresh = await backend.status();
+    status = newerStatus(status, fresh);
     renderStatusLine();
   } catch (e) {
     if (SESSION_ENDED.has(e.code)) report(e);
@@ -660,7 +662,7 @@ async function subscribe() {
   await Promise.all([
     backend.onStatus((s) => {
       const conflictsBefore = status?.conflicts;
-      status = s;
+      status = newerStatus(status, s);
       if (!user) return;
       renderStatusLine();
       if (overlayKind(els.overlay) === "conflicts" && s?.conflicts !== conflictsBefore) loadConflicts();
@@ -690,7 +692,8 @@ async function boot() {
   try {
     const info = await backend.sessionInfo();
     defaults = info?.defaults ?? defaults;
-    status = info?.status ?? null;
+    const fresh = info?.status ?? null;
+    status = newerStatus(status, fresh);
     if (info?.user) await enterApp(info.user);
     else {
       showSignin();

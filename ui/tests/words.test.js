@@ -1,7 +1,7 @@
 // The words views show for backend codes and states (pure helpers exported by the views).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { conflictsText, statusWords } from "../js/views/status.js";
+import { conflictsText, newerStatus, statusWords } from "../js/views/status.js";
 import { conflictReasonText } from "../js/views/conflicts.js";
 import { signedOutText, signinErrorText } from "../js/views/signin.js";
 import { toError } from "../js/backend.js";
@@ -55,4 +55,13 @@ test("backend errors always come out as {code, message}", () => {
   assert.deepEqual(toError({ code: "offline", message: "offline: refused" }), { code: "offline", message: "offline: refused" });
   assert.deepEqual(toError("boom"), { code: "unknown", message: "boom" });
   assert.deepEqual(toError(new Error("bad")), { code: "unknown", message: "bad" });
+});
+
+test("an older status never replaces a newer one", () => {
+  const synced = { seq: 7, last_synced_at: "2026-11-25T09:00:00Z" };
+  const stale = { seq: 5, last_synced_at: null };
+  assert.equal(newerStatus(synced, stale), synced);
+  assert.equal(newerStatus(stale, synced), synced);
+  assert.equal(newerStatus(null, stale), stale);
+  assert.equal(newerStatus(synced, null), synced);
 });

@@ -14,6 +14,7 @@ use countersign_sync::engine::{SharedCache, with_cache};
 use countersign_sync::{ApiClient, SyncConfig, SyncEngine, SyncReport};
 use serde::Serialize;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use uuid::Uuid;
@@ -108,6 +109,8 @@ pub struct App {
     /// One sync at a time.
     syncing: tokio::sync::Mutex<()>,
     health: Mutex<Health>,
+    /// Numbers each status read (see [`SyncStatus::seq`]).
+    status_reads: Arc<AtomicU64>,
 }
 
 impl App {
@@ -121,6 +124,7 @@ impl App {
             session: tokio::sync::RwLock::new(session.map(Arc::new)),
             syncing: tokio::sync::Mutex::new(()),
             health: Mutex::new(Health::default()),
+            status_reads: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -378,6 +382,7 @@ impl App {
         };
         let Some(session) = self.session.read().await.clone() else {
             return Ok(SyncStatus {
+                seq: self.status_reads.fetch_add(1, Ordering::SeqCst),
                 user: None,
                 server_url: None,
                 online,
@@ -387,11 +392,19 @@ impl App {
                 last_error,
             });
         };
-        let (pending, conflicts, last_synced_at) = with_cache(&session.cache, |c| {
-            Ok((c.pending_count()?, c.conflict_count()?, c.last_synced_at()?))
+        let reads = Arc::clone(&self.status_reads);
+        // Numbered while the cache is locked: a higher number is a later state.
+        let (seq, pending, conflicts, last_synced_at) = with_cache(&session.cache, move |c| {
+            Ok((
+                reads.fetch_add(1, Ordering::SeqCst),
+                c.pending_count()?,
+                c.conflict_count()?,
+                c.last_synced_at()?,
+            ))
         })
         .await?;
         Ok(SyncStatus {
+            seq,
             user: Some(session.user.clone()),
             server_url: Some(session.server_url.clone()),
             online,

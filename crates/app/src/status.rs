@@ -7,6 +7,10 @@ use serde::Serialize;
 /// The state of the connection and the outbox.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SyncStatus {
+    /// Increases with every status read. Statuses reach the window by two roads (the
+    /// `status` command's answer and the `status` event) that do not keep their order, so
+    /// the window keeps the one with the highest number and never shows an older state.
+    pub seq: u64,
     /// The signed-in reviewer, if any.
     pub user: Option<SessionUser>,
     /// The server signed in to.

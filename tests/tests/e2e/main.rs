@@ -366,3 +366,22 @@ async fn the_window_follows_a_dark_system_theme() {
     desktop.shot("queue-dark").await;
     desktop.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_line_reports_the_sync_that_signing_in_starts() {
+    if !enabled() {
+        return;
+    }
+    // No periodic sync to paper over a lost report: only the one signing in starts.
+    let (_server, desktop) = signed_in_with(&[("COUNTERSIGN_SYNC_INTERVAL_SECS", "600")]).await;
+    let s = &desktop.session;
+    let line = s.find("[data-testid=status-line]").await;
+    s.wait_for("the status line to report the first sync", || async {
+        s.text(&line)
+            .await
+            .contains("synced just now")
+            .then_some(())
+    })
+    .await;
+    desktop.close().await;
+}

@@ -4,6 +4,16 @@
 import { h } from "../dom.js";
 import { relativeTime } from "../format.js";
 
+/**
+ * The status to show: `incoming` unless it is older than `current`. Statuses arrive both as
+ * command answers and as events, which can overtake each other; `seq` orders them.
+ */
+export function newerStatus(current, incoming) {
+  if (!incoming) return current;
+  if (current && Number(incoming.seq) < Number(current.seq)) return current;
+  return incoming;
+}
+
 /** The words for a SyncStatus. Pure, so it is tested. */
 export function statusWords(status, { syncing = false, now = Date.now() } = {}) {
   const pending = Number(status?.pending ?? 0);

@@ -32,6 +32,16 @@ async fn a_new_install_opens_signed_out_and_refuses_work_politely() {
 }
 
 #[tokio::test]
+async fn each_status_read_is_numbered_later_than_the_one_before() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, _) = config(dir.path());
+    let app = App::open(config).await.expect("open");
+    let first = app.status().await.expect("status").seq;
+    let second = app.status().await.expect("status").seq;
+    assert!(second > first, "{first} then {second}");
+}
+
+#[tokio::test]
 async fn a_request_for_changes_without_a_comment_is_refused_before_anything_is_written() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (config, _) = config(dir.path());
