@@ -188,3 +188,16 @@ export function stepLabel(step) {
   const s = String(step ?? "").replaceAll("_", " ");
   return `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
 }
+
+/**
+ * The crisis banner's words for `count` crisis drafts. After a sign-in every crisis draft is
+ * new to this device without having just arrived: `waiting` says so.
+ */
+export function crisisText(count, { waiting = false } = {}) {
+  const n = Math.max(1, Number(count) || 1);
+  const one = n === 1;
+  const headline = waiting
+    ? (one ? "A crisis draft is waiting." : `${n} crisis drafts are waiting.`)
+    : (one ? "A crisis draft just arrived." : `${n} crisis drafts just arrived.`);
+  return { headline, detail: one ? " It is at the top of the queue." : " They are at the top of the queue." };
+}

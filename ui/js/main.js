@@ -1,7 +1,7 @@
 // Wiring: backend calls, events, keys and clicks → pure state → views.
 import * as backend from "./backend.js";
 import { $, h } from "./dom.js";
-import { NETWORKS, verdictVerb } from "./format.js";
+import { NETWORKS, crisisText, verdictVerb } from "./format.js";
 import { keyAction } from "./keys.js";
 import {
   channelOptions, clearFilter, confirmDecision, createState, decideOptimistic, filterArgs,
@@ -51,6 +51,7 @@ let composerError = "";
 let queueFetch = null;
 let queueDirty = false;
 let crisisTimer = 0;
+let awaitingFirstSync = false; // signed in just now: the first sync brings what was waiting
 
 const signin = createSignin(els.signin, { onSubmit: submitSignIn });
 const queueView = createQueueView({
@@ -85,6 +86,7 @@ async function submitSignIn(values) {
   signin.setError("");
   try {
     const signedIn = await backend.signIn(values);
+    awaitingFirstSync = true;
     await enterApp(signedIn);
   } catch (e) {
     if (e.code === "totp_required") {
@@ -519,10 +521,10 @@ async function dismissConflict(mutationId) {
 // ---- crisis banner ----------------------------------------------------------------------
 
 function flashCrisis(count) {
-  const n = Number(count) || 1;
+  const { headline, detail } = crisisText(count, { waiting: awaitingFirstSync });
   els.crisis.replaceChildren(
-    h("strong", {}, n === 1 ? "A crisis draft just arrived." : `${n} crisis drafts just arrived.`),
-    h("span", {}, n === 1 ? " It is at the top of the queue." : " They are at the top of the queue."),
+    h("strong", {}, headline),
+    h("span", {}, detail),
     h("button", { type: "button", class: "link-button", dataset: { action: "crisis-show" } }, "Show crisis drafts"),
     h("button", { type: "button", class: "icon-button", dataset: { action: "crisis-dismiss" }, "aria-label": "Dismiss" }, "×"));
   els.crisis.hidden = false;
@@ -663,6 +665,9 @@ async function subscribe() {
     backend.onStatus((s) => {
       const conflictsBefore = status?.conflicts;
       status = newerStatus(status, s);
+      // A sync's crisis event comes before its status: once a sync has finished, later
+      // crisis drafts really did just arrive.
+      if (status?.last_synced_at) awaitingFirstSync = false;
       if (!user) return;
       renderStatusLine();
       if (overlayKind(els.overlay) === "conflicts" && s?.conflicts !== conflictsBefore) loadConflicts();

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  characterCount, formatSpan, graphemeLength, initials, mastodonLength, nextStepText,
+  characterCount, crisisText, formatSpan, graphemeLength, initials, mastodonLength, nextStepText,
   postLength, relativeTime, scheduleText, xWeightedLength,
 } from "../js/format.js";
 
@@ -117,4 +117,12 @@ test("initials and step words", () => {
   assert.equal(initials(""), "?");
   assert.equal(nextStepText("legal"), "Legal approval pending");
   assert.equal(nextStepText(null), "");
+});
+
+test("crisis banner: arrivals, and what a new sign-in finds waiting", () => {
+  assert.equal(crisisText(1).headline, "A crisis draft just arrived.");
+  assert.equal(crisisText(3).headline, "3 crisis drafts just arrived.");
+  assert.equal(crisisText(7, { waiting: true }).headline, "7 crisis drafts are waiting.");
+  assert.equal(crisisText(1, { waiting: true }).detail, " It is at the top of the queue.");
+  assert.equal(crisisText("junk").headline, "A crisis draft just arrived.");
 });
