@@ -109,21 +109,16 @@ async function enterApp(signedIn) {
   renderFilterOptions();
   renderStatusLine();
   els.queue.focus();
-  await Promise.all([refreshQueue({ reveal: true }).then(markInteractive), refreshStatus()]);
+  await Promise.all([refreshQueue({ reveal: true }).then(() => firstScreen("queue")), refreshStatus()]);
 }
 
 let firstScreenShown = false;
 
-/** The first screen is drawn and takes keys: mark it (User Timing) and tell the shell. */
+/** The first screen is drawn and takes keys: the shell logs the start-up time. */
 function firstScreen(screen) {
   if (firstScreenShown) return;
   firstScreenShown = true;
-  performance.mark(`countersign:${screen}-interactive`);
   backend.windowReady(screen);
-}
-
-function markInteractive() {
-  firstScreen("queue");
 }
 
 // ---- errors -----------------------------------------------------------------------------
@@ -685,7 +680,6 @@ async function subscribe() {
 }
 
 async function boot() {
-  performance.mark("countersign:boot");
   subscribe();
   // Relative times ("publishes in 40 min", "synced 2 min ago") age in place.
   setInterval(() => {

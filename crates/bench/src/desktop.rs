@@ -59,7 +59,7 @@ struct DemoServer {
     _dir: TempDir,
     url: String,
     _stop: tokio::sync::oneshot::Sender<()>,
-    drafts_for_reviewer: usize,
+    extra_drafts: usize,
 }
 
 impl DemoServer {
@@ -75,9 +75,7 @@ impl DemoServer {
             _dir: dir,
             url,
             _stop: stop,
-            // The demo has a few dozen drafts a reviewer sees; the wait below only needs a
-            // floor that proves the backlog arrived.
-            drafts_for_reviewer: extra,
+            extra_drafts: extra,
         })
     }
 }
@@ -191,6 +189,13 @@ fn signed_mib(kib: u64, against_kib: u64) -> String {
     }
 }
 
+/// The durations in order, for [`quantile`].
+fn sorted(durations: impl Iterator<Item = Duration>) -> Vec<Duration> {
+    let mut all: Vec<Duration> = durations.collect();
+    all.sort_unstable();
+    all
+}
+
 fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
@@ -210,7 +215,8 @@ async fn measure_app(opts: &DesktopOptions, server: &DemoServer) -> anyhow::Resu
     let profile = Profile::new(&opts.driver, &opts.app, Some(&server.url)).await?;
     let first = profile.open().await?;
     page::sign_in(&first, &opts.reviewer).await?;
-    page::wait_for_queue(&first, server.drafts_for_reviewer.max(1)).await?;
+    // At least the backlog: proof that the first sync brought it.
+    page::wait_for_queue(&first, server.extra_drafts.max(1)).await?;
     let drafts = page::queue_len(&first).await?;
     // Let the first background sync finish writing before the app is closed.
     tokio::time::sleep(opts.settle).await;
@@ -285,7 +291,7 @@ fn file_size(path: &Path) -> anyhow::Result<u64> {
 }
 
 fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+    mib(bytes / 1024)
 }
 
 const TEN_MIB: u64 = 10 * 1024 * 1024;
@@ -312,10 +318,8 @@ pub async fn run_desktop(opts: &DesktopOptions) -> anyhow::Result<Report> {
     drop(big_server);
 
     for figures in [&demo, &big] {
-        let mut spawn: Vec<Duration> = figures.starts.iter().map(|s| s.from_spawn).collect();
-        let mut main: Vec<Duration> = figures.starts.iter().map(|s| s.from_main).collect();
-        spawn.sort_unstable();
-        main.sort_unstable();
+        let spawn = sorted(figures.starts.iter().map(|s| s.from_spawn));
+        let main = sorted(figures.starts.iter().map(|s| s.from_main));
         report.add(
             format!(
                 "cold start → interactive queue, {} drafts cached",
@@ -336,10 +340,8 @@ pub async fn run_desktop(opts: &DesktopOptions) -> anyhow::Result<Report> {
         );
     }
     for figures in [&demo, &big] {
-        let mut shown: Vec<Duration> = figures.keys.iter().map(|k| k.shown).collect();
-        let mut frame: Vec<Duration> = figures.keys.iter().map(|k| k.frame).collect();
-        shown.sort_unstable();
-        frame.sort_unstable();
+        let shown = sorted(figures.keys.iter().map(|k| k.shown));
+        let frame = sorted(figures.keys.iter().map(|k| k.frame));
         report.add(
             format!("key press → decision shown, {} drafts", figures.drafts),
             format!(
@@ -389,8 +391,7 @@ pub async fn run_desktop(opts: &DesktopOptions) -> anyhow::Result<Report> {
             total <= bare.total_kib() + FORTY_MIB_IN_KIB,
         );
     }
-    let mut frames = big.scroll.frames.clone();
-    frames.sort_unstable();
+    let frames = sorted(big.scroll.frames.iter().copied());
     let slow = frames
         .iter()
         .filter(|f| **f > Duration::from_micros(33_400))

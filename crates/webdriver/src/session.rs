@@ -103,12 +103,26 @@ impl Session {
     }
 
     /// Polls `probe` every 100 ms until it returns `Some`, for up to 20 s.
-    pub async fn wait_for<T, F, Fut>(&self, what: &str, mut probe: F) -> Result<T>
+    pub async fn wait_for<T, F, Fut>(&self, what: &str, probe: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Option<T>>,
     {
-        let deadline = Instant::now() + WAIT;
+        self.wait_for_within(what, WAIT, probe).await
+    }
+
+    /// Polls `probe` every 100 ms until it returns `Some`, for up to `limit`.
+    pub async fn wait_for_within<T, F, Fut>(
+        &self,
+        what: &str,
+        limit: Duration,
+        mut probe: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Option<T>>,
+    {
+        let deadline = Instant::now() + limit;
         loop {
             if let Some(found) = probe().await {
                 return Ok(found);

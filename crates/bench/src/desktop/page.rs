@@ -4,7 +4,7 @@
 //! Timings inside the page come from the page's own clock (`performance.now()`), so the
 //! WebDriver round trips that deliver the key or read the results are not in them.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use countersign_webdriver::Session;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -41,17 +41,12 @@ pub async fn queue_len(s: &Session) -> anyhow::Result<usize> {
 
 /// Waits until the queue holds at least `n` drafts (the first sync of a big backlog).
 pub async fn wait_for_queue(s: &Session, n: usize) -> anyhow::Result<()> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
-    loop {
-        let len = queue_len(s).await?;
-        if len >= n {
-            return Ok(());
-        }
-        if tokio::time::Instant::now() > deadline {
-            bail!("the queue holds {len} drafts after 3 minutes, not {n}");
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    let what = format!("the queue to hold {n} drafts");
+    s.wait_for_within(&what, Duration::from_secs(180), || async {
+        (queue_len(s).await.ok()? >= n).then_some(())
+    })
+    .await?;
+    Ok(())
 }
 
 /// One decision from the keyboard, timed in the page.
