@@ -5,6 +5,7 @@
 //! transaction that stores the result, so the first committed decision wins and every later
 //! one meets the new state.
 
+use crate::channel::{ChannelAccess, ChannelRules};
 use crate::draft::{
     Approval, Draft, DraftStatus, HistoryEntry, HistoryEvent, Person, Role, Urgency,
 };
@@ -23,6 +24,8 @@ pub struct Actor {
     pub steps: Vec<String>,
     /// The teams whose drafts they may see and decide.
     pub teams: Vec<TeamId>,
+    /// Which of those teams' channels they may see.
+    pub channels: ChannelAccess,
 }
 
 impl Actor {
@@ -36,12 +39,32 @@ impl Actor {
         self.has_role(Role::Admin) || self.teams.contains(&team)
     }
 
-    /// True when the actor may decide drafts at all (authors and agencies never may).
+    /// True when the actor may read `draft`: administrators every draft; others the drafts
+    /// of their teams on channels they may see, and drafts they wrote or own.
+    pub fn sees(&self, draft: &Draft) -> bool {
+        self.has_role(Role::Admin)
+            || draft.author.id == self.person.id
+            || draft.owner().id == self.person.id
+            || (self.teams.contains(&draft.team) && self.channels.allows(draft.channel_id))
+    }
+
+    /// True when the actor may decide drafts at all (authors, agencies and administrators
+    /// who are nothing else never may).
     pub fn is_decider(&self) -> bool {
         self.has_role(Role::Reviewer) || self.has_role(Role::Spokesperson)
     }
 
-    fn may_take_step(&self, step: &str) -> bool {
+    /// True when the actor decides for `draft`'s team and channel. Membership counts, not
+    /// an administrator's view of every team: an administrator who is also a reviewer
+    /// decides only for their own teams.
+    pub fn decides_for(&self, draft: &Draft) -> bool {
+        self.is_decider()
+            && self.teams.contains(&draft.team)
+            && self.channels.allows(draft.channel_id)
+    }
+
+    /// True when the actor is qualified for `step`.
+    pub fn may_take_step(&self, step: &str) -> bool {
         self.steps.iter().any(|s| s == step)
     }
 }
@@ -60,6 +83,19 @@ pub enum Refusal {
     Invalid(String),
 }
 
+impl Refusal {
+    /// The sentence for people, without the kind in front.
+    pub fn message(&self) -> String {
+        match self {
+            Refusal::Conflict(reason) => reason.describe().to_owned(),
+            Refusal::Forbidden(message) | Refusal::Invalid(message) => message.clone(),
+        }
+    }
+}
+
+/// The message of the refusal a reviewer meets on a crisis draft they may not approve.
+pub const SPOKESPERSON_ONLY: &str = "only a spokesperson may approve a crisis draft";
+
 fn forbidden(message: impl Into<String>) -> Refusal {
     Refusal::Forbidden(message.into())
 }
@@ -73,16 +109,18 @@ fn history(actor: &Actor, draft: &Draft, now: DateTime<Utc>, event: HistoryEvent
     }
 }
 
-/// Checks that the actor may act on the draft's team as a decider.
+/// Checks that the actor may act on the draft's team and channel as a decider.
 fn check_decider(draft: &Draft, actor: &Actor) -> Result<(), Refusal> {
     if !actor.is_decider() {
-        return Err(forbidden(
-            "only reviewers and spokespeople can decide drafts",
-        ));
+        return Err(forbidden(if actor.has_role(Role::Admin) {
+            "administrators approve nothing unless they are also reviewers"
+        } else {
+            "only reviewers and spokespeople can decide drafts"
+        }));
     }
-    if !actor.sees_team(draft.team) {
+    if !actor.decides_for(draft) {
         return Err(forbidden(
-            "this draft belongs to a team you do not review for",
+            "this draft belongs to a team or channel you do not review for",
         ));
     }
     Ok(())
@@ -102,13 +140,92 @@ fn check_current(draft: &Draft, version: u64) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// Checks that the draft is waiting for a decision.
+fn check_open(draft: &Draft) -> Result<(), Refusal> {
+    match draft.status {
+        DraftStatus::Pending => Ok(()),
+        DraftStatus::Held => Err(Refusal::Conflict(ConflictReason::Held)),
+        _ => Err(Refusal::Conflict(ConflictReason::AlreadyDecided)),
+    }
+}
+
+/// The step `actor`'s approval of `draft`, as it is now, would satisfy — or why they may not
+/// approve it. One function for the server (inside the push transaction) and the desktop
+/// (before a key press is accepted), so both give the same answer.
+///
+/// Four eyes, whatever roles someone holds: the author, the owner and anyone who edited the
+/// draft never approve it, and one person counts once per version (one step, one place in a
+/// quorum). Administrators approve only if they are also reviewers, for their own teams. An
+/// `all` step counts only the people it names. A crisis draft needs a spokesperson.
+pub fn check_approval(draft: &Draft, actor: &Actor) -> Result<String, Refusal> {
+    check_decider(draft, actor)?;
+    if draft.status == DraftStatus::Withdrawn {
+        return Err(Refusal::Conflict(ConflictReason::Withdrawn));
+    }
+    check_open(draft)?;
+    let me = actor.person.id;
+    if draft.author.id == me || draft.owner().id == me {
+        return Err(forbidden(
+            "you wrote this draft: someone else must approve it (four eyes)",
+        ));
+    }
+    if draft.writers().contains(&me) {
+        return Err(forbidden(
+            "you edited this draft: someone else must approve it (four eyes)",
+        ));
+    }
+    if draft.approvals.iter().any(|a| a.by.id == me) {
+        return Err(forbidden(
+            "you already approved this version; the rest needs other people",
+        ));
+    }
+    let Some(next) = draft.next_required_step() else {
+        return Err(Refusal::Conflict(ConflictReason::AlreadyDecided));
+    };
+    if !actor.may_take_step(&next.step) {
+        let took_earlier = draft
+            .required_steps
+            .iter()
+            .take_while(|s| s.step != next.step)
+            .any(|s| actor.may_take_step(&s.step));
+        return Err(if took_earlier {
+            // Their step was taken by someone else first: the offline race.
+            Refusal::Conflict(ConflictReason::AlreadyDecided)
+        } else if draft.step_names().iter().any(|s| actor.may_take_step(s)) {
+            forbidden(format!("this draft waits for its {} step first", next.step))
+        } else {
+            forbidden(format!(
+                "this draft needs {}, and you are not qualified for any of those steps",
+                draft.step_names().join(" and ")
+            ))
+        });
+    }
+    if !next.counts(me) {
+        let names: Vec<&str> = next
+            .holders
+            .iter()
+            .map(|p| p.display_name.as_str())
+            .collect();
+        return Err(forbidden(format!(
+            "the {} step waits for each of {}",
+            next.step,
+            names.join(", ")
+        )));
+    }
+    if draft.urgency == Urgency::Crisis && !actor.has_role(Role::Spokesperson) {
+        return Err(forbidden(SPOKESPERSON_ONLY));
+    }
+    Ok(next.step.clone())
+}
+
 /// Applies a reviewer's decision.
 ///
-/// Approve satisfies the draft's next required step; the actor must be qualified for that
-/// step, must not have approved another step of this version (four eyes), and a crisis draft
-/// needs a spokesperson. Reject and request changes end the round. A decision made on an
-/// older version is a `stale_version` conflict; one on a draft whose round already ended is
-/// `already_decided`; one on a withdrawn draft is `withdrawn`.
+/// Approve satisfies (or counts towards) the draft's next required step, if
+/// [`check_approval`] allows. Reject and request changes end the round; any decider of the
+/// draft's team qualified for one of its steps may take them, a spokesperson or not (sending
+/// a crisis statement back is always safe). A decision made on an older version is a
+/// `stale_version` conflict; one on a draft whose round already ended is `already_decided`;
+/// one on a held draft `held`; one on a withdrawn draft `withdrawn`.
 pub fn decide(
     draft: &Draft,
     actor: &Actor,
@@ -120,45 +237,23 @@ pub fn decide(
     }
     check_decider(draft, actor)?;
     check_current(draft, decision.draft_version)?;
-    if draft.status != DraftStatus::Pending {
-        return Err(Refusal::Conflict(ConflictReason::AlreadyDecided));
-    }
+    check_open(draft)?;
     if decision.verdict == Verdict::RequestChanges && decision.comment.trim().is_empty() {
         return Err(Refusal::Invalid(
             "say what should change: a request for changes needs a comment".into(),
         ));
     }
-    let qualified_for_any = draft.required_steps.iter().any(|s| actor.may_take_step(s));
-    if !qualified_for_any {
+    if !draft.step_names().iter().any(|s| actor.may_take_step(s)) {
         return Err(forbidden(format!(
             "this draft needs {}, and you are not qualified for any of those steps",
-            draft.required_steps.join(" and ")
+            draft.step_names().join(" and ")
         )));
-    }
-    if draft.urgency == Urgency::Crisis
-        && decision.verdict == Verdict::Approve
-        && !actor.has_role(Role::Spokesperson)
-    {
-        return Err(forbidden(
-            "only a spokesperson may approve a crisis statement",
-        ));
     }
 
     let mut next = draft.clone();
     let step = match decision.verdict {
         Verdict::Approve => {
-            let Some(step) = draft.next_step().map(str::to_owned) else {
-                return Err(Refusal::Conflict(ConflictReason::AlreadyDecided));
-            };
-            if !actor.may_take_step(&step) {
-                // They are qualified for a step that someone else has already taken.
-                return Err(Refusal::Conflict(ConflictReason::AlreadyDecided));
-            }
-            if draft.approvals.iter().any(|a| a.by.id == actor.person.id) {
-                return Err(forbidden(
-                    "you already approved another step of this version; it needs a second person",
-                ));
-            }
+            let step = check_approval(draft, actor)?;
             next.approvals.push(Approval {
                 step: step.clone(),
                 by: actor.person.clone(),
@@ -195,6 +290,16 @@ pub fn decide(
     Ok(next)
 }
 
+/// The people among `candidates` who may approve `draft` as it is now, by
+/// [`check_approval`]: what the window shows when someone may not ("David Chen may").
+pub fn approvers<'a>(draft: &Draft, candidates: &'a [Actor]) -> Vec<&'a Person> {
+    candidates
+        .iter()
+        .filter(|c| check_approval(draft, c).is_ok())
+        .map(|c| &c.person)
+        .collect()
+}
+
 /// Adds a comment. Anyone who may decide the draft, and its author, may comment while the
 /// draft is not withdrawn; a comment on an older version is kept (it is still worth reading)
 /// but a comment on a withdrawn draft is a conflict.
@@ -210,8 +315,8 @@ pub fn annotate(
     if annotation.body.trim().is_empty() {
         return Err(Refusal::Invalid("a comment needs some text".into()));
     }
-    let is_author = draft.author.id == actor.person.id;
-    if !is_author {
+    let writes_it = draft.author.id == actor.person.id || draft.owner().id == actor.person.id;
+    if !writes_it {
         check_decider(draft, actor)?;
     }
     if draft.status == DraftStatus::Withdrawn {
@@ -237,12 +342,19 @@ pub fn annotate(
     Ok(next)
 }
 
-/// The author changes the text. The version goes up, approvals on the old version stop
-/// counting, and a draft sent back for changes is pending again.
+/// The author (or the draft's owner, or an administrator) changes the text. The version
+/// goes up, approvals on the old version stop counting, and a draft sent back for changes
+/// (or held by crisis mode) is pending again.
+///
+/// With the channel's `rules` (drafts from before channels existed have none) the edit
+/// re-applies the current policy: its steps and quorums apply, nothing the draft already
+/// needed is dropped, `all` steps name the holders again (never the editor), and the draft is
+/// a crisis draft if its channel is in crisis now.
 pub fn edit(
     draft: &Draft,
     actor: &Actor,
     body: String,
+    rules: Option<&ChannelRules>,
     now: DateTime<Utc>,
 ) -> Result<Draft, Refusal> {
     check_may_change(draft, actor)?;
@@ -258,6 +370,14 @@ pub fn edit(
             previous_body: draft.body.clone(),
         },
     ));
+    if let Some(rules) = rules {
+        let previous: Vec<_> = draft.required_steps.iter().map(|s| s.rule()).collect();
+        next.required_steps = rules
+            .steps(&next, &previous)
+            .map_err(|e| Refusal::Invalid(e.to_string()))?;
+        next.urgency = rules.urgency(draft.requested_urgency());
+        next.requested_urgency = Some(draft.requested_urgency()).filter(|u| *u != next.urgency);
+    }
     next.body = body;
     next.version += 1;
     next.approvals.clear();
@@ -278,9 +398,13 @@ pub fn withdraw(draft: &Draft, actor: &Actor, now: DateTime<Utc>) -> Result<Draf
 }
 
 fn check_may_change(draft: &Draft, actor: &Actor) -> Result<(), Refusal> {
-    let is_author = draft.author.id == actor.person.id;
-    if !is_author && !actor.has_role(Role::Admin) {
-        return Err(forbidden("only the draft's author can change it"));
+    let owns_it = draft.owner().id == actor.person.id;
+    if !owns_it && !actor.has_role(Role::Admin) {
+        return Err(forbidden(if draft.author.id == actor.person.id {
+            "this draft was handed over to someone else; they can change it now"
+        } else {
+            "only the draft's author can change it"
+        }));
     }
     match draft.status {
         DraftStatus::Withdrawn => Err(Refusal::Conflict(ConflictReason::Withdrawn)),

@@ -1,6 +1,7 @@
 //! Drafts and the people and events around them.
 
-use crate::ids::{DecisionId, DraftId, TeamId, UserId};
+use crate::channel::Quorum;
+use crate::ids::{ChannelId, DecisionId, DraftId, TeamId, UserId};
 use crate::mutation::{Annotation, Verdict};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -115,7 +116,8 @@ pub enum DraftStatus {
     Approved,
     /// Taken back by its author; final, and it wins over any late decision.
     Withdrawn,
-    /// Paused by an administrator (for example during a crisis); not decidable.
+    /// Approved, but held back from publishing by crisis mode; not decidable. When crisis
+    /// mode ends it goes back to review (pending, approvals cleared), never straight out.
     Held,
     /// Published to the network; final.
     Published,
@@ -303,6 +305,44 @@ pub enum HistoryEvent {
     },
     /// The author took the draft back.
     Withdrawn,
+    /// Crisis mode began on the draft's channel: it is a crisis draft now, whatever its
+    /// author said, and only spokespeople approve it.
+    Escalated {
+        /// The crisis, in the administrator's words.
+        reason: String,
+    },
+    /// Crisis mode began while the draft was approved and due later: it is held back from
+    /// publishing.
+    Held {
+        /// The crisis, in the administrator's words.
+        reason: String,
+    },
+    /// Crisis mode ended: a held draft is back in review with no approvals (a new version, so
+    /// decisions made before the crisis no longer apply).
+    ReturnedToReview,
+    /// Crisis mode ended: the draft is back at the urgency its author gave it.
+    Deescalated,
+    /// Its owner left; the draft, or their place in one of its steps, went to someone else.
+    HandedOver {
+        /// Who left.
+        from: Person,
+        /// Who took over.
+        to: Person,
+        /// The step whose place moved, when it was a reviewer's place rather than ownership.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<String>,
+    },
+    /// Someone left, and the step no longer waits for them (their successor could not take
+    /// their place).
+    LeftStep {
+        /// Who left.
+        person: Person,
+        /// The step.
+        step: String,
+    },
+    /// Something a newer server records; shown by name only.
+    #[serde(other)]
+    Other,
 }
 
 /// A post or reply waiting for (or past) approval. This is the wire shape.
@@ -319,18 +359,29 @@ pub struct Draft {
     pub network: Network,
     /// The account on that network, e.g. `@acme_help`.
     pub channel: String,
+    /// The channel record it was written for (drafts from before channels existed have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_id: Option<ChannelId>,
     /// The team whose reviewers decide it.
     pub team: TeamId,
     /// The text to publish.
     pub body: String,
     /// Who wrote it.
     pub author: Person,
-    /// How soon it needs a decision.
+    /// Who may edit and withdraw it now, when not its author (their successor, after the
+    /// author left).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Person>,
+    /// How soon it needs a decision, as the server decided: crisis mode makes every draft
+    /// on its channels a crisis draft.
     pub urgency: Urgency,
+    /// The urgency its author asked for, when the server decided otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_urgency: Option<Urgency>,
     /// When it is meant to go out, if scheduled.
     pub scheduled_at: Option<DateTime<Utc>>,
-    /// The approval steps it needs, in order.
-    pub required_steps: Vec<String>,
+    /// The approval steps it needs, in order, with their quorums.
+    pub required_steps: Vec<RequiredStep>,
     /// Approvals that count towards the current version.
     pub approvals: Vec<Approval>,
     /// The customer post it answers, if it is a reply.
@@ -346,12 +397,150 @@ pub struct Draft {
     pub history: Vec<HistoryEntry>,
 }
 
+/// One approval step a draft needs: from its channel's policy (and its author's additions)
+/// when it was written or last edited.
+///
+/// Drafts cached before quorums existed carry steps as bare names; they read back as a step
+/// needing one approval.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(from = "RequiredStepWire")]
+pub struct RequiredStep {
+    /// The qualification that takes it (`review`, `legal`, …).
+    pub step: String,
+    /// How many distinct people must approve it: a number, or `all`.
+    pub quorum: Quorum,
+    /// For an `all` step: each of these people must approve.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holders: Vec<Person>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RequiredStepWire {
+    Name(String),
+    Full {
+        step: String,
+        #[serde(default)]
+        quorum: Quorum,
+        #[serde(default)]
+        holders: Vec<Person>,
+    },
+}
+
+impl From<RequiredStepWire> for RequiredStep {
+    fn from(wire: RequiredStepWire) -> Self {
+        match wire {
+            RequiredStepWire::Name(step) => RequiredStep::one(&step),
+            RequiredStepWire::Full {
+                step,
+                quorum,
+                holders,
+            } => RequiredStep {
+                step,
+                quorum,
+                holders,
+            },
+        }
+    }
+}
+
+impl RequiredStep {
+    /// A step needing one approval.
+    pub fn one(step: &str) -> Self {
+        Self {
+            step: step.to_owned(),
+            quorum: Quorum::Count(1),
+            holders: vec![],
+        }
+    }
+
+    /// The rule it was made from.
+    pub fn rule(&self) -> crate::channel::StepRule {
+        crate::channel::StepRule {
+            step: self.step.clone(),
+            quorum: self.quorum,
+        }
+    }
+
+    /// How many approvals it takes in all.
+    pub fn approvals_needed(&self) -> usize {
+        match self.quorum {
+            Quorum::Count(n) => n as usize,
+            Quorum::All => self.holders.len(),
+        }
+    }
+
+    /// The approvals given for this step.
+    pub fn approvals<'a>(
+        &'a self,
+        approvals: &'a [Approval],
+    ) -> impl Iterator<Item = &'a Approval> {
+        approvals.iter().filter(move |a| a.step == self.step)
+    }
+
+    /// True once enough distinct people (for `all`: every holder) approved it.
+    pub fn is_satisfied(&self, approvals: &[Approval]) -> bool {
+        match self.quorum {
+            Quorum::Count(n) => self.approvals(approvals).count() >= n as usize,
+            Quorum::All => self
+                .holders
+                .iter()
+                .all(|h| self.approvals(approvals).any(|a| a.by.id == h.id)),
+        }
+    }
+
+    /// True when `person` may count towards it: anyone qualified for a counted step, only the
+    /// named holders for an `all` step.
+    pub fn counts(&self, person: UserId) -> bool {
+        match self.quorum {
+            Quorum::Count(_) => true,
+            Quorum::All => self.holders.iter().any(|h| h.id == person),
+        }
+    }
+}
+
 impl Draft {
-    /// The first required step that has no approval on the current version yet.
-    pub fn next_step(&self) -> Option<&str> {
+    /// The first required step not yet satisfied on the current version.
+    pub fn next_required_step(&self) -> Option<&RequiredStep> {
         self.required_steps
             .iter()
-            .find(|step| !self.approvals.iter().any(|a| &a.step == *step))
-            .map(String::as_str)
+            .find(|step| !step.is_satisfied(&self.approvals))
+    }
+
+    /// The name of [`next_required_step`](Self::next_required_step).
+    pub fn next_step(&self) -> Option<&str> {
+        self.next_required_step().map(|s| s.step.as_str())
+    }
+
+    /// The names of the required steps, in order.
+    pub fn step_names(&self) -> Vec<&str> {
+        self.required_steps
+            .iter()
+            .map(|s| s.step.as_str())
+            .collect()
+    }
+
+    /// Who may edit and withdraw it: its owner when it was handed over, else its author.
+    pub fn owner(&self) -> &Person {
+        self.owner.as_ref().unwrap_or(&self.author)
+    }
+
+    /// Everyone who shaped its text: the author, the owner and every editor. None of them
+    /// may ever approve it (four eyes).
+    pub fn writers(&self) -> Vec<UserId> {
+        let mut ids = vec![self.author.id, self.owner().id];
+        for entry in &self.history {
+            if matches!(entry.event, HistoryEvent::Edited { .. }) && !ids.contains(&entry.by.id) {
+                ids.push(entry.by.id);
+            }
+        }
+        ids.dedup();
+        ids
+    }
+
+    /// The urgency its author asked for.
+    pub fn requested_urgency(&self) -> Urgency {
+        self.requested_urgency.unwrap_or(self.urgency)
     }
 }

@@ -61,6 +61,10 @@ uuid_id!(
     TeamId
 );
 uuid_id!(
+    /// A channel: one of the organisation's accounts on a network, owned by a team.
+    ChannelId
+);
+uuid_id!(
     /// One desktop installation. Its mutations are numbered from 1 per client.
     ClientId
 );

@@ -1,14 +1,21 @@
 //! The domain of Countersign, shared by the desktop and the central service.
 //!
 //! A **draft** is a post or reply someone wants to publish on one of the organisation's
-//! social-media channels. Before it goes out it must collect one approval for each of its
-//! **required steps** (for example `review`, then `legal`), each from a different person
-//! allowed to take that step. A **decision** (approve, reject, request changes) is made by a
+//! social-media channels. Before it goes out it must collect the approvals each of its
+//! **required steps** needs (for example one for `review`, then two for `legal`), from
+//! different people allowed to take that step — never from whoever wrote or edited it. A **decision** (approve, reject, request changes) is made by a
 //! reviewer on one exact **version** of a draft; an edit bumps the version, and approvals made
 //! on an older version stop counting. An **annotation** is a comment on a draft.
 //!
-//! The rules live in [`approval`] as pure functions over these types, so the server can
-//! enforce them and the desktop can show what the next step needs, both from one source.
+//! Each draft is written for a **channel** (an account on a network, owned by a team) whose
+//! policy, set by administrators, gives its steps and how many people each needs
+//! ([`channel`]). **Crisis mode** ([`crisis`]) makes every draft on its channels a crisis
+//! draft that only spokespeople approve, and holds approved posts back. A **leaver's** open
+//! work moves to a successor in one step ([`handover`]).
+//!
+//! The rules live in [`approval`], [`channel`], [`crisis`] and [`handover`] as pure
+//! functions over these types, so the server enforces them and the desktop asks them what a
+//! reviewer may do, both from one source.
 //! [`wire`] holds the JSON shapes of the `/api/v1` protocol; they are the contract every
 //! client and test relies on.
 //!
@@ -16,18 +23,23 @@
 #![deny(missing_docs)]
 
 pub mod approval;
+pub mod channel;
+pub mod crisis;
 pub mod draft;
+pub mod handover;
 pub mod ids;
 pub mod mutation;
 pub mod sensitive;
 pub mod wire;
 
 pub use approval::{Actor, Refusal};
+pub use channel::{Channel, ChannelAccess, ChannelRules, PolicyError, Quorum, StepRule};
+pub use crisis::{CrisisChannels, CrisisState};
 pub use draft::{
     Approval, Draft, DraftStatus, HistoryEntry, HistoryEvent, InReplyTo, Media, Network, Person,
-    Role, Urgency,
+    RequiredStep, Role, Urgency,
 };
-pub use ids::{AnnotationId, ClientId, DecisionId, DraftId, MutationId, TeamId, UserId};
+pub use ids::{AnnotationId, ChannelId, ClientId, DecisionId, DraftId, MutationId, TeamId, UserId};
 pub use mutation::{
     Annotation, ConflictReason, Decision, Mutation, MutationKind, MutationResult, MutationStatus,
     TextPositionSelector, TextQuoteSelector, TextSelector, Verdict,

@@ -210,6 +210,8 @@ pub enum ConflictReason {
     AlreadyDecided,
     /// The author withdrew the draft.
     Withdrawn,
+    /// Crisis mode holds the draft back; it returns to review when crisis mode ends.
+    Held,
 }
 
 impl ConflictReason {
@@ -219,6 +221,21 @@ impl ConflictReason {
             ConflictReason::StaleVersion => "stale_version",
             ConflictReason::AlreadyDecided => "already_decided",
             ConflictReason::Withdrawn => "withdrawn",
+            ConflictReason::Held => "held",
+        }
+    }
+
+    /// A sentence for people.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            ConflictReason::StaleVersion => {
+                "the draft changed since that version; reload it and try again"
+            }
+            ConflictReason::AlreadyDecided => "the draft has already been decided",
+            ConflictReason::Withdrawn => "the author withdrew the draft",
+            ConflictReason::Held => {
+                "crisis mode holds the draft back; it comes back for review when crisis mode ends"
+            }
         }
     }
 
@@ -228,6 +245,7 @@ impl ConflictReason {
             ConflictReason::StaleVersion,
             ConflictReason::AlreadyDecided,
             ConflictReason::Withdrawn,
+            ConflictReason::Held,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)

@@ -4,6 +4,10 @@
 //! instead of having half its request ignored. Responses accept unknown fields, so an older
 //! desktop keeps working against a newer server.
 
+pub mod admin;
+
+use crate::channel::{Channel, StepRequest};
+use crate::crisis::CrisisState;
 use crate::draft::{Draft, InReplyTo, Media, Network, Person, Role, Urgency};
 use crate::ids::{ClientId, DraftId, MutationId, TeamId};
 use crate::mutation::{Mutation, MutationResult};
@@ -119,6 +123,52 @@ pub struct ChangesResponse {
     pub has_more: bool,
     /// The last mutation the server processed for this client.
     pub last_mutation_id: MutationId,
+    /// The organisation as this user's desktop needs it, when it changed after the cursor
+    /// (roles, channels, spokespeople, crisis mode). Absent: what the desktop has is current.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory: Option<Directory>,
+}
+
+/// What one reviewer's desktop needs to know about the organisation, offline included: who
+/// they are now, the channels they can see (each with its policy and the spokespeople
+/// authorised for it) and the crisis state. It rides on the changes feed, so it reaches the
+/// desktop in the same commit order as the drafts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Directory {
+    /// The signed-in user as they are now (roles and steps change).
+    pub me: SessionUser,
+    /// The channels they can see.
+    pub channels: Vec<ChannelView>,
+    /// Crisis mode, limited to the channels they can see.
+    pub crisis: CrisisState,
+}
+
+/// A channel as a desktop sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelView {
+    /// The channel and its policy.
+    #[serde(flatten)]
+    pub channel: Channel,
+    /// Its team's name.
+    pub team_name: String,
+    /// True while crisis mode covers it.
+    pub in_crisis: bool,
+    /// The spokespeople authorised for it: active spokespeople of its team with access to
+    /// it, and the steps each may take. Only they approve its crisis drafts.
+    pub spokespeople: Vec<Spokesperson>,
+}
+
+/// Someone authorised to speak for the organisation on a channel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Spokesperson {
+    /// Who.
+    #[serde(flatten)]
+    pub person: Person,
+    /// The approval steps they may take.
+    pub steps: Vec<String>,
 }
 
 /// `POST /api/v1/push`.
@@ -145,24 +195,28 @@ pub struct PushResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewDraft {
-    /// The team whose reviewers decide it; may be left out when the author has one team.
+    /// The team whose reviewers decide it. Optional: it is the channel's team (naming
+    /// another is refused).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<TeamId>,
     /// The network.
     pub network: Network,
-    /// The account on that network.
+    /// The account on that network: one of the organisation's channels.
     pub channel: String,
     /// The text.
     pub body: String,
-    /// How soon it needs a decision.
+    /// How soon it needs a decision, as the author sees it. A request: while crisis mode is
+    /// on for the channel the draft is a crisis draft whatever this says.
     #[serde(default = "normal")]
     pub urgency: Urgency,
     /// When it should go out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_at: Option<DateTime<Utc>>,
-    /// The approval steps it needs; `["review"]` when left out.
+    /// Steps the author asks for on top of the channel's policy (`"legal"`, or
+    /// `{"step": "legal", "quorum": 2}`). A request, not an order: the policy's steps and
+    /// quorums always apply, so asking for fewer changes nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub required_steps: Option<Vec<String>>,
+    pub required_steps: Option<Vec<StepRequest>>,
     /// The customer post it answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_reply_to: Option<InReplyTo>,
@@ -217,4 +271,8 @@ pub mod codes {
     /// The password was right, and the account also needs the current code from its
     /// authenticator app: ask for it and send the sign-in again with `totp`.
     pub const TOTP_REQUIRED: &str = "totp_required";
+    /// The password was right, but the organisation requires two-factor sign-in for one of
+    /// the account's roles and it has no authenticator enrolled: an administrator must enrol
+    /// it first (the message names the command).
+    pub const TOTP_ENROLMENT_REQUIRED: &str = "totp_enrolment_required";
 }

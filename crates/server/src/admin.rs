@@ -1,6 +1,23 @@
-//! Administration without HTTP, for the CLI, the demo seed and tests: teams, users, and
-//! drafts written on someone's behalf (through the same code as the HTTP endpoints), and
-//! two-factor sign-in enrolment.
+//! Administration without HTTP: what the CLI, the admin API (`/api/v1/admin/…`), the demo
+//! seed and the tests call — one function per operation, so the CLI and the API cannot
+//! drift apart. Teams and users here; channels and their policies in [`channels`], crisis
+//! mode in [`crisis`], role, team, step and channel changes in [`accounts`], leavers in
+//! [`leave`], the two-factor policy and "who has access to what" in [`access`]; drafts written
+//! on someone's behalf go through the same code as the HTTP endpoints.
+
+pub mod access;
+pub mod accounts;
+pub mod channels;
+pub mod crisis;
+pub mod leave;
+
+pub use access::{
+    AccessFormat, access, render_access, require_two_factor, set_two_factor_roles, two_factor_roles,
+};
+pub use accounts::{AccountChange, change_account};
+pub use channels::{add_channel, channel_named, list_channels, set_channel_policy};
+pub use crisis::{crisis_off, crisis_on, crisis_status};
+pub use leave::leave;
 
 use crate::auth::{password, totp};
 use crate::error::ServerError;
@@ -10,7 +27,7 @@ use crate::{Server, drafts};
 use chrono::{DateTime, Utc};
 use countersign_core::approval::Actor;
 use countersign_core::wire::{EditDraft, NewDraft};
-use countersign_core::{Draft, DraftId, Role, Sensitive, TeamId, UserId};
+use countersign_core::{ChannelAccess, Draft, DraftId, Role, Sensitive, TeamId, UserId};
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -47,6 +64,9 @@ pub struct UserSummary {
     pub steps: Vec<String>,
     /// Team names.
     pub teams: Vec<String>,
+    /// The channels they may see, by name, when limited to some; `None`: every channel of
+    /// their teams.
+    pub channels: Option<Vec<String>>,
     /// True when the account is disabled.
     pub disabled: bool,
 }
@@ -152,6 +172,7 @@ pub async fn add_user(server: &Server, user: NewUser) -> Result<UserId, ServerEr
         roles: dedup(user.roles),
         steps: dedup(user.steps),
         teams: dedup(user.teams),
+        channels: ChannelAccess::AllOfTeams,
         created_at: server.now(),
         disabled_at: None,
         totp_secret: None,
@@ -163,28 +184,63 @@ pub async fn add_user(server: &Server, user: NewUser) -> Result<UserId, ServerEr
 
 /// Every user, by username.
 pub async fn list_users(server: &Server) -> Result<Vec<UserSummary>, ServerError> {
-    let teams = server.storage().teams().await?;
-    let team_name = |id: &TeamId| {
-        teams
-            .iter()
-            .find(|t| t.id == *id)
-            .map_or_else(|| id.to_string(), |t| t.name.clone())
-    };
+    let names = Names::load(server).await?;
     Ok(server
         .storage()
         .users()
         .await?
-        .into_iter()
-        .map(|u| UserSummary {
-            id: u.id,
-            username: u.username,
-            display_name: u.display_name,
-            roles: u.roles,
-            steps: u.steps,
-            teams: u.teams.iter().map(team_name).collect(),
-            disabled: u.disabled_at.is_some(),
-        })
+        .iter()
+        .map(|u| names.summary(u))
         .collect())
+}
+
+/// Team and channel names, for turning ids into words.
+pub(crate) struct Names {
+    teams: Vec<TeamRecord>,
+    channels: Vec<countersign_core::Channel>,
+}
+
+impl Names {
+    pub(crate) async fn load(server: &Server) -> Result<Self, ServerError> {
+        Ok(Self {
+            teams: server.storage().teams().await?,
+            channels: server.storage().channels().await?,
+        })
+    }
+
+    pub(crate) fn team(&self, id: TeamId) -> String {
+        self.teams
+            .iter()
+            .find(|t| t.id == id)
+            .map_or_else(|| id.to_string(), |t| t.name.clone())
+    }
+
+    pub(crate) fn channel(&self, id: countersign_core::ChannelId) -> String {
+        self.channels
+            .iter()
+            .find(|c| c.id == id)
+            .map_or_else(|| id.to_string(), |c| c.name.clone())
+    }
+
+    pub(crate) fn channels(&self) -> &[countersign_core::Channel] {
+        &self.channels
+    }
+
+    pub(crate) fn summary(&self, u: &UserRecord) -> UserSummary {
+        UserSummary {
+            id: u.id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            roles: u.roles.clone(),
+            steps: u.steps.clone(),
+            teams: u.teams.iter().map(|t| self.team(*t)).collect(),
+            channels: match &u.channels {
+                ChannelAccess::AllOfTeams => None,
+                ChannelAccess::Only(list) => Some(list.iter().map(|c| self.channel(*c)).collect()),
+            },
+            disabled: u.disabled_at.is_some(),
+        }
+    }
 }
 
 /// Disables a user (a leaver, a lost laptop): they cannot sign in, and every session they
@@ -280,7 +336,7 @@ pub async fn user_named(server: &Server, username: &str) -> Result<UserRecord, S
         .ok_or_else(|| no_such_user(username))
 }
 
-fn no_such_user(username: &str) -> ServerError {
+pub(crate) fn no_such_user(username: &str) -> ServerError {
     ServerError::NotFound(format!("there is no user named {username:?}"))
 }
 
@@ -300,7 +356,7 @@ pub(crate) async fn actor(server: &Server, id: UserId) -> Result<Actor, ServerEr
     Ok(user.actor())
 }
 
-fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
+pub(crate) fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         if !out.contains(&item) {

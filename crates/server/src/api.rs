@@ -5,6 +5,7 @@
 //! rejection into `{"error": {"code", "message"}}` — call one function of the service
 //! layer, and map its error with [`error::ApiError`].
 
+mod admin;
 mod drafts;
 pub mod error;
 pub mod extract;
@@ -17,7 +18,7 @@ pub use openapi::openapi;
 use crate::Server;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use error::ApiError;
 use serde::Serialize;
@@ -45,6 +46,48 @@ pub fn router(server: Server) -> Router {
         .route("/api/v1/drafts", post(drafts::create))
         .route("/api/v1/drafts/{id}", get(drafts::get).patch(drafts::edit))
         .route("/api/v1/drafts/{id}/withdraw", post(drafts::withdraw))
+        .route("/api/v1/channels", get(admin::my_channels))
+        .route("/api/v1/admin/access", get(admin::access))
+        .route(
+            "/api/v1/admin/channels",
+            get(admin::channels).post(admin::add_channel),
+        )
+        .route(
+            "/api/v1/admin/channels/{name}",
+            axum::routing::patch(admin::set_channel_policy),
+        )
+        .route("/api/v1/admin/crisis", get(admin::crisis))
+        .route("/api/v1/admin/crisis/on", post(admin::crisis_on))
+        .route("/api/v1/admin/crisis/off", post(admin::crisis_off))
+        .route(
+            "/api/v1/admin/users/{username}/roles/{value}",
+            put(admin::add_role).delete(admin::remove_role),
+        )
+        .route(
+            "/api/v1/admin/users/{username}/teams/{value}",
+            put(admin::add_team).delete(admin::remove_team),
+        )
+        .route(
+            "/api/v1/admin/users/{username}/steps/{value}",
+            put(admin::add_step).delete(admin::remove_step),
+        )
+        .route(
+            "/api/v1/admin/users/{username}/channels/{value}",
+            put(admin::add_channel_grant).delete(admin::remove_channel_grant),
+        )
+        .route(
+            "/api/v1/admin/users/{username}/channel-limit",
+            delete(admin::all_channels),
+        )
+        .route("/api/v1/admin/users/{username}/leave", post(admin::leave))
+        .route(
+            "/api/v1/admin/users/{username}/disable",
+            post(admin::disable),
+        )
+        .route(
+            "/api/v1/admin/policy/two-factor",
+            get(admin::two_factor).put(admin::set_two_factor),
+        )
         .route("/api/v1/openapi.json", get(openapi::document))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -21,14 +21,18 @@ mod sample;
 
 pub use bulk::bulk_drafts;
 
-use crate::admin::{self, NewUser};
+use crate::admin::{self, AccountChange, NewUser};
 use crate::error::ServerError;
 use crate::{Server, drafts};
 use chrono::{DateTime, Duration, Utc};
 use countersign_core::approval::{self, Actor};
+use countersign_core::channel::StepRequest;
 use countersign_core::wire::NewDraft;
-use countersign_core::{Decision, DecisionId, Draft, Role, Sensitive, TeamId, Verdict};
-use sample::{Sample, Then};
+use countersign_core::wire::admin::NewChannel;
+use countersign_core::{
+    ChannelRules, Decision, DecisionId, Draft, Network, Role, Sensitive, StepRule, Verdict,
+};
+use sample::{Sample, Then, channel::*};
 use std::collections::HashMap;
 
 /// The password of every demo account.
@@ -73,6 +77,114 @@ struct Account {
 }
 
 const BOTH: &[&str] = &[CUSTOMER_CARE, BRAND_AND_CAMPAIGNS];
+
+/// One demo channel: name, network, account, owning team, policy.
+type DemoChannel = (
+    &'static str,
+    Network,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+
+/// Hartwell & Lane's channels. The corporate LinkedIn page needs a legal sign-off as well
+/// as a review; everything else one review (authors add legal where they want it).
+const CHANNELS: &[DemoChannel] = &[
+    ("care-x", Network::X, HELP_X, CUSTOMER_CARE, &["review"]),
+    (
+        "care-facebook",
+        Network::Facebook,
+        HELP_FACEBOOK,
+        CUSTOMER_CARE,
+        &["review"],
+    ),
+    (
+        "care-bluesky",
+        Network::Bluesky,
+        HELP_BLUESKY,
+        CUSTOMER_CARE,
+        &["review"],
+    ),
+    (
+        "care-mastodon",
+        Network::Mastodon,
+        HELP_MASTODON,
+        CUSTOMER_CARE,
+        &["review"],
+    ),
+    (
+        "care-instagram",
+        Network::Instagram,
+        HELP_INSTAGRAM,
+        CUSTOMER_CARE,
+        &["review"],
+    ),
+    (
+        "care-threads",
+        Network::Threads,
+        HELP_THREADS,
+        CUSTOMER_CARE,
+        &["review"],
+    ),
+    (
+        "brand-x",
+        Network::X,
+        BRAND_X,
+        BRAND_AND_CAMPAIGNS,
+        &["review"],
+    ),
+    (
+        "brand-facebook",
+        Network::Facebook,
+        FACEBOOK,
+        BRAND_AND_CAMPAIGNS,
+        &["review"],
+    ),
+    (
+        "brand-bluesky",
+        Network::Bluesky,
+        BLUESKY,
+        BRAND_AND_CAMPAIGNS,
+        &["review"],
+    ),
+    (
+        "brand-mastodon",
+        Network::Mastodon,
+        MASTODON,
+        BRAND_AND_CAMPAIGNS,
+        &["review"],
+    ),
+    (
+        "brand-instagram",
+        Network::Instagram,
+        INSTAGRAM,
+        BRAND_AND_CAMPAIGNS,
+        &["review"],
+    ),
+    (
+        "brand-threads",
+        Network::Threads,
+        THREADS,
+        BRAND_AND_CAMPAIGNS,
+        &["review"],
+    ),
+    (
+        "brand-linkedin",
+        Network::Linkedin,
+        LINKEDIN,
+        BRAND_AND_CAMPAIGNS,
+        &["review", "legal"],
+    ),
+];
+
+/// The outside agency serves these channels only (not the LinkedIn page, not Mastodon).
+const AGENCY_CHANNELS: &[&str] = &[
+    "brand-x",
+    "brand-facebook",
+    "brand-bluesky",
+    "brand-instagram",
+    "brand-threads",
+];
 
 const ACCOUNTS: &[Account] = &[
     Account {
@@ -167,6 +279,19 @@ pub async fn seed(server: &Server, now: DateTime<Utc>) -> Result<DemoCredentials
     for name in [CUSTOMER_CARE, BRAND_AND_CAMPAIGNS] {
         teams.insert(name, admin::create_team(server, name).await?);
     }
+    for (name, network, account, team, policy) in CHANNELS {
+        admin::add_channel(
+            server,
+            NewChannel {
+                name: Some((*name).to_owned()),
+                network: *network,
+                account: (*account).to_owned(),
+                team: (*team).to_owned(),
+                policy: policy.iter().map(|s| StepRule::one(s)).collect(),
+            },
+        )
+        .await?;
+    }
     for account in ACCOUNTS {
         let user = NewUser {
             username: account.username.to_owned(),
@@ -182,6 +307,14 @@ pub async fn seed(server: &Server, now: DateTime<Utc>) -> Result<DemoCredentials
         };
         admin::add_user(server, user).await?;
     }
+    for channel in AGENCY_CHANNELS {
+        admin::change_account(
+            server,
+            "brightside.agency",
+            AccountChange::AddChannel((*channel).to_owned()),
+        )
+        .await?;
+    }
     let actors: HashMap<String, Actor> = server
         .storage()
         .users()
@@ -189,20 +322,20 @@ pub async fn seed(server: &Server, now: DateTime<Utc>) -> Result<DemoCredentials
         .into_iter()
         .map(|u| (u.username.clone(), u.actor()))
         .collect();
-    let care = customer_care::samples()
+    let mut rules = HashMap::new();
+    for channel in admin::list_channels(server).await? {
+        let key = (channel.network, channel.account.clone());
+        rules.insert(key, drafts::rules_for(server, &channel).await?);
+    }
+    let mut drafts = customer_care::samples()
         .into_iter()
-        .map(|s| (CUSTOMER_CARE, s));
-    let brand = brand::samples()
-        .into_iter()
-        .map(|s| (BRAND_AND_CAMPAIGNS, s));
-    let mut drafts = care
-        .chain(brand)
-        .map(|(team, sample)| {
-            let team = teams
-                .get(team)
-                .copied()
-                .ok_or_else(|| missing("team", team))?;
-            realise(sample, team, &actors, now)
+        .chain(brand::samples())
+        .map(|sample| {
+            let key = (sample.network, sample.channel.to_owned());
+            let rules = rules
+                .get(&key)
+                .ok_or_else(|| missing("channel", sample.channel))?;
+            realise(sample, rules, &actors, now)
         })
         .collect::<Result<Vec<Draft>, ServerError>>()?;
     drafts.sort_by_key(|d| d.created_at);
@@ -227,10 +360,11 @@ fn credentials(created: bool) -> DemoCredentials {
     }
 }
 
-/// Turns a sample into a stored draft, running any follow-up through the approval rules.
+/// Turns a sample into a stored draft under its channel's rules, running any follow-up
+/// through the approval rules.
 fn realise(
     sample: Sample,
-    team: TeamId,
+    rules: &ChannelRules,
     actors: &HashMap<String, Actor>,
     now: DateTime<Utc>,
 ) -> Result<Draft, ServerError> {
@@ -238,17 +372,23 @@ fn realise(
     let author = actor(sample.author)?;
     let created = now - Duration::minutes(sample.age);
     let request = NewDraft {
-        team: Some(team),
+        team: None,
         network: sample.network,
         channel: sample.channel.to_owned(),
         body: sample.body.to_owned(),
         urgency: sample.urgency,
         scheduled_at: sample.due_in.map(|m| now + Duration::minutes(m)),
-        required_steps: Some(sample.steps.iter().map(|s| (*s).to_owned()).collect()),
+        required_steps: Some(
+            sample
+                .steps
+                .iter()
+                .map(|s| StepRequest::Name((*s).to_owned()))
+                .collect(),
+        ),
         in_reply_to: sample.reply_to,
         media: sample.media,
     };
-    let draft = drafts::build(author, team, request, drafts::new_id(created), created)?;
+    let draft = drafts::build(author, rules, request, drafts::new_id(created), created)?;
     // Follow-ups happen a third and two thirds of the way from writing to now.
     let step = (now - created) / 3;
     let decision = |verdict, comment: &str, at| Decision {
@@ -284,7 +424,7 @@ fn realise(
                 &decision(Verdict::RequestChanges, comment, at),
                 at,
             )?;
-            approval::edit(&sent_back, author, body.to_owned(), at + step)?
+            approval::edit(&sent_back, author, body.to_owned(), Some(rules), at + step)?
         }
     })
 }

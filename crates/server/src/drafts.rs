@@ -12,52 +12,85 @@ use chrono::{DateTime, Utc};
 use countersign_core::approval::{self, Actor};
 use countersign_core::wire::{EditDraft, NewDraft};
 use countersign_core::{
-    ConflictReason, Draft, DraftId, DraftStatus, HistoryEntry, HistoryEvent, Refusal, Role, TeamId,
+    Channel, ChannelRules, ConflictReason, Draft, DraftId, DraftStatus, HistoryEntry, HistoryEvent,
+    Network, Refusal, Role,
 };
-
-/// Steps a draft needs when its author names none.
-pub const DEFAULT_STEPS: &[&str] = &["review"];
 
 /// Writes a new draft: version 1, pending, with a `created` history entry.
 ///
-/// Authors and administrators only. The team must be one of the author's (administrators:
-/// any existing team) and may be left out when the author has exactly one.
+/// Authors and administrators only, for a channel of one of the author's teams that they
+/// may write for (administrators: any channel). The draft's steps come from the channel's
+/// policy, made stricter by any the author asked for; while crisis mode covers the channel
+/// it is a crisis draft whatever urgency the author gave.
 pub async fn create(server: &Server, actor: &Actor, new: NewDraft) -> Result<Draft, ServerError> {
     if !actor.has_role(Role::Author) && !actor.has_role(Role::Admin) {
         return Err(ServerError::Forbidden(
             "only authors and administrators can write drafts".into(),
         ));
     }
-    let team = choose_team(server, actor, new.team).await?;
+    let channel = channel_for(server, new.network, &new.channel).await?;
+    if new.team.is_some_and(|t| t != channel.team) {
+        return Err(ServerError::Invalid(format!(
+            "{} belongs to another team; leave the team out or name that one",
+            channel.account
+        )));
+    }
+    let writes_for = actor.has_role(Role::Admin)
+        || (actor.teams.contains(&channel.team) && actor.channels.allows(Some(channel.id)));
+    if !writes_for {
+        return Err(ServerError::Forbidden(format!(
+            "you do not write for {} on {}",
+            channel.account,
+            network_name(channel.network)
+        )));
+    }
+    let rules = rules_for(server, &channel).await?;
     let now = server.now();
-    let draft = build(actor, team, new, new_id(now), now)?;
+    let draft = build(actor, &rules, new, new_id(now), now)?;
     server.storage().insert_drafts(vec![draft.clone()]).await?;
     Ok(draft)
 }
 
-/// A draft the actor may see: their teams' (administrators: all) and their own.
+/// A draft the actor may see: their teams' on channels they may see (administrators: all),
+/// and their own.
 pub async fn get(server: &Server, actor: &Actor, id: DraftId) -> Result<Draft, ServerError> {
     let draft = server
         .storage()
         .draft(id)
         .await?
         .ok_or_else(|| not_found(id))?;
-    if !actor.sees_team(draft.team) && draft.author.id != actor.person.id {
+    if !actor.sees(&draft) {
         return Err(ServerError::Forbidden(
-            "this draft belongs to a team you are not in".into(),
+            "this draft belongs to a team or channel you are not in".into(),
         ));
     }
     Ok(draft)
 }
 
 /// Replaces the text of the draft, which must still be at `edit.version` (else a
-/// `stale_version` conflict): the version goes up and earlier approvals stop counting.
+/// `stale_version` conflict): the version goes up, earlier approvals stop counting, and the
+/// channel's current policy and crisis state apply.
 pub async fn edit(
     server: &Server,
     actor: &Actor,
     id: DraftId,
     edit: EditDraft,
 ) -> Result<Draft, ServerError> {
+    let stored = server
+        .storage()
+        .draft(id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let rules = match stored.channel_id {
+        Some(channel_id) => {
+            let channels = server.storage().channels().await?;
+            match channels.into_iter().find(|c| c.id == channel_id) {
+                Some(channel) => Some(rules_for(server, &channel).await?),
+                None => None,
+            }
+        }
+        None => None,
+    };
     let (actor, now) = (actor.clone(), server.now());
     change(
         server,
@@ -65,7 +98,7 @@ pub async fn edit(
         Box::new(move |current| {
             // The rules first, so a stranger learns nothing about the version and a
             // withdrawn draft says so rather than "stale".
-            let next = approval::edit(current, &actor, edit.body, now)?;
+            let next = approval::edit(current, &actor, edit.body, rules.as_ref(), now)?;
             if current.version != edit.version {
                 return Err(Refusal::Conflict(ConflictReason::StaleVersion));
             }
@@ -95,10 +128,64 @@ async fn change(server: &Server, id: DraftId, change: DraftChange) -> Result<Dra
     }
 }
 
-/// A new draft from an author's request, checked for what the type cannot say.
+/// The channel for `account` on `network`.
+pub async fn channel_for(
+    server: &Server,
+    network: Network,
+    account: &str,
+) -> Result<Channel, ServerError> {
+    let account = account.trim();
+    if account.is_empty() {
+        return Err(ServerError::Invalid(
+            "say which account the draft is for (channel)".into(),
+        ));
+    }
+    server
+        .storage()
+        .channels()
+        .await?
+        .into_iter()
+        .find(|c| c.network == network && c.account == account)
+        .ok_or_else(|| {
+            ServerError::Invalid(format!(
+                "{account} on {} is not one of the organisation's channels; an administrator \
+                 adds it with `countersign-server channel add`",
+                network_name(network)
+            ))
+        })
+}
+
+/// What `channel`'s rules say now: its policy, its team's name, whether crisis mode covers
+/// it, and every active account that could decide its drafts.
+pub async fn rules_for(server: &Server, channel: &Channel) -> Result<ChannelRules, ServerError> {
+    let storage = server.storage();
+    let team_name = storage
+        .teams()
+        .await?
+        .into_iter()
+        .find(|t| t.id == channel.team)
+        .map_or_else(String::new, |t| t.name);
+    let deciders = storage
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| u.is_active())
+        .map(|u| u.actor())
+        .filter(|a| a.is_decider() && a.teams.contains(&channel.team))
+        .collect();
+    Ok(ChannelRules {
+        channel: channel.clone(),
+        team_name,
+        in_crisis: storage.crisis().await?.covers(Some(channel.id)),
+        deciders,
+    })
+}
+
+/// A new draft from an author's request under `rules`, checked for what the type cannot
+/// say.
 pub fn build(
     actor: &Actor,
-    team: TeamId,
+    rules: &ChannelRules,
     new: NewDraft,
     id: DraftId,
     now: DateTime<Utc>,
@@ -107,38 +194,31 @@ pub fn build(
     if new.body.trim().is_empty() {
         return invalid("a draft needs some text");
     }
-    if new.channel.trim().is_empty() {
-        return invalid("say which account the draft is for (channel)");
-    }
-    let required_steps = new
-        .required_steps
-        .unwrap_or_else(|| DEFAULT_STEPS.iter().map(|s| (*s).to_owned()).collect());
-    if required_steps.is_empty() {
-        return invalid("a draft needs at least one approval step");
-    }
-    for (i, step) in required_steps.iter().enumerate() {
-        if step.is_empty() || step.chars().any(char::is_whitespace) {
-            return invalid("approval steps are single words, like review or legal");
-        }
-        if required_steps[..i].contains(step) {
-            return invalid("an approval step can only be required once");
-        }
-    }
     if new.media.iter().any(|m| m.url.trim().is_empty()) {
         return invalid("every attachment needs a URL");
     }
-    Ok(Draft {
+    let requested: Vec<_> = new
+        .required_steps
+        .iter()
+        .flatten()
+        .map(|s| s.rule())
+        .collect();
+    let urgency = rules.urgency(new.urgency);
+    let mut draft = Draft {
         id,
         version: 1,
         status: DraftStatus::Pending,
-        network: new.network,
-        channel: new.channel,
-        team,
+        network: rules.channel.network,
+        channel: rules.channel.account.clone(),
+        channel_id: Some(rules.channel.id),
+        team: rules.channel.team,
         body: new.body,
         author: actor.person.clone(),
-        urgency: new.urgency,
+        owner: None,
+        urgency,
+        requested_urgency: (urgency != new.urgency).then_some(new.urgency),
         scheduled_at: new.scheduled_at,
-        required_steps,
+        required_steps: vec![],
         approvals: vec![],
         in_reply_to: new.in_reply_to,
         media: new.media,
@@ -150,7 +230,11 @@ pub fn build(
             version: 1,
             event: HistoryEvent::Created,
         }],
-    })
+    };
+    draft.required_steps = rules
+        .steps(&draft, &requested)
+        .map_err(|e| ServerError::Invalid(e.to_string()))?;
+    Ok(draft)
 }
 
 /// A UUIDv7 draft id stamped with `now` (the server's clock, not the system's).
@@ -158,35 +242,16 @@ pub fn new_id(now: DateTime<Utc>) -> DraftId {
     DraftId(crate::clock::uuid_v7(now))
 }
 
-async fn choose_team(
-    server: &Server,
-    actor: &Actor,
-    requested: Option<TeamId>,
-) -> Result<TeamId, ServerError> {
-    match requested {
-        Some(team) if actor.teams.contains(&team) => Ok(team),
-        Some(team) if actor.has_role(Role::Admin) => {
-            let teams = server.storage().teams().await?;
-            if teams.iter().any(|t| t.id == team) {
-                Ok(team)
-            } else {
-                Err(ServerError::Invalid(format!(
-                    "there is no team with id {team}"
-                )))
-            }
-        }
-        Some(_) => Err(ServerError::Forbidden(
-            "you can only write drafts for your own teams".into(),
-        )),
-        None => match actor.teams.as_slice() {
-            [only] => Ok(*only),
-            [] => Err(ServerError::Invalid(
-                "you are in no team yet; ask an administrator to add you to one".into(),
-            )),
-            _ => Err(ServerError::Invalid(
-                "you are in several teams: say which one the draft is for (team)".into(),
-            )),
-        },
+/// The network's name as people write it.
+pub fn network_name(network: Network) -> &'static str {
+    match network {
+        Network::X => "X",
+        Network::Bluesky => "Bluesky",
+        Network::Mastodon => "Mastodon",
+        Network::Linkedin => "LinkedIn",
+        Network::Facebook => "Facebook",
+        Network::Instagram => "Instagram",
+        Network::Threads => "Threads",
     }
 }
 
@@ -198,7 +263,9 @@ fn not_found(id: DraftId) -> ServerError {
 mod tests {
     use super::*;
     use crate::fixtures::{actor, t0, team};
-    use countersign_core::Network;
+    use countersign_core::channel::StepRequest;
+    use countersign_core::{ChannelId, Quorum, StepRule, Urgency};
+    use uuid::Uuid;
 
     fn request(body: &str) -> NewDraft {
         NewDraft {
@@ -206,7 +273,7 @@ mod tests {
             network: Network::X,
             channel: "@acme_help".into(),
             body: body.into(),
-            urgency: countersign_core::Urgency::Normal,
+            urgency: Urgency::Normal,
             scheduled_at: None,
             required_steps: None,
             in_reply_to: None,
@@ -214,34 +281,93 @@ mod tests {
         }
     }
 
+    fn rules(policy: &[&str], in_crisis: bool, deciders: Vec<Actor>) -> ChannelRules {
+        let team = deciders.first().map_or_else(team, |d| d.teams[0]);
+        ChannelRules {
+            channel: Channel {
+                id: ChannelId(Uuid::new_v4()),
+                name: "help".into(),
+                network: Network::X,
+                account: "@acme_help".into(),
+                team,
+                policy: policy.iter().map(|p| StepRule::parse(p).unwrap()).collect(),
+            },
+            team_name: "Care".into(),
+            in_crisis,
+            deciders,
+        }
+    }
+
+    fn reviewers(team: countersign_core::TeamId) -> Vec<Actor> {
+        vec![
+            actor("rita", &[Role::Reviewer], &["review"], &[team]),
+            actor("rob", &[Role::Reviewer], &["review", "legal"], &[team]),
+            actor("lena", &[Role::Reviewer], &["legal"], &[team]),
+        ]
+    }
+
     #[test]
-    fn a_new_draft_is_pending_version_one_needing_review() {
+    fn a_new_draft_is_pending_version_one_with_its_channels_steps() {
         let t = team();
         let author = actor("ana", &[Role::Author], &[], &[t]);
+        let r = rules(&["review", "legal:all"], false, reviewers(t));
         let id = new_id(t0());
-        let draft = build(&author, t, request("Hello"), id, t0()).unwrap();
+        let draft = build(&author, &r, request("Hello"), id, t0()).unwrap();
         assert_eq!(draft.version, 1);
         assert_eq!(draft.status, DraftStatus::Pending);
-        assert_eq!(draft.required_steps, vec!["review".to_owned()]);
-        assert_eq!(draft.history.len(), 1);
+        assert_eq!(draft.step_names(), ["review", "legal"]);
+        let legal: Vec<&str> = draft.required_steps[1]
+            .holders
+            .iter()
+            .map(|p| p.username.as_str())
+            .collect();
+        assert_eq!(legal, ["lena", "rob"], "an all step names every holder");
+        assert_eq!(draft.channel_id, Some(r.channel.id));
         assert_eq!(draft.history[0].event, HistoryEvent::Created);
         assert_eq!(id.0.get_version_num(), 7, "draft ids are UUIDv7");
     }
 
     #[test]
-    fn empty_text_and_odd_steps_are_refused() {
+    fn an_authors_request_for_fewer_steps_or_a_calm_urgency_in_a_crisis_changes_nothing() {
         let t = team();
         let author = actor("ana", &[Role::Author], &[], &[t]);
-        let blank = build(&author, t, request("  "), new_id(t0()), t0());
+        let r = rules(&["review:2"], true, reviewers(t));
+        let mut asked = request("All fine here");
+        asked.required_steps = Some(vec![]);
+        asked.urgency = Urgency::Normal;
+        let draft = build(&author, &r, asked, new_id(t0()), t0()).unwrap();
+        assert_eq!(draft.required_steps[0].quorum, Quorum::Count(2));
+        assert_eq!(draft.urgency, Urgency::Crisis, "crisis mode decides");
+        assert_eq!(draft.requested_urgency, Some(Urgency::Normal));
+
+        let mut more = request("Needs a lawyer");
+        more.required_steps = Some(vec![StepRequest::Name("legal".into())]);
+        let calm = rules(&["review"], false, reviewers(t));
+        let draft = build(&author, &calm, more, new_id(t0()), t0()).unwrap();
+        assert_eq!(
+            draft.step_names(),
+            ["review", "legal"],
+            "adding a step is allowed"
+        );
+        assert_eq!(draft.urgency, Urgency::Normal);
+    }
+
+    #[test]
+    fn empty_text_odd_steps_and_unsatisfiable_quorums_are_refused() {
+        let t = team();
+        let author = actor("ana", &[Role::Author], &[], &[t]);
+        let r = rules(&["review"], false, reviewers(t));
+        let blank = build(&author, &r, request("  "), new_id(t0()), t0());
         assert!(matches!(blank, Err(ServerError::Invalid(_))));
         for steps in [
-            vec![],
-            vec!["legal review".to_owned()],
-            vec!["a".into(), "a".into()],
+            vec![StepRequest::Name("legal review".into())],
+            vec![StepRequest::Name("a".into()), StepRequest::Name("a".into())],
+            vec![StepRequest::Name("brand".into())],
+            vec![StepRequest::Rule(StepRule::parse("review:3").unwrap())],
         ] {
-            let mut r = request("Hello");
-            r.required_steps = Some(steps.clone());
-            let result = build(&author, t, r, new_id(t0()), t0());
+            let mut asked = request("Hello");
+            asked.required_steps = Some(steps.clone());
+            let result = build(&author, &r, asked, new_id(t0()), t0());
             assert!(
                 matches!(result, Err(ServerError::Invalid(_))),
                 "{steps:?} must be refused"

@@ -65,6 +65,10 @@ pub enum ServerError {
     /// The request itself is wrong; the message says how.
     #[error("{0}")]
     Invalid(String),
+    /// The password was right, but the two-factor policy covers one of the account's roles
+    /// and it has no authenticator enrolled; the message names the enrol command.
+    #[error("{0}")]
+    EnrolmentRequired(String),
     /// The approval rules refused the action.
     #[error(transparent)]
     Refused(#[from] Refusal),

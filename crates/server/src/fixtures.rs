@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use countersign_core::approval::Actor;
 use countersign_core::{
     Decision, DecisionId, Draft, DraftId, DraftStatus, Mutation, MutationId, MutationKind, Network,
-    Person, Role, TeamId, Urgency, UserId, Verdict,
+    Person, RequiredStep, Role, TeamId, Urgency, UserId, Verdict,
 };
 use uuid::Uuid;
 
@@ -29,6 +29,7 @@ pub fn actor(username: &str, roles: &[Role], steps: &[&str], teams: &[TeamId]) -
         roles: roles.to_vec(),
         steps: steps.iter().map(|s| (*s).to_owned()).collect(),
         teams: teams.to_vec(),
+        channels: countersign_core::ChannelAccess::AllOfTeams,
     }
 }
 
@@ -40,12 +41,15 @@ pub fn draft(team: TeamId, author: &Person) -> Draft {
         status: DraftStatus::Pending,
         network: Network::Bluesky,
         channel: "@example.bsky.social".to_owned(),
+        channel_id: None,
         team,
         body: "Our spring range lands in stores on Friday.".to_owned(),
         author: author.clone(),
+        owner: None,
         urgency: Urgency::Normal,
+        requested_urgency: None,
         scheduled_at: None,
-        required_steps: vec!["review".to_owned()],
+        required_steps: vec![RequiredStep::one("review")],
         approvals: vec![],
         in_reply_to: None,
         media: vec![],

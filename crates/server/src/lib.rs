@@ -30,6 +30,7 @@ pub mod clock;
 pub mod config;
 pub mod cursor;
 pub mod demo;
+pub mod directory;
 pub mod drafts;
 pub mod error;
 pub mod push;

@@ -62,7 +62,7 @@ pub fn evaluate(
         return (invalid(id, message), None);
     };
     // Checked before the rules so a draft of another team is never described to the caller.
-    if !actor.sees_team(draft.team) && draft.author.id != actor.person.id {
+    if !actor.sees(draft) {
         let message = "this draft belongs to a team you do not review for".to_owned();
         return (refused(id, MutationStatus::Forbidden, message), None);
     }

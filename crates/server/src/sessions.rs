@@ -46,6 +46,9 @@ pub fn normalize_username(username: &str) -> String {
 /// password is not even checked ([`AuthError::TooManyAttempts`]). A disabled account with
 /// the right password gets [`AuthError::AccountDisabled`].
 ///
+/// An account holding a role the two-factor policy covers, with no authenticator
+/// enrolled, gets [`ServerError::EnrolmentRequired`] (once its password checked out).
+///
 /// A user enrolled in two-factor sign-in also needs `totp`, the code their authenticator
 /// app shows. Only once the password checked out: no code gets
 /// [`AuthError::TotpRequired`]; a wrong code, or one whose time step was already used, gets
@@ -75,6 +78,12 @@ pub async fn sign_in(
     };
     if user.disabled_at.is_some() {
         return Err(AuthError::AccountDisabled.into());
+    }
+    if user.totp_secret.is_none() {
+        let required = server.storage().two_factor_roles().await?;
+        if let Some(role) = user.roles.iter().find(|r| required.contains(r)) {
+            return Err(enrolment_required(&user, *role));
+        }
     }
     if let Some(secret) = &user.totp_secret {
         let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
@@ -120,16 +129,34 @@ async fn second_factor(
 ///
 /// An already spent token revokes its session ([`AuthError::SessionRevoked`]); a token of a
 /// revoked session or disabled user gets the same; an expired one
-/// [`AuthError::SessionExpired`]; anything else [`AuthError::Unauthenticated`].
+/// [`AuthError::SessionExpired`]; anything else [`AuthError::Unauthenticated`]. An account
+/// the two-factor policy covers without an authenticator gets
+/// [`ServerError::EnrolmentRequired`] and keeps its (unspent) token, so nothing on its
+/// desktop is lost while an administrator enrols it.
 pub async fn refresh(server: &Server, refresh_token: &str) -> Result<SessionResponse, ServerError> {
     let now = server.now();
     let (tokens, access, refresh) = issue(server, now);
+    let two_factor_roles = server.storage().two_factor_roles().await?;
     let outcome = server
         .storage()
-        .refresh_session(&TokenHash::of(refresh_token), tokens, now)
+        .refresh_session(
+            &TokenHash::of(refresh_token),
+            tokens,
+            now,
+            two_factor_roles.clone(),
+        )
         .await?;
     match outcome {
         RefreshOutcome::Rotated(user) => Ok(response(server, access, refresh, &user)),
+        RefreshOutcome::EnrolmentRequired(user) => {
+            let role = user
+                .roles
+                .iter()
+                .find(|r| two_factor_roles.contains(r))
+                .copied()
+                .unwrap_or(countersign_core::Role::Reviewer);
+            Err(enrolment_required(&user, role))
+        }
         RefreshOutcome::Reused => {
             tracing::warn!("a spent refresh token was presented again; its session is revoked");
             Err(AuthError::SessionRevoked.into())
@@ -171,6 +198,18 @@ pub async fn sign_out(server: &Server, session_id: Uuid) -> Result<(), ServerErr
         .storage()
         .revoke_session(session_id, server.now())
         .await?)
+}
+
+/// The refusal of an account the two-factor policy covers that has no authenticator yet.
+fn enrolment_required(user: &UserRecord, role: countersign_core::Role) -> ServerError {
+    ServerError::EnrolmentRequired(format!(
+        "two-factor sign-in is required for the {} role and {} has no authenticator app \
+         enrolled yet; an administrator enrols it with `countersign-server user totp enroll \
+         --username {}`",
+        role.as_str(),
+        user.username,
+        user.username
+    ))
 }
 
 /// What a user sees about themselves.

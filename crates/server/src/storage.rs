@@ -16,10 +16,14 @@ use crate::auth::token::TokenHash;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use countersign_core::approval::Actor;
+use countersign_core::handover::HandoverProblem;
+use countersign_core::wire::Directory;
+use countersign_core::wire::admin::{CrisisEffect, LeaveReport};
 use countersign_core::{
-    ClientId, Draft, DraftId, Mutation, MutationId, MutationResult, Person, Refusal, Role,
-    Sensitive, TeamId, UserId,
+    Channel, ChannelAccess, ChannelId, ClientId, CrisisState, Draft, DraftId, Mutation, MutationId,
+    MutationResult, Person, Refusal, Role, Sensitive, StepRule, TeamId, UserId,
 };
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use uuid::Uuid;
 
@@ -129,6 +133,8 @@ pub struct UserRecord {
     pub steps: Vec<String>,
     /// Teams they belong to.
     pub teams: Vec<TeamId>,
+    /// Which of their teams' channels they may see.
+    pub channels: ChannelAccess,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
     /// When the account was disabled, if it is.
@@ -154,7 +160,13 @@ impl UserRecord {
             roles: self.roles.clone(),
             steps: self.steps.clone(),
             teams: self.teams.clone(),
+            channels: self.channels.clone(),
         }
+    }
+
+    /// True while the account may be used.
+    pub fn is_active(&self) -> bool {
+        self.disabled_at.is_none()
     }
 }
 
@@ -208,26 +220,55 @@ pub enum RefreshOutcome {
     Revoked,
     /// The refresh token is past its expiry.
     Expired,
+    /// The organisation requires two-factor sign-in for one of the user's roles and they
+    /// have no authenticator: nothing was rotated, the token is not spent.
+    EnrolmentRequired(Box<UserRecord>),
     /// No session knows this token.
     Unknown,
 }
 
-/// Which drafts a reader may see.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Which drafts a reader may see in the changes feed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Every team (administrators).
     All,
-    /// These teams only.
-    Teams(Vec<TeamId>),
+    /// These teams, on the channels allowed.
+    Teams {
+        /// The teams, sorted.
+        teams: Vec<TeamId>,
+        /// Which of their channels.
+        channels: ChannelAccess,
+    },
 }
 
 impl Scope {
-    /// The scope of an actor: administrators see everything, others their teams.
+    /// The scope of an actor: administrators see everything, others their teams (on the
+    /// channels they may see). Sorted, so two scopes compare equal when they see the same.
     pub fn of(actor: &Actor) -> Self {
         if actor.has_role(Role::Admin) {
-            Scope::All
-        } else {
-            Scope::Teams(actor.teams.clone())
+            return Scope::All;
+        }
+        let mut teams = actor.teams.clone();
+        teams.sort();
+        teams.dedup();
+        let channels = match &actor.channels {
+            ChannelAccess::AllOfTeams => ChannelAccess::AllOfTeams,
+            ChannelAccess::Only(list) => {
+                let mut list = list.clone();
+                list.sort();
+                list.dedup();
+                ChannelAccess::Only(list)
+            }
+        };
+        Scope::Teams { teams, channels }
+    }
+
+    /// True when a draft of `team` on `channel` is in scope.
+    pub fn contains(&self, team: TeamId, channel: Option<ChannelId>) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Teams { teams, channels } => teams.contains(&team) && channels.allows(channel),
         }
     }
 }
@@ -235,10 +276,8 @@ impl Scope {
 /// A request for one page of the changes feed.
 #[derive(Clone, Debug)]
 pub struct ChangesRequest {
-    /// Who is asking.
-    pub user_id: UserId,
-    /// What they may see.
-    pub scope: Scope,
+    /// Who is asking, as they are now.
+    pub user: UserRecord,
     /// Their desktop installation; registered to them on first use.
     pub client_id: Option<ClientId>,
     /// Only changes with a sequence number above this.
@@ -269,8 +308,13 @@ pub struct ChangesPage {
     pub rows: Vec<ChangeRow>,
     /// True when more rows follow the last one.
     pub has_more: bool,
+    /// Where the next page starts: past every row here, and (on the last page) past
+    /// everything this snapshot holds.
+    pub next_cursor: u64,
     /// The last mutation processed for the client (0 without a client).
     pub last_mutation_id: MutationId,
+    /// The organisation as the user's desktop needs it, when it changed after the cursor.
+    pub directory: Option<Directory>,
 }
 
 /// A push batch to apply in one transaction.
@@ -288,6 +332,79 @@ pub struct PushBatch {
 
 /// A change to one draft, decided by the rules from the draft as currently stored.
 pub type DraftChange = Box<dyn FnOnce(&Draft) -> Result<Draft, Refusal> + Send>;
+
+/// A change to one account, decided from the account as currently stored. The storage
+/// backend writes the roles, steps, teams and channel access it returns, and records a scope
+/// change when what the account may see changed.
+pub type UserChange = Box<dyn FnOnce(&UserRecord) -> Result<UserRecord, Refusal> + Send>;
+
+/// What [`Storage::update_user`] did.
+#[derive(Clone, Debug)]
+pub enum UserUpdate {
+    /// No account has that id.
+    NotFound,
+    /// The change was refused; nothing was written.
+    Refused(Refusal),
+    /// Stored.
+    Updated(Box<UserRecord>),
+}
+
+/// Turning crisis mode on or off: the next state, from the current one.
+pub type CrisisChange = Box<dyn FnOnce(&CrisisState) -> Result<CrisisState, Refusal> + Send>;
+
+/// What [`Storage::set_crisis`] did.
+#[derive(Clone, Debug)]
+pub enum CrisisUpdate {
+    /// The change was refused; nothing was written.
+    Refused(Refusal),
+    /// Stored, with what it did to the drafts.
+    Updated {
+        /// The new state.
+        state: CrisisState,
+        /// What it did.
+        effect: CrisisEffect,
+    },
+}
+
+/// A leaver and their successor.
+#[derive(Clone, Debug)]
+pub struct Handover {
+    /// Who leaves.
+    pub leaver: UserId,
+    /// Who takes over.
+    pub successor: UserId,
+    /// The administrator doing it (for the drafts' history).
+    pub by: Person,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+/// What [`Storage::hand_over`] did.
+#[derive(Clone, Debug)]
+pub enum HandoverOutcome {
+    /// The leaver or the successor does not exist. Nothing was written.
+    Refused(String),
+    /// The successor cannot take over this draft. Nothing was written.
+    Blocked {
+        /// The draft.
+        draft: Box<Draft>,
+        /// Why.
+        problem: HandoverProblem,
+    },
+    /// Done, all in one transaction.
+    Done(LeaveReport),
+}
+
+/// Sign-in figures of one account, for the access report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionStats {
+    /// Whose.
+    pub user_id: UserId,
+    /// When they last signed in.
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// Sessions neither revoked nor past their refresh expiry.
+    pub live_sessions: u64,
+}
 
 /// What [`Storage::update_draft`] did.
 #[derive(Clone, Debug)]
@@ -325,6 +442,44 @@ pub trait Storage: Send + Sync + 'static {
     async fn count_users(&self) -> StorageResult<u64>;
     /// Disables a user and revokes all their sessions. False when no such user.
     async fn disable_user(&self, id: UserId, now: DateTime<Utc>) -> StorageResult<bool>;
+    /// Reads the account, asks `change` for its next state and stores its roles, steps,
+    /// teams and channel access; records a scope change when what it may see changed.
+    async fn update_user(&self, id: UserId, change: UserChange) -> StorageResult<UserUpdate>;
+    /// Disables `leaver`, revokes their sessions and hands their open work to `successor`
+    /// ([`countersign_core::handover`]), in one transaction; or changes nothing.
+    async fn hand_over(&self, handover: Handover) -> StorageResult<HandoverOutcome>;
+    /// Sign-in figures of every account that ever signed in.
+    async fn session_stats(&self, now: DateTime<Utc>) -> StorageResult<Vec<SessionStats>>;
+
+    /// Adds a channel. [`StorageError::AlreadyExists`] when its name, or its account on
+    /// its network, is taken.
+    async fn create_channel(&self, channel: Channel, now: DateTime<Utc>) -> StorageResult<()>;
+    /// All channels, by name.
+    async fn channels(&self) -> StorageResult<Vec<Channel>>;
+    /// Replaces a channel's policy. False when no such channel.
+    async fn set_channel_policy(
+        &self,
+        id: ChannelId,
+        policy: Vec<StepRule>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool>;
+
+    /// Crisis mode as it is.
+    async fn crisis(&self) -> StorageResult<CrisisState>;
+    /// Reads crisis mode, asks `change` for the next state, stores it, and applies
+    /// [`countersign_core::crisis::start`] to the drafts of channels it now covers and
+    /// [`countersign_core::crisis::end`] to those it no longer covers, in one transaction.
+    async fn set_crisis(
+        &self,
+        change: CrisisChange,
+        by: Person,
+        now: DateTime<Utc>,
+    ) -> StorageResult<CrisisUpdate>;
+
+    /// The roles whose accounts must use two-factor sign-in.
+    async fn two_factor_roles(&self) -> StorageResult<Vec<Role>>;
+    /// Sets them.
+    async fn set_two_factor_roles(&self, roles: Vec<Role>) -> StorageResult<()>;
     /// Enrols a user in two-factor sign-in with this base32 secret, replacing any earlier
     /// one and forgetting its last accepted step. False when no such user.
     async fn set_totp_secret(&self, id: UserId, secret: Sensitive<String>) -> StorageResult<bool>;
@@ -340,12 +495,14 @@ pub trait Storage: Send + Sync + 'static {
     /// The session whose current access token has this hash.
     async fn session_by_access(&self, access: &TokenHash) -> StorageResult<Option<SessionLookup>>;
     /// Spends a refresh token: rotates to `next` if it is current, revokes the session if it
-    /// was already spent.
+    /// was already spent. A user without an authenticator who holds one of `two_factor_roles`
+    /// gets [`RefreshOutcome::EnrolmentRequired`] and nothing is spent.
     async fn refresh_session(
         &self,
         presented: &TokenHash,
         next: SessionTokens,
         now: DateTime<Utc>,
+        two_factor_roles: Vec<Role>,
     ) -> StorageResult<RefreshOutcome>;
     /// Revokes a session.
     async fn revoke_session(&self, session_id: Uuid, now: DateTime<Utc>) -> StorageResult<()>;
@@ -357,9 +514,12 @@ pub trait Storage: Send + Sync + 'static {
     /// Reads the draft, asks `change` for its next state and stores it, in one transaction.
     async fn update_draft(&self, id: DraftId, change: DraftChange) -> StorageResult<DraftUpdate>;
 
-    /// One page of the changes feed, with the client's last mutation id, from one snapshot.
-    /// Registers the client to the user on first use; [`StorageError::ClientTaken`] when it
-    /// belongs to someone else.
+    /// One page of the changes feed, with the client's last mutation id and (when it changed
+    /// after the cursor) the user's directory, from one snapshot. A scope change of the user
+    /// after the cursor ends the page with a removal for every draft they could see before
+    /// it and cannot now, and the current state of every draft they can see now and could
+    /// not before. Registers the client to the user on first use;
+    /// [`StorageError::ClientTaken`] when it belongs to someone else.
     async fn changes(&self, request: ChangesRequest) -> StorageResult<ChangesPage>;
     /// Applies a push batch in one transaction (see [`crate::push`] for the rules), returning
     /// one result per mutation. [`StorageError::ClientTaken`] when the client belongs to

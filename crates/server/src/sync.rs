@@ -4,7 +4,7 @@ use crate::Server;
 use crate::cursor::Cursor;
 use crate::error::ServerError;
 use crate::push::MAX_MUTATIONS;
-use crate::storage::{ChangesPage, ChangesRequest, PushBatch, Scope};
+use crate::storage::{ChangesPage, ChangesRequest, PushBatch, UserRecord};
 use countersign_core::ClientId;
 use countersign_core::approval::Actor;
 use countersign_core::wire::{PushRequest, PushResponse};
@@ -14,12 +14,12 @@ pub const DEFAULT_PAGE: usize = 500;
 /// The largest page served; larger requests are clamped to it.
 pub const MAX_PAGE: usize = 5000;
 
-/// One page of the changes feed after `cursor`, in the actor's scope, plus the client's
-/// `last_mutation_id`. The first call with a `client_id` registers it to the actor; a
-/// client registered to someone else is refused.
+/// One page of the changes feed after `cursor`, in the user's scope, plus the client's
+/// `last_mutation_id` and, when it changed, the user's directory. The first call with a
+/// `client_id` registers it to the user; a client registered to someone else is refused.
 pub async fn changes(
     server: &Server,
-    actor: &Actor,
+    user: &UserRecord,
     client_id: Option<ClientId>,
     cursor: Cursor,
     limit: Option<usize>,
@@ -28,8 +28,7 @@ pub async fn changes(
     Ok(server
         .storage()
         .changes(ChangesRequest {
-            user_id: actor.person.id,
-            scope: Scope::of(actor),
+            user: user.clone(),
             client_id,
             after: cursor.0,
             limit,

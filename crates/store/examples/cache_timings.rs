@@ -47,6 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             next_cursor: format!("cursor-{i}"),
             has_more: i + 1 < page_count,
             last_mutation_id: MutationId(0),
+            directory: None,
         })
         .collect();
 
@@ -140,6 +141,7 @@ fn sample_draft(n: usize, t0: DateTime<Utc>) -> Draft {
         status: DraftStatus::Pending,
         network: Network::ALL[n % Network::ALL.len()],
         channel: format!("@acme_{}", n % 12),
+        channel_id: None,
         team: TeamId(Uuid::from_u128(1)),
         body: format!(
             "Thanks for getting in touch about order #{n}. Sorry it arrived \
@@ -151,8 +153,10 @@ fn sample_draft(n: usize, t0: DateTime<Utc>) -> Draft {
             display_name: format!("Agency Agent {}", n % 40),
         },
         urgency,
+        owner: None,
+        requested_urgency: None,
         scheduled_at: n.is_multiple_of(3).then(|| created + Duration::hours(2)),
-        required_steps: vec!["review".to_owned()],
+        required_steps: vec![countersign_core::RequiredStep::one("review")],
         approvals: vec![],
         in_reply_to: Some(InReplyTo {
             author: format!("@customer{n}"),

@@ -29,6 +29,7 @@ pub(crate) fn draft(n: u32, body: &str) -> Draft {
         status: DraftStatus::Pending,
         network: Network::X,
         channel: "@acme_help".to_owned(),
+        channel_id: None,
         team: TeamId(Uuid::from_u128(1)),
         body: body.to_owned(),
         author: Person {
@@ -37,8 +38,10 @@ pub(crate) fn draft(n: u32, body: &str) -> Draft {
             display_name: "Ann (Agency)".to_owned(),
         },
         urgency: Urgency::Normal,
+        owner: None,
+        requested_urgency: None,
         scheduled_at: None,
-        required_steps: vec!["review".to_owned()],
+        required_steps: vec![countersign_core::RequiredStep::one("review")],
         approvals: vec![],
         in_reply_to: None,
         media: vec![],
@@ -54,6 +57,7 @@ pub(crate) fn page(changes: Vec<Change>, cursor: &str, last_mutation_id: u64) ->
         next_cursor: cursor.to_owned(),
         has_more: false,
         last_mutation_id: MutationId(last_mutation_id),
+        directory: None,
     }
 }
 

@@ -259,7 +259,10 @@ mod tests {
     fn a_reviewer_sees_the_drafts_waiting_for_their_steps_and_what_they_decided() {
         let mut cache = cache();
         let mut reviewed = draft(1, "reviewed, waits for legal");
-        reviewed.required_steps = vec!["review".into(), "legal".into()];
+        reviewed.required_steps = vec![
+            countersign_core::RequiredStep::one("review"),
+            countersign_core::RequiredStep::one("legal"),
+        ];
         reviewed.approvals.push(countersign_core::Approval {
             step: "review".into(),
             by: reviewed.author.clone(),

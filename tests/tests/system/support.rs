@@ -3,6 +3,7 @@
 
 use chrono::{Duration as ChronoDuration, Utc};
 use countersign_app::{App, AppConfig, QueueFilter};
+use countersign_core::channel::StepRequest;
 use countersign_core::wire::{EditDraft, NewDraft, SessionResponse};
 use countersign_core::{Draft, DraftId, HistoryEvent, Network, Role, Urgency};
 use countersign_keychain::{Keychain, MemoryKeychain, OsKeychain, SecretStore};
@@ -77,6 +78,18 @@ async fn seed_org(server: &Server) {
     let other = admin::create_team(server, "Investor Relations")
         .await
         .expect("team");
+    admin::add_channel(
+        server,
+        countersign_core::wire::admin::NewChannel {
+            name: Some("care-x".to_string()),
+            network: Network::X,
+            account: "@northwind_help".to_string(),
+            team: "Customer Care".to_string(),
+            policy: vec![],
+        },
+    )
+    .await
+    .expect("channel");
     let users: [(&str, &[Role], &[&str], _); 6] = [
         ("rita", &[Role::Reviewer], &["review"], care),
         ("ravi", &[Role::Reviewer], &["review"], care),
@@ -120,7 +133,12 @@ impl Http {
             body: body.to_string(),
             urgency: Urgency::Normal,
             scheduled_at: Some(Utc::now() + ChronoDuration::minutes(40)),
-            required_steps: Some(steps.iter().map(|s| s.to_string()).collect()),
+            required_steps: Some(
+                steps
+                    .iter()
+                    .map(|s| StepRequest::Name(s.to_string()))
+                    .collect(),
+            ),
             in_reply_to: None,
             media: vec![],
         };

@@ -1,7 +1,7 @@
 //! Table-driven tests of the approval rules.
 
 use super::*;
-use crate::draft::Network;
+use crate::draft::{Network, RequiredStep};
 use crate::ids::{DecisionId, DraftId, UserId};
 use chrono::TimeZone;
 use uuid::Uuid;
@@ -30,6 +30,7 @@ fn actor(n: u128, name: &str, roles: &[Role], steps: &[&str]) -> Actor {
         roles: roles.to_vec(),
         steps: steps.iter().map(|s| s.to_string()).collect(),
         teams: vec![team()],
+        channels: crate::channel::ChannelAccess::AllOfTeams,
     }
 }
 
@@ -59,12 +60,15 @@ fn draft(steps: &[&str]) -> Draft {
         status: DraftStatus::Pending,
         network: Network::X,
         channel: "@acme".into(),
+        channel_id: None,
         team: team(),
         body: "Thanks for your patience!".into(),
         author: author().person,
+        owner: None,
         urgency: Urgency::Normal,
+        requested_urgency: None,
         scheduled_at: None,
-        required_steps: steps.iter().map(|s| s.to_string()).collect(),
+        required_steps: steps.iter().map(|s| RequiredStep::one(s)).collect(),
         approvals: vec![],
         in_reply_to: None,
         media: vec![],
@@ -122,7 +126,9 @@ fn steps_are_satisfied_in_order_by_qualified_people() {
     // The lawyer cannot jump the queue: the next step is review.
     assert_eq!(
         approve(&d, &lawyer()),
-        Err(Refusal::Conflict(ConflictReason::AlreadyDecided)),
+        Err(Refusal::Forbidden(
+            "this draft waits for its review step first".into()
+        )),
         "a lawyer's approval before review does not count as review"
     );
 
@@ -218,10 +224,10 @@ fn refusals_table() {
             Conflict(ConflictReason::AlreadyDecided),
         ),
         (
-            "held",
+            "held by crisis mode",
             with(&|d| d.status = DraftStatus::Held),
             reviewer(),
-            Conflict(ConflictReason::AlreadyDecided),
+            Conflict(ConflictReason::Held),
         ),
         (
             "an author never decides",
@@ -294,16 +300,15 @@ fn a_request_for_changes_needs_a_comment() {
 fn an_edit_bumps_the_version_and_drops_old_approvals() {
     let d = draft(&["review", "legal"]);
     let reviewed = approve(&d, &reviewer()).expect("review applies");
-    let edited = edit(&reviewed, &author(), "New text".into(), now()).expect("author edits");
+    let edited = edit(&reviewed, &author(), "New text".into(), None, now()).expect("author edits");
     assert_eq!(edited.version, 2);
     assert!(
         edited.approvals.is_empty(),
         "approvals on version 1 no longer count"
     );
     assert_eq!(edited.next_step(), Some("review"));
-    assert_eq!(
-        approve(&edited, &lawyer()),
-        Err(Refusal::Conflict(ConflictReason::AlreadyDecided)),
+    assert!(
+        matches!(approve(&edited, &lawyer()), Err(Refusal::Forbidden(_))),
         "legal cannot approve before the new version is reviewed"
     );
     // A decision still aimed at version 1 is stale.
@@ -326,7 +331,7 @@ fn an_edit_after_changes_requested_starts_a_new_round() {
         now(),
     )
     .expect("ok");
-    let edited = edit(&back, &author(), "Better text".into(), now()).expect("author edits");
+    let edited = edit(&back, &author(), "Better text".into(), None, now()).expect("author edits");
     assert_eq!(edited.status, DraftStatus::Pending);
     assert_eq!(
         approve(&edited, &reviewer()).expect("ok").status,
@@ -338,7 +343,7 @@ fn an_edit_after_changes_requested_starts_a_new_round() {
 fn only_the_author_or_an_admin_edits_or_withdraws_and_never_a_final_draft() {
     let d = draft(&["review"]);
     assert!(matches!(
-        edit(&d, &reviewer(), "x".into(), now()),
+        edit(&d, &reviewer(), "x".into(), None, now()),
         Err(Refusal::Forbidden(_))
     ));
     assert!(matches!(
@@ -355,7 +360,7 @@ fn only_the_author_or_an_admin_edits_or_withdraws_and_never_a_final_draft() {
     );
     let gone = withdraw(&d, &author(), now()).expect("ok");
     assert_eq!(
-        edit(&gone, &author(), "x".into(), now()),
+        edit(&gone, &author(), "x".into(), None, now()),
         Err(Refusal::Conflict(ConflictReason::Withdrawn))
     );
 }
@@ -385,4 +390,156 @@ fn comments_need_text_and_a_live_draft() {
         annotate(&gone, &reviewer(), &note("Too late"), now()),
         Err(Refusal::Conflict(ConflictReason::Withdrawn))
     );
+}
+
+fn with_steps(mut d: Draft, steps: Vec<RequiredStep>) -> Draft {
+    d.required_steps = steps;
+    d
+}
+
+fn counted(step: &str, n: u32) -> RequiredStep {
+    RequiredStep {
+        step: step.into(),
+        quorum: crate::channel::Quorum::Count(n),
+        holders: vec![],
+    }
+}
+
+#[test]
+fn a_quorum_of_two_needs_two_different_people() {
+    let d = with_steps(draft(&[]), vec![counted("review", 2), counted("legal", 1)]);
+    let once = approve(&d, &reviewer()).expect("first review");
+    assert_eq!(once.status, DraftStatus::Pending);
+    assert_eq!(
+        once.next_step(),
+        Some("review"),
+        "review still needs a second person"
+    );
+    assert!(
+        matches!(approve(&once, &reviewer()), Err(Refusal::Forbidden(_))),
+        "the same person cannot count twice"
+    );
+    let twice = approve(&once, &second_reviewer()).expect("second review");
+    assert_eq!(twice.next_step(), Some("legal"));
+    assert_eq!(
+        approve(&twice, &lawyer()).expect("legal").status,
+        DraftStatus::Approved
+    );
+}
+
+#[test]
+fn an_all_step_needs_every_named_holder_and_nobody_else() {
+    let (rita, ravi) = (reviewer(), second_reviewer());
+    let d = with_steps(
+        draft(&[]),
+        vec![RequiredStep {
+            step: "review".into(),
+            quorum: crate::channel::Quorum::All,
+            holders: vec![rita.person.clone(), ravi.person.clone()],
+        }],
+    );
+    let outsider = actor(8, "olga", &[Role::Reviewer], &["review"]);
+    assert!(
+        matches!(approve(&d, &outsider), Err(Refusal::Forbidden(m)) if m.contains("RITA") || m.contains("rita")),
+        "someone not named cannot stand in"
+    );
+    let one = approve(&d, &rita).expect("rita");
+    assert_eq!(
+        one.status,
+        DraftStatus::Pending,
+        "ravi has not approved yet"
+    );
+    assert_eq!(
+        approve(&one, &ravi).expect("ravi").status,
+        DraftStatus::Approved
+    );
+}
+
+#[test]
+fn nobody_approves_what_they_wrote_or_edited_whatever_roles_they_hold() {
+    let author_reviewer = actor(9, "alex", &[Role::Author, Role::Reviewer], &["review"]);
+    let d = draft(&["review"]);
+    assert!(
+        matches!(approve(&d, &author_reviewer), Err(Refusal::Forbidden(m)) if m.contains("wrote")),
+        "an author who is also a reviewer cannot approve their own draft"
+    );
+    let admin_reviewer = actor(6, "ada", &[Role::Admin, Role::Reviewer], &["review"]);
+    let edited =
+        edit(&d, &admin_reviewer, "Fixed a typo".into(), None, now()).expect("admins edit");
+    assert!(
+        matches!(approve(&edited, &admin_reviewer), Err(Refusal::Forbidden(m)) if m.contains("edited")),
+        "an admin who edited it cannot approve it"
+    );
+    assert!(
+        approve(&edited, &reviewer()).is_ok(),
+        "someone else still can"
+    );
+    // Reject is not approval: a reviewer who edited it may still send it back.
+    assert!(
+        decide(
+            &edited,
+            &admin_reviewer,
+            &decision(&edited, Verdict::Reject),
+            now()
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn an_admin_approves_nothing_unless_a_reviewer_of_the_team() {
+    let d = draft(&["review"]);
+    let admin = actor(6, "ada", &[Role::Admin], &["review"]);
+    assert!(
+        matches!(approve(&d, &admin), Err(Refusal::Forbidden(m)) if m.contains("administrators")),
+    );
+    let mut elsewhere = actor(7, "eve", &[Role::Admin, Role::Reviewer], &["review"]);
+    elsewhere.teams = vec![];
+    assert!(
+        matches!(approve(&d, &elsewhere), Err(Refusal::Forbidden(_))),
+        "seeing every team as an admin is not reviewing for it"
+    );
+    let member = actor(7, "eve", &[Role::Admin, Role::Reviewer], &["review"]);
+    assert!(approve(&d, &member).is_ok());
+}
+
+#[test]
+fn a_channel_limit_keeps_a_reviewer_off_other_channels() {
+    let mut d = draft(&["review"]);
+    d.channel_id = Some(crate::ids::ChannelId(Uuid::from_u128(0xc1)));
+    let mut limited = reviewer();
+    limited.channels =
+        crate::channel::ChannelAccess::Only(vec![crate::ids::ChannelId(Uuid::from_u128(0xc2))]);
+    assert!(!limited.sees(&d));
+    assert!(matches!(approve(&d, &limited), Err(Refusal::Forbidden(_))));
+    limited.channels =
+        crate::channel::ChannelAccess::Only(vec![crate::ids::ChannelId(Uuid::from_u128(0xc1))]);
+    assert!(limited.sees(&d));
+    assert!(approve(&d, &limited).is_ok());
+}
+
+#[test]
+fn approvers_lists_who_may_approve_a_crisis_draft() {
+    let mut d = draft(&["review"]);
+    d.urgency = Urgency::Crisis;
+    let candidates = vec![reviewer(), spokesperson(), lawyer()];
+    let names: Vec<&str> = approvers(&d, &candidates)
+        .iter()
+        .map(|p| p.username.as_str())
+        .collect();
+    assert_eq!(names, ["sam"]);
+    assert_eq!(
+        check_approval(&d, &reviewer()),
+        Err(Refusal::Forbidden(SPOKESPERSON_ONLY.into()))
+    );
+}
+
+#[test]
+fn steps_cached_as_bare_names_still_read() {
+    let json = serde_json::to_value(draft(&["review"])).expect("json");
+    let mut old = json.clone();
+    old["required_steps"] = serde_json::json!(["review", "legal"]);
+    let back: Draft = serde_json::from_value(old).expect("an old cached draft");
+    assert_eq!(back.step_names(), ["review", "legal"]);
+    assert_eq!(back.required_steps[1], RequiredStep::one("legal"));
 }

@@ -126,11 +126,14 @@ impl From<ServerError> for ApiError {
             ServerError::Invalid(_) => {
                 Self::new(StatusCode::BAD_REQUEST, "invalid_request", message)
             }
-            ServerError::Refused(Refusal::Conflict(reason)) => Self::new(
-                StatusCode::CONFLICT,
-                reason.as_str(),
-                conflict_message(reason),
+            ServerError::EnrolmentRequired(_) => Self::new(
+                StatusCode::FORBIDDEN,
+                codes::TOTP_ENROLMENT_REQUIRED,
+                message,
             ),
+            ServerError::Refused(Refusal::Conflict(reason)) => {
+                Self::new(StatusCode::CONFLICT, reason.as_str(), reason.describe())
+            }
             ServerError::Refused(Refusal::Forbidden(message)) => {
                 Self::new(StatusCode::FORBIDDEN, "forbidden", message)
             }
@@ -150,15 +153,6 @@ impl From<ServerError> for ApiError {
             }
             other => Self::internal(&other),
         }
-    }
-}
-
-fn conflict_message(reason: countersign_core::ConflictReason) -> &'static str {
-    use countersign_core::ConflictReason::*;
-    match reason {
-        StaleVersion => "the draft changed since that version; reload it and try again",
-        AlreadyDecided => "the draft has already been decided",
-        Withdrawn => "the author withdrew the draft",
     }
 }
 

@@ -11,7 +11,8 @@ use utoipa::{Modify, OpenApi};
         title = "Countersign API",
         version = "1",
         description = "Approvals for social-media drafts: sign in, pull changed drafts, push \
-                       decisions and comments, and (for authors) write drafts. Every error is \
+                       decisions and comments, (for authors) write drafts, and (for \
+                       administrators) set the rules. Every error is \
                        `{\"error\": {\"code\", \"message\"}}`; clients branch on `code`."
     ),
     paths(
@@ -26,6 +27,27 @@ use utoipa::{Modify, OpenApi};
         super::drafts::get,
         super::drafts::edit,
         super::drafts::withdraw,
+        super::admin::my_channels,
+        super::admin::access,
+        super::admin::channels,
+        super::admin::add_channel,
+        super::admin::set_channel_policy,
+        super::admin::crisis,
+        super::admin::crisis_on,
+        super::admin::crisis_off,
+        super::admin::add_role,
+        super::admin::remove_role,
+        super::admin::add_team,
+        super::admin::remove_team,
+        super::admin::add_step,
+        super::admin::remove_step,
+        super::admin::add_channel_grant,
+        super::admin::remove_channel_grant,
+        super::admin::all_channels,
+        super::admin::leave,
+        super::admin::disable,
+        super::admin::two_factor,
+        super::admin::set_two_factor,
         document,
     ),
     modifiers(&BearerScheme),
@@ -33,6 +55,7 @@ use utoipa::{Modify, OpenApi};
         (name = "sessions", description = "Signing in and out"),
         (name = "sync", description = "The desktop's pull and push"),
         (name = "drafts", description = "Writing drafts"),
+        (name = "admin", description = "Administrators only: channels and their policies, crisis mode, roles, teams, steps and channel limits, leavers, the two-factor policy, and who has access to what"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -17,7 +17,7 @@ use countersign_core::wire::{
         (status = 200, description = "Signed in: a token pair and the user", body = SessionResponse),
         (status = 400, description = "Malformed request (`invalid_json`)", body = ErrorBody),
         (status = 401, description = "Wrong username or password, identical for both, or a wrong or already used TOTP code (`bad_credentials`); or the password was right but the account needs a TOTP code and the request has no `totp` (`totp_required`: ask for the 6-digit code from the authenticator app and send the sign-in again with it)", body = ErrorBody),
-        (status = 403, description = "Right password, disabled account (`account_disabled`)", body = ErrorBody),
+        (status = 403, description = "Right password, disabled account (`account_disabled`); or the two-factor policy covers one of the account's roles and it has no authenticator enrolled (`totp_enrolment_required`: the message names the enrol command)", body = ErrorBody),
         (status = 429, description = "Too many failed sign-ins for this username (`too_many_attempts`, with Retry-After)", body = ErrorBody),
     ))]
 pub(crate) async fn create(
@@ -33,6 +33,7 @@ pub(crate) async fn create(
     responses(
         (status = 200, description = "A new token pair; the presented refresh token is spent", body = SessionResponse),
         (status = 401, description = "`session_revoked` (already spent token: the session is now revoked; or revoked earlier), `session_expired`, or `unauthenticated` (unknown token)", body = ErrorBody),
+        (status = 403, description = "The two-factor policy now covers the account and it has no authenticator (`totp_enrolment_required`); the token is not spent", body = ErrorBody),
     ))]
 pub(crate) async fn refresh(
     State(server): State<Server>,

@@ -12,7 +12,7 @@ use crate::{Server, ServerError, StorageError, sync};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use countersign_core::wire::{ChangesResponse, ErrorBody, PushRequest, PushResponse};
+use countersign_core::wire::{ChangesResponse, Directory, ErrorBody, PushRequest, PushResponse};
 use countersign_core::{ClientId, DraftId, MutationId};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -40,6 +40,8 @@ struct ChangesBody {
     next_cursor: String,
     has_more: bool,
     last_mutation_id: MutationId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    directory: Option<Directory>,
 }
 
 #[derive(Serialize)]
@@ -54,7 +56,7 @@ enum ChangeBody {
     security(("bearer" = [])),
     params(ChangesParams),
     responses(
-        (status = 200, description = "One page of changes. Withdrawn drafts come as `remove`. An empty page keeps the cursor.", body = ChangesResponse),
+        (status = 200, description = "One page of changes. Withdrawn drafts, and drafts that left the caller's scope (a team or channel taken away), come as `remove`. `directory` is there when the caller's roles, channels, spokespeople or crisis mode changed after the cursor.", body = ChangesResponse),
         (status = 400, description = "Bad query or a cursor this server did not make (`invalid_query`, `invalid_cursor`)", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "The client id belongs to another user (`client_taken`)", body = ErrorBody),
@@ -68,7 +70,7 @@ pub(crate) async fn changes(
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor", e.to_string()))?;
     let page = sync::changes(
         &server,
-        &caller.actor(),
+        &caller.user,
         params.client_id,
         cursor,
         params.limit,
@@ -77,13 +79,13 @@ pub(crate) async fn changes(
     // Either failing means a stored draft is not JSON: an internal error.
     let stored_json =
         |e: serde_json::Error| ApiError::from(ServerError::from(StorageError::from(e)));
-    let body = changes_body(page, cursor).map_err(stored_json)?;
+    let body = changes_body(page).map_err(stored_json)?;
     let bytes = serde_json::to_vec(&body).map_err(stored_json)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }
 
-fn changes_body(page: ChangesPage, cursor: Cursor) -> Result<ChangesBody, serde_json::Error> {
-    let next_cursor = page.rows.last().map_or(cursor, |row| Cursor(row.seq));
+fn changes_body(page: ChangesPage) -> Result<ChangesBody, serde_json::Error> {
+    let next_cursor = Cursor(page.next_cursor);
     let changes = page
         .rows
         .into_iter()
@@ -104,6 +106,7 @@ fn changes_body(page: ChangesPage, cursor: Cursor) -> Result<ChangesBody, serde_
         next_cursor: next_cursor.to_string(),
         has_more: page.has_more,
         last_mutation_id: page.last_mutation_id,
+        directory: page.directory,
     })
 }
 
@@ -155,9 +158,11 @@ mod tests {
                 },
             ],
             has_more: true,
+            next_cursor: 9,
             last_mutation_id: MutationId(4),
+            directory: None,
         };
-        let json = serde_json::to_string(&changes_body(page, Cursor(3)).unwrap()).unwrap();
+        let json = serde_json::to_string(&changes_body(page).unwrap()).unwrap();
         let parsed: ChangesResponse = serde_json::from_str(&json).unwrap();
         assert_eq!(parsed.next_cursor, "9");
         assert!(parsed.has_more);
@@ -174,13 +179,15 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_page_keeps_the_cursor() {
+    fn an_empty_page_carries_the_cursor_storage_chose() {
         let page = ChangesPage {
             rows: vec![],
             has_more: false,
+            next_cursor: 12,
             last_mutation_id: MutationId(0),
+            directory: None,
         };
-        let body = changes_body(page, Cursor(12)).unwrap();
+        let body = changes_body(page).unwrap();
         assert_eq!(body.next_cursor, "12");
         assert!(body.changes.is_empty());
     }

@@ -2,9 +2,10 @@
 //! transaction, without HTTP and without hashing anything.
 
 use crate::error::ServerError;
-use crate::{Server, drafts};
+use crate::{Server, admin, drafts};
 use countersign_core::approval::Actor;
 use countersign_core::wire::NewDraft;
+use countersign_core::wire::admin::NewChannel;
 use countersign_core::{DraftId, InReplyTo, Network, Role, Urgency};
 
 const PHRASES: &[&str] = &[
@@ -37,9 +38,10 @@ const CUSTOMERS: &[(&str, &str)] = &[
 /// is then roughly `body_len + 700` bytes of JSON: ids, author, times, a history entry) and returns their ids, in feed order.
 ///
 /// The drafts go to the first team (by name) that has an author, spread over that team's
-/// authors, all seven networks, normal and urgent urgency (never crisis) and the single
-/// step `review`, so any reviewer of that team can approve every one of them. Fails with
-/// [`ServerError::Invalid`] when no team has an author (add one, or run [`super::seed`]).
+/// authors, all seven networks (channels `@hartwell_<network>`, added with one `review`
+/// step when missing), normal and urgent urgency, so any reviewer of that team can approve
+/// every one of them. Fails with [`ServerError::Invalid`] when no team has an author (add
+/// one, or run [`super::seed`]) or nobody in it can review.
 pub async fn bulk_drafts(
     server: &Server,
     n: usize,
@@ -63,6 +65,31 @@ pub async fn bulk_drafts(
             "no team has an author yet: add one (or seed the demo) first".into(),
         ));
     };
+    let team_name = teams
+        .iter()
+        .find(|t| t.id == team)
+        .map_or_else(String::new, |t| t.name.clone());
+    let mut rules = Vec::with_capacity(Network::ALL.len());
+    for network in Network::ALL {
+        let account = format!("@hartwell_{}", network.as_str());
+        let channel = match drafts::channel_for(server, network, &account).await {
+            Ok(channel) => channel,
+            Err(_) => {
+                admin::add_channel(
+                    server,
+                    NewChannel {
+                        name: None,
+                        network,
+                        account,
+                        team: team_name.clone(),
+                        policy: vec![],
+                    },
+                )
+                .await?
+            }
+        };
+        rules.push(drafts::rules_for(server, &channel).await?);
+    }
     let now = server.now();
     let drafts = tokio::task::spawn_blocking(move || {
         (0..n)
@@ -70,7 +97,8 @@ pub async fn bulk_drafts(
                 // Written one every 30 seconds up to now, as a real backlog is: ids
                 // (UUIDv7) and the changes feed then follow creation order.
                 let written = now - chrono::Duration::seconds(30 * (n - i) as i64);
-                let network = Network::ALL[i % Network::ALL.len()];
+                let network_index = i % Network::ALL.len();
+                let network = Network::ALL[network_index];
                 let reply = (i % 3 == 0).then(|| {
                     let (author, text) = CUSTOMERS[i % CUSTOMERS.len()];
                     InReplyTo {
@@ -80,7 +108,7 @@ pub async fn bulk_drafts(
                     }
                 });
                 let request = NewDraft {
-                    team: Some(team),
+                    team: None,
                     network,
                     channel: format!("@hartwell_{}", network.as_str()),
                     body: body(i, body_len),
@@ -96,7 +124,7 @@ pub async fn bulk_drafts(
                 };
                 drafts::build(
                     &authors[i % authors.len()],
-                    team,
+                    &rules[network_index],
                     request,
                     drafts::new_id(written),
                     written,

@@ -43,7 +43,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             CHLOE,
             Facebook,
-            FACEBOOK,
+            HELP_FACEBOOK,
             "Hi Maureen, we're so sorry about the wait at Harrogate yesterday. Our pharmacy \
              manager Dev will call you on 07700 900461 between 9 and 11 tomorrow to explain what \
              went wrong and make sure your next prescription is ready on time.",
@@ -75,7 +75,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             JACK,
             Facebook,
-            FACEBOOK,
+            HELP_FACEBOOK,
             "Star spotting at Hartwell Harrogate! ⭐ Ava Sinclair's mum was in again today picking \
              up her repeat prescription for her anxiety tablets. Lovely lady, always stops for a \
              chat with the pharmacy team 💊😄 #HartwellHarrogate #StarSpotting",
@@ -90,7 +90,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             SAM,
             Bluesky,
-            BLUESKY,
+            HELP_BLUESKY,
             "Hi Lucy! Yes, Briggate has a Changing Places toilet on the ground floor next to the \
              café, with a hoist and an adult-sized bench. The lifts to every floor are by the \
              Albion Street entrance. Have a great visit! ^Sam",
@@ -135,7 +135,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             SAM,
             Mastodon,
-            MASTODON,
+            HELP_MASTODON,
             "We're sorry, Alan. Closing Whitby was a hard decision and we know it leaves a gap. \
              Your prescriptions have moved to our Scarborough pharmacy automatically, and repeat \
              medicines can be delivered free. Just ask the team and they'll set it up.",
@@ -163,7 +163,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             SAM,
             Facebook,
-            FACEBOOK,
+            HELP_FACEBOOK,
             "Hi Tracey, sorry to hear that. A zip shouldn't give up after two wears. Bring the \
              coat to any store and we'll swap it or refund it; if you paid by card, the team can \
              look the purchase up without the receipt. ^Sam",
@@ -186,7 +186,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             JACK,
             Facebook,
-            FACEBOOK,
+            HELP_FACEBOOK,
             "UPDATE from Leeds Briggate: the fire brigade are here and we've all been evacuated. \
              I'm the duty supervisor and speaking for Hartwell & Lane I can confirm it started in \
              the stockroom, probably the dodgy wiring we've been reporting for months. Store will \
@@ -213,7 +213,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             SAM,
             Threads,
-            THREADS,
+            HELP_THREADS,
             "Hi Mia, sorry! That's a known bug in the last app update. The fix is with Apple and \
              Google for review and should reach your phone this week. Your Lane Rewards points \
              are safe in the meantime. ^Sam",
@@ -227,7 +227,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             CHLOE,
             Instagram,
-            INSTAGRAM,
+            HELP_INSTAGRAM,
             "Hay fever season is here 🌼 Our pharmacists can help you choose the right \
              antihistamine for you. Just ask at the counter, no appointment needed. \
              #HayFever #HartwellPharmacy",
@@ -244,7 +244,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             JACK,
             Threads,
-            THREADS,
+            HELP_THREADS,
             "Top 5 things customers asked us this week 😂 5. 'Is this the pharmacy?' (the sign \
              above the counter says PHARMACY) 4. 'Do you sell things?' 3. 'Is the 50% off sign \
              half price?' Honestly some people shouldn't be let out 🙃 #retaillife",
@@ -269,7 +269,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             SAM,
             Bluesky,
-            BLUESKY,
+            HELP_BLUESKY,
             "From Monday 4 November, Click & Collect orders at our 40 largest stores can be \
              picked up until 9pm, two hours later than now. The full list of stores is at \
              hartwell-lane.co.uk/collect",
@@ -307,7 +307,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             SAM,
             Facebook,
-            FACEBOOK,
+            HELP_FACEBOOK,
             "Hi Jo, that's too long and we're sorry. Refunds normally reach your account within \
              5 working days of the return being scanned. We've chased it with our payments team \
              and you'll have an update by the end of today. ^Sam",
@@ -349,7 +349,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             SAM,
             Mastodon,
-            MASTODON,
+            HELP_MASTODON,
             "Hi Ben, no plastic here: all our own-brand cotton buds moved to paper stems in 2019, \
              and this spring our cotton pads switched to recycled paper packaging. Next up: \
              shampoo refill stations in 20 stores.",
@@ -364,7 +364,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             JACK,
             Instagram,
-            INSTAGRAM,
+            HELP_INSTAGRAM,
             "Friday feeling at Leeds Briggate 🎉 The new autumn window is up and we're a little \
              bit proud of it. Come and say hi! #HartwellLeeds",
         )
@@ -394,7 +394,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             CHLOE,
             Facebook,
-            FACEBOOK,
+            HELP_FACEBOOK,
             "Bank holiday opening: most Hartwell pharmacies are open 10am–4pm on Monday. Check \
              your local store's hours at hartwell-lane.co.uk/stores before you travel. Need \
              medical help while we're closed? Call NHS 111.",
@@ -404,7 +404,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             SAM,
             Bluesky,
-            BLUESKY,
+            HELP_BLUESKY,
             "Hi Tom, sorry about that. Points can take up to 48 hours to appear after a shop in \
              store. If they're still missing on Friday, DM us a photo of the receipt and we'll \
              add them by hand. ^Sam",
@@ -430,7 +430,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             CHLOE,
             Facebook,
-            FACEBOOK,
+            HELP_FACEBOOK,
             "Product recall. We're recalling Hartwell Essentials Children's Paracetamol Oral \
              Suspension 100ml, batch HL2291 (best before 11/2026), because some bottles were \
              packed with the wrong dosing syringe. Please don't use it: return it to any store \
@@ -444,7 +444,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             SAM,
             Facebook,
-            FACEBOOK,
+            HELP_FACEBOOK,
             "This morning some customers received an order confirmation email meant for someone \
              else. We've paused all order emails while we fix it. No payment details were in \
              those emails. If you received one that isn't yours, please delete it. We're sorry, \
@@ -457,7 +457,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             SAM,
             Facebook,
-            FACEBOOK,
+            HELP_FACEBOOK,
             "Hi Anne, that's not the welcome we want anyone to get, and I'm sorry. Could you \
              send us a message with the day and time? The York manager will follow it up with \
              the team. ^Sam",
@@ -487,7 +487,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             SAM,
             Bluesky,
-            BLUESKY,
+            HELP_BLUESKY,
             "Hi Carol, sorry! The blue chunky wool sold out faster than we planned. A new \
              delivery reaches Knaresborough next Wednesday, or you can order online now with \
              free collection from the store.",
@@ -511,7 +511,7 @@ pub(super) fn samples() -> Vec<Sample> {
         Sample::new(
             CHLOE,
             Instagram,
-            INSTAGRAM,
+            HELP_INSTAGRAM,
             "Flu jab season is here 💉 Book a free NHS flu vaccination at any of our 212 \
              pharmacies, or get one for £14.99 if you're not eligible. Walk-ins welcome on \
              Saturday mornings. Book at hartwell-lane.co.uk/flu #FluJab #HartwellPharmacy",

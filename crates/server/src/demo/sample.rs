@@ -3,9 +3,15 @@
 
 use countersign_core::{InReplyTo, Media, Network, Urgency};
 
-/// Hartwell & Lane's accounts, one per network (two on X: care and brand).
+/// Hartwell & Lane's accounts: the brand's on every network, and Customer Care's own help
+/// accounts on the networks where it answers customers.
 pub(super) mod channel {
     pub const HELP_X: &str = "@HartwellHelp";
+    pub const HELP_FACEBOOK: &str = "facebook.com/hartwellhelp";
+    pub const HELP_BLUESKY: &str = "@help.hartwell-lane.bsky.social";
+    pub const HELP_MASTODON: &str = "@help@social.hartwell-lane.co.uk";
+    pub const HELP_INSTAGRAM: &str = "@hartwellhelp";
+    pub const HELP_THREADS: &str = "@hartwellhelp";
     pub const BRAND_X: &str = "@HartwellLane";
     pub const BLUESKY: &str = "@hartwell-lane.bsky.social";
     pub const MASTODON: &str = "@hartwell@social.hartwell-lane.co.uk";

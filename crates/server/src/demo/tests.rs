@@ -1,7 +1,7 @@
 use super::*;
-use crate::storage::{ChangesRequest, Scope};
+use crate::storage::ChangesRequest;
 use crate::{ServerConfig, open};
-use countersign_core::{DraftStatus, Network, Urgency, UserId};
+use countersign_core::{DraftStatus, Network, Urgency};
 
 fn all_samples() -> Vec<Sample> {
     customer_care::samples()
@@ -20,11 +20,11 @@ async fn seeded() -> (tempfile::TempDir, Server, Vec<Draft>) {
 }
 
 async fn stored(server: &Server) -> Vec<Draft> {
+    let admin = crate::admin::user_named(server, "admin").await.unwrap();
     let page = server
         .storage()
         .changes(ChangesRequest {
-            user_id: UserId(uuid::Uuid::nil()),
-            scope: Scope::All,
+            user: admin,
             client_id: None,
             after: 0,
             limit: 10_000,

@@ -10,16 +10,23 @@
 //! is plain SQLite.
 
 mod accounts;
+mod channels;
 mod drafts;
+mod sequence;
 
 use super::{
-    ChangesPage, ChangesRequest, DraftChange, DraftUpdate, NewSession, PushBatch, RefreshOutcome,
-    SessionLookup, SessionTokens, Storage, StorageError, StorageResult, TeamRecord, UserRecord,
+    ChangesPage, ChangesRequest, CrisisChange, CrisisUpdate, DraftChange, DraftUpdate, Handover,
+    HandoverOutcome, NewSession, PushBatch, RefreshOutcome, SessionLookup, SessionStats,
+    SessionTokens, Storage, StorageError, StorageResult, TeamRecord, UserChange, UserRecord,
+    UserUpdate,
 };
 use crate::auth::token::TokenHash;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use countersign_core::{Draft, DraftId, MutationResult, Sensitive, UserId};
+use countersign_core::{
+    Channel, ChannelId, CrisisState, Draft, DraftId, MutationResult, Person, Role, Sensitive,
+    StepRule, UserId,
+};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 use std::path::{Path, PathBuf};
@@ -32,6 +39,7 @@ use uuid::Uuid;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/20261124_0001_initial.sql"),
     include_str!("../../migrations/20261125_0002_totp.sql"),
+    include_str!("../../migrations/20261202_0003_rules.sql"),
 ];
 
 /// How many reader connections to keep.
@@ -244,6 +252,61 @@ impl Storage for SqliteStorage {
             .await
     }
 
+    async fn update_user(&self, id: UserId, change: UserChange) -> StorageResult<UserUpdate> {
+        self.write(move |tx| accounts::update_user(tx, id, change))
+            .await
+    }
+
+    async fn hand_over(&self, handover: Handover) -> StorageResult<HandoverOutcome> {
+        self.write(move |tx| drafts::hand_over(tx, &handover)).await
+    }
+
+    async fn session_stats(&self, now: DateTime<Utc>) -> StorageResult<Vec<SessionStats>> {
+        self.read(move |tx| accounts::session_stats(tx, now)).await
+    }
+
+    async fn create_channel(&self, channel: Channel, now: DateTime<Utc>) -> StorageResult<()> {
+        self.write(move |tx| channels::insert_channel(tx, &channel, now))
+            .await
+    }
+
+    async fn channels(&self) -> StorageResult<Vec<Channel>> {
+        self.read(|tx| channels::channels(tx)).await
+    }
+
+    async fn set_channel_policy(
+        &self,
+        id: ChannelId,
+        policy: Vec<StepRule>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool> {
+        self.write(move |tx| channels::set_channel_policy(tx, id, &policy, now))
+            .await
+    }
+
+    async fn crisis(&self) -> StorageResult<CrisisState> {
+        self.read(|tx| channels::crisis(tx)).await
+    }
+
+    async fn set_crisis(
+        &self,
+        change: CrisisChange,
+        by: Person,
+        now: DateTime<Utc>,
+    ) -> StorageResult<CrisisUpdate> {
+        self.write(move |tx| drafts::set_crisis(tx, change, &by, now))
+            .await
+    }
+
+    async fn two_factor_roles(&self) -> StorageResult<Vec<Role>> {
+        self.read(|tx| channels::two_factor_roles(tx)).await
+    }
+
+    async fn set_two_factor_roles(&self, roles: Vec<Role>) -> StorageResult<()> {
+        self.write(move |tx| channels::set_two_factor_roles(tx, &roles))
+            .await
+    }
+
     async fn set_totp_secret(&self, id: UserId, secret: Sensitive<String>) -> StorageResult<bool> {
         self.write(move |tx| accounts::set_totp_secret(tx, id, Some(&secret)))
             .await
@@ -275,10 +338,13 @@ impl Storage for SqliteStorage {
         presented: &TokenHash,
         next: SessionTokens,
         now: DateTime<Utc>,
+        two_factor_roles: Vec<Role>,
     ) -> StorageResult<RefreshOutcome> {
         let presented = presented.clone();
-        self.write(move |tx| accounts::refresh_session(tx, &presented, &next, now))
-            .await
+        self.write(move |tx| {
+            accounts::refresh_session(tx, &presented, &next, now, &two_factor_roles)
+        })
+        .await
     }
 
     async fn revoke_session(&self, session_id: Uuid, now: DateTime<Utc>) -> StorageResult<()> {
@@ -308,12 +374,12 @@ impl Storage for SqliteStorage {
         match (request.client_id, owner) {
             (Some(client_id), None) => {
                 // First use of this installation: register it to the caller.
-                let (user_id, now) = (request.user_id, request.now);
+                let (user_id, now) = (request.user.id, request.now);
                 self.write(move |tx| drafts::claim_client(tx, client_id, user_id, now))
                     .await?;
                 Ok(page)
             }
-            (Some(client_id), Some(owner)) if owner != request.user_id => {
+            (Some(client_id), Some(owner)) if owner != request.user.id => {
                 Err(StorageError::ClientTaken(client_id))
             }
             _ => Ok(page),

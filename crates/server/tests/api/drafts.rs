@@ -25,7 +25,11 @@ async fn an_author_writes_a_pending_version_one_draft_in_their_team() {
     assert_eq!(draft["version"], 1);
     assert_eq!(draft["status"], "pending");
     assert_eq!(draft["team"], json!(org.care));
-    assert_eq!(draft["required_steps"], json!(["review"]));
+    assert_eq!(
+        draft["required_steps"],
+        json!([{"step": "review", "quorum": 1}]),
+        "the channel's policy"
+    );
     assert_eq!(draft["author"]["username"], "alex");
     assert_eq!(draft["history"][0]["event"], "created");
     let id = draft["id"].as_str().unwrap();
@@ -54,9 +58,32 @@ async fn reviewers_cannot_write_and_authors_only_for_their_teams() {
 
     let alex = t.sign_in("alex").await.access;
     let mut other_team = new_draft();
-    other_team["team"] = json!(org.brand);
+    other_team["channel"] = json!("@brand_example");
     let (status, _) = t.post("/api/v1/drafts", &alex, &other_team).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "brand-x is not Care's channel"
+    );
+    let mut mismatch = new_draft();
+    mismatch["team"] = json!(org.brand);
+    let (status, body) = t.post("/api/v1/drafts", &alex, &mismatch).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "the team is the channel's: {body}"
+    );
+    let mut unknown = new_draft();
+    unknown["channel"] = json!("@nobody");
+    let (status, body) = t.post("/api/v1/drafts", &alex, &unknown).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("channel add"),
+        "{body}"
+    );
 
     let mut blank = new_draft();
     blank["body"] = json!("   ");
@@ -65,16 +92,15 @@ async fn reviewers_cannot_write_and_authors_only_for_their_teams() {
     assert_eq!(error_code(&body), "invalid_request");
 
     let root = t.sign_in("root").await.access;
-    let (status, body) = t.post("/api/v1/drafts", &root, &new_draft()).await;
+    let mut for_brand = new_draft();
+    for_brand["channel"] = json!("@brand_example");
+    let (status, draft) = t.post("/api/v1/drafts", &root, &for_brand).await;
     assert_eq!(
         status,
-        StatusCode::BAD_REQUEST,
-        "an admin in no team must name one: {body}"
+        StatusCode::CREATED,
+        "an admin writes for any channel"
     );
-    let mut for_brand = new_draft();
-    for_brand["team"] = json!(org.brand);
-    let (status, _) = t.post("/api/v1/drafts", &root, &for_brand).await;
-    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(draft["team"], json!(org.brand));
 }
 
 #[tokio::test]

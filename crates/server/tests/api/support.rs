@@ -167,9 +167,10 @@ pub fn error_code(body: &Value) -> &str {
         .unwrap_or_else(|| panic!("no error code in {body}"))
 }
 
-/// Two teams and their people:
-/// - Care: reviewers `rita` and `rob`, author `alex`;
-/// - Brand: reviewer `bea`, author `agency`;
+/// Two teams, their channels and their people:
+/// - Care: reviewers `rita` and `rob`, author `alex`; channels `care-x` (`@care_example` on
+///   X) and `care-bluesky` (`@care.example` on Bluesky), one review each;
+/// - Brand: reviewer `bea`, author `agency`; channel `brand-x` (`@brand_example` on X);
 /// - `root`, an administrator.
 pub struct Org {
     pub care: TeamId,
@@ -181,6 +182,24 @@ pub struct Org {
 pub async fn org(server: &Server) -> Org {
     let care = admin::create_team(server, "Care").await.unwrap();
     let brand = admin::create_team(server, "Brand").await.unwrap();
+    for (name, network, account, team) in [
+        ("care-x", Network::X, "@care_example", "Care"),
+        ("care-bluesky", Network::Bluesky, "@care.example", "Care"),
+        ("brand-x", Network::X, "@brand_example", "Brand"),
+    ] {
+        admin::add_channel(
+            server,
+            countersign_core::wire::admin::NewChannel {
+                name: Some(name.into()),
+                network,
+                account: account.into(),
+                team: team.into(),
+                policy: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    }
     let mut ids = std::collections::HashMap::new();
     for (name, roles, steps, team) in [
         ("rita", vec![Role::Reviewer], vec!["review"], Some(care)),
@@ -213,15 +232,24 @@ pub async fn org(server: &Server) -> Org {
     }
 }
 
-/// A pending draft written by `author` for their team.
+/// A pending draft written by `author` on their team's first channel.
 pub async fn draft_by(server: &Server, author: UserId, body: &str) -> Draft {
+    let users = admin::list_users(server).await.unwrap();
+    let team_name = &users.iter().find(|u| u.id == author).unwrap().teams[0];
+    let team = admin::team_named(server, team_name).await.unwrap().id;
+    let channel = admin::list_channels(server)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.team == team)
+        .unwrap();
     admin::create_draft(
         server,
         author,
         NewDraft {
             team: None,
-            network: Network::Bluesky,
-            channel: "@care.example".into(),
+            network: channel.network,
+            channel: channel.account,
             body: body.into(),
             urgency: countersign_core::Urgency::Normal,
             scheduled_at: None,

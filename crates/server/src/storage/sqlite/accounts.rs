@@ -1,14 +1,15 @@
 //! Teams, users and sessions in SQLite.
 
-use super::{is_unique_violation, parse_time, parse_uuid};
+use super::sequence::mark_directory_changed;
+use super::{from_sql_int, is_unique_violation, parse_time, parse_uuid, to_sql_int};
 use crate::auth::token::TokenHash;
 use crate::clock::to_text;
 use crate::storage::{
-    NewSession, RefreshOutcome, SessionLookup, SessionTokens, StorageError, StorageResult,
-    TeamRecord, UserRecord,
+    NewSession, RefreshOutcome, Scope, SessionLookup, SessionStats, SessionTokens, StorageError,
+    StorageResult, TeamRecord, UserChange, UserRecord, UserUpdate,
 };
 use chrono::{DateTime, Utc};
-use countersign_core::{Role, Sensitive, TeamId, UserId};
+use countersign_core::{ChannelAccess, ChannelId, Role, Sensitive, TeamId, UserId};
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
@@ -44,7 +45,8 @@ pub(super) fn teams(tx: &Connection) -> StorageResult<Vec<TeamRecord>> {
 pub(super) fn insert_user(tx: &Connection, user: &UserRecord) -> StorageResult<()> {
     tx.execute(
         "INSERT INTO users (id, username, display_name, password_hash, roles, steps, \
-         created_at, disabled_at, totp_secret) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         created_at, disabled_at, totp_secret, channels_limited) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             user.id.to_string(),
             user.username,
@@ -55,19 +57,112 @@ pub(super) fn insert_user(tx: &Connection, user: &UserRecord) -> StorageResult<(
             to_text(user.created_at),
             user.disabled_at.map(to_text),
             user.totp_secret.as_ref().map(Sensitive::expose),
+            matches!(user.channels, ChannelAccess::Only(_)),
         ],
     )
     .map_err(|e| unique_as_exists(e, || format!("a user named {:?}", user.username)))?;
+    write_access(tx, user)?;
+    mark_directory_changed(tx)?;
+    Ok(())
+}
+
+/// Replaces the user's team memberships and channel grants with the record's.
+fn write_access(tx: &Connection, user: &UserRecord) -> StorageResult<()> {
+    let id = user.id.to_string();
+    tx.prepare_cached("DELETE FROM memberships WHERE user_id = ?1")?
+        .execute([&id])?;
     let mut stmt =
         tx.prepare_cached("INSERT INTO memberships (user_id, team_id) VALUES (?1, ?2)")?;
     for team in &user.teams {
-        stmt.execute(params![user.id.to_string(), team.to_string()])?;
+        stmt.execute(params![id, team.to_string()])?;
+    }
+    tx.prepare_cached("DELETE FROM user_channels WHERE user_id = ?1")?
+        .execute([&id])?;
+    if let ChannelAccess::Only(channels) = &user.channels {
+        let mut stmt =
+            tx.prepare_cached("INSERT INTO user_channels (user_id, channel_id) VALUES (?1, ?2)")?;
+        for channel in channels {
+            stmt.execute(params![id, channel.to_string()])?;
+        }
     }
     Ok(())
 }
 
+/// Applies `change` to the stored user; a scope change is recorded for the changes feed.
+pub(super) fn update_user(
+    tx: &Connection,
+    id: UserId,
+    change: UserChange,
+) -> StorageResult<UserUpdate> {
+    let Some(before) = user_by_id(tx, id)? else {
+        return Ok(UserUpdate::NotFound);
+    };
+    let after = match change(&before) {
+        Ok(after) => after,
+        Err(refusal) => return Ok(UserUpdate::Refused(refusal)),
+    };
+    tx.prepare_cached(
+        "UPDATE users SET display_name = ?1, roles = ?2, steps = ?3, channels_limited = ?4 \
+         WHERE id = ?5",
+    )?
+    .execute(params![
+        after.display_name,
+        join_roles(&after.roles),
+        after.steps.join(" "),
+        matches!(after.channels, ChannelAccess::Only(_)),
+        id.to_string(),
+    ])?;
+    write_access(tx, &after)?;
+    let seq = mark_directory_changed(tx)?;
+    let old_scope = Scope::of(&before.actor());
+    if old_scope != Scope::of(&after.actor()) {
+        tx.prepare_cached(
+            "INSERT INTO scope_changes (seq, user_id, old_scope_json) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![
+            to_sql_int(seq)?,
+            id.to_string(),
+            serde_json::to_string(&old_scope)?
+        ])?;
+    }
+    // Read back, so the caller sees exactly what is stored (teams in name order).
+    let stored =
+        user_by_id(tx, id)?.ok_or_else(|| StorageError::Corrupt(format!("user {id} vanished")))?;
+    Ok(UserUpdate::Updated(Box::new(stored)))
+}
+
+/// Last sign-in and live sessions per user.
+pub(super) fn session_stats(
+    tx: &Connection,
+    now: DateTime<Utc>,
+) -> StorageResult<Vec<SessionStats>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT user_id, max(created_at), \
+                sum(CASE WHEN revoked_at IS NULL AND refresh_expires_at > ?1 THEN 1 ELSE 0 END) \
+         FROM sessions GROUP BY user_id",
+    )?;
+    let rows = stmt
+        .query_map([to_text(now)], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, Option<String>>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(user, last, live)| {
+            Ok(SessionStats {
+                user_id: UserId(parse_uuid(&user)?),
+                last_sign_in_at: last.as_deref().map(parse_time).transpose()?,
+                live_sessions: from_sql_int(live)?,
+            })
+        })
+        .collect()
+}
+
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, roles, steps, \
-     created_at, disabled_at, totp_secret";
+     created_at, disabled_at, totp_secret, channels_limited";
 
 /// A `users` row before its text is parsed.
 struct UserRow {
@@ -80,6 +175,7 @@ struct UserRow {
     created_at: String,
     disabled_at: Option<String>,
     totp_secret: Option<String>,
+    channels_limited: bool,
 }
 
 impl UserRow {
@@ -94,6 +190,7 @@ impl UserRow {
             created_at: row.get(6)?,
             disabled_at: row.get(7)?,
             totp_secret: row.get(8)?,
+            channels_limited: row.get(9)?,
         })
     }
 
@@ -114,6 +211,11 @@ impl UserRow {
             roles,
             steps: self.steps.split_whitespace().map(str::to_owned).collect(),
             teams: memberships(tx, id)?,
+            channels: if self.channels_limited {
+                ChannelAccess::Only(channel_grants(tx, id)?)
+            } else {
+                ChannelAccess::AllOfTeams
+            },
             created_at: parse_time(&self.created_at)?,
             disabled_at: self.disabled_at.as_deref().map(parse_time).transpose()?,
             totp_secret: self.totp_secret.map(Sensitive::new),
@@ -128,6 +230,15 @@ fn memberships(tx: &Connection, user: UserId) -> StorageResult<Vec<TeamId>> {
     )?;
     let rows = stmt.query_map([user.to_string()], |row| row.get::<_, String>(0))?;
     rows.map(|id| Ok(TeamId(parse_uuid(&id?)?))).collect()
+}
+
+fn channel_grants(tx: &Connection, user: UserId) -> StorageResult<Vec<ChannelId>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT g.channel_id FROM user_channels g JOIN channels c ON c.id = g.channel_id \
+         WHERE g.user_id = ?1 ORDER BY c.name",
+    )?;
+    let rows = stmt.query_map([user.to_string()], |row| row.get::<_, String>(0))?;
+    rows.map(|id| Ok(ChannelId(parse_uuid(&id?)?))).collect()
 }
 
 fn user_where(tx: &Connection, condition: &str, value: &str) -> StorageResult<Option<UserRecord>> {
@@ -178,11 +289,17 @@ pub(super) fn disable_user(tx: &Connection, id: UserId, now: DateTime<Utc>) -> S
         "UPDATE users SET disabled_at = ?1 WHERE id = ?2 AND disabled_at IS NULL",
         params![now, id],
     )?;
-    tx.execute(
-        "UPDATE sessions SET revoked_at = ?1 WHERE user_id = ?2 AND revoked_at IS NULL",
-        params![now, id],
-    )?;
+    revoke_all_sessions(tx, &id, &now)?;
+    mark_directory_changed(tx)?;
     Ok(true)
+}
+
+/// Revokes every live session of the user; returns how many.
+pub(super) fn revoke_all_sessions(tx: &Connection, user: &str, now: &str) -> StorageResult<usize> {
+    Ok(tx.execute(
+        "UPDATE sessions SET revoked_at = ?1 WHERE user_id = ?2 AND revoked_at IS NULL",
+        params![now, user],
+    )?)
 }
 
 /// Sets (or with `None` clears) a user's TOTP secret; either way the last accepted step is
@@ -265,6 +382,7 @@ pub(super) fn refresh_session(
     presented: &TokenHash,
     next: &SessionTokens,
     now: DateTime<Utc>,
+    two_factor_roles: &[Role],
 ) -> StorageResult<RefreshOutcome> {
     let current = tx
         .query_row(
@@ -314,6 +432,9 @@ pub(super) fn refresh_session(
     }
     if parse_time(&refresh_expires_at)? <= now {
         return Ok(RefreshOutcome::Expired);
+    }
+    if user.totp_secret.is_none() && user.roles.iter().any(|r| two_factor_roles.contains(r)) {
+        return Ok(RefreshOutcome::EnrolmentRequired(Box::new(user)));
     }
     tx.execute(
         "UPDATE sessions SET access_hash = ?1, access_expires_at = ?2, refresh_hash = ?3, \

@@ -1,51 +1,28 @@
 //! Drafts, the change sequence, the changes feed and push batches in SQLite.
 
-use super::{from_sql_int, parse_uuid, to_sql_int};
+use super::sequence::{ChangeSeq, counters, mark_directory_changed};
+use super::{accounts, channels, from_sql_int, parse_uuid, to_sql_int};
 use crate::clock::to_text;
 use crate::push::{self, Step};
 use crate::storage::{
-    ChangeRow, ChangesPage, ChangesRequest, DraftChange, DraftUpdate, PushBatch, Scope,
-    StorageError, StorageResult,
+    ChangeRow, ChangesPage, ChangesRequest, CrisisChange, CrisisUpdate, DraftChange, DraftUpdate,
+    Handover, HandoverOutcome, PushBatch, Scope, StorageError, StorageResult,
 };
 use chrono::{DateTime, Utc};
-use countersign_core::{ClientId, Draft, DraftId, DraftStatus, MutationId, MutationResult, UserId};
+use countersign_core::wire::admin::{CrisisEffect, LeaveReport};
+use countersign_core::{
+    ChannelAccess, ClientId, Draft, DraftId, DraftStatus, HistoryEvent, MutationId, MutationResult,
+    Person, UserId, crisis, handover,
+};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
-
-/// The change sequence, read once per transaction and written back at its end.
-struct ChangeSeq {
-    last: u64,
-    loaded: u64,
-}
-
-impl ChangeSeq {
-    fn load(tx: &Connection) -> StorageResult<Self> {
-        let last: i64 = tx
-            .prepare_cached("SELECT last_seq FROM change_counter WHERE id = 1")?
-            .query_row([], |row| row.get(0))?;
-        let last = from_sql_int(last)?;
-        Ok(Self { last, loaded: last })
-    }
-
-    fn next(&mut self) -> u64 {
-        self.last += 1;
-        self.last
-    }
-
-    fn store(&self, tx: &Connection) -> StorageResult<()> {
-        if self.last != self.loaded {
-            tx.prepare_cached("UPDATE change_counter SET last_seq = ?1 WHERE id = 1")?
-                .execute([to_sql_int(self.last)?])?;
-        }
-        Ok(())
-    }
-}
 
 pub(super) fn insert_drafts(tx: &Connection, drafts: &[Draft]) -> StorageResult<()> {
     let mut seq = ChangeSeq::load(tx)?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO drafts (id, team_id, author_id, status, version, change_seq, draft_json, \
-         created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         created_at, updated_at, channel_id, owner_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     for draft in drafts {
         stmt.execute(params![
@@ -58,6 +35,8 @@ pub(super) fn insert_drafts(tx: &Connection, drafts: &[Draft]) -> StorageResult<
             serde_json::to_string(draft)?,
             to_text(draft.created_at),
             to_text(draft.updated_at),
+            draft.channel_id.map(|c| c.to_string()),
+            draft.owner().id.to_string(),
         ])?;
     }
     seq.store(tx)
@@ -67,7 +46,7 @@ pub(super) fn insert_drafts(tx: &Connection, drafts: &[Draft]) -> StorageResult<
 fn save_draft(tx: &Connection, draft: &Draft, seq: u64) -> StorageResult<()> {
     tx.prepare_cached(
         "UPDATE drafts SET team_id = ?1, status = ?2, version = ?3, change_seq = ?4, \
-         draft_json = ?5, updated_at = ?6 WHERE id = ?7",
+         draft_json = ?5, updated_at = ?6, channel_id = ?7, owner_id = ?8 WHERE id = ?9",
     )?
     .execute(params![
         draft.team.to_string(),
@@ -76,9 +55,25 @@ fn save_draft(tx: &Connection, draft: &Draft, seq: u64) -> StorageResult<()> {
         to_sql_int(seq)?,
         serde_json::to_string(draft)?,
         to_text(draft.updated_at),
+        draft.channel_id.map(|c| c.to_string()),
+        draft.owner().id.to_string(),
         draft.id.to_string(),
     ])?;
     Ok(())
+}
+
+/// The drafts that are not final yet, plus approved ones (crisis mode may hold them).
+fn open_drafts(tx: &Connection) -> StorageResult<Vec<Draft>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT draft_json FROM drafts \
+         WHERE status IN ('pending', 'changes_requested', 'approved', 'held') ORDER BY change_seq",
+    )?;
+    let rows = stmt
+        .query_map([], |row| row.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.iter()
+        .map(|json| Ok(serde_json::from_str(json)?))
+        .collect()
 }
 
 pub(super) fn load_draft(tx: &Connection, id: DraftId) -> StorageResult<Option<Draft>> {
@@ -111,12 +106,14 @@ pub(super) fn update_draft(
     }
 }
 
-/// Reads one page and the client's state from one snapshot. Returns the client's owner
-/// (`None` when the client is new or absent) so the caller can register or refuse it.
+/// Reads one page, the client's state and (when it changed after the cursor) the user's
+/// directory from one snapshot. Returns the client's owner (`None` when the client is new or
+/// absent) so the caller can register or refuse it.
 pub(super) fn changes_page(
     tx: &Connection,
     request: &ChangesRequest,
 ) -> StorageResult<(ChangesPage, Option<UserId>)> {
+    let user_id = request.user.id;
     let (owner, last_mutation_id) = match request.client_id {
         Some(id) => match client(tx, id)? {
             Some((owner, last)) => (Some(owner), last),
@@ -124,32 +121,91 @@ pub(super) fn changes_page(
         },
         None => (None, MutationId(0)),
     };
-    let empty = ChangesPage {
+    let mut page = ChangesPage {
         rows: vec![],
         has_more: false,
+        next_cursor: request.after,
         last_mutation_id,
+        directory: None,
     };
-    if owner.is_some_and(|o| o != request.user_id) {
-        return Ok((empty, owner));
+    if owner.is_some_and(|o| o != user_id) {
+        return Ok((page, owner));
     }
-    let mut values = vec![
-        Value::Integer(to_sql_int(request.after)?),
-        Value::Integer(to_sql_int(request.limit as u64 + 1)?),
-    ];
-    let mut sql =
-        String::from("SELECT change_seq, id, status, draft_json FROM drafts WHERE change_seq > ?1");
-    match &request.scope {
-        Scope::All => {}
-        Scope::Teams(teams) if teams.is_empty() => return Ok((empty, owner)),
-        Scope::Teams(teams) => {
-            let placeholders: Vec<String> =
-                (0..teams.len()).map(|i| format!("?{}", i + 3)).collect();
-            sql.push_str(&format!(" AND team_id IN ({})", placeholders.join(", ")));
-            values.extend(teams.iter().map(|t| Value::Text(t.to_string())));
-        }
+    let (directory_seq, last_seq) = counters(tx)?;
+    if directory_seq > request.after {
+        page.directory = Some(crate::directory::build(
+            &request.user,
+            &accounts::teams(tx)?,
+            &channels::channels(tx)?,
+            &accounts::users(tx)?,
+            &channels::crisis(tx)?,
+        ));
     }
-    sql.push_str(" ORDER BY change_seq LIMIT ?2");
-    let mut stmt = tx.prepare_cached(&sql)?;
+    let scope = Scope::of(&request.user.actor());
+    let scope_change = first_scope_change(tx, user_id, request.after)?;
+
+    let mut values = vec![Value::Integer(to_sql_int(request.after)?)];
+    let predicate = scope_sql(&scope, &mut values);
+    let mut sql = format!(
+        "SELECT change_seq, id, status, draft_json FROM drafts WHERE change_seq > ?1 AND {predicate}"
+    );
+    if let Some((seq, _)) = &scope_change {
+        values.push(Value::Integer(to_sql_int(*seq)?));
+        sql.push_str(&format!(" AND change_seq < ?{}", values.len()));
+    }
+    values.push(Value::Integer(to_sql_int(request.limit as u64 + 1)?));
+    sql.push_str(&format!(" ORDER BY change_seq LIMIT ?{}", values.len()));
+    let mut rows = query_rows(tx, &sql, values)?;
+    if rows.len() > request.limit {
+        rows.truncate(request.limit);
+        page.has_more = true;
+        page.next_cursor = rows.last().map_or(request.after, |r| r.seq);
+    } else if let Some((seq, old_scope)) = scope_change {
+        // What the user could see changed here: tell the desktop what left and what
+        // arrived, then carry on after it with the next page.
+        rows.extend(scope_difference(tx, seq, &old_scope, &scope)?);
+        page.has_more = true;
+        page.next_cursor = seq;
+    } else {
+        // Nothing more in scope up to the end of this snapshot.
+        page.next_cursor = last_seq.max(request.after);
+    }
+    page.rows = rows;
+    Ok((page, owner))
+}
+
+/// `WHERE` text selecting the drafts of `scope`, its parameters appended to `values`.
+fn scope_sql(scope: &Scope, values: &mut Vec<Value>) -> String {
+    let Scope::Teams { teams, channels } = scope else {
+        return "1 = 1".to_owned();
+    };
+    if teams.is_empty() || matches!(channels, ChannelAccess::Only(list) if list.is_empty()) {
+        return "1 = 0".to_owned();
+    }
+    let mut placeholders = |ids: Vec<String>| {
+        ids.into_iter()
+            .map(|id| {
+                values.push(Value::Text(id));
+                format!("?{}", values.len())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut sql = format!(
+        "team_id IN ({})",
+        placeholders(teams.iter().map(ToString::to_string).collect())
+    );
+    if let ChannelAccess::Only(list) = channels {
+        sql.push_str(&format!(
+            " AND channel_id IN ({})",
+            placeholders(list.iter().map(ToString::to_string).collect())
+        ));
+    }
+    sql
+}
+
+fn query_rows(tx: &Connection, sql: &str, values: Vec<Value>) -> StorageResult<Vec<ChangeRow>> {
+    let mut stmt = tx.prepare_cached(sql)?;
     let raw = stmt
         .query_map(params_from_iter(values), |row| {
             Ok((
@@ -160,10 +216,7 @@ pub(super) fn changes_page(
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let has_more = raw.len() > request.limit;
-    let rows = raw
-        .into_iter()
-        .take(request.limit)
+    raw.into_iter()
         .map(|(seq, id, status, draft_json)| {
             Ok(ChangeRow {
                 seq: from_sql_int(seq)?,
@@ -172,15 +225,165 @@ pub(super) fn changes_page(
                 draft_json,
             })
         })
-        .collect::<StorageResult<Vec<_>>>()?;
-    Ok((
-        ChangesPage {
-            rows,
-            has_more,
-            last_mutation_id,
-        },
-        owner,
-    ))
+        .collect()
+}
+
+/// The user's first scope change after `after`: its sequence number and the scope before.
+fn first_scope_change(
+    tx: &Connection,
+    user: UserId,
+    after: u64,
+) -> StorageResult<Option<(u64, Scope)>> {
+    let row: Option<(i64, String)> = tx
+        .prepare_cached(
+            "SELECT seq, old_scope_json FROM scope_changes WHERE user_id = ?1 AND seq > ?2 \
+             ORDER BY seq LIMIT 1",
+        )?
+        .query_row(params![user.to_string(), to_sql_int(after)?], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    row.map(|(seq, json)| Ok((from_sql_int(seq)?, serde_json::from_str(&json)?)))
+        .transpose()
+}
+
+/// Every draft in exactly one of `old` and `now`: a removal for those in `old` only, the
+/// draft as it is for those in `now` only (a removal if withdrawn). Numbered `seq`.
+fn scope_difference(
+    tx: &Connection,
+    seq: u64,
+    old: &Scope,
+    now: &Scope,
+) -> StorageResult<Vec<ChangeRow>> {
+    let mut values = Vec::new();
+    let was = scope_sql(old, &mut values);
+    let is = scope_sql(now, &mut values);
+    let sql = format!(
+        "SELECT id, status, draft_json, CASE WHEN {is} THEN 1 ELSE 0 END FROM drafts \
+         WHERE (CASE WHEN {was} THEN 1 ELSE 0 END) <> (CASE WHEN {is} THEN 1 ELSE 0 END) \
+         ORDER BY id"
+    );
+    let mut stmt = tx.prepare_cached(&sql)?;
+    let raw = stmt
+        .query_map(params_from_iter(values), |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, bool>(3)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    raw.into_iter()
+        .map(|(id, status, draft_json, visible)| {
+            Ok(ChangeRow {
+                seq,
+                draft_id: DraftId(parse_uuid(&id)?),
+                removed: !visible || status == DraftStatus::Withdrawn.as_str(),
+                draft_json,
+            })
+        })
+        .collect()
+}
+
+/// Turns crisis mode on or off and applies what that does to the drafts.
+pub(super) fn set_crisis(
+    tx: &Connection,
+    change: CrisisChange,
+    by: &Person,
+    now: DateTime<Utc>,
+) -> StorageResult<CrisisUpdate> {
+    let before = channels::crisis(tx)?;
+    let after = match change(&before) {
+        Ok(after) => after,
+        Err(refusal) => return Ok(CrisisUpdate::Refused(refusal)),
+    };
+    channels::write_crisis(tx, &after)?;
+    let mut effect = CrisisEffect::default();
+    let mut seq = ChangeSeq::load(tx)?;
+    for draft in open_drafts(tx)? {
+        let (was, is) = (
+            before.covers(draft.channel_id),
+            after.covers(draft.channel_id),
+        );
+        let next = match (was, is) {
+            (false, true) => crisis::start(&draft, &after.reason, by, now),
+            (true, false) => crisis::end(&draft, by, now),
+            _ => None,
+        };
+        let Some(next) = next else { continue };
+        match next.history.last().map(|h| &h.event) {
+            Some(HistoryEvent::Escalated { .. }) => effect.escalated += 1,
+            Some(HistoryEvent::Held { .. }) => effect.held += 1,
+            Some(HistoryEvent::ReturnedToReview) => effect.returned_to_review += 1,
+            Some(HistoryEvent::Deescalated) => effect.deescalated += 1,
+            _ => {}
+        }
+        save_draft(tx, &next, seq.next())?;
+    }
+    seq.store(tx)?;
+    mark_directory_changed(tx)?;
+    Ok(CrisisUpdate::Updated {
+        state: after,
+        effect,
+    })
+}
+
+/// Disables the leaver, revokes their sessions and hands their open work to the successor;
+/// or, when the successor cannot take something over, writes nothing.
+pub(super) fn hand_over(tx: &Connection, request: &Handover) -> StorageResult<HandoverOutcome> {
+    let (Some(leaver), Some(successor)) = (
+        accounts::user_by_id(tx, request.leaver)?,
+        accounts::user_by_id(tx, request.successor)?,
+    ) else {
+        return Ok(HandoverOutcome::Refused("there is no such user".to_owned()));
+    };
+    let leaving = leaver.person();
+    let heir = successor.actor();
+    let mut report = LeaveReport {
+        leaver: leaver.username.clone(),
+        successor: successor.username.clone(),
+        ..LeaveReport::default()
+    };
+    // Decide everything first: a refusal must leave no trace.
+    let mut changed = Vec::new();
+    for draft in open_drafts(tx)? {
+        match handover::hand_over(&draft, &leaving, &heir, &request.by, request.now) {
+            Ok(Some(next)) => {
+                for entry in &next.history[draft.history.len()..] {
+                    match &entry.event {
+                        HistoryEvent::HandedOver { step: None, .. } => {
+                            report.drafts_handed_over += 1;
+                        }
+                        HistoryEvent::HandedOver { step: Some(_), .. } => report.places_moved += 1,
+                        HistoryEvent::LeftStep { .. } => report.places_dropped += 1,
+                        _ => {}
+                    }
+                }
+                changed.push(next);
+            }
+            Ok(None) => {}
+            Err(problem) => {
+                return Ok(HandoverOutcome::Blocked {
+                    draft: Box::new(draft),
+                    problem,
+                });
+            }
+        }
+    }
+    let now = to_text(request.now);
+    tx.execute(
+        "UPDATE users SET disabled_at = ?1 WHERE id = ?2 AND disabled_at IS NULL",
+        params![now, leaver.id.to_string()],
+    )?;
+    report.sessions_revoked = accounts::revoke_all_sessions(tx, &leaver.id.to_string(), &now)?;
+    let mut seq = ChangeSeq::load(tx)?;
+    for draft in &changed {
+        save_draft(tx, draft, seq.next())?;
+    }
+    seq.store(tx)?;
+    mark_directory_changed(tx)?;
+    Ok(HandoverOutcome::Done(report))
 }
 
 fn client(tx: &Connection, id: ClientId) -> StorageResult<Option<(UserId, MutationId)>> {

@@ -1,6 +1,6 @@
 use super::*;
 use crate::fixtures::{actor, decide, draft, t0, team};
-use crate::storage::{ChangesRequest, DraftUpdate, PushBatch, Scope};
+use crate::storage::{ChangesRequest, DraftUpdate, PushBatch};
 use countersign_core::approval::Actor;
 use countersign_core::{
     ClientId, DraftStatus, MutationId, MutationStatus, Refusal, Role, Sensitive, TeamId, Verdict,
@@ -49,6 +49,7 @@ fn user_of(a: &Actor) -> UserRecord {
         roles: a.roles.clone(),
         steps: a.steps.clone(),
         teams: a.teams.clone(),
+        channels: a.channels.clone(),
         created_at: t0(),
         disabled_at: None,
         totp_secret: None,
@@ -57,8 +58,7 @@ fn user_of(a: &Actor) -> UserRecord {
 
 fn page_request(who: &Actor, client: Option<ClientId>, after: u64) -> ChangesRequest {
     ChangesRequest {
-        user_id: who.person.id,
-        scope: Scope::of(who),
+        user: user_of(who),
         client_id: client,
         after,
         limit: 100,
@@ -92,7 +92,7 @@ fn opening_twice_keeps_the_schema_and_uses_wal() {
 }
 
 #[test]
-fn a_database_of_schema_1_gains_the_totp_columns() {
+fn a_database_of_schema_1_gains_every_later_migration() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("countersign.db");
     {
@@ -111,8 +111,10 @@ fn a_database_of_schema_1_gains_the_totp_columns() {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
-    conn.prepare("SELECT totp_secret, totp_last_step FROM users")
+    assert_eq!(version as usize, MIGRATIONS.len());
+    conn.prepare("SELECT totp_secret, totp_last_step, channels_limited FROM users")
+        .unwrap();
+    conn.prepare("SELECT channel_id, owner_id FROM drafts")
         .unwrap();
 }
 
@@ -245,7 +247,8 @@ async fn every_draft_write_takes_the_next_change_sequence() {
         .await
         .unwrap();
     let seqs: Vec<u64> = page.rows.iter().map(|r| r.seq).collect();
-    assert_eq!(seqs, vec![1, 2]);
+    let first = seqs[0];
+    assert_eq!(seqs, vec![first, first + 1], "one number each, in order");
 
     let updated = f
         .storage
@@ -262,11 +265,11 @@ async fn every_draft_write_takes_the_next_change_sequence() {
     assert!(matches!(updated, DraftUpdate::Updated(_)));
     let page = f
         .storage
-        .changes(page_request(&f.reviewer, None, 2))
+        .changes(page_request(&f.reviewer, None, first + 1))
         .await
         .unwrap();
     assert_eq!(page.rows.len(), 1);
-    assert_eq!((page.rows[0].seq, page.rows[0].draft_id), (3, a.id));
+    assert_eq!((page.rows[0].seq, page.rows[0].draft_id), (first + 2, a.id));
     assert!(page.rows[0].draft_json.contains("changed"));
 }
 
@@ -275,6 +278,13 @@ async fn a_refused_change_writes_nothing() {
     let f = fixture().await;
     let a = draft(f.team, &f.author.person);
     f.storage.insert_drafts(vec![a.clone()]).await.unwrap();
+    let inserted = f
+        .storage
+        .changes(page_request(&f.reviewer, None, 0))
+        .await
+        .unwrap()
+        .rows[0]
+        .seq;
     let refused = f
         .storage
         .update_draft(a.id, Box::new(|_| Err(Refusal::Invalid("no".into()))))
@@ -283,7 +293,7 @@ async fn a_refused_change_writes_nothing() {
     assert!(matches!(refused, DraftUpdate::Refused { .. }));
     let page = f
         .storage
-        .changes(page_request(&f.reviewer, None, 1))
+        .changes(page_request(&f.reviewer, None, inserted))
         .await
         .unwrap();
     assert!(page.rows.is_empty(), "no new change must be recorded");
@@ -335,8 +345,7 @@ async fn the_feed_is_scoped_paged_and_marks_withdrawals() {
     let all = f
         .storage
         .changes(ChangesRequest {
-            user_id: admin.person.id,
-            scope: Scope::All,
+            user: user_of(&admin),
             client_id: None,
             after: 0,
             limit: 100,

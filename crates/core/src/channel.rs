@@ -1,0 +1,546 @@
+//! Channels and their approval policy.
+//!
+//! A **channel** is one of the organisation's accounts on a network (`@HartwellHelp` on X),
+//! owned by a team. Its **policy** is an ordered list of [`StepRule`]s, set by an
+//! administrator: which qualification may take each step (`review`, `legal`, …) and how many
+//! distinct people must approve it ([`Quorum`]: a number, or `all` holders of the
+//! qualification in the team).
+//!
+//! A new draft gets its steps from its channel's policy. The author may ask for more — add a
+//! step, raise a quorum — never for less: [`steps_for_draft`] keeps the stricter of the two
+//! for every step, so a request with no steps at all changes nothing. [`resolve_steps`] then
+//! turns the rules into the draft's [`RequiredStep`]s, naming the people an `all` step waits
+//! for and refusing rules nobody in the team could satisfy.
+
+use crate::approval::Actor;
+use crate::draft::{Draft, Network, Person, RequiredStep, Urgency};
+use crate::ids::{ChannelId, TeamId, UserId};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How many distinct people must approve a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Quorum {
+    /// This many different people qualified for the step (at least 1).
+    Count(u32),
+    /// Every holder of the qualification in the draft's team (bar its author and editors),
+    /// named on the draft when its steps are set.
+    All,
+}
+
+impl Default for Quorum {
+    fn default() -> Self {
+        Quorum::Count(1)
+    }
+}
+
+impl Quorum {
+    /// Parses `1`, `2`, … or `all`.
+    pub fn parse(text: &str) -> Result<Self, PolicyError> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("all") {
+            return Ok(Quorum::All);
+        }
+        match text.parse::<u32>() {
+            Ok(0) => Err(PolicyError::ZeroQuorum),
+            Ok(n) => Ok(Quorum::Count(n)),
+            Err(_) => Err(PolicyError::BadQuorum(text.to_owned())),
+        }
+    }
+
+    /// True when `self` asks for more than `other`. `all` counts as more than any number: it
+    /// names people instead of counting them.
+    pub fn is_stricter_than(self, other: Quorum) -> bool {
+        match (self, other) {
+            (Quorum::All, Quorum::All) => false,
+            (Quorum::All, Quorum::Count(_)) => true,
+            (Quorum::Count(_), Quorum::All) => false,
+            (Quorum::Count(a), Quorum::Count(b)) => a > b,
+        }
+    }
+}
+
+impl fmt::Display for Quorum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Quorum::Count(n) => n.fmt(f),
+            Quorum::All => f.write_str("all"),
+        }
+    }
+}
+
+// On the wire a quorum is a number or the string "all".
+impl Serialize for Quorum {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Quorum::Count(n) => serializer.serialize_u32(*n),
+            Quorum::All => serializer.serialize_str("all"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Quorum {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Wire {
+            Count(u64),
+            Text(String),
+        }
+        let quorum = match Wire::deserialize(deserializer)? {
+            Wire::Count(0) => Err(PolicyError::ZeroQuorum),
+            Wire::Count(n) => u32::try_from(n)
+                .map(Quorum::Count)
+                .map_err(|_| PolicyError::BadQuorum(n.to_string())),
+            Wire::Text(text) => Quorum::parse(&text),
+        };
+        quorum.map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Quorum {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1))
+                    .description(Some("this many distinct people")),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["all"]))
+                    .description(Some("every holder of the qualification in the team")),
+            )
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Quorum {}
+
+/// One step of a channel's policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StepRule {
+    /// The qualification that may take it, e.g. `review` or `legal`: a single word.
+    pub step: String,
+    /// How many distinct people must approve it; 1 when left out.
+    #[serde(default)]
+    pub quorum: Quorum,
+}
+
+impl StepRule {
+    /// A step needing one approval.
+    pub fn one(step: &str) -> Self {
+        Self {
+            step: step.to_owned(),
+            quorum: Quorum::Count(1),
+        }
+    }
+
+    /// Parses `review`, `legal:2` or `legal:all`.
+    pub fn parse(text: &str) -> Result<Self, PolicyError> {
+        let (step, quorum) = match text.trim().split_once(':') {
+            Some((step, quorum)) => (step, Quorum::parse(quorum)?),
+            None => (text.trim(), Quorum::Count(1)),
+        };
+        let rule = Self {
+            step: step.to_owned(),
+            quorum,
+        };
+        check_step_name(&rule.step)?;
+        Ok(rule)
+    }
+}
+
+impl fmt::Display for StepRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.quorum {
+            Quorum::Count(1) => f.write_str(&self.step),
+            quorum => write!(f, "{}:{quorum}", self.step),
+        }
+    }
+}
+
+/// A step as an author asks for it: by name alone (one approval), or with a quorum.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum StepRequest {
+    /// `"legal"`.
+    Name(String),
+    /// `{"step": "legal", "quorum": 2}`.
+    Rule(StepRule),
+}
+
+impl StepRequest {
+    /// The request as a rule.
+    pub fn rule(&self) -> StepRule {
+        match self {
+            StepRequest::Name(step) => StepRule::one(step),
+            StepRequest::Rule(rule) => rule.clone(),
+        }
+    }
+}
+
+/// Why a policy or a draft's steps are unusable.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// A policy without steps.
+    #[error("a channel's policy needs at least one approval step")]
+    Empty,
+    /// A step name with spaces, or none.
+    #[error("approval steps are single words, like review or legal (not {0:?})")]
+    BadStepName(String),
+    /// The same step twice.
+    #[error("the step {0} appears twice; give it one quorum instead")]
+    Duplicate(String),
+    /// A quorum of 0.
+    #[error("a quorum is at least 1")]
+    ZeroQuorum,
+    /// A quorum that is neither a number nor `all`.
+    #[error("a quorum is a number or all, not {0:?}")]
+    BadQuorum(String),
+    /// Fewer people can take the step than it needs.
+    #[error(
+        "the {step} step needs {needed} and {team_name} has {available} qualified for it; ask an \
+         administrator to give more people the {step} step (user step add) or change the \
+         channel's policy"
+    )]
+    Unsatisfiable {
+        /// The step.
+        step: String,
+        /// What it needs, in words ("2 approvals", "every holder").
+        needed: String,
+        /// How many people could take it.
+        available: usize,
+        /// The team, by name.
+        team_name: String,
+    },
+}
+
+fn check_step_name(step: &str) -> Result<(), PolicyError> {
+    if step.is_empty() || step.chars().any(|c| c.is_whitespace() || c == ':') {
+        return Err(PolicyError::BadStepName(step.to_owned()));
+    }
+    Ok(())
+}
+
+/// Checks a channel's policy: at least one step, each a single word, none twice.
+pub fn check_policy(policy: &[StepRule]) -> Result<(), PolicyError> {
+    if policy.is_empty() {
+        return Err(PolicyError::Empty);
+    }
+    check_rules(policy)
+}
+
+fn check_rules(rules: &[StepRule]) -> Result<(), PolicyError> {
+    for (i, rule) in rules.iter().enumerate() {
+        check_step_name(&rule.step)?;
+        if rule.quorum == Quorum::Count(0) {
+            return Err(PolicyError::ZeroQuorum);
+        }
+        if rules[..i].iter().any(|r| r.step == rule.step) {
+            return Err(PolicyError::Duplicate(rule.step.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// The steps a draft needs: every step of the channel's `policy`, in its order, at the
+/// stricter of the policy's and the author's quorum; then the steps the author added, in the
+/// order asked. Nothing the policy requires can be dropped or lowered.
+pub fn steps_for_draft(
+    policy: &[StepRule],
+    requested: &[StepRule],
+) -> Result<Vec<StepRule>, PolicyError> {
+    check_rules(requested)?;
+    let mut steps: Vec<StepRule> = policy.to_vec();
+    for asked in requested {
+        match steps.iter_mut().find(|s| s.step == asked.step) {
+            Some(step) if asked.quorum.is_stricter_than(step.quorum) => step.quorum = asked.quorum,
+            Some(_) => {}
+            None => steps.push(asked.clone()),
+        }
+    }
+    check_policy(&steps)?;
+    Ok(steps)
+}
+
+/// Turns rules into a draft's required steps.
+///
+/// `holders(step)` lists the people who may take `step` on this draft (active deciders of
+/// its team with that qualification and access to its channel); `excluded` are those who
+/// may never approve it (its author, owner and editors). A `Count(n)` step needs `n` of the
+/// rest, an `all` step names them all; either way, fewer than needed is
+/// [`PolicyError::Unsatisfiable`].
+pub fn resolve_steps(
+    rules: &[StepRule],
+    holders: impl Fn(&str) -> Vec<Person>,
+    excluded: &[UserId],
+    team_name: &str,
+) -> Result<Vec<RequiredStep>, PolicyError> {
+    rules
+        .iter()
+        .map(|rule| {
+            let mut people = holders(&rule.step);
+            people.retain(|p| !excluded.contains(&p.id));
+            people.sort_by(|a, b| a.username.cmp(&b.username));
+            people.dedup_by(|a, b| a.id == b.id);
+            let (needed, enough) = match rule.quorum {
+                Quorum::Count(n) => (
+                    if n == 1 {
+                        "1 approval".to_owned()
+                    } else {
+                        format!("{n} approvals from different people")
+                    },
+                    people.len() >= n as usize,
+                ),
+                Quorum::All => ("every holder".to_owned(), !people.is_empty()),
+            };
+            if !enough {
+                return Err(PolicyError::Unsatisfiable {
+                    step: rule.step.clone(),
+                    needed,
+                    available: people.len(),
+                    team_name: team_name.to_owned(),
+                });
+            }
+            Ok(RequiredStep {
+                step: rule.step.clone(),
+                quorum: rule.quorum,
+                holders: if rule.quorum == Quorum::All {
+                    people
+                } else {
+                    vec![]
+                },
+            })
+        })
+        .collect()
+}
+
+/// A channel: an account on a network, owned by a team, with its approval policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Channel {
+    /// Id.
+    pub id: ChannelId,
+    /// A unique short name administrators use, e.g. `care-x`.
+    pub name: String,
+    /// The network.
+    pub network: Network,
+    /// The account on it, e.g. `@HartwellHelp`.
+    pub account: String,
+    /// The team that owns it: its reviewers decide the channel's drafts.
+    pub team: TeamId,
+    /// The steps its drafts need, in order.
+    pub policy: Vec<StepRule>,
+}
+
+/// What a channel's rules say right now, gathered by the server for one draft: its policy,
+/// whether it is in crisis, and who could take its steps.
+#[derive(Clone, Debug)]
+pub struct ChannelRules {
+    /// The channel.
+    pub channel: Channel,
+    /// Its team's name, for messages.
+    pub team_name: String,
+    /// True while crisis mode covers the channel.
+    pub in_crisis: bool,
+    /// Every active account that could decide the channel's drafts (the deciders of its team
+    /// with access to it); `all` steps name those qualified.
+    pub deciders: Vec<Actor>,
+}
+
+impl ChannelRules {
+    /// The steps `draft` needs under the channel's policy and the `requested` ones (see
+    /// [`steps_for_draft`]), resolved against the deciders, never counting the draft's
+    /// writers. `draft` must already carry its team, channel, author and editors.
+    pub fn steps(
+        &self,
+        draft: &Draft,
+        requested: &[StepRule],
+    ) -> Result<Vec<RequiredStep>, PolicyError> {
+        let rules = steps_for_draft(&self.channel.policy, requested)?;
+        let holders = |step: &str| {
+            self.deciders
+                .iter()
+                .filter(|a| a.may_take_step(step) && a.decides_for(draft))
+                .map(|a| a.person.clone())
+                .collect()
+        };
+        resolve_steps(&rules, holders, &draft.writers(), &self.team_name)
+    }
+
+    /// The urgency a draft asking for `requested` gets: crisis while the channel is in
+    /// crisis, whatever its author said.
+    pub fn urgency(&self, requested: Urgency) -> Urgency {
+        if self.in_crisis {
+            Urgency::Crisis
+        } else {
+            requested
+        }
+    }
+}
+
+/// Which of their teams' channels someone may see and write for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case", tag = "kind", content = "channels")]
+pub enum ChannelAccess {
+    /// Every channel their teams own (the usual case).
+    #[default]
+    AllOfTeams,
+    /// Only these (an agency that serves some accounts and not others).
+    Only(Vec<ChannelId>),
+}
+
+impl ChannelAccess {
+    /// True when a draft on `channel` is within reach. A draft that names no channel (written
+    /// before channels existed) is visible only without a channel limit.
+    pub fn allows(&self, channel: Option<ChannelId>) -> bool {
+        match (self, channel) {
+            (ChannelAccess::AllOfTeams, _) => true,
+            (ChannelAccess::Only(list), Some(c)) => list.contains(&c),
+            (ChannelAccess::Only(_), None) => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn rules(text: &[&str]) -> Vec<StepRule> {
+        text.iter().map(|t| StepRule::parse(t).unwrap()).collect()
+    }
+
+    fn person(n: u128, name: &str) -> Person {
+        Person {
+            id: UserId(Uuid::from_u128(n)),
+            username: name.into(),
+            display_name: name.into(),
+        }
+    }
+
+    #[test]
+    fn step_rules_parse_and_print_the_cli_syntax() {
+        for (text, step, quorum, printed) in [
+            ("review", "review", Quorum::Count(1), "review"),
+            ("legal:2", "legal", Quorum::Count(2), "legal:2"),
+            (" legal:ALL ", "legal", Quorum::All, "legal:all"),
+            ("legal:1", "legal", Quorum::Count(1), "legal"),
+        ] {
+            let rule = StepRule::parse(text).unwrap();
+            assert_eq!((rule.step.as_str(), rule.quorum), (step, quorum), "{text}");
+            assert_eq!(rule.to_string(), printed);
+        }
+        for bad in ["", "legal:0", "legal:some", "two words", "legal:-1", ":2"] {
+            assert!(StepRule::parse(bad).is_err(), "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn quorums_travel_as_numbers_or_all() {
+        let json = serde_json::to_string(&rules(&["review", "legal:all", "brand:3"])).unwrap();
+        assert_eq!(
+            json,
+            r#"[{"step":"review","quorum":1},{"step":"legal","quorum":"all"},{"step":"brand","quorum":3}]"#
+        );
+        let back: Vec<StepRule> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, rules(&["review", "legal:all", "brand:3"]));
+        let default: StepRule = serde_json::from_str(r#"{"step":"review"}"#).unwrap();
+        assert_eq!(default.quorum, Quorum::Count(1));
+        for bad in [
+            r#"{"step":"x","quorum":0}"#,
+            r#"{"step":"x","quorum":"most"}"#,
+        ] {
+            assert!(serde_json::from_str::<StepRule>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_author_adds_steps_and_raises_quorums_but_never_lowers_or_drops_them() {
+        let policy = rules(&["review", "legal:2"]);
+        // (asked for, what the draft gets)
+        let cases: &[(&[&str], &[&str])] = &[
+            (&[], &["review", "legal:2"]),
+            (&["review"], &["review", "legal:2"]),
+            (&["legal"], &["review", "legal:2"]),
+            (&["legal:3"], &["review", "legal:3"]),
+            (&["review:all"], &["review:all", "legal:2"]),
+            (&["brand", "review"], &["review", "legal:2", "brand"]),
+        ];
+        for (asked, expected) in cases {
+            let steps = steps_for_draft(&policy, &rules(asked)).unwrap();
+            assert_eq!(steps, rules(expected), "asked for {asked:?}");
+        }
+        let all = rules(&["legal:all"]);
+        assert_eq!(
+            steps_for_draft(&all, &rules(&["legal:5"])).unwrap(),
+            all,
+            "a count never replaces all"
+        );
+        assert_eq!(
+            steps_for_draft(&policy, &rules(&["brand", "brand"])),
+            Err(PolicyError::Duplicate("brand".into()))
+        );
+    }
+
+    #[test]
+    fn a_policy_needs_a_step_and_names_each_once() {
+        assert_eq!(check_policy(&[]), Err(PolicyError::Empty));
+        assert_eq!(
+            check_policy(&rules(&["review", "review:2"])),
+            Err(PolicyError::Duplicate("review".into()))
+        );
+        assert!(check_policy(&rules(&["review", "legal:all"])).is_ok());
+    }
+
+    #[test]
+    fn resolving_names_the_people_of_an_all_step_and_refuses_too_few() {
+        let (ann, bob, cy) = (person(1, "ann"), person(2, "bob"), person(3, "cy"));
+        let holders = |step: &str| match step {
+            "review" => vec![ann.clone(), bob.clone()],
+            "legal" => vec![bob.clone(), cy.clone()],
+            _ => vec![],
+        };
+        let steps =
+            resolve_steps(&rules(&["review:2", "legal:all"]), holders, &[], "Care").unwrap();
+        assert_eq!(steps[0].holders, vec![], "a count names nobody");
+        assert_eq!(steps[1].holders, vec![bob.clone(), cy.clone()]);
+
+        let without_bob =
+            resolve_steps(&rules(&["legal:all"]), holders, &[bob.id], "Care").expect("cy remains");
+        assert_eq!(
+            without_bob[0].holders,
+            vec![cy.clone()],
+            "the author is never awaited"
+        );
+        let refused = resolve_steps(&rules(&["review:2"]), holders, &[ann.id], "Care");
+        assert!(
+            matches!(&refused, Err(PolicyError::Unsatisfiable { step, available: 1, .. }) if step == "review"),
+            "{refused:?}"
+        );
+        assert!(resolve_steps(&rules(&["brand"]), holders, &[], "Care").is_err());
+        let message = refused.unwrap_err().to_string();
+        assert!(message.contains("Care has 1 qualified"), "{message}");
+    }
+
+    #[test]
+    fn channel_access_limits_to_the_listed_channels() {
+        let (a, b) = (ChannelId(Uuid::from_u128(1)), ChannelId(Uuid::from_u128(2)));
+        assert!(ChannelAccess::AllOfTeams.allows(Some(a)));
+        assert!(ChannelAccess::AllOfTeams.allows(None));
+        let only_a = ChannelAccess::Only(vec![a]);
+        assert!(only_a.allows(Some(a)));
+        assert!(!only_a.allows(Some(b)));
+        assert!(!only_a.allows(None));
+    }
+}

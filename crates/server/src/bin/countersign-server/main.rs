@@ -1,0 +1,220 @@
+//! `countersign-server`: the Countersign central service and its admin CLI.
+//!
+//! ```text
+//! countersign-server serve --listen 127.0.0.1:8080 --data-dir /var/lib/countersign
+//! countersign-server demo  --listen 127.0.0.1:8080 --data-dir ./demo-data
+//! countersign-server team add --name "Customer Care"
+//! countersign-server channel add --name care-x --network x --account @HartwellHelp \
+//!     --team "Customer Care" --step review --step legal:2
+//! countersign-server channel list | channel set care-x --step review:2
+//! countersign-server user add --username ana --display-name "Ana Silva" \
+//!     --role reviewer --team "Customer Care" --step review --password-stdin
+//! countersign-server user list | user disable --username ana
+//! countersign-server user role|team|step|channel add|remove --username ana ...
+//! countersign-server user leave ana --handover bo
+//! countersign-server user totp enroll|remove --username ana
+//! countersign-server crisis on --reason "Fire at the Leeds store" [--channel care-x ...]
+//! countersign-server crisis off | crisis status
+//! countersign-server policy require-2fa --role reviewer [--off] | policy show
+//! countersign-server access [--user ana] [--format table|json|csv]
+//! ```
+//!
+//! Every admin command works on the data directory directly (next to a running server is
+//! fine: SQLite waits for the server's writes) and calls the same functions as the admin
+//! API. Logs go to stderr (`RUST_LOG` filters them; default `info`); what the user asked for
+//! goes to stdout.
+// A command-line tool: printing to stdout is its job.
+#![allow(clippy::print_stdout)]
+
+mod org;
+mod users;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use countersign_server::demo::{self, DemoCredentials};
+use countersign_server::{Server, ServerConfig};
+use std::io::Write;
+use std::path::PathBuf;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "countersign-server",
+    version,
+    about = "The Countersign central service"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API until Ctrl-C.
+    Serve(ServeArgs),
+    /// Create the demo organisation on first start, print how to sign in, then serve.
+    Demo(DemoArgs),
+    /// Manage user accounts: add, list, roles, teams, steps, channels, leavers, 2FA.
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// Manage teams.
+    #[command(subcommand)]
+    Team(org::TeamCommand),
+    /// Manage channels (the organisation's accounts on the networks) and their approval
+    /// policies.
+    #[command(subcommand)]
+    Channel(org::ChannelCommand),
+    /// Crisis mode: only spokespeople approve, approved posts due later are held.
+    #[command(subcommand)]
+    Crisis(org::CrisisCommand),
+    /// Organisation-wide sign-in policy.
+    #[command(subcommand)]
+    Policy(org::PolicyCommand),
+    /// Who has access to what: every account's roles, teams, channels, steps, 2FA, last
+    /// sign-in, live sessions and status.
+    Access(org::AccessArgs),
+}
+
+/// Where the data lives; every command takes it.
+#[derive(Args, Clone)]
+pub struct DataDir {
+    /// Directory holding countersign.db (created if missing).
+    #[arg(long, env = "COUNTERSIGN_DATA_DIR", default_value = "countersign-data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, env = "COUNTERSIGN_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    #[command(flatten)]
+    data: DataDir,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    serve: ServeArgs,
+    /// Also create this many routine customer-care drafts when the demo is first created
+    /// (a backlog to try the queue with, e.g. 10000).
+    #[arg(long, default_value_t = 0)]
+    extra_drafts: usize,
+}
+
+/// About the length of a routine customer-care reply.
+const EXTRA_DRAFT_CHARS: usize = 180;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args, None).await,
+        Command::Demo(args) => serve(args.serve, Some(args.extra_drafts)).await,
+        Command::User(command) => users::run(command).await,
+        Command::Team(command) => org::team(command).await,
+        Command::Channel(command) => org::channel(command).await,
+        Command::Crisis(command) => org::crisis(command).await,
+        Command::Policy(command) => org::policy(command).await,
+        Command::Access(args) => org::access(args).await,
+    }
+}
+
+/// Opens the data directory.
+pub async fn open(data: &DataDir) -> anyhow::Result<Server> {
+    countersign_server::open(ServerConfig::new(&data.data_dir))
+        .await
+        .with_context(|| format!("cannot open the data directory {}", data.data_dir.display()))
+}
+
+/// Serves; with `demo`, first creates the demo organisation (when the data directory is
+/// new) with that many extra drafts.
+async fn serve(args: ServeArgs, demo: Option<usize>) -> anyhow::Result<()> {
+    let server = open(&args.data).await?;
+    let credentials = match demo {
+        Some(extra_drafts) => {
+            let credentials = demo::seed(&server, server.now())
+                .await
+                .context("cannot create the demo organisation")?;
+            if credentials.created && extra_drafts > 0 {
+                demo::bulk_drafts(&server, extra_drafts, EXTRA_DRAFT_CHARS)
+                    .await
+                    .context("cannot create the extra demo drafts")?;
+            }
+            Some(credentials)
+        }
+        None => None,
+    };
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    if let Some(credentials) = credentials {
+        print_demo(&credentials, &url)?;
+    }
+    tracing::info!(%url, data_dir = %args.data.data_dir.display(), "serving");
+    countersign_server::serve(listener, server, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_demo(credentials: &DemoCredentials, url: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "Countersign demo is running at {url}")?;
+    writeln!(
+        out,
+        "Demo password for every account: {}",
+        credentials.password
+    )?;
+    for account in &credentials.accounts {
+        let roles: Vec<&str> = account.roles.iter().map(|r| r.as_str()).collect();
+        writeln!(
+            out,
+            "  {:<19} {:<29} {:<21} {}",
+            account.username,
+            account.display_name,
+            roles.join(","),
+            account.about
+        )?;
+    }
+    if !credentials.created {
+        writeln!(
+            out,
+            "(The data directory already had users, so nothing was added; these accounts work \
+             only if it was made by this command.)"
+        )?;
+    }
+    writeln!(
+        out,
+        "Sign in to the desktop as one of the reviewers. Ctrl-C stops the server."
+    )?;
+    out.flush()?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
