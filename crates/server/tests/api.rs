@@ -15,6 +15,8 @@ mod binary;
 mod drafts;
 #[path = "api/errors.rs"]
 mod errors;
+#[path = "api/matrix.rs"]
+mod matrix;
 #[path = "api/sync.rs"]
 mod sync;
 #[path = "api/totp.rs"]

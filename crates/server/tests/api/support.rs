@@ -1,7 +1,9 @@
 //! A server on loopback for one test, a small organisation in it, and HTTP helpers.
 
 use countersign_core::wire::NewDraft;
-use countersign_core::{Draft, DraftId, Network, Role, Sensitive, TeamId, UserId};
+use countersign_core::{
+    Channel, Draft, DraftId, Network, Role, Sensitive, StepRule, TeamId, UserId,
+};
 use countersign_server::admin::{self, NewUser};
 use countersign_server::{Server, ServerConfig};
 use reqwest::StatusCode;
@@ -113,6 +115,36 @@ impl TestServer {
         read(response).await
     }
 
+    /// Any request: with a bearer token or none, with a JSON body or none.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, self.at(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        read(request.send().await.unwrap()).await
+    }
+
+    /// `POST /api/v1/sessions/refresh` with this refresh token.
+    pub async fn refresh(&self, refresh_token: &str) -> (StatusCode, Value) {
+        let body = json!({ "refresh_token": refresh_token });
+        self.call(
+            reqwest::Method::POST,
+            "/api/v1/sessions/refresh",
+            None,
+            Some(&body),
+        )
+        .await
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
         self.send(reqwest::Method::POST, path, token, body).await
     }
@@ -177,6 +209,18 @@ pub struct Org {
     pub brand: TeamId,
     pub alex: UserId,
     pub agency: UserId,
+    /// Every account of the organisation by username (`rita`, `root`, ...).
+    pub ids: std::collections::HashMap<&'static str, UserId>,
+}
+
+impl Org {
+    /// The id of one of the organisation's accounts.
+    pub fn id(&self, username: &str) -> UserId {
+        *self
+            .ids
+            .get(username)
+            .unwrap_or_else(|| panic!("{username} is not in the test organisation"))
+    }
 }
 
 pub async fn org(server: &Server) -> Org {
@@ -229,7 +273,81 @@ pub async fn org(server: &Server) -> Org {
         brand,
         alex: ids["alex"],
         agency: ids["agency"],
+        ids,
     }
+}
+
+/// Adds an account with the test password.
+pub async fn add_user(
+    server: &Server,
+    username: &str,
+    roles: &[Role],
+    steps: &[&str],
+    teams: &[&str],
+) -> UserId {
+    let mut team_ids = vec![];
+    for name in teams {
+        team_ids.push(admin::team_named(server, name).await.unwrap().id);
+    }
+    admin::add_user(
+        server,
+        NewUser {
+            username: username.into(),
+            display_name: username.to_uppercase(),
+            password: Sensitive::new(PASSWORD.into()),
+            roles: roles.to_vec(),
+            steps: steps.iter().map(|s| (*s).to_owned()).collect(),
+            teams: team_ids,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// Adds a channel whose policy is `policy` (`["review:2"]`; empty: one review).
+pub async fn add_channel(
+    server: &Server,
+    name: &str,
+    network: Network,
+    account: &str,
+    team: &str,
+    policy: &[&str],
+) -> Channel {
+    admin::add_channel(
+        server,
+        countersign_core::wire::admin::NewChannel {
+            name: Some(name.into()),
+            network,
+            account: account.into(),
+            team: team.into(),
+            policy: policy.iter().map(|p| StepRule::parse(p).unwrap()).collect(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// The request for a plain draft on `channel`: normal urgency, no extra steps.
+pub fn new_draft(channel: &Channel, body: &str) -> NewDraft {
+    NewDraft {
+        team: None,
+        network: channel.network,
+        channel: channel.account.clone(),
+        body: body.into(),
+        urgency: countersign_core::Urgency::Normal,
+        scheduled_at: None,
+        required_steps: None,
+        in_reply_to: None,
+        media: vec![],
+    }
+}
+
+/// A pending draft written by `author` on the channel called `channel`.
+pub async fn draft_on(server: &Server, author: UserId, channel: &str, body: &str) -> Draft {
+    let channel = admin::channel_named(server, channel).await.unwrap();
+    admin::create_draft(server, author, new_draft(&channel, body))
+        .await
+        .unwrap()
 }
 
 /// A pending draft written by `author` on their team's first channel.
