@@ -17,6 +17,9 @@ const COMMANDS: &[&str] = &[
     "conflicts",
     "dismiss_conflict",
     "window_ready",
+    "access",
+    "crisis_on",
+    "crisis_off",
 ];
 
 fn main() {

@@ -8,6 +8,7 @@
 //! | `COUNTERSIGN_DEMO_HINT` | a line shown on the sign-in screen | none |
 //! | `COUNTERSIGN_SYNC_INTERVAL_SECS` | seconds between background syncs | 15 |
 //! | `COUNTERSIGN_GPU` | `1`: composite the window with the GPU (Linux; see `rendering`) | off |
+//! | `COUNTERSIGN_CRISIS_STALE_SECS` | seconds the crisis state may go unconfirmed by the server before the banner warns | 300 |
 
 use countersign_keychain::{Keychain, OsKeychain};
 use std::path::PathBuf;
@@ -34,14 +35,21 @@ pub struct DesktopConfig {
     pub sync_interval: Duration,
     /// Composite the window through the GPU (Linux only; off: WebKit paints on the CPU).
     pub use_gpu: bool,
+    /// How long the crisis state may go unconfirmed before the banner warns.
+    pub crisis_stale_after: Duration,
 }
 
 /// A setting in the environment that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The sync interval is not a whole number of seconds above zero.
-    #[error("COUNTERSIGN_SYNC_INTERVAL_SECS must be a whole number of seconds above 0, not {0:?}")]
-    SyncInterval(String),
+    /// A number of seconds that is not a whole number above zero.
+    #[error("{name} must be a whole number of seconds above 0, not {value:?}")]
+    Seconds {
+        /// The variable.
+        name: &'static str,
+        /// What it said.
+        value: String,
+    },
 }
 
 impl DesktopConfig {
@@ -60,20 +68,29 @@ impl DesktopConfig {
         };
         let service = var("COUNTERSIGN_KEYCHAIN_SERVICE")
             .unwrap_or_else(|| DEFAULT_KEYCHAIN_SERVICE.to_string());
-        let interval = match var("COUNTERSIGN_SYNC_INTERVAL_SECS") {
-            None => DEFAULT_SYNC_INTERVAL_SECS,
+        let seconds = |name: &'static str, default: Duration| match var(name) {
+            None => Ok(default),
             Some(text) => match text.parse::<u64>() {
-                Ok(secs) if secs > 0 => secs,
-                _ => return Err(ConfigError::SyncInterval(text)),
+                Ok(secs) if secs > 0 => Ok(Duration::from_secs(secs)),
+                _ => Err(ConfigError::Seconds { name, value: text }),
             },
         };
+        let interval = seconds(
+            "COUNTERSIGN_SYNC_INTERVAL_SECS",
+            Duration::from_secs(DEFAULT_SYNC_INTERVAL_SECS),
+        )?;
+        let crisis_stale_after = seconds(
+            "COUNTERSIGN_CRISIS_STALE_SECS",
+            countersign_app::CRISIS_STALE_AFTER,
+        )?;
         Ok(DesktopConfig {
             data_dir: var("COUNTERSIGN_DATA_DIR").map(PathBuf::from),
             keychain: Keychain::new(Arc::new(OsKeychain::new(service))),
             server_url: var("COUNTERSIGN_SERVER_URL"),
             demo_hint: var("COUNTERSIGN_DEMO_HINT"),
-            sync_interval: Duration::from_secs(interval),
+            sync_interval: interval,
             use_gpu: var("COUNTERSIGN_GPU").is_some_and(|v| v == "1"),
+            crisis_stale_after,
         })
     }
 
@@ -105,6 +122,7 @@ mod tests {
         assert_eq!(config.demo_hint, None);
         assert_eq!(config.sync_interval, Duration::from_secs(15));
         assert!(!config.use_gpu, "the CPU paints unless asked");
+        assert_eq!(config.crisis_stale_after, Duration::from_secs(300));
     }
 
     #[test]
@@ -115,8 +133,10 @@ mod tests {
             ("COUNTERSIGN_DEMO_HINT", " "),
             ("COUNTERSIGN_SYNC_INTERVAL_SECS", "1"),
             ("COUNTERSIGN_GPU", "1"),
+            ("COUNTERSIGN_CRISIS_STALE_SECS", "3"),
         ])
         .unwrap();
+        assert_eq!(config.crisis_stale_after, Duration::from_secs(3));
         assert!(config.use_gpu);
         assert_eq!(config.data_dir, Some(PathBuf::from("/tmp/cs")));
         assert_eq!(config.server_url.as_deref(), Some("http://127.0.0.1:8080"));
@@ -131,6 +151,7 @@ mod tests {
                 config(&[("COUNTERSIGN_SYNC_INTERVAL_SECS", bad)]).is_err(),
                 "{bad:?} must not be accepted as an interval"
             );
+            assert!(config(&[("COUNTERSIGN_CRISIS_STALE_SECS", bad)]).is_err());
         }
     }
 }

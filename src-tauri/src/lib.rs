@@ -72,6 +72,9 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, config: DesktopConfig) -> t
             commands::conflicts,
             commands::dismiss_conflict,
             commands::window_ready,
+            commands::access,
+            commands::crisis_on,
+            commands::crisis_off,
         ])
         .on_page_load(|_, page| tracing::debug!(event = ?page.event(), "page load"))
         .setup(move |tauri_app| {
@@ -105,7 +108,9 @@ fn start<R: Runtime>(
     tauri::async_runtime::spawn(async move {
         tracing::info!(data_dir = %data_dir.display(), "opening the cache folder");
         let started = std::time::Instant::now();
-        match App::open(AppConfig::new(data_dir, config.keychain)).await {
+        let mut app_config = AppConfig::new(data_dir, config.keychain);
+        app_config.crisis_stale_after = config.crisis_stale_after;
+        match App::open(app_config).await {
             Ok(app) => {
                 tracing::info!(took = ?started.elapsed(), "cache and keychain open");
                 let app = Arc::new(app);

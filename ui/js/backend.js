@@ -36,6 +36,9 @@ export const syncNow = () => call("sync_now");
 export const status = () => call("status");
 export const conflicts = () => call("conflicts");
 export const dismissConflict = (mutationId) => call("dismiss_conflict", { mutationId });
+export const access = () => call("access");
+export const crisisOn = ({ reason, channels = [] }) => call("crisis_on", { reason, channels });
+export const crisisOff = () => call("crisis_off");
 /** Tells the shell the first screen is up (it logs the start-up time). */
 export const windowReady = (screen) => call("window_ready", { screen }).catch(() => {});
 

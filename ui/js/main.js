@@ -14,6 +14,8 @@ import { renderDraft, renderDraftMessage } from "./views/draft.js";
 import { newerStatus, renderStatus } from "./views/status.js";
 import { renderConflicts } from "./views/conflicts.js";
 import { renderHelp } from "./views/help.js";
+import { renderCrisisMode } from "./views/crisis.js";
+import { renderAccess } from "./views/access.js";
 import { buildConfirmSignOut, closeOverlay, openOverlay, overlayKind, toast } from "./views/overlay.js";
 
 const els = {
@@ -27,6 +29,8 @@ const els = {
   urgency: $("#filter-urgency"),
   clearFilters: $("#clear-filters"),
   crisis: $("#crisis-banner"),
+  crisisMode: $("#crisis-mode"),
+  accessOpen: $("#access-open"),
   queue: $("#queue"),
   queueCount: $("#queue-count"),
   draft: $("#draft"),
@@ -52,6 +56,7 @@ let queueFetch = null;
 let queueDirty = false;
 let crisisTimer = 0;
 let awaitingFirstSync = false; // signed in just now: the first sync brings what was waiting
+let accessView = null; // {entries, loadError, busy, error} while the Access view is open
 
 const signin = createSignin(els.signin, { onSubmit: submitSignIn });
 const queueView = createQueueView({
@@ -106,6 +111,7 @@ async function enterApp(signedIn) {
   els.signin.hidden = true;
   els.app.hidden = false;
   els.userName.textContent = user?.display_name ?? user?.username ?? "";
+  renderAdminTools();
   renderFilterOptions();
   renderStatusLine();
   els.queue.focus();
@@ -333,7 +339,8 @@ async function decide(draftId, verdict, comment = "") {
     qs = rollback(qs, undo);
     renderQueue();
     if (detail?.draft.id === draftId) renderDetail();
-    report(e, `Could not record that you ${verdictVerb(verdict)}`);
+    if (e.code === "not_allowed") toast(els.toasts, e.message, "warn");
+    else report(e, `Could not record that you ${verdictVerb(verdict)}`);
     if (e.code === "not_found") refreshQueue();
   }
 }
@@ -399,6 +406,12 @@ function decideSelected(verdict) {
     toast(els.toasts, "This draft is no longer waiting for a decision.", "info");
     return;
   }
+  // The rules' answer for this draft (computed in Rust) says whether `a` may approve it;
+  // if the draft is not loaded yet, the backend asks the same rules and refuses.
+  if (verdict === "approve" && detail?.draft.id === draftId && detail.approval?.allowed === false) {
+    toast(els.toasts, detail.approval.reason ?? "You may not approve this draft.", "warn");
+    return;
+  }
   decide(draftId, verdict, "");
 }
 
@@ -408,6 +421,15 @@ function renderStatusLine() {
   renderStatus(els.status, {
     status, syncing, now: Date.now(), userName: user?.display_name ?? user?.username ?? "",
   });
+  renderCrisisMode(els.crisisMode, status);
+  renderAdminTools();
+  if (overlayKind(els.overlay) === "access") renderAccessPanel();
+}
+
+/** Administrators get the Access view; roles come from the server, as of the last sync. */
+function renderAdminTools() {
+  const roles = status?.user?.roles ?? user?.roles ?? [];
+  els.accessOpen.hidden = !roles.includes("admin");
 }
 
 async function refreshStatus() {
@@ -444,6 +466,73 @@ async function syncNow() {
 }
 
 // ---- overlays ---------------------------------------------------------------------------
+
+// ---- access (administrators) ------------------------------------------------------------
+
+function renderAccessPanel() {
+  const panel = els.overlay.querySelector(".panel-access");
+  if (!panel || !accessView) return;
+  const focused = document.activeElement?.getAttribute?.("data-testid");
+  const typed = panel.querySelector("[data-testid=crisis-reason]")?.value ?? "";
+  const ticked = [...panel.querySelectorAll("input[name=channel]:checked")].map((i) => i.value);
+  renderAccess(panel, {
+    ...accessView, crisis: status?.crisis ?? null, online: status?.online ?? null, now: Date.now(),
+  });
+  const reason = panel.querySelector("[data-testid=crisis-reason]");
+  if (reason) reason.value = typed;
+  for (const box of panel.querySelectorAll("input[name=channel]")) box.checked = ticked.includes(box.value);
+  if (focused) panel.querySelector(`[data-testid="${focused}"]`)?.focus();
+}
+
+async function openAccess() {
+  accessView = { entries: null, loadError: "", busy: false, error: "" };
+  openOverlay(els.overlay, {
+    kind: "access", testid: "access", labelledBy: "access-title",
+    build: (panel) => panel.append(h("p", { class: "muted" }, "Loading who has access to what…")),
+  });
+  renderAccessPanel();
+  try {
+    const entries = await backend.access();
+    if (overlayKind(els.overlay) !== "access") return;
+    accessView = { ...accessView, entries };
+  } catch (e) {
+    if (report(e)) return;
+    accessView = {
+      ...accessView,
+      loadError: e.code === "offline" ? "Offline: the Access view asks the server, which cannot be reached now." : e.message,
+    };
+  }
+  renderAccessPanel();
+}
+
+async function changeCrisis(turnOn, form) {
+  if (!accessView || accessView.busy) return;
+  const reason = form?.querySelector("[name=reason]")?.value.trim() ?? "";
+  const channels = form ? [...form.querySelectorAll("input[name=channel]:checked")].map((i) => i.value) : [];
+  if (turnOn && !reason) {
+    accessView = { ...accessView, error: "Say why: everyone who sees the crisis banner reads it." };
+    renderAccessPanel();
+    return;
+  }
+  accessView = { ...accessView, busy: true, error: "" };
+  renderAccessPanel();
+  try {
+    const result = turnOn ? await backend.crisisOn({ reason, channels }) : await backend.crisisOff();
+    const e = result?.effect;
+    if (e) {
+      toast(els.toasts, turnOn
+        ? `Crisis mode is on: ${e.escalated} drafts became crisis drafts, ${e.held} approved posts are held.`
+        : `Crisis mode is off: ${e.returned_to_review} held posts are back in review.`, "info");
+    }
+    accessView = { ...accessView, busy: false };
+    await refreshStatus();
+    refreshQueue();
+  } catch (err) {
+    if (report(err)) return;
+    accessView = { ...accessView, busy: false, error: err.code === "offline" ? "Offline: try again when the server can be reached." : err.message };
+  }
+  renderAccessPanel();
+}
 
 function openHelp() {
   openOverlay(els.overlay, { kind: "help", testid: "help", labelledBy: "help-title", build: renderHelp });
@@ -619,6 +708,12 @@ document.addEventListener("click", (event) => {
     case "confirm-sign-out":
       confirmSignOut();
       break;
+    case "access":
+      openAccess();
+      break;
+    case "crisis-off":
+      changeCrisis(false, null);
+      break;
     case "clear-filters":
       qs = clearFilter(qs);
       renderFilterOptions();
@@ -643,6 +738,13 @@ document.addEventListener("click", (event) => {
       // Buttons that mirror a key (approve, reject, request changes, comment, sync, help)
       // do exactly what the key does.
       run(action);
+  }
+});
+
+els.overlay.addEventListener("submit", (event) => {
+  if (event.target instanceof HTMLFormElement && event.target.dataset.crisisForm) {
+    event.preventDefault();
+    changeCrisis(true, event.target);
   }
 });
 

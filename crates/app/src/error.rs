@@ -19,6 +19,14 @@ pub enum AppError {
     /// The account has two-factor sign-in: ask for the authenticator app's code.
     #[error("enter the 6-digit code from your authenticator app")]
     TotpRequired,
+    /// The organisation requires two-factor sign-in for one of the account's roles and it
+    /// has no authenticator yet; the server's message says how an administrator enrols it.
+    #[error("{0}")]
+    TotpEnrolmentRequired(String),
+    /// The rules do not let the reviewer do this (an approval they may not give); the
+    /// message says why and, for a crisis draft, who may.
+    #[error("{0}")]
+    NotAllowed(String),
     /// The server revoked the session (signed out elsewhere, account disabled, lost
     /// laptop); local data has been wiped.
     #[error("this device was signed out by the server; its local data has been erased")]
@@ -51,6 +59,8 @@ impl AppError {
             AppError::SignInRequired => "sign_in_required",
             AppError::BadCredentials => "bad_credentials",
             AppError::TotpRequired => "totp_required",
+            AppError::TotpEnrolmentRequired(_) => "totp_enrolment_required",
+            AppError::NotAllowed(_) => "not_allowed",
             AppError::SessionRevoked => "session_revoked",
             AppError::Offline(_) => "offline",
             AppError::NotFound => "not_found",

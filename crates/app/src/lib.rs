@@ -13,11 +13,15 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod rules;
 mod session;
 mod status;
 
 pub use countersign_store::{Conflict, LocalDecision, QueueFilter, QueueItem};
 pub use countersign_sync::{SyncConfig, SyncReport};
 pub use error::AppError;
-pub use session::{App, AppConfig, Clock, DraftDetail, SignOutReport, system_clock};
+pub use rules::{ApprovalView, CrisisBanner};
+pub use session::{
+    App, AppConfig, CRISIS_STALE_AFTER, Clock, DraftDetail, SignOutReport, system_clock,
+};
 pub use status::SyncStatus;

@@ -1,15 +1,18 @@
 //! The [`App`]: sign-in, the session's secrets, and the operations the window calls.
 
 use crate::error::AppError;
+use crate::rules::{self, ApprovalView};
 use crate::status::SyncStatus;
 use chrono::{DateTime, Utc};
-use countersign_core::wire::{SessionRequest, SessionResponse, SessionUser, codes};
+use countersign_core::wire::admin::{AccessEntry, CrisisOn, CrisisStatus};
+use countersign_core::wire::{Directory, SessionRequest, SessionResponse, SessionUser, codes};
 use countersign_core::{
     Annotation, AnnotationId, ClientId, Decision, DecisionId, Draft, DraftId, MutationId,
     MutationKind, Sensitive, Verdict,
 };
 use countersign_keychain::Keychain;
 use countersign_store::{Cache, CacheKey, Conflict, QueueFilter, QueueItem};
+use countersign_sync::SyncError;
 use countersign_sync::engine::{SharedCache, with_cache};
 use countersign_sync::{ApiClient, SyncConfig, SyncEngine, SyncReport};
 use serde::Serialize;
@@ -28,6 +31,8 @@ const SERVER_URL: &str = "server_url";
 const USER: &str = "user";
 /// How long sign-out waits for the server to revoke the session before going on offline.
 const REVOKE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long the crisis state may go unconfirmed by the server before the banner warns.
+pub const CRISIS_STALE_AFTER: Duration = Duration::from_secs(5 * 60);
 
 /// The time source. Business logic never reads the clock itself.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -49,6 +54,9 @@ pub struct AppConfig {
     pub sync: SyncConfig,
     /// The clock.
     pub clock: Clock,
+    /// How long the crisis state may go unconfirmed before the banner says it may be out
+    /// of date.
+    pub crisis_stale_after: Duration,
 }
 
 impl AppConfig {
@@ -59,6 +67,7 @@ impl AppConfig {
             keychain,
             sync: SyncConfig::default(),
             clock: system_clock(),
+            crisis_stale_after: CRISIS_STALE_AFTER,
         }
     }
 
@@ -76,6 +85,22 @@ struct Session {
     engine: SyncEngine,
     /// Short-lived; never persisted. `None` until the first refresh after a restart.
     access_token: tokio::sync::Mutex<Option<Sensitive<String>>>,
+    /// The organisation as the last pull described it; reloaded from the cache after each
+    /// sync. `None` before a server sent one.
+    directory: Mutex<Option<Arc<Directory>>>,
+}
+
+impl Session {
+    fn directory(&self) -> Option<Arc<Directory>> {
+        self.directory.lock().ok().and_then(|d| d.clone())
+    }
+
+    /// The signed-in reviewer as the server last described them (roles and steps change
+    /// while they are signed in), else as they signed in.
+    fn user(&self) -> SessionUser {
+        self.directory()
+            .map_or_else(|| self.user.clone(), |d| d.me.clone())
+    }
 }
 
 /// The last thing learnt about the connection.
@@ -92,6 +117,10 @@ pub struct DraftDetail {
     pub draft: Draft,
     /// The step its next approval would satisfy.
     pub next_step: Option<String>,
+    /// Its steps and how far each got.
+    pub steps: Vec<rules::StepProgress>,
+    /// Whether the signed-in reviewer may approve it, and if not why and who may.
+    pub approval: ApprovalView,
 }
 
 /// What sign-out managed to do.
@@ -152,6 +181,7 @@ impl App {
         let response = api.sign_in(&request).await.map_err(|e| match e.code() {
             Some(codes::BAD_CREDENTIALS) => AppError::BadCredentials,
             Some(codes::TOTP_REQUIRED) => AppError::TotpRequired,
+            Some(codes::TOTP_ENROLMENT_REQUIRED) => enrolment_required(&e),
             _ => AppError::from(e),
         })?;
         self.note_health(Ok(()));
@@ -202,9 +232,9 @@ impl App {
         Ok(SignOutReport { revoked_on_server })
     }
 
-    /// The signed-in reviewer, if any.
+    /// The signed-in reviewer as the server last described them, if anyone is signed in.
     pub async fn user(&self) -> Option<SessionUser> {
-        self.session.read().await.as_ref().map(|s| s.user.clone())
+        self.session.read().await.as_ref().map(|s| s.user())
     }
 
     /// Pending drafts waiting for a step the reviewer may take (all pending drafts for
@@ -212,18 +242,24 @@ impl App {
     /// decision not yet synced.
     pub async fn queue(&self, mut filter: QueueFilter) -> Result<Vec<QueueItem>, AppError> {
         let session = self.current_session().await?;
-        filter.next_steps = Some(session.user.steps.clone()).filter(|s| !s.is_empty());
+        filter.next_steps = Some(session.user().steps).filter(|s| !s.is_empty());
         Ok(with_cache(&session.cache, move |c| c.queue(&filter)).await?)
     }
 
-    /// One draft from the cache.
+    /// One draft from the cache, with whether the reviewer may approve it.
     pub async fn draft(&self, id: DraftId) -> Result<DraftDetail, AppError> {
-        let cache = self.cache().await?;
-        let draft = with_cache(&cache, move |c| c.draft(id))
+        let session = self.current_session().await?;
+        let draft = with_cache(&session.cache, move |c| c.draft(id))
             .await?
             .ok_or(AppError::NotFound)?;
         let next_step = draft.next_step().map(str::to_owned);
-        Ok(DraftDetail { draft, next_step })
+        let approval = approval_of(&session, &draft);
+        Ok(DraftDetail {
+            steps: rules::step_progress(&draft),
+            draft,
+            next_step,
+            approval,
+        })
     }
 
     /// Records a decision on the draft's current cached version. It is durable in the
@@ -240,20 +276,37 @@ impl App {
                 "say what should change: a request for changes needs a comment".into(),
             ));
         }
+        let session = self.current_session().await?;
+        // The server's rules, asked here first: an approval they refuse is never queued,
+        // and the reviewer learns why (and who may) at once, offline too.
+        let me = rules::local_actor(&session.user(), session.directory().as_deref());
+        let directory = session.directory();
         let now = (self.config.clock)();
         let comment = comment.trim().to_string();
-        self.enqueue_on_draft(draft_id, move |draft| MutationKind::Decide {
-            decision: Decision {
-                id: DecisionId(Uuid::now_v7()),
-                draft_id,
-                draft_version: draft.version,
-                verdict,
-                comment,
-                override_reason: override_reason.filter(|r| !r.trim().is_empty()),
-                client_time: Some(now),
-            },
+        with_cache(&session.cache, move |c| {
+            let Some(draft) = c.draft(draft_id)? else {
+                return Ok(Err(AppError::NotFound));
+            };
+            if verdict == Verdict::Approve {
+                let view = rules::approval_view(&draft, &me, directory.as_deref());
+                if !view.allowed {
+                    return Ok(Err(AppError::NotAllowed(view.reason.unwrap_or_default())));
+                }
+            }
+            let kind = MutationKind::Decide {
+                decision: Decision {
+                    id: DecisionId(Uuid::now_v7()),
+                    draft_id,
+                    draft_version: draft.version,
+                    verdict,
+                    comment,
+                    override_reason: override_reason.filter(|r| !r.trim().is_empty()),
+                    client_time: Some(now),
+                },
+            };
+            c.enqueue(&kind, now).map(Ok)
         })
-        .await
+        .await?
     }
 
     /// Records a comment on the whole draft (text ranges come later).
@@ -313,6 +366,12 @@ impl App {
         let _one_at_a_time = self.syncing.lock().await;
         let session = self.current_session().await?;
         let result = self.sync_session(&session).await;
+        if result.is_ok() {
+            let directory = with_cache(&session.cache, |c| c.directory()).await?;
+            if let Ok(mut slot) = session.directory.lock() {
+                *slot = directory.map(Arc::new);
+            }
+        }
         self.note_health(result.as_ref().map(drop));
         if matches!(result, Err(AppError::SessionRevoked)) {
             self.wipe_after_revocation().await?;
@@ -321,19 +380,11 @@ impl App {
     }
 
     async fn sync_session(&self, session: &Session) -> Result<SyncReport, AppError> {
-        let mut refreshed = false;
-        loop {
-            let token = self.access_token(session).await?;
+        self.call_with_token(session, |token| async move {
             let now = (self.config.clock)();
-            match session.engine.sync(&session.cache, &token, now).await {
-                Err(e) if e.is_token_expired() && !refreshed => {
-                    *session.access_token.lock().await = None;
-                    refreshed = true;
-                }
-                Err(e) if e.is_unauthenticated() => return Err(AppError::SignInRequired),
-                other => return Ok(other?),
-            }
-        }
+            session.engine.sync(&session.cache, &token, now).await
+        })
+        .await
     }
 
     /// The current access token, refreshing it with the keychain's refresh token when there
@@ -357,6 +408,9 @@ impl App {
             .map_err(|e| match e {
                 e if e.is_session_revoked() => AppError::SessionRevoked,
                 e if e.is_unauthenticated() => AppError::SignInRequired,
+                // The refresh token is not spent: once enrolled, signing in again keeps the
+                // cache and its outbox.
+                e if e.code() == Some(codes::TOTP_ENROLMENT_REQUIRED) => enrolment_required(&e),
                 e => AppError::from(e),
             })?;
         // The old refresh token is spent: keep the new one before anything else can fail.
@@ -390,6 +444,7 @@ impl App {
                 conflicts: 0,
                 last_synced_at: None,
                 last_error,
+                crisis: None,
             });
         };
         let reads = Arc::clone(&self.status_reads);
@@ -403,16 +458,109 @@ impl App {
             ))
         })
         .await?;
+        let crisis = rules::crisis_banner(
+            session.directory().as_deref(),
+            last_synced_at,
+            (self.config.clock)(),
+            self.config.crisis_stale_after,
+        );
         Ok(SyncStatus {
             seq,
-            user: Some(session.user.clone()),
+            user: Some(session.user()),
             server_url: Some(session.server_url.clone()),
             online,
             pending,
             conflicts,
             last_synced_at,
             last_error,
+            crisis,
         })
+    }
+
+    /// Who has access to what, from the server (administrators; online only).
+    pub async fn access(&self) -> Result<Vec<AccessEntry>, AppError> {
+        let session = self.current_session().await?;
+        let api = session.engine.api().clone();
+        self.online_call(&session, |token| {
+            let api = api.clone();
+            async move { api.access(&token).await }
+        })
+        .await
+    }
+
+    /// Turns crisis mode on for the channels named (none: every channel) (administrators;
+    /// online only). The next sync brings the new state to the banner.
+    pub async fn crisis_on(
+        &self,
+        reason: &str,
+        channels: Vec<String>,
+    ) -> Result<CrisisStatus, AppError> {
+        let session = self.current_session().await?;
+        let api = session.engine.api().clone();
+        let request = CrisisOn {
+            reason: reason.trim().to_owned(),
+            channels,
+        };
+        let status = self
+            .online_call(&session, |token| {
+                let (api, request) = (api.clone(), request.clone());
+                async move { api.crisis_on(&token, &request).await }
+            })
+            .await?;
+        Ok(status)
+    }
+
+    /// Turns crisis mode off (administrators; online only).
+    pub async fn crisis_off(&self) -> Result<CrisisStatus, AppError> {
+        let session = self.current_session().await?;
+        let api = session.engine.api().clone();
+        let status = self
+            .online_call(&session, |token| {
+                let api = api.clone();
+                async move { api.crisis_off(&token).await }
+            })
+            .await?;
+        Ok(status)
+    }
+
+    /// Calls the server with the session's access token, refreshing it once if it expired.
+    /// A revoked session wipes local data, as a sync would.
+    async fn online_call<T, F, Fut>(&self, session: &Session, call: F) -> Result<T, AppError>
+    where
+        F: Fn(Sensitive<String>) -> Fut,
+        Fut: std::future::Future<Output = Result<T, SyncError>>,
+    {
+        let answer = self.call_with_token(session, call).await;
+        // Reaching the server (or not) is news for the status line; a refusal of this one
+        // call is not.
+        match &answer {
+            Ok(_) => self.note_health(Ok(())),
+            Err(e @ AppError::Offline(_)) => self.note_health(Err(e)),
+            Err(AppError::SessionRevoked) => self.wipe_after_revocation().await?,
+            Err(_) => {}
+        }
+        answer
+    }
+
+    /// Runs `call` with the access token; an expired token is refreshed once and the call
+    /// made again.
+    async fn call_with_token<T, F, Fut>(&self, session: &Session, call: F) -> Result<T, AppError>
+    where
+        F: Fn(Sensitive<String>) -> Fut,
+        Fut: std::future::Future<Output = Result<T, SyncError>>,
+    {
+        let mut refreshed = false;
+        loop {
+            let token = self.access_token(session).await?;
+            match call(token).await {
+                Err(e) if e.is_token_expired() && !refreshed => {
+                    *session.access_token.lock().await = None;
+                    refreshed = true;
+                }
+                Err(e) if e.is_unauthenticated() => return Err(AppError::SignInRequired),
+                other => return Ok(other?),
+            }
+        }
     }
 
     fn note_health(&self, result: Result<(), &AppError>) {
@@ -441,6 +589,22 @@ impl App {
 
     async fn cache(&self) -> Result<SharedCache, AppError> {
         Ok(Arc::clone(&self.current_session().await?.cache))
+    }
+}
+
+/// What the rules say about the reviewer approving `draft`.
+fn approval_of(session: &Session, draft: &Draft) -> ApprovalView {
+    let directory = session.directory();
+    let me = rules::local_actor(&session.user(), directory.as_deref());
+    rules::approval_view(draft, &me, directory.as_deref())
+}
+
+/// The server's refusal of an account the two-factor policy covers, in its own words (they
+/// name the enrol command).
+fn enrolment_required(error: &SyncError) -> AppError {
+    match error {
+        SyncError::Refused { message, .. } => AppError::TotpEnrolmentRequired(message.clone()),
+        other => AppError::TotpEnrolmentRequired(other.to_string()),
     }
 }
 
@@ -474,12 +638,14 @@ async fn restore_session(config: &AppConfig) -> Result<Option<Session>, AppError
     let user: SessionUser = serde_json::from_str(&user)
         .map_err(|e| AppError::Invalid(format!("the cached user record is damaged: {e}")))?;
     let api = ApiClient::new(&server_url).map_err(AppError::Sync)?;
+    let directory = cache.directory()?.map(Arc::new);
     Ok(Some(Session {
         server_url,
         user,
         cache: Arc::new(Mutex::new(cache)),
         engine: SyncEngine::new(api, config.sync),
         access_token: tokio::sync::Mutex::new(None),
+        directory: Mutex::new(directory),
     }))
 }
 
@@ -514,6 +680,7 @@ async fn create_session(
         cache: Arc::new(Mutex::new(cache)),
         engine: SyncEngine::new(api, config.sync),
         access_token: tokio::sync::Mutex::new(None),
+        directory: Mutex::new(None),
     })
 }
 

@@ -1,5 +1,6 @@
 //! What the window's status line shows.
 
+use crate::rules::CrisisBanner;
 use chrono::{DateTime, Utc};
 use countersign_core::wire::SessionUser;
 use serde::Serialize;
@@ -25,4 +26,7 @@ pub struct SyncStatus {
     pub last_synced_at: Option<DateTime<Utc>>,
     /// What went wrong last time, in words.
     pub last_error: Option<String>,
+    /// Crisis mode on the reviewer's channels, as the server last confirmed it; `None`
+    /// while it is off.
+    pub crisis: Option<CrisisBanner>,
 }

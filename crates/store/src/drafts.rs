@@ -1,9 +1,9 @@
 //! Drafts as the server last sent them, and applying a page of pulled changes.
 
 use crate::columns::{self, micros, urgency_rank};
-use crate::sync_state::{self, CURSOR};
+use crate::sync_state::{self, CURSOR, DIRECTORY};
 use crate::{Cache, StoreError};
-use countersign_core::wire::{Change, ChangesResponse};
+use countersign_core::wire::{Change, ChangesResponse, Directory};
 use countersign_core::{Draft, DraftId};
 use rusqlite::{OptionalExtension, Statement, params};
 
@@ -82,6 +82,11 @@ impl Cache {
             }
         }
         sync_state::set(&tx, CURSOR, &page.next_cursor)?;
+        if let Some(directory) = &page.directory {
+            // Roles, channels, spokespeople and crisis mode, for offline use. In the page's
+            // transaction, so the directory and the drafts never disagree.
+            sync_state::set(&tx, DIRECTORY, &serde_json::to_string(directory)?)?;
+        }
         applied.outbox_dropped = tx
             .prepare_cached(
                 "DELETE FROM outbox WHERE answered_at IS NOT NULL AND mutation_id <= ?1",
@@ -94,7 +99,10 @@ impl Cache {
     /// True when applying `page` would change nothing: no changes, the same cursor, and no
     /// answered outbox row it would drop.
     fn is_no_op(&self, page: &ChangesResponse) -> Result<bool, StoreError> {
-        if !page.changes.is_empty() || self.cursor()?.as_deref() != Some(&page.next_cursor) {
+        if !page.changes.is_empty()
+            || page.directory.is_some()
+            || self.cursor()?.as_deref() != Some(&page.next_cursor)
+        {
             return Ok(false);
         }
         let droppable: bool = self
@@ -121,6 +129,15 @@ impl Cache {
             .prepare_cached("SELECT draft FROM drafts WHERE id = ?1")?
             .query_row([id.to_string()], |row| columns::json(row, 0))
             .optional()?)
+    }
+
+    /// The organisation as the last pull described it (the user's roles, channels,
+    /// spokespeople and crisis mode); `None` before a server sent one.
+    pub fn directory(&self) -> Result<Option<Directory>, StoreError> {
+        match sync_state::get_raw(&self.conn, DIRECTORY)? {
+            None => Ok(None),
+            Some(json) => Ok(Some(serde_json::from_str(&json)?)),
+        }
     }
 
     /// How many drafts the cache holds, whatever their status.
@@ -274,6 +291,54 @@ mod tests {
         seed(&mut cache, &[approved.clone()]);
         assert_eq!(cache.draft(approved.id).unwrap(), Some(approved));
         assert_eq!(cache.draft_count().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_directory_rides_with_its_page_and_stays_until_the_next_one() {
+        use countersign_core::wire::{Directory, SessionUser};
+        use countersign_core::{CrisisChannels, CrisisState, Person, Role, UserId};
+        let mut cache = cache();
+        assert_eq!(cache.directory().unwrap(), None);
+        let directory = Directory {
+            me: SessionUser {
+                person: Person {
+                    id: UserId(uuid::Uuid::from_u128(7)),
+                    username: "rita".into(),
+                    display_name: "Rita".into(),
+                },
+                roles: vec![Role::Reviewer],
+                steps: vec!["review".into()],
+                teams: vec![],
+            },
+            channels: vec![],
+            crisis: CrisisState {
+                channels: CrisisChannels::All,
+                reason: "fire".into(),
+                since: None,
+                declared_by: None,
+            },
+        };
+        let mut with = page(vec![], "c1", 0);
+        with.directory = Some(directory.clone());
+        cache.apply_changes(&with).unwrap();
+        assert_eq!(cache.directory().unwrap(), Some(directory.clone()));
+
+        // Same cursor, no changes, but a new directory: not a no-op.
+        let mut calm = directory.clone();
+        calm.crisis = CrisisState::default();
+        let mut again = page(vec![], "c1", 0);
+        again.directory = Some(calm.clone());
+        cache.apply_changes(&again).unwrap();
+        assert_eq!(cache.directory().unwrap(), Some(calm.clone()));
+
+        cache
+            .apply_changes(&page(upserts(&[draft(1, "one")]), "c2", 0))
+            .unwrap();
+        assert_eq!(
+            cache.directory().unwrap(),
+            Some(calm),
+            "a page without a directory means it did not change"
+        );
     }
 
     fn remaining(cache: &crate::Cache) -> Vec<u64> {

@@ -12,6 +12,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 const CLIENT_ID: &str = "client_id";
 pub(crate) const CURSOR: &str = "cursor";
 const LAST_SYNCED_AT: &str = "last_synced_at";
+/// The directory of the last page that carried one (JSON).
+pub(crate) const DIRECTORY: &str = "directory";
 
 impl Cache {
     /// This installation's client id, once [`Cache::set_client_id`] has stored one.
@@ -80,6 +82,11 @@ fn get<T>(
         .prepare_cached("SELECT value FROM sync_state WHERE key = ?1")?
         .query_row([key], read)
         .optional()?)
+}
+
+/// One sync-state value as stored.
+pub(crate) fn get_raw(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+    get(conn, key, |row| row.get(0))
 }
 
 /// Writes one sync-state value; also used inside transactions (a `Transaction` derefs to

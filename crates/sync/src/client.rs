@@ -4,6 +4,7 @@
 //! before anything from it reaches the cache.
 
 use crate::error::SyncError;
+use countersign_core::wire::admin::{AccessEntry, CrisisOn, CrisisStatus};
 use countersign_core::wire::{
     ChangesResponse, ErrorBody, PushRequest, PushResponse, RefreshRequest, SessionRequest,
     SessionResponse,
@@ -136,6 +137,44 @@ impl ApiClient {
         let response: PushResponse = self.send("push", call).await?;
         check_push_answer(request, &response)?;
         Ok(response)
+    }
+
+    /// `GET /api/v1/admin/access` (administrators): who has access to what.
+    pub async fn access(
+        &self,
+        access_token: &Sensitive<String>,
+    ) -> Result<Vec<AccessEntry>, SyncError> {
+        let call = self
+            .http
+            .get(self.url("/api/v1/admin/access"))
+            .bearer_auth(access_token.expose());
+        self.send("access", call).await
+    }
+
+    /// `POST /api/v1/admin/crisis/on` (administrators).
+    pub async fn crisis_on(
+        &self,
+        access_token: &Sensitive<String>,
+        request: &CrisisOn,
+    ) -> Result<CrisisStatus, SyncError> {
+        let call = self
+            .http
+            .post(self.url("/api/v1/admin/crisis/on"))
+            .bearer_auth(access_token.expose())
+            .json(request);
+        self.send("crisis on", call).await
+    }
+
+    /// `POST /api/v1/admin/crisis/off` (administrators).
+    pub async fn crisis_off(
+        &self,
+        access_token: &Sensitive<String>,
+    ) -> Result<CrisisStatus, SyncError> {
+        let call = self
+            .http
+            .post(self.url("/api/v1/admin/crisis/off"))
+            .bearer_auth(access_token.expose());
+        self.send("crisis off", call).await
     }
 
     fn url(&self, path: &str) -> String {

@@ -57,19 +57,32 @@ function post(draft, reuse) {
       }, count.text)));
 }
 
+/** "Rita", "Rita and Rob", "A, B and C". */
+function andList(people) {
+  const names = (people ?? []).map((p) => p?.display_name ?? "").filter(Boolean);
+  if (names.length <= 1) return names.join("");
+  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
+// How far each step got comes from the rules (`detail.steps`, computed in Rust).
 function progress(detail, now) {
-  const { draft, next_step: nextStep } = detail;
-  const steps = draft.required_steps ?? [];
-  if (steps.length === 0 && !nextStep) return null;
-  const items = steps.map((step) => {
-    const done = (draft.approvals ?? []).find((a) => a.step === step);
-    if (done) {
+  const steps = detail.steps ?? [];
+  if (steps.length === 0) return null;
+  const items = steps.map((s) => {
+    const label = stepLabel(s.step);
+    const count = s.all_holders ? "every holder" : s.needed > 1 ? `${s.needed} approvals` : "";
+    if (s.done) {
+      const last = (detail.draft.approvals ?? []).filter((a) => a.step === s.step).at(-1);
       return h("li", { class: "step done" }, h("span", { class: "step-dot", "aria-hidden": "true" }),
-        h("span", {}, `${stepLabel(step)} approved by `), h("strong", {}, done.by?.display_name ?? ""),
-        h("span", { class: "muted" }, " · "), time(done.at, now));
+        h("span", {}, `${label} approved by `), h("strong", {}, andList(s.approved_by)),
+        last ? [h("span", { class: "muted" }, " · "), time(last.at, now)] : null);
     }
-    return h("li", { class: ["step", step === nextStep && "next"] }, h("span", { class: "step-dot", "aria-hidden": "true" }),
-      h("span", {}, step === nextStep ? `Next: ${nextStepText(step).toLowerCase()}` : `${stepLabel(step)} approval`));
+    const sofar = s.approved_by?.length
+      ? ` — approved by ${andList(s.approved_by)}, ${s.all_holders ? `waiting for ${andList(s.waiting_for)}` : `${s.needed - s.approved_by.length} more needed`}`
+      : s.all_holders ? ` — waiting for ${andList(s.waiting_for)}` : "";
+    const what = s.next ? `Next: ${nextStepText(s.step).toLowerCase()}` : `${label} approval`;
+    return h("li", { class: ["step", s.next && "next"] }, h("span", { class: "step-dot", "aria-hidden": "true" }),
+      h("span", {}, `${what}${count ? ` (${count})` : ""}${sofar}`));
   });
   return h("ol", { class: "steps", testid: "next-step", "aria-label": "Approval steps" }, items);
 }
@@ -91,12 +104,17 @@ const ACTIONS = [
   { action: "comment", label: "Comment", key: "m", cls: "subtle" },
 ];
 
-function actions(disabled) {
-  return h("div", { class: "actions", role: "group", "aria-label": "Decide" },
-    ACTIONS.map((a) => h("button", {
-      type: "button", class: ["button", a.cls], dataset: { action: a.action },
-      disabled, testid: `action-${a.action}`, "aria-keyshortcuts": a.key,
-    }, a.label, h("kbd", {}, a.key))));
+function actions(disabled, approval) {
+  // Whether approving is allowed is the rules' answer (Rust), not the window's guess.
+  const blocked = !disabled && approval && approval.allowed === false;
+  return h("div", { class: "actions-block" },
+    h("div", { class: "actions", role: "group", "aria-label": "Decide" },
+      ACTIONS.map((a) => h("button", {
+        type: "button", class: ["button", a.cls], dataset: { action: a.action },
+        disabled: disabled || (a.action === "approve" && blocked), testid: `action-${a.action}`,
+        "aria-keyshortcuts": a.key, title: a.action === "approve" && blocked ? approval.reason : null,
+      }, a.label, h("kbd", {}, a.key)))),
+    blocked ? h("p", { class: "approve-blocked", role: "note", testid: "approve-blocked" }, approval.reason) : null);
 }
 
 const COMPOSER = {
@@ -156,6 +174,28 @@ function historyEntry(entry, now) {
     case "withdrawn":
       what = "withdrew the draft";
       break;
+    case "escalated":
+      what = "turned crisis mode on: this is a crisis draft now";
+      extra = entry.reason ? h("div", { class: "quote" }, entry.reason) : null;
+      break;
+    case "held":
+      what = "turned crisis mode on: held back from publishing";
+      extra = entry.reason ? h("div", { class: "quote" }, entry.reason) : null;
+      break;
+    case "returned_to_review":
+      what = "turned crisis mode off: back in review, earlier approvals cleared";
+      break;
+    case "deescalated":
+      what = "turned crisis mode off: back to its author's urgency";
+      break;
+    case "handed_over":
+      what = entry.step
+        ? `moved ${entry.from?.display_name ?? "a leaver"}'s place in the ${entry.step} step to ${entry.to?.display_name ?? "their successor"}`
+        : `handed the draft over from ${entry.from?.display_name ?? "a leaver"} to ${entry.to?.display_name ?? "their successor"}`;
+      break;
+    case "left_step":
+      what = `dropped ${entry.person?.display_name ?? "a leaver"}'s place in the ${entry.step ?? ""} step (they left)`;
+      break;
     default:
       what = String(entry.event ?? "");
   }
@@ -196,11 +236,12 @@ export function renderDraft(root, { detail, item, now, composer: mode = null, co
         h("span", {}, "Written by "), h("strong", {}, draft.author?.display_name ?? ""),
         " · ", h("span", { class: `when-${when.tone}` }, when.text),
         " · ", h("span", {}, `version ${draft.version}`),
+        draft.owner ? [" · ", h("span", {}, "owned by "), h("strong", {}, draft.owner.display_name ?? "")] : null,
         decidable ? null : h("span", { class: "status-pill" }, draft.status.replaceAll("_", " ")))),
     localBanner(item),
     progress(detail, now),
     h("div", { class: "preview" }, replyCard(draft.in_reply_to), post(draft, body)),
-    actions(!decidable),
+    actions(!decidable, detail.approval),
     composer(mode, composerError),
     history(draft.history, now)));
 }

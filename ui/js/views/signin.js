@@ -2,6 +2,12 @@
 import { h } from "../dom.js";
 
 /** Error codes from `sign_in` in words. */
+function capitalised(text) {
+  const t = String(text ?? "").trim();
+  if (!t) return "Ask an administrator to enrol one.";
+  return `${t.charAt(0).toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? "" : "."}`;
+}
+
 export function signinErrorText(error, serverUrl) {
   switch (error?.code) {
     case "bad_credentials":
@@ -12,6 +18,8 @@ export function signinErrorText(error, serverUrl) {
       return error.message || "Check the server address and try again.";
     case "session_revoked":
       return "This device was signed out by the server, and its local data has been erased.";
+    case "totp_enrolment_required":
+      return `Your organisation requires two-factor sign-in for this account, and no authenticator app is enrolled yet. ${capitalised(error.message)}`;
     default:
       return error?.message || "Sign-in failed. Try again.";
   }
