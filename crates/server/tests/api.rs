@@ -7,17 +7,29 @@
 #[path = "api/support.rs"]
 mod support;
 
+#[path = "api/access.rs"]
+mod access;
 #[path = "api/auth.rs"]
 mod auth;
 #[path = "api/binary.rs"]
 mod binary;
+#[path = "api/crisis.rs"]
+mod crisis;
 #[path = "api/drafts.rs"]
 mod drafts;
 #[path = "api/errors.rs"]
 mod errors;
+#[path = "api/leave.rs"]
+mod leave;
 #[path = "api/matrix.rs"]
 mod matrix;
+#[path = "api/rules.rs"]
+mod rules;
+#[path = "api/scope.rs"]
+mod scope;
 #[path = "api/sync.rs"]
 mod sync;
 #[path = "api/totp.rs"]
 mod totp;
+#[path = "api/two_factor.rs"]
+mod two_factor;

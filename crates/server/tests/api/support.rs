@@ -213,16 +213,6 @@ pub struct Org {
     pub ids: std::collections::HashMap<&'static str, UserId>,
 }
 
-impl Org {
-    /// The id of one of the organisation's accounts.
-    pub fn id(&self, username: &str) -> UserId {
-        *self
-            .ids
-            .get(username)
-            .unwrap_or_else(|| panic!("{username} is not in the test organisation"))
-    }
-}
-
 pub async fn org(server: &Server) -> Org {
     let care = admin::create_team(server, "Care").await.unwrap();
     let brand = admin::create_team(server, "Brand").await.unwrap();
