@@ -262,3 +262,345 @@ fn the_cli_adds_lists_and_disables_users() {
     let (_, out) = cli(&["user", "list", "--data-dir", data], None);
     assert!(out.contains("[disabled]"), "{out}");
 }
+
+/// Runs `countersign-server ARGS --data-dir DATA`; what it printed, or the test fails
+/// naming the command.
+fn run(data: &str, args: &[&str], succeeds: bool) -> String {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--data-dir", data]);
+    let stdin = (args[..2] == ["user", "add"]).then_some("a long enough password\n");
+    let (ok, out) = cli(&all, stdin);
+    assert_eq!(
+        ok,
+        succeeds,
+        "`countersign-server {}` must {}: {out}",
+        args.join(" "),
+        if succeeds { "succeed" } else { "fail" }
+    );
+    out
+}
+
+#[tokio::test]
+async fn the_cli_sets_channels_crisis_accounts_leavers_and_2fa_and_reports_access() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    run(data, &["team", "add", "--name", "Care"], true);
+    run(data, &["team", "add", "--name", "Brand"], true);
+    for (username, role) in [
+        ("ana", "reviewer"),
+        ("sam", "spokesperson"),
+        ("bo", "author"),
+        ("cy", "author"),
+    ] {
+        let add = [
+            "user",
+            "add",
+            "--username",
+            username,
+            "--display-name",
+            username,
+            "--role",
+            role,
+            "--team",
+            "Care",
+            "--password-stdin",
+        ];
+        run(data, &add, true);
+    }
+
+    // Channels and their policies.
+    let add_channel = [
+        "channel",
+        "add",
+        "--name",
+        "care-x",
+        "--network",
+        "x",
+        "--account",
+        "@care_example",
+        "--team",
+        "Care",
+        "--step",
+        "review",
+    ];
+    let out = run(data, &add_channel, true);
+    assert!(out.contains("added channel care-x"), "{out}");
+    let out = run(
+        data,
+        &[
+            "channel",
+            "add",
+            "--name",
+            "bad",
+            "--network",
+            "x",
+            "--account",
+            "@bad",
+            "--team",
+            "Care",
+            "--step",
+            "legal:0",
+        ],
+        false,
+    );
+    assert!(out.contains("quorum"), "a zero quorum is refused: {out}");
+    let out = run(
+        data,
+        &["channel", "set", "care-x", "--step", "review:2"],
+        true,
+    );
+    assert!(out.contains("care-x now needs review:2"), "{out}");
+    let out = run(data, &["channel", "list"], true);
+    assert!(
+        out.contains("care-x") && out.contains("team=Care") && out.contains("steps=review:2"),
+        "{out}"
+    );
+
+    // Crisis mode.
+    let out = run(
+        data,
+        &[
+            "crisis",
+            "on",
+            "--reason",
+            "Fire at the Leeds store",
+            "--channel",
+            "care-x",
+        ],
+        true,
+    );
+    assert!(
+        out.contains("crisis mode is ON") && out.contains("Fire at the Leeds store"),
+        "{out}"
+    );
+    let out = run(data, &["crisis", "status"], true);
+    assert!(
+        out.contains("care-x") && out.contains("may approve: sam"),
+        "the status names who may approve: {out}"
+    );
+    let out = run(data, &["crisis", "off"], true);
+    assert!(out.contains("crisis mode is off"), "{out}");
+    run(data, &["crisis", "off"], false);
+
+    // Roles, teams, steps and channels of an account.
+    for (args, shows) in [
+        (
+            vec![
+                "user",
+                "role",
+                "add",
+                "--username",
+                "ana",
+                "--role",
+                "spokesperson",
+            ],
+            "roles=reviewer,spokesperson",
+        ),
+        (
+            vec![
+                "user",
+                "role",
+                "remove",
+                "--username",
+                "ana",
+                "--role",
+                "spokesperson",
+            ],
+            "roles=reviewer ",
+        ),
+        (
+            vec![
+                "user",
+                "team",
+                "add",
+                "--username",
+                "ana",
+                "--team",
+                "Brand",
+            ],
+            "teams=Brand, Care",
+        ),
+        (
+            vec![
+                "user",
+                "team",
+                "remove",
+                "--username",
+                "ana",
+                "--team",
+                "Brand",
+            ],
+            "teams=Care ",
+        ),
+        (
+            vec![
+                "user",
+                "step",
+                "add",
+                "--username",
+                "ana",
+                "--step",
+                "legal",
+            ],
+            "steps=review,legal",
+        ),
+        (
+            vec![
+                "user",
+                "step",
+                "remove",
+                "--username",
+                "ana",
+                "--step",
+                "legal",
+            ],
+            "steps=review ",
+        ),
+        (
+            vec![
+                "user",
+                "channel",
+                "add",
+                "--username",
+                "cy",
+                "--channel",
+                "care-x",
+            ],
+            "channels=only care-x",
+        ),
+        (
+            vec![
+                "user",
+                "channel",
+                "remove",
+                "--username",
+                "cy",
+                "--channel",
+                "care-x",
+            ],
+            "channels=none",
+        ),
+        (
+            vec!["user", "channel", "all", "--username", "cy"],
+            "channels=all of their teams'",
+        ),
+    ] {
+        let out = run(data, &args, true);
+        assert!(
+            out.contains(shows),
+            "`{}` must show {shows:?}: {out}",
+            args.join(" ")
+        );
+    }
+    let out = run(
+        data,
+        &[
+            "user",
+            "role",
+            "remove",
+            "--username",
+            "bo",
+            "--role",
+            "author",
+        ],
+        false,
+    );
+    assert!(out.contains("no role left"), "{out}");
+
+    // A leaver with an open draft: refused for a successor who is no author, then done.
+    let server = countersign_server::open(countersign_server::ServerConfig::new(dir.path()))
+        .await
+        .unwrap();
+    let bo = countersign_server::admin::user_named(&server, "bo")
+        .await
+        .unwrap()
+        .id;
+    let channel = countersign_server::admin::channel_named(&server, "care-x")
+        .await
+        .unwrap();
+    let draft = countersign_server::admin::create_draft(
+        &server,
+        bo,
+        crate::support::new_draft(&channel, "Parcel on its way"),
+    )
+    .await
+    .unwrap();
+    let out = run(data, &["user", "leave", "bo", "--handover", "ana"], false);
+    assert!(
+        out.contains("without the author role") && out.contains("Nothing was changed"),
+        "{out}"
+    );
+    let out = run(data, &["user", "leave", "bo", "--handover", "cy"], true);
+    assert!(
+        out.contains("bo has left") && out.contains("cy now owns 1 open draft"),
+        "{out}"
+    );
+    let handed = countersign_server::admin::draft(&server, draft.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        handed.owner.map(|p| p.username).as_deref(),
+        Some("cy"),
+        "the CLI's handover is the admin API's"
+    );
+
+    // The two-factor policy and the access report.
+    let out = run(data, &["policy", "require-2fa", "--role", "reviewer"], true);
+    assert!(out.contains("required for: reviewer"), "{out}");
+    let out = run(data, &["policy", "show"], true);
+    assert!(out.contains("required for: reviewer"), "{out}");
+
+    let csv = run(data, &["access", "--format", "csv"], true);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "username",
+            "name",
+            "roles",
+            "teams",
+            "channels",
+            "steps",
+            "2fa",
+            "last sign-in",
+            "sessions",
+            "status"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let row = |username: &str| {
+        rows.iter()
+            .find(|r| &r[0] == username)
+            .unwrap_or_else(|| panic!("no {username} in {csv}"))
+    };
+    assert_eq!(&row("ana")[2], "reviewer");
+    assert_eq!(&row("ana")[4], "care-x");
+    assert_eq!(&row("ana")[6], "REQUIRED, not enrolled", "{csv}");
+    assert_eq!(&row("bo")[9], "disabled", "{csv}");
+    assert_eq!(&row("cy")[9], "active", "{csv}");
+
+    let json = run(data, &["access", "--format", "json", "--user", "ana"], true);
+    let entries: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        entries,
+        json!([{
+            "username": "ana",
+            "display_name": "ana",
+            "roles": ["reviewer"],
+            "teams": ["Care"],
+            "channels": ["care-x"],
+            "channels_limited": false,
+            "steps": ["review"],
+            "two_factor": {"enrolled": false, "required": true},
+            "live_sessions": 0,
+            "disabled": false
+        }]),
+        "the JSON report is the admin API's AccessEntry"
+    );
+}
