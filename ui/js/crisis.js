@@ -35,7 +35,8 @@ export function crisisModeWords(banner, { online = null } = {}) {
   let staleText = "";
   if (banner.stale) {
     const secs = Number(banner.unconfirmed_for_secs);
-    const span = Number.isFinite(secs) && secs > 0 ? formatSpan(secs * 1000) : "";
+    const span = !Number.isFinite(secs) || secs <= 0 ? ""
+      : secs < 60 ? "less than a minute" : formatSpan(secs * 1000);
     if (!span) staleText = `${asOf} — it may have changed since.`;
     else if (online === false) staleText = `${asOf} — you have been offline for ${span}.`;
     else staleText = `${asOf} — not confirmed by the server for ${span}.`;

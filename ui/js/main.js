@@ -469,9 +469,20 @@ async function syncNow() {
 
 // ---- access (administrators) ------------------------------------------------------------
 
+let accessShown = ""; // what the Access panel last showed, so status ticks do not rebuild it
+
 function renderAccessPanel() {
   const panel = els.overlay.querySelector(".panel-access");
   if (!panel || !accessView) return;
+  // Statuses arrive every sync; rebuild only when something the panel shows changed, so a
+  // click or a half-typed reason is never lost to a rebuild.
+  const crisis = status?.crisis ?? null;
+  const shown = JSON.stringify([
+    accessView.entries?.length ?? null, accessView.loadError, accessView.busy, accessView.error,
+    crisis?.reason ?? null, crisis?.since ?? null, status?.online ?? null,
+  ]);
+  if (shown === accessShown && panel.childElementCount > 0) return;
+  accessShown = shown;
   const focused = document.activeElement?.getAttribute?.("data-testid");
   const typed = panel.querySelector("[data-testid=crisis-reason]")?.value ?? "";
   const ticked = [...panel.querySelectorAll("input[name=channel]:checked")].map((i) => i.value);
@@ -486,6 +497,7 @@ function renderAccessPanel() {
 
 async function openAccess() {
   accessView = { entries: null, loadError: "", busy: false, error: "" };
+  accessShown = "";
   openOverlay(els.overlay, {
     kind: "access", testid: "access", labelledBy: "access-title",
     build: (panel) => panel.append(h("p", { class: "muted" }, "Loading who has access to what…")),

@@ -42,6 +42,10 @@ test("a stale state says how long the reviewer has been offline", () => {
     crisisModeWords(stale, { online: true }).staleText,
     `Crisis state as of ${at(banner.confirmed_at)} — not confirmed by the server for 3 h.`,
   );
+  assert.match(
+    crisisModeWords({ ...stale, unconfirmed_for_secs: 20 }, { online: false }).staleText,
+    /offline for less than a minute\.$/,
+  );
   const never = crisisModeWords({ ...banner, confirmed_at: null, stale: true, unconfirmed_for_secs: null });
   assert.match(never.staleText, /not confirmed by the server yet — it may have changed/);
 });

@@ -4,6 +4,7 @@
 //! Run them with `scripts/e2e` (which `scripts/test` calls); without its environment they
 //! report that they were skipped.
 
+mod crisis;
 mod harness;
 mod webdriver;
 

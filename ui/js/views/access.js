@@ -10,7 +10,11 @@ export function accessRows(entries, now) {
     e.display_name,
     (e.roles ?? []).join(", "),
     (e.teams ?? []).join(", ") || "—",
-    e.channels_limited ? `only ${(e.channels ?? []).join(", ") || "none"}` : `${(e.channels ?? []).length} (all of their teams')`,
+    e.channels_limited
+      ? `only ${(e.channels ?? []).join(", ") || "none"}`
+      : (e.roles ?? []).includes("admin")
+        ? `all ${(e.channels ?? []).length}`
+        : `${(e.channels ?? []).length} (all of their teams')`,
     (e.steps ?? []).join(", ") || "—",
     e.two_factor?.enrolled ? "on" : e.two_factor?.required ? "required, not enrolled" : "off",
     e.last_sign_in_at ? relativeTime(e.last_sign_in_at, now) : "never",
