@@ -4,5 +4,6 @@
 mod fault_proxy;
 mod faults;
 mod keychain_and_disk;
+mod rules;
 mod support;
 mod sync;

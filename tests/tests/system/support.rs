@@ -68,8 +68,9 @@ impl TestServer {
     }
 }
 
-/// The test organisation: one team, two reviewers for `review`, one for `legal`, an author,
-/// an admin, and a reviewer of another team.
+/// The test organisation: one team with its channel `care-x` (`@northwind_help` on X), two
+/// reviewers for `review`, one for `legal`, two authors, an admin, and a reviewer of another
+/// team.
 async fn seed_org(server: &Server) {
     use countersign_server::admin::{self, NewUser};
     let care = admin::create_team(server, "Customer Care")
@@ -90,11 +91,12 @@ async fn seed_org(server: &Server) {
     )
     .await
     .expect("channel");
-    let users: [(&str, &[Role], &[&str], _); 6] = [
+    let users: [(&str, &[Role], &[&str], _); 7] = [
         ("rita", &[Role::Reviewer], &["review"], care),
         ("ravi", &[Role::Reviewer], &["review"], care),
         ("lena", &[Role::Reviewer], &["legal"], care),
         ("alex", &[Role::Author], &[], care),
+        ("sam", &[Role::Author], &[], care),
         ("ada", &[Role::Admin], &[], care),
         ("olga", &[Role::Reviewer], &["review"], other),
     ];
