@@ -88,6 +88,17 @@ pub fn unrecorded_duplicate(id: MutationId) -> MutationResult {
     }
 }
 
+/// The answer to every mutation of a push whose account was disabled after the caller was
+/// authenticated: refused, and (unlike other refusals) neither stored nor counted, since the
+/// account's desktops are told to wipe their data at their next contact anyway.
+pub fn account_disabled(id: MutationId) -> MutationResult {
+    refused(
+        id,
+        MutationStatus::Forbidden,
+        "this account is disabled".to_owned(),
+    )
+}
+
 fn invalid(id: MutationId, message: String) -> MutationResult {
     refused(id, MutationStatus::Invalid, message)
 }

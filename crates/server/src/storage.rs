@@ -10,6 +10,8 @@
 //! same transaction. The changes feed is "drafts whose sequence is above the cursor, in
 //! sequence order", which is the server's commit order.
 
+#[cfg(test)]
+pub(crate) mod conformance;
 pub mod sqlite;
 
 use crate::auth::token::TokenHash;
@@ -276,7 +278,8 @@ impl Scope {
 /// A request for one page of the changes feed.
 #[derive(Clone, Debug)]
 pub struct ChangesRequest {
-    /// Who is asking, as they are now.
+    /// Who is asking. Backends judge the page by the account as their snapshot holds it
+    /// (it may have changed since the caller was authenticated); this copy names it.
     pub user: UserRecord,
     /// Their desktop installation; registered to them on first use.
     pub client_id: Option<ClientId>,
@@ -320,7 +323,9 @@ pub struct ChangesPage {
 /// A push batch to apply in one transaction.
 #[derive(Clone, Debug)]
 pub struct PushBatch {
-    /// Who is pushing.
+    /// Who is pushing. Backends judge the batch by the account as their transaction holds
+    /// it (roles, teams, steps and channels may have changed since the caller was
+    /// authenticated); a disabled account's mutations are all refused, and none is stored.
     pub actor: Actor,
     /// From which installation.
     pub client_id: ClientId,
@@ -518,11 +523,12 @@ pub trait Storage: Send + Sync + 'static {
     /// after the cursor) the user's directory, from one snapshot. A scope change of the user
     /// after the cursor ends the page with a removal for every draft they could see before
     /// it and cannot now, and the current state of every draft they can see now and could
-    /// not before. Registers the client to the user on first use;
+    /// not before. The account is read again in the page's snapshot (a disabled one gets an
+    /// empty page). Registers the client to the user on first use;
     /// [`StorageError::ClientTaken`] when it belongs to someone else.
     async fn changes(&self, request: ChangesRequest) -> StorageResult<ChangesPage>;
-    /// Applies a push batch in one transaction (see [`crate::push`] for the rules), returning
-    /// one result per mutation. [`StorageError::ClientTaken`] when the client belongs to
+    /// Applies a push batch in one transaction (see [`crate::push`] for the rules), judging
+    /// the pusher as the transaction holds them, and returns one result per mutation. [`StorageError::ClientTaken`] when the client belongs to
     /// someone else.
     async fn push(&self, batch: PushBatch) -> StorageResult<Vec<MutationResult>>;
 }

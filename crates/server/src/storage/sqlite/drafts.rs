@@ -131,17 +131,25 @@ pub(super) fn changes_page(
     if owner.is_some_and(|o| o != user_id) {
         return Ok((page, owner));
     }
+    // The account as this snapshot holds it, not as the caller looked it up a moment ago: a
+    // scope change committed in between must be judged against the scope after it, or its
+    // removals would never be sent.
+    let user = match accounts::user_by_id(tx, user_id)? {
+        Some(user) if user.is_active() => user,
+        // Disabled (or gone) since the caller was authenticated: nothing more for them.
+        _ => return Ok((page, owner)),
+    };
     let (directory_seq, last_seq) = counters(tx)?;
     if directory_seq > request.after {
         page.directory = Some(crate::directory::build(
-            &request.user,
+            &user,
             &accounts::teams(tx)?,
             &channels::channels(tx)?,
             &accounts::users(tx)?,
             &channels::crisis(tx)?,
         ));
     }
-    let scope = Scope::of(&request.user.actor());
+    let scope = Scope::of(&user.actor());
     let scope_change = first_scope_change(tx, user_id, request.after)?;
 
     let mut values = vec![Value::Integer(to_sql_int(request.after)?)];
@@ -447,8 +455,20 @@ fn store_result(tx: &Connection, client: ClientId, result: &MutationResult) -> S
 
 /// Applies a push batch; the caller's transaction makes it all-or-nothing.
 pub(super) fn push(tx: &Connection, batch: &PushBatch) -> StorageResult<Vec<MutationResult>> {
+    // The pusher as this transaction holds them: roles, teams and steps taken away (or the
+    // account disabled) after the caller was authenticated count.
+    let actor = match accounts::user_by_id(tx, batch.actor.person.id)? {
+        Some(user) if user.is_active() => user.actor(),
+        _ => {
+            return Ok(batch
+                .mutations
+                .iter()
+                .map(|m| push::account_disabled(m.mutation_id))
+                .collect());
+        }
+    };
     let client = batch.client_id;
-    let first_last = claim_client(tx, client, batch.actor.person.id, batch.now)?;
+    let first_last = claim_client(tx, client, actor.person.id, batch.now)?;
     let mut last = first_last;
     let mut seq = ChangeSeq::load(tx)?;
     let mut results = Vec::with_capacity(batch.mutations.len());
@@ -462,8 +482,7 @@ pub(super) fn push(tx: &Connection, batch: &PushBatch) -> StorageResult<Vec<Muta
             Step::Refuse(result) => result,
             Step::Apply => {
                 let draft = load_draft(tx, mutation.kind.draft_id())?;
-                let (result, next) =
-                    push::evaluate(&batch.actor, mutation, draft.as_ref(), batch.now);
+                let (result, next) = push::evaluate(&actor, mutation, draft.as_ref(), batch.now);
                 if let Some(next) = next {
                     save_draft(tx, &next, seq.next())?;
                 }

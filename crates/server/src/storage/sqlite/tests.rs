@@ -476,3 +476,58 @@ async fn disabling_a_user_revokes_their_sessions() {
     assert!(found.revoked_at.is_some());
     assert!(found.user.disabled_at.is_some());
 }
+
+/// A fresh, empty store for the backend-independent suite in `storage::conformance`.
+fn empty_store() -> (tempfile::TempDir, SqliteStorage) {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SqliteStorage::open(&dir.path().join("countersign.db")).unwrap();
+    (dir, storage)
+}
+
+mod conformance {
+    //! The backend-independent storage suite, run against SQLite.
+    use super::empty_store;
+    use crate::storage::conformance as suite;
+
+    #[tokio::test]
+    async fn a_team_taken_away_turns_into_removals_and_given_back_into_arrivals() {
+        let (_dir, storage) = empty_store();
+        suite::a_team_taken_away_turns_into_removals_and_given_back_into_arrivals(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn the_directory_comes_with_the_first_page_after_it_changed() {
+        let (_dir, storage) = empty_store();
+        suite::the_directory_comes_with_the_first_page_after_it_changed(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn crisis_mode_holds_escalates_and_sends_back_to_review() {
+        let (_dir, storage) = empty_store();
+        suite::crisis_mode_holds_escalates_and_sends_back_to_review(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn a_refused_handover_writes_nothing() {
+        let (_dir, storage) = empty_store();
+        suite::a_refused_handover_writes_nothing(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn a_handover_disables_revokes_and_moves_the_drafts_at_once() {
+        let (_dir, storage) = empty_store();
+        suite::a_handover_disables_revokes_and_moves_the_drafts_at_once(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn the_feed_reads_the_account_in_its_own_snapshot() {
+        let (_dir, storage) = empty_store();
+        suite::the_feed_reads_the_account_in_its_own_snapshot(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn a_push_judges_the_account_as_stored_when_it_applies() {
+        let (_dir, storage) = empty_store();
+        suite::a_push_judges_the_account_as_stored_when_it_applies(&storage).await;
+    }
+}

@@ -1,0 +1,780 @@
+//! What every storage backend must do, written against the [`Storage`] trait alone.
+//!
+//! **Any backend runs these.** Each function takes a fresh, empty store (`&dyn Storage`),
+//! builds the small organisation of [`Org::create`] through the trait, and panics with the
+//! reason when the backend behaves differently. The SQLite backend calls each one from a
+//! `#[tokio::test]` in `sqlite/tests.rs`; a PostgreSQL backend adds the same wrappers around
+//! its own fresh database, and must pass them unchanged.
+//!
+//! Covered here: scope changes in the changes feed (a team or channel taken away turns into
+//! removals at the next page, given back into arrivals), the directory's sequence number
+//! (a page carries the directory exactly when it changed after the cursor), what turning
+//! crisis mode on and off does to drafts, and handovers (a refused one writes nothing).
+
+use super::{
+    ChangesPage, ChangesRequest, CrisisUpdate, Handover, HandoverOutcome, NewSession,
+    SessionTokens, Storage, TeamRecord, UserChange, UserRecord, UserUpdate,
+};
+use crate::auth::token::TokenHash;
+use crate::fixtures::t0;
+use chrono::{DateTime, Duration, Utc};
+use countersign_core::handover::HandoverProblem;
+use countersign_core::{
+    Approval, Channel, ChannelAccess, ChannelId, CrisisChannels, CrisisState, DecisionId, Draft,
+    DraftId, DraftStatus, HistoryEntry, HistoryEvent, Network, Refusal, RequiredStep, Role,
+    Sensitive, StepRule, TeamId, Urgency, UserId,
+};
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+/// Two teams, their channels and people, stored through the trait:
+/// - Care: channels `care-x` and `care-bluesky`; reviewers `rui` and `rob`, authors `ana`
+///   and `amy`;
+/// - Brand: channel `brand-x`; reviewer `bea`, author `agency`.
+pub(crate) struct Org {
+    pub care: TeamId,
+    pub care_x: Channel,
+    pub care_bluesky: Channel,
+    pub brand_x: Channel,
+    pub users: Vec<UserRecord>,
+}
+
+impl Org {
+    pub(crate) async fn create(storage: &dyn Storage) -> Self {
+        let (care, brand) = (TeamId(Uuid::now_v7()), TeamId(Uuid::now_v7()));
+        for (id, name) in [(care, "Care"), (brand, "Brand")] {
+            storage
+                .create_team(TeamRecord {
+                    id,
+                    name: name.into(),
+                    created_at: t0(),
+                })
+                .await
+                .unwrap();
+        }
+        let channel = |name: &str, network, account: &str, team| Channel {
+            id: ChannelId(Uuid::now_v7()),
+            name: name.into(),
+            network,
+            account: account.into(),
+            team,
+            policy: vec![StepRule::one("review")],
+        };
+        let care_x = channel("care-x", Network::X, "@care_example", care);
+        let care_bluesky = channel("care-bluesky", Network::Bluesky, "@care.example", care);
+        let brand_x = channel("brand-x", Network::X, "@brand_example", brand);
+        for c in [&care_x, &care_bluesky, &brand_x] {
+            storage.create_channel(c.clone(), t0()).await.unwrap();
+        }
+        let mut users = vec![];
+        for (name, role, team) in [
+            ("rui", Role::Reviewer, care),
+            ("rob", Role::Reviewer, care),
+            ("ana", Role::Author, care),
+            ("amy", Role::Author, care),
+            ("bea", Role::Reviewer, brand),
+            ("agency", Role::Author, brand),
+        ] {
+            let user = UserRecord {
+                id: UserId(Uuid::now_v7()),
+                username: name.into(),
+                display_name: name.to_uppercase(),
+                password_hash: Sensitive::new("$argon2id$not-a-real-hash".into()),
+                roles: vec![role],
+                steps: if role == Role::Reviewer {
+                    vec!["review".into()]
+                } else {
+                    vec![]
+                },
+                teams: vec![team],
+                channels: ChannelAccess::AllOfTeams,
+                created_at: t0(),
+                disabled_at: None,
+                totp_secret: None,
+            };
+            storage.create_user(user.clone()).await.unwrap();
+            users.push(user);
+        }
+        Self {
+            care,
+            care_x,
+            care_bluesky,
+            brand_x,
+            users,
+        }
+    }
+
+    fn user(&self, name: &str) -> &UserRecord {
+        self.users
+            .iter()
+            .find(|u| u.username == name)
+            .unwrap_or_else(|| panic!("{name} is not in the organisation"))
+    }
+
+    /// A pending draft by `author` on `channel`, needing one review; not stored yet.
+    pub(crate) fn draft(&self, author: &str, channel: &Channel) -> Draft {
+        let author = self.user(author).person();
+        Draft {
+            id: DraftId(Uuid::now_v7()),
+            version: 1,
+            status: DraftStatus::Pending,
+            network: channel.network,
+            channel: channel.account.clone(),
+            channel_id: Some(channel.id),
+            team: channel.team,
+            body: format!("A draft for {}", channel.name),
+            author: author.clone(),
+            owner: None,
+            urgency: Urgency::Normal,
+            requested_urgency: None,
+            scheduled_at: None,
+            required_steps: vec![RequiredStep::one("review")],
+            approvals: vec![],
+            in_reply_to: None,
+            media: vec![],
+            created_at: t0(),
+            updated_at: t0(),
+            history: vec![HistoryEntry {
+                at: t0(),
+                by: author,
+                version: 1,
+                event: HistoryEvent::Created,
+            }],
+        }
+    }
+
+    /// `draft`, approved by rui, due `due_in` from [`t0`] (`None`: not scheduled).
+    fn approved(&self, mut draft: Draft, due_in: Option<Duration>) -> Draft {
+        draft.status = DraftStatus::Approved;
+        draft.scheduled_at = due_in.map(|d| t0() + d);
+        draft.approvals.push(Approval {
+            step: "review".into(),
+            by: self.user("rui").person(),
+            decision_id: DecisionId(Uuid::now_v7()),
+            at: t0(),
+        });
+        draft
+    }
+}
+
+/// One page of `username`'s feed after `after`, as they are stored now.
+async fn page(storage: &dyn Storage, org: &Org, username: &str, after: u64) -> ChangesPage {
+    let user = storage
+        .user_by_id(org.user(username).id)
+        .await
+        .unwrap()
+        .unwrap();
+    storage
+        .changes(ChangesRequest {
+            user,
+            client_id: None,
+            after,
+            limit: 100,
+            now: t0(),
+        })
+        .await
+        .unwrap()
+}
+
+/// Pages after `after` until there are no more: the pages.
+async fn pages(storage: &dyn Storage, org: &Org, username: &str, after: u64) -> Vec<ChangesPage> {
+    let mut all = vec![];
+    let mut cursor = after;
+    for _ in 0..20 {
+        let next = page(storage, org, username, cursor).await;
+        assert!(
+            next.next_cursor >= cursor,
+            "the cursor never goes back ({cursor} -> {})",
+            next.next_cursor
+        );
+        cursor = next.next_cursor;
+        let more = next.has_more;
+        all.push(next);
+        if !more {
+            return all;
+        }
+    }
+    panic!("the feed never ended");
+}
+
+fn cursor_after(pages: &[ChangesPage]) -> u64 {
+    pages.last().map_or(0, |p| p.next_cursor)
+}
+
+/// The drafts arriving (`removed` false) or leaving (true) on these pages.
+fn ids(pages: &[ChangesPage], removed: bool) -> BTreeSet<DraftId> {
+    pages
+        .iter()
+        .flat_map(|p| &p.rows)
+        .filter(|r| r.removed == removed)
+        .map(|r| r.draft_id)
+        .collect()
+}
+
+fn change(f: impl FnOnce(&mut UserRecord) + Send + 'static) -> UserChange {
+    Box::new(move |current: &UserRecord| {
+        let mut next = current.clone();
+        f(&mut next);
+        Ok(next)
+    })
+}
+
+async fn update(storage: &dyn Storage, id: UserId, change: UserChange) {
+    match storage.update_user(id, change).await.unwrap() {
+        UserUpdate::Updated(_) => {}
+        other => panic!("the change must be stored, got {other:?}"),
+    }
+}
+
+/// A reviewer taken off a team gets a removal for each of its drafts at the next page, with
+/// the directory; added back, the drafts arrive again (a withdrawn one as a removal). A
+/// change that leaves what they see alone moves no draft.
+pub(crate) async fn a_team_taken_away_turns_into_removals_and_given_back_into_arrivals(
+    storage: &dyn Storage,
+) {
+    let org = Org::create(storage).await;
+    let on_x = org.draft("ana", &org.care_x);
+    let on_bluesky = org.draft("ana", &org.care_bluesky);
+    let mut withdrawn = org.draft("ana", &org.care_x);
+    withdrawn.status = DraftStatus::Withdrawn;
+    let brand = org.draft("agency", &org.brand_x);
+    storage
+        .insert_drafts(vec![
+            on_x.clone(),
+            on_bluesky.clone(),
+            withdrawn.clone(),
+            brand.clone(),
+        ])
+        .await
+        .unwrap();
+    let care_open = BTreeSet::from([on_x.id, on_bluesky.id]);
+
+    let start = pages(storage, &org, "rui", 0).await;
+    assert_eq!(
+        ids(&start, false),
+        care_open,
+        "rui holds Care's open drafts"
+    );
+    let cursor = cursor_after(&start);
+
+    let (rui, care) = (org.user("rui").id, org.care);
+    update(
+        storage,
+        rui,
+        change(move |u| u.teams.retain(|t| *t != care)),
+    )
+    .await;
+    let off = pages(storage, &org, "rui", cursor).await;
+    assert_eq!(
+        ids(&off, true),
+        BTreeSet::from([on_x.id, on_bluesky.id, withdrawn.id]),
+        "every Care draft leaves rui's desktop"
+    );
+    assert!(ids(&off, false).is_empty(), "nothing arrives");
+    let directory = off[0]
+        .directory
+        .as_ref()
+        .expect("the page of the change carries the directory");
+    assert!(
+        directory.me.teams.is_empty() && directory.channels.is_empty(),
+        "the directory says rui has no team now: {directory:?}"
+    );
+    let cursor = cursor_after(&off);
+    let quiet = page(storage, &org, "rui", cursor).await;
+    assert!(
+        quiet.rows.is_empty() && quiet.directory.is_none() && !quiet.has_more,
+        "the removals come once: {quiet:?}"
+    );
+
+    update(storage, rui, change(move |u| u.teams.push(care))).await;
+    let back = pages(storage, &org, "rui", cursor).await;
+    assert_eq!(
+        ids(&back, false),
+        care_open,
+        "Care's open drafts arrive again"
+    );
+    assert_eq!(
+        ids(&back, true),
+        BTreeSet::from([withdrawn.id]),
+        "a withdrawn draft arrives as a removal"
+    );
+    assert!(
+        !ids(&back, false).contains(&brand.id),
+        "Brand's drafts are not rui's"
+    );
+    let cursor = cursor_after(&back);
+
+    update(storage, rui, change(|u| u.steps.push("legal".into()))).await;
+    let steps_only = pages(storage, &org, "rui", cursor).await;
+    assert!(
+        steps_only.iter().all(|p| p.rows.is_empty()),
+        "a new step changes what rui may do, not what she sees"
+    );
+    assert!(
+        steps_only[0]
+            .directory
+            .as_ref()
+            .is_some_and(|d| d.me.steps.contains(&"legal".to_owned())),
+        "but her directory says so"
+    );
+
+    // Limited to one channel: the other channel's drafts leave.
+    let only_x = org.care_x.id;
+    update(
+        storage,
+        rui,
+        change(move |u| u.channels = ChannelAccess::Only(vec![only_x])),
+    )
+    .await;
+    let limited = pages(storage, &org, "rui", cursor_after(&steps_only)).await;
+    assert_eq!(ids(&limited, true), BTreeSet::from([on_bluesky.id]));
+    assert!(ids(&limited, false).is_empty());
+}
+
+/// Checks that the page after `cursor` carries the directory (`what` changed it) and the
+/// page after that does not; returns the cursor past both.
+async fn directory_follows(storage: &dyn Storage, org: &Org, cursor: u64, what: &str) -> u64 {
+    let next = page(storage, org, "rui", cursor).await;
+    assert!(
+        next.directory.is_some(),
+        "{what} must reach desktops with the next page"
+    );
+    assert!(
+        next.next_cursor > cursor,
+        "{what} takes a sequence number, so the cursor moves past it"
+    );
+    let quiet = page(storage, org, "rui", next.next_cursor).await;
+    assert!(
+        quiet.directory.is_none() && quiet.rows.is_empty(),
+        "after {what}, a page with no change carries no directory: {quiet:?}"
+    );
+    next.next_cursor
+}
+
+/// A page carries the directory when (and only when) the organisation as desktops see it
+/// changed after the cursor: accounts, channels, policies, crisis mode. Draft writes alone
+/// do not bring it.
+pub(crate) async fn the_directory_comes_with_the_first_page_after_it_changed(
+    storage: &dyn Storage,
+) {
+    let org = Org::create(storage).await;
+    let first = pages(storage, &org, "rui", 0).await;
+    assert!(
+        first[0].directory.is_some(),
+        "a desktop starting from nothing gets the directory"
+    );
+    let mut cursor = cursor_after(&first);
+    let quiet = page(storage, &org, "rui", cursor).await;
+    assert!(quiet.directory.is_none(), "nothing changed: no directory");
+    assert_eq!(quiet.next_cursor, cursor, "an empty page keeps the cursor");
+
+    storage
+        .insert_drafts(vec![org.draft("ana", &org.care_x)])
+        .await
+        .unwrap();
+    let drafts_only = page(storage, &org, "rui", cursor).await;
+    assert_eq!(drafts_only.rows.len(), 1);
+    assert!(
+        drafts_only.directory.is_none(),
+        "a new draft does not change the directory"
+    );
+    cursor = drafts_only.next_cursor;
+
+    let policy = vec![StepRule::parse("review:2").unwrap()];
+    assert!(
+        storage
+            .set_channel_policy(org.care_x.id, policy, t0())
+            .await
+            .unwrap()
+    );
+    cursor = directory_follows(storage, &org, cursor, "a channel's policy").await;
+
+    let channel = Channel {
+        id: ChannelId(Uuid::now_v7()),
+        name: "care-mastodon".into(),
+        network: Network::Mastodon,
+        account: "@care".into(),
+        team: org.care,
+        policy: vec![StepRule::one("review")],
+    };
+    storage.create_channel(channel, t0()).await.unwrap();
+    cursor = directory_follows(storage, &org, cursor, "a new channel").await;
+
+    assert!(
+        storage
+            .disable_user(org.user("rob").id, t0())
+            .await
+            .unwrap()
+    );
+    cursor = directory_follows(storage, &org, cursor, "a disabled colleague").await;
+
+    let by = org.user("bea").person();
+    let declared = by.clone();
+    let on = Box::new(move |s: &CrisisState| Ok(s.turned_on(None, "Fire", &declared, t0())));
+    let updated = storage.set_crisis(on, by, t0()).await.unwrap();
+    assert!(matches!(updated, CrisisUpdate::Updated { .. }));
+    directory_follows(storage, &org, cursor, "crisis mode").await;
+
+    let directory = page(storage, &org, "rui", 0)
+        .await
+        .directory
+        .expect("from the start");
+    let care_x = directory
+        .channels
+        .iter()
+        .find(|c| c.channel.id == org.care_x.id)
+        .unwrap();
+    assert_eq!(
+        care_x.channel.policy,
+        vec![StepRule::parse("review:2").unwrap()]
+    );
+    assert!(care_x.in_crisis && directory.crisis.is_on());
+    assert_eq!(
+        directory.channels.len(),
+        3,
+        "care-x, care-bluesky, care-mastodon"
+    );
+}
+
+/// Turning crisis mode on escalates waiting drafts on the covered channels and holds
+/// approved ones due later; turning it off sends held drafts back to review (no approvals,
+/// a new version) and restores the authors' urgency. A refused change writes nothing.
+pub(crate) async fn crisis_mode_holds_escalates_and_sends_back_to_review(storage: &dyn Storage) {
+    let org = Org::create(storage).await;
+    let due_later = org.approved(org.draft("ana", &org.care_x), Some(Duration::hours(2)));
+    let due_before = org.approved(org.draft("ana", &org.care_x), Some(Duration::hours(-2)));
+    let waiting = org.draft("ana", &org.care_x);
+    let elsewhere = org.draft("agency", &org.brand_x);
+    storage
+        .insert_drafts(vec![
+            due_later.clone(),
+            due_before.clone(),
+            waiting.clone(),
+            elsewhere.clone(),
+        ])
+        .await
+        .unwrap();
+    let cursor = cursor_after(&pages(storage, &org, "rui", 0).await);
+    let by = org.user("bea").person();
+    let now: DateTime<Utc> = t0();
+
+    let refused = storage
+        .set_crisis(
+            Box::new(|_| Err(Refusal::Invalid("no".into()))),
+            by.clone(),
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(refused, CrisisUpdate::Refused(_)));
+    assert!(!storage.crisis().await.unwrap().is_on());
+    let nothing = page(storage, &org, "rui", cursor).await;
+    assert!(
+        nothing.rows.is_empty() && nothing.directory.is_none(),
+        "a refused change writes nothing: {nothing:?}"
+    );
+
+    let care_x = org.care_x.id;
+    let declared = by.clone();
+    let on =
+        Box::new(move |s: &CrisisState| Ok(s.turned_on(Some(&[care_x]), "Fire", &declared, now)));
+    let CrisisUpdate::Updated { state, effect } =
+        storage.set_crisis(on, by.clone(), now).await.unwrap()
+    else {
+        panic!("turning it on must be stored");
+    };
+    assert_eq!(state.channels, CrisisChannels::Only(vec![care_x]));
+    assert_eq!(storage.crisis().await.unwrap(), state, "stored as answered");
+    assert_eq!((effect.escalated, effect.held), (1, 1), "{effect:?}");
+    let load = |id: DraftId| async move { storage.draft(id).await.unwrap().unwrap() };
+    assert_eq!(load(due_later.id).await.status, DraftStatus::Held);
+    assert_eq!(
+        load(due_before.id).await.status,
+        DraftStatus::Approved,
+        "already due: gone out, left alone"
+    );
+    assert_eq!(load(waiting.id).await.urgency, Urgency::Crisis);
+    assert_eq!(
+        load(elsewhere.id).await,
+        elsewhere,
+        "brand-x is not covered"
+    );
+    let after_on = pages(storage, &org, "rui", cursor).await;
+    assert_eq!(
+        ids(&after_on, false),
+        BTreeSet::from([due_later.id, waiting.id]),
+        "the feed carries what crisis mode changed"
+    );
+    assert!(
+        after_on[0]
+            .directory
+            .as_ref()
+            .is_some_and(|d| d.crisis.is_on())
+    );
+
+    let off = Box::new(|_: &CrisisState| Ok(CrisisState::default()));
+    let CrisisUpdate::Updated { effect, .. } = storage.set_crisis(off, by, now).await.unwrap()
+    else {
+        panic!("turning it off must be stored");
+    };
+    assert_eq!(
+        (effect.returned_to_review, effect.deescalated),
+        (1, 1),
+        "{effect:?}"
+    );
+    let back = load(due_later.id).await;
+    assert_eq!(back.status, DraftStatus::Pending, "never straight out");
+    assert!(back.approvals.is_empty());
+    assert_eq!(back.version, due_later.version + 1);
+    assert_eq!(load(waiting.id).await.urgency, Urgency::Normal);
+    assert!(!storage.crisis().await.unwrap().is_on());
+}
+
+/// A session for `user` whose access token is `access`.
+async fn session(storage: &dyn Storage, user: UserId, access: &str) {
+    storage
+        .create_session(NewSession {
+            id: Uuid::new_v4(),
+            user_id: user,
+            tokens: SessionTokens {
+                access_hash: TokenHash::of(access),
+                access_expires_at: t0() + Duration::hours(1),
+                refresh_hash: TokenHash::of(&format!("{access}-refresh")),
+                refresh_expires_at: t0() + Duration::days(30),
+            },
+            created_at: t0(),
+        })
+        .await
+        .unwrap();
+}
+
+/// A successor who cannot take over the leaver's drafts — no author role, another team —
+/// is refused, and nothing is written: the leaver is still enabled with a live session,
+/// the drafts are as they were, and no change reaches any feed.
+pub(crate) async fn a_refused_handover_writes_nothing(storage: &dyn Storage) {
+    let org = Org::create(storage).await;
+    let draft = org.draft("ana", &org.care_x);
+    storage.insert_drafts(vec![draft.clone()]).await.unwrap();
+    let ana = org.user("ana").id;
+    session(storage, ana, "ana-access").await;
+    let cursor = cursor_after(&pages(storage, &org, "rui", 0).await);
+
+    for (successor, expected) in [
+        ("rui", HandoverProblem::NotAnAuthor),
+        ("agency", HandoverProblem::NotInTeam(org.care)),
+    ] {
+        let outcome = storage
+            .hand_over(Handover {
+                leaver: ana,
+                successor: org.user(successor).id,
+                by: org.user("bea").person(),
+                now: t0(),
+            })
+            .await
+            .unwrap();
+        match outcome {
+            HandoverOutcome::Blocked { draft: at, problem } => {
+                assert_eq!(problem, expected, "handing over to {successor}");
+                assert_eq!(at.id, draft.id, "the draft that blocks it is named");
+            }
+            other => panic!("handing over to {successor} must be blocked, got {other:?}"),
+        }
+    }
+    let missing = storage
+        .hand_over(Handover {
+            leaver: ana,
+            successor: UserId(Uuid::now_v7()),
+            by: org.user("bea").person(),
+            now: t0(),
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(missing, HandoverOutcome::Refused(_)),
+        "{missing:?}"
+    );
+
+    let still = storage.user_by_id(ana).await.unwrap().unwrap();
+    assert!(still.is_active(), "the leaver is not disabled");
+    let live = storage
+        .session_by_access(&TokenHash::of("ana-access"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        live.revoked_at.is_none(),
+        "the leaver's session is not revoked"
+    );
+    assert_eq!(
+        storage.draft(draft.id).await.unwrap().unwrap(),
+        draft,
+        "the draft is as it was"
+    );
+    let nothing = page(storage, &org, "rui", cursor).await;
+    assert!(
+        nothing.rows.is_empty() && nothing.directory.is_none(),
+        "no change reaches the feed: {nothing:?}"
+    );
+}
+
+/// A handover to a qualified successor disables the leaver, revokes their sessions, makes
+/// the successor the owner of their open drafts with the handover in the history, and
+/// reaches the feed — all in one step.
+pub(crate) async fn a_handover_disables_revokes_and_moves_the_drafts_at_once(
+    storage: &dyn Storage,
+) {
+    let org = Org::create(storage).await;
+    let open = org.draft("ana", &org.care_x);
+    let done = org.approved(org.draft("ana", &org.care_bluesky), None);
+    storage
+        .insert_drafts(vec![open.clone(), done.clone()])
+        .await
+        .unwrap();
+    let (ana, amy) = (org.user("ana"), org.user("amy"));
+    session(storage, ana.id, "ana-access").await;
+    let cursor = cursor_after(&pages(storage, &org, "amy", 0).await);
+
+    let outcome = storage
+        .hand_over(Handover {
+            leaver: ana.id,
+            successor: amy.id,
+            by: org.user("bea").person(),
+            now: t0(),
+        })
+        .await
+        .unwrap();
+    let HandoverOutcome::Done(report) = outcome else {
+        panic!("the handover must be done, got {outcome:?}");
+    };
+    assert_eq!(
+        (report.drafts_handed_over, report.sessions_revoked),
+        (1, 1),
+        "{report:?}"
+    );
+    assert!(
+        !storage
+            .user_by_id(ana.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .is_active(),
+        "the leaver is disabled"
+    );
+    let lookup = storage
+        .session_by_access(&TokenHash::of("ana-access"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        lookup.revoked_at.is_some(),
+        "the leaver's session is revoked"
+    );
+    let handed = storage.draft(open.id).await.unwrap().unwrap();
+    assert_eq!(handed.owner.as_ref().map(|p| p.id), Some(amy.id));
+    assert!(matches!(
+        handed.history.last().map(|h| &h.event),
+        Some(HistoryEvent::HandedOver { from, to, step: None })
+            if from.id == ana.id && to.id == amy.id
+    ));
+    assert_eq!(
+        storage.draft(done.id).await.unwrap().unwrap(),
+        done,
+        "a final draft stays as it is"
+    );
+    let after = pages(storage, &org, "amy", cursor).await;
+    assert_eq!(ids(&after, false), BTreeSet::from([open.id]));
+}
+
+/// The feed judges the account as its own snapshot holds it, not as the caller looked it
+/// up a moment earlier: a scope change committed in between still turns into removals
+/// (otherwise the page would end at the change without them, and no later page would send
+/// them).
+pub(crate) async fn the_feed_reads_the_account_in_its_own_snapshot(storage: &dyn Storage) {
+    let org = Org::create(storage).await;
+    let draft = org.draft("ana", &org.care_x);
+    storage.insert_drafts(vec![draft.clone()]).await.unwrap();
+    let cursor = cursor_after(&pages(storage, &org, "rui", 0).await);
+    let looked_up = storage
+        .user_by_id(org.user("rui").id)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let care = org.care;
+    update(
+        storage,
+        looked_up.id,
+        change(move |u| u.teams.retain(|t| *t != care)),
+    )
+    .await;
+    let mut removed = BTreeSet::new();
+    let mut after = cursor;
+    for _ in 0..20 {
+        let page = storage
+            .changes(ChangesRequest {
+                user: looked_up.clone(),
+                client_id: None,
+                after,
+                limit: 100,
+                now: t0(),
+            })
+            .await
+            .unwrap();
+        removed.extend(page.rows.iter().filter(|r| r.removed).map(|r| r.draft_id));
+        after = page.next_cursor;
+        if !page.has_more {
+            break;
+        }
+    }
+    assert_eq!(
+        removed,
+        BTreeSet::from([draft.id]),
+        "the team was taken away before the page was read: its draft must leave"
+    );
+}
+
+/// A push judges the pusher as the push's own transaction holds them: taken off the team,
+/// or disabled, a moment before, their decisions do not apply.
+pub(crate) async fn a_push_judges_the_account_as_stored_when_it_applies(storage: &dyn Storage) {
+    let org = Org::create(storage).await;
+    let draft = org.draft("ana", &org.care_x);
+    storage.insert_drafts(vec![draft.clone()]).await.unwrap();
+    let rui = org.user("rui").actor();
+    let rob = org.user("rob").actor();
+
+    let care = org.care;
+    update(
+        storage,
+        rui.person.id,
+        change(move |u| u.teams.retain(|t| *t != care)),
+    )
+    .await;
+    assert!(storage.disable_user(rob.person.id, t0()).await.unwrap());
+
+    for (who, actor) in [("taken off Care", rui), ("disabled", rob)] {
+        let results = storage
+            .push(super::PushBatch {
+                actor,
+                client_id: countersign_core::ClientId(Uuid::now_v7()),
+                mutations: vec![crate::fixtures::decide(
+                    1,
+                    draft.id,
+                    1,
+                    countersign_core::Verdict::Approve,
+                )],
+                now: t0(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            results[0].status,
+            countersign_core::MutationStatus::Forbidden,
+            "a reviewer {who} must not approve: {results:?}"
+        );
+        assert_eq!(
+            storage.draft(draft.id).await.unwrap().unwrap(),
+            draft,
+            "the draft is untouched by a reviewer {who}"
+        );
+    }
+}
