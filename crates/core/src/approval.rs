@@ -5,7 +5,7 @@
 //! transaction that stores the result, so the first committed decision wins and every later
 //! one meets the new state.
 
-use crate::channel::{ChannelAccess, ChannelRules};
+use crate::channel::{ChannelAccess, ChannelRules, Quorum};
 use crate::draft::{
     Approval, Draft, DraftStatus, HistoryEntry, HistoryEvent, Person, Role, Urgency,
 };
@@ -156,7 +156,9 @@ fn check_open(draft: &Draft) -> Result<(), Refusal> {
 /// Four eyes, whatever roles someone holds: the author, the owner and anyone who edited the
 /// draft never approve it, and one person counts once per version (one step, one place in a
 /// quorum). Administrators approve only if they are also reviewers, for their own teams. An
-/// `all` step counts only the people it names. A crisis draft needs a spokesperson.
+/// `all` step counts only the people it names, and someone it names keeps their approval for
+/// it (spent on an earlier step, the `all` step could never be satisfied). A crisis draft
+/// needs a spokesperson.
 pub fn check_approval(draft: &Draft, actor: &Actor) -> Result<String, Refusal> {
     check_decider(draft, actor)?;
     if draft.status == DraftStatus::Withdrawn {
@@ -210,6 +212,19 @@ pub fn check_approval(draft: &Draft, actor: &Actor) -> Result<String, Refusal> {
             "the {} step waits for each of {}",
             next.step,
             names.join(", ")
+        )));
+    }
+    // One person takes one step of a version: spent here, the approval of someone a later
+    // `all` step waits for by name would leave that step waiting for ever.
+    if let Some(later) = draft.required_steps.iter().find(|s| {
+        s.step != next.step
+            && s.quorum == Quorum::All
+            && s.holders.iter().any(|h| h.id == me)
+            && !s.is_satisfied(&draft.approvals)
+    }) {
+        return Err(forbidden(format!(
+            "the {} step waits for you by name; leave the {} step to someone else",
+            later.step, next.step
         )));
     }
     if draft.urgency == Urgency::Crisis && !actor.has_role(Role::Spokesperson) {

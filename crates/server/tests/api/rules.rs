@@ -305,3 +305,47 @@ async fn a_new_policy_reaches_drafts_already_written_only_when_they_are_edited()
         "an edit re-applies the channel's current policy"
     );
 }
+
+#[tokio::test]
+async fn someone_an_all_step_waits_for_keeps_their_approval_for_that_step() {
+    let t = TestServer::start().await;
+    org(&t.server).await;
+    add_user(&t.server, "lena", &[Role::Reviewer], &["legal"], &["Care"]).await;
+    admin::change_account(&t.server, "rob", AccountChange::AddStep("legal".into()))
+        .await
+        .unwrap();
+    policy(&t, "care-x", &["review", "legal:all"]).await;
+    let alex = t.sign_in("alex").await.access;
+    let (status, draft) = write(&t, &alex, json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let holders: Vec<&str> = draft["required_steps"][1]["holders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(holders, ["lena", "rob"]);
+
+    // One person approves one step of a version, and the legal step waits for rob by name:
+    // were his approval spent on review, the draft could never be approved.
+    let rob = t.sign_in("rob").await.access;
+    let early = approve(&t, &rob, &draft).await;
+    assert_eq!(
+        early["status"], "forbidden",
+        "rob must keep his approval for legal: {early}"
+    );
+    assert!(
+        early["message"].as_str().unwrap().contains("legal"),
+        "the message says which step waits for him: {early}"
+    );
+    assert_eq!(read(&t, &rob, &draft).await["approvals"], json!([]));
+
+    let rita = t.sign_in("rita").await.access;
+    let lena = t.sign_in("lena").await.access;
+    for (who, token) in [("rita", &rita), ("rob", &rob), ("lena", &lena)] {
+        let result = approve(&t, token, &draft).await;
+        assert_eq!(result["status"], "applied", "{who}: {result}");
+    }
+    let done = read(&t, &rita, &draft).await;
+    assert_eq!(done["status"], "approved", "{done}");
+}
