@@ -6,7 +6,9 @@
 //! draft. A successor who could not take over a draft they would own — wrong role, team or
 //! channel — is refused, so that the caller can refuse the whole handover and change
 //! nothing. A place in a step the successor is not qualified for is dropped instead: the step
-//! then waits for its other holders, as `all` means every *current* holder.
+//! then waits for its other holders, as `all` means every *current* holder. Likewise a
+//! successor who becomes a draft's owner leaves any step that waited for them by name (an
+//! owner never approves their own draft).
 
 use crate::approval::Actor;
 use crate::draft::{Draft, DraftStatus, HistoryEntry, HistoryEvent, Person, Role};
@@ -24,6 +26,12 @@ pub enum HandoverProblem {
     NoChannelAccess(Option<ChannelId>),
     /// Dropping the leaver's place would leave a step waiting for nobody.
     NobodyLeft {
+        /// The step.
+        step: String,
+    },
+    /// The successor would own the draft, and one of its steps waits only for them: an
+    /// owner never approves their own draft, so it could never be approved.
+    OwnerAwaited {
         /// The step.
         step: String,
     },
@@ -74,6 +82,31 @@ pub fn hand_over(
                 step: None,
             },
         ));
+        // The new owner may never approve the draft, so no step may wait for them by name.
+        let me = successor.person.id;
+        for i in 0..next.required_steps.len() {
+            let step = &next.required_steps[i];
+            let waits_for_owner = step.holders.iter().any(|h| h.id == me)
+                && !step.approvals(&draft.approvals).any(|a| a.by.id == me);
+            if !waits_for_owner {
+                continue;
+            }
+            let name = step.step.clone();
+            let holders = &mut next.required_steps[i].holders;
+            holders.retain(|h| h.id != me);
+            if holders.is_empty() {
+                return Err(HandoverProblem::OwnerAwaited { step: name });
+            }
+            next.history.push(entry(
+                draft,
+                by,
+                now,
+                HistoryEvent::LeftStep {
+                    person: successor.person.clone(),
+                    step: name,
+                },
+            ));
+        }
         changed = true;
     }
     let writers = next.writers();

@@ -93,6 +93,11 @@ async fn blocked_message(
             draft.channel,
             channel.map_or_else(|| draft.channel.clone(), |c| names.channel(c))
         ),
+        HandoverProblem::OwnerAwaited { step } => format!(
+            "{who} would own {on}, whose {step} step waits only for {who}, and an owner never \
+             approves their own draft (give someone else in its team the {step} step: user step \
+             add --username NAME --step {step}; or name another successor)"
+        ),
         HandoverProblem::NobodyLeft { step } => format!(
             "the {step} step of {on} waits only for {whose}, and {who} cannot take {step} \
              there (user step add --username {who} --step {step})"

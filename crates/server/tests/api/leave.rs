@@ -3,7 +3,7 @@
 
 use crate::support::{TestServer, add_user, client, decide, draft_on, error_code, org};
 use countersign_core::Role;
-use countersign_server::admin;
+use countersign_server::admin::{self, AccountChange};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -234,4 +234,86 @@ async fn a_leavers_place_in_an_all_step_moves_to_a_qualified_successor() {
     assert_eq!(result[0]["status"], "applied", "{result:?}");
     let (_, done) = t.get(&format!("/api/v1/drafts/{}", draft.id), &root).await;
     assert_eq!(done["status"], "approved", "every holder has approved");
+}
+
+#[tokio::test]
+async fn a_successor_named_in_an_all_step_of_a_draft_they_take_over_leaves_that_step() {
+    let t = TestServer::start().await;
+    let org = org(&t.server).await;
+    admin::set_channel_policy(
+        &t.server,
+        "care-x",
+        vec![countersign_core::StepRule::parse("review:all").unwrap()],
+    )
+    .await
+    .unwrap();
+    add_user(
+        &t.server,
+        "avery",
+        &[Role::Author, Role::Reviewer],
+        &["review"],
+        &["Care"],
+    )
+    .await;
+    let draft = draft_on(&t.server, org.alex, "care-x", "Parcel on its way").await;
+    let named: Vec<&str> = draft.required_steps[0]
+        .holders
+        .iter()
+        .map(|p| p.username.as_str())
+        .collect();
+    assert_eq!(named, ["avery", "rita", "rob"]);
+
+    // Where the step waits for her alone, she cannot take the draft over at all.
+    admin::set_channel_policy(
+        &t.server,
+        "care-bluesky",
+        vec![countersign_core::StepRule::parse("legal:all").unwrap()],
+    )
+    .await
+    .unwrap();
+    admin::change_account(&t.server, "avery", AccountChange::AddStep("legal".into()))
+        .await
+        .unwrap();
+    let only_avery = draft_on(&t.server, org.alex, "care-bluesky", "Refund sent").await;
+    let root = t.sign_in("root").await.access;
+    let (status, body) = leave(&t, &root, "alex", "avery").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("waits only for avery") && message.contains("Nothing was changed"),
+        "{message}"
+    );
+    assert_eq!(access(&t, &root, "alex").await["disabled"], false);
+    admin::withdraw_draft(&t.server, org.alex, only_avery.id)
+        .await
+        .unwrap();
+
+    let (status, body) = leave(&t, &root, "alex", "avery").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["places_dropped"], 0,
+        "no place of alex's was dropped: {body}"
+    );
+    let (_, now) = t.get(&format!("/api/v1/drafts/{}", draft.id), &root).await;
+    assert_eq!(now["owner"]["username"], "avery");
+    let holders: Vec<&str> = now["required_steps"][0]["holders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        holders,
+        ["rita", "rob"],
+        "avery owns the draft now and may never approve it, so the step cannot wait for her"
+    );
+    for who in ["rita", "rob"] {
+        let token = t.sign_in(who).await.access;
+        let result = t
+            .push(&token, &client(), vec![decide(1, draft.id, 1, "approve")])
+            .await;
+        assert_eq!(result[0]["status"], "applied", "{who}: {result:?}");
+    }
+    let (_, done) = t.get(&format!("/api/v1/drafts/{}", draft.id), &root).await;
+    assert_eq!(done["status"], "approved", "{done}");
 }

@@ -364,7 +364,11 @@ pub(super) fn hand_over(tx: &Connection, request: &Handover) -> StorageResult<Ha
                             report.drafts_handed_over += 1;
                         }
                         HistoryEvent::HandedOver { step: Some(_), .. } => report.places_moved += 1,
-                        HistoryEvent::LeftStep { .. } => report.places_dropped += 1,
+                        // The leaver's places only: a successor who became the owner
+                        // also leaves the steps that waited for them.
+                        HistoryEvent::LeftStep { person, .. } if person.id == leaving.id => {
+                            report.places_dropped += 1;
+                        }
                         _ => {}
                     }
                 }
