@@ -9,6 +9,8 @@ mod support;
 
 #[path = "api/access.rs"]
 mod access;
+#[path = "api/admin.rs"]
+mod admin;
 #[path = "api/auth.rs"]
 mod auth;
 #[path = "api/binary.rs"]
