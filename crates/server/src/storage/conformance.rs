@@ -9,7 +9,9 @@
 //! Covered here: scope changes in the changes feed (a team or channel taken away turns into
 //! removals at the next page, given back into arrivals), the directory's sequence number
 //! (a page carries the directory exactly when it changed after the cursor), what turning
-//! crisis mode on and off does to drafts, and handovers (a refused one writes nothing).
+//! crisis mode on and off does to drafts, handovers (a refused one writes nothing), and that
+//! the feed and a push judge the account as their own snapshot or transaction holds it, not
+//! as the caller looked it up a moment before.
 
 use super::{
     ChangesPage, ChangesRequest, CrisisUpdate, Handover, HandoverOutcome, NewSession,
