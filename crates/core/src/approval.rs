@@ -101,12 +101,7 @@ fn forbidden(message: impl Into<String>) -> Refusal {
 }
 
 fn history(actor: &Actor, draft: &Draft, now: DateTime<Utc>, event: HistoryEvent) -> HistoryEntry {
-    HistoryEntry {
-        at: now,
-        by: actor.person.clone(),
-        version: draft.version,
-        event,
-    }
+    HistoryEntry::on(draft, &actor.person, now, event)
 }
 
 /// Checks that the actor may act on the draft's team and channel as a decider.

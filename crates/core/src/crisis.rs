@@ -106,15 +106,6 @@ fn union(old: &[ChannelId], new: &[ChannelId]) -> Vec<ChannelId> {
     list
 }
 
-fn entry(draft: &Draft, by: &Person, now: DateTime<Utc>, event: HistoryEvent) -> HistoryEntry {
-    HistoryEntry {
-        at: now,
-        by: by.clone(),
-        version: draft.version,
-        event,
-    }
-}
-
 /// What crisis mode starting on the draft's channel does to it, or `None` when nothing:
 /// a draft still in review becomes a crisis draft; an approved one due later is held.
 pub fn start(draft: &Draft, reason: &str, by: &Person, now: DateTime<Utc>) -> Option<Draft> {
@@ -125,7 +116,7 @@ pub fn start(draft: &Draft, reason: &str, by: &Person, now: DateTime<Utc>) -> Op
         {
             next.requested_urgency = Some(draft.requested_urgency());
             next.urgency = Urgency::Crisis;
-            next.history.push(entry(
+            next.history.push(HistoryEntry::on(
                 draft,
                 by,
                 now,
@@ -136,7 +127,7 @@ pub fn start(draft: &Draft, reason: &str, by: &Person, now: DateTime<Utc>) -> Op
         }
         DraftStatus::Approved if draft.scheduled_at.is_some_and(|at| at > now) => {
             next.status = DraftStatus::Held;
-            next.history.push(entry(
+            next.history.push(HistoryEntry::on(
                 draft,
                 by,
                 now,
@@ -159,14 +150,18 @@ pub fn end(draft: &Draft, by: &Person, now: DateTime<Utc>) -> Option<Draft> {
     let requested = draft.requested_urgency();
     let restore = draft.urgency != requested && !draft.status.is_final();
     if draft.status == DraftStatus::Held {
-        next.history
-            .push(entry(draft, by, now, HistoryEvent::ReturnedToReview));
+        next.history.push(HistoryEntry::on(
+            draft,
+            by,
+            now,
+            HistoryEvent::ReturnedToReview,
+        ));
         next.status = DraftStatus::Pending;
         next.approvals.clear();
         next.version += 1;
     } else if restore {
         next.history
-            .push(entry(draft, by, now, HistoryEvent::Deescalated));
+            .push(HistoryEntry::on(draft, by, now, HistoryEvent::Deescalated));
     } else {
         return None;
     }
@@ -179,58 +174,27 @@ pub fn end(draft: &Draft, by: &Person, now: DateTime<Utc>) -> Option<Draft> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::draft::{Approval, Network, RequiredStep};
-    use crate::ids::{DecisionId, DraftId, TeamId, UserId};
-    use chrono::{Duration, TimeZone};
+    use crate::draft::RequiredStep;
+    use crate::fixtures::{self, approval, now};
+    use chrono::Duration;
     use uuid::Uuid;
 
-    fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 12, 2, 9, 0, 0)
-            .single()
-            .expect("time")
-    }
-
     fn person(n: u128) -> Person {
-        Person {
-            id: UserId(Uuid::from_u128(n)),
-            username: format!("p{n}"),
-            display_name: format!("P{n}"),
-        }
+        fixtures::person(n, &format!("p{n}"))
     }
 
     fn draft(status: DraftStatus, due_in_minutes: Option<i64>) -> Draft {
-        Draft {
-            id: DraftId(Uuid::from_u128(0xd)),
-            version: 3,
-            status,
-            network: Network::X,
-            channel: "@acme".into(),
-            channel_id: Some(ChannelId(Uuid::from_u128(0xc))),
-            team: TeamId(Uuid::from_u128(0x7)),
-            body: "Our stores open as usual.".into(),
-            author: person(1),
-            owner: None,
-            urgency: Urgency::Normal,
-            requested_urgency: None,
-            scheduled_at: due_in_minutes.map(|m| now() + Duration::minutes(m)),
-            required_steps: vec![RequiredStep::one("review")],
-            approvals: vec![],
-            in_reply_to: None,
-            media: vec![],
-            created_at: now(),
-            updated_at: now(),
-            history: vec![],
-        }
+        let mut d = fixtures::draft(&person(1), vec![RequiredStep::one("review")]);
+        d.version = 3;
+        d.status = status;
+        d.channel_id = Some(ChannelId(Uuid::from_u128(0xc)));
+        d.scheduled_at = due_in_minutes.map(|m| now() + Duration::minutes(m));
+        d
     }
 
     fn approved(due_in_minutes: Option<i64>) -> Draft {
         let mut d = draft(DraftStatus::Approved, due_in_minutes);
-        d.approvals.push(Approval {
-            step: "review".into(),
-            by: person(2),
-            decision_id: DecisionId(Uuid::from_u128(0xdec)),
-            at: now(),
-        });
+        d.approvals.push(approval("review", &person(2)));
         d
     }
 

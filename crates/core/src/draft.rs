@@ -270,6 +270,18 @@ pub struct HistoryEntry {
     pub event: HistoryEvent,
 }
 
+impl HistoryEntry {
+    /// `event`, done by `by` at `at`, on the draft's current version.
+    pub fn on(draft: &Draft, by: &Person, at: DateTime<Utc>, event: HistoryEvent) -> Self {
+        Self {
+            at,
+            by: by.clone(),
+            version: draft.version,
+            event,
+        }
+    }
+}
+
 /// The kinds of [`HistoryEntry`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -37,15 +37,6 @@ pub enum HandoverProblem {
     },
 }
 
-fn entry(draft: &Draft, by: &Person, now: DateTime<Utc>, event: HistoryEvent) -> HistoryEntry {
-    HistoryEntry {
-        at: now,
-        by: by.clone(),
-        version: draft.version,
-        event,
-    }
-}
-
 /// What handing `draft` over from `leaver` to `successor` does, or `Ok(None)` when nothing
 /// of it is the leaver's (or it is final). `by` is the administrator doing it; each change
 /// is recorded in the draft's history.
@@ -72,7 +63,7 @@ pub fn hand_over(
             return Err(HandoverProblem::NoChannelAccess(draft.channel_id));
         }
         next.owner = (successor.person.id != draft.author.id).then(|| successor.person.clone());
-        next.history.push(entry(
+        next.history.push(HistoryEntry::on(
             draft,
             by,
             now,
@@ -82,13 +73,13 @@ pub fn hand_over(
                 step: None,
             },
         ));
-        // The new owner may never approve the draft, so no step may wait for them by name.
+        // The new owner may never approve the draft (four eyes): an approval they gave before
+        // stops counting, and no step may wait for them by name.
         let me = successor.person.id;
+        next.approvals.retain(|a| a.by.id != me);
         for i in 0..next.required_steps.len() {
             let step = &next.required_steps[i];
-            let waits_for_owner = step.holders.iter().any(|h| h.id == me)
-                && !step.approvals(&draft.approvals).any(|a| a.by.id == me);
-            if !waits_for_owner {
+            if !step.holders.iter().any(|h| h.id == me) {
                 continue;
             }
             let name = step.step.clone();
@@ -97,7 +88,7 @@ pub fn hand_over(
             if holders.is_empty() {
                 return Err(HandoverProblem::OwnerAwaited { step: name });
             }
-            next.history.push(entry(
+            next.history.push(HistoryEntry::on(
                 draft,
                 by,
                 now,
@@ -149,7 +140,7 @@ pub fn hand_over(
                 step: name,
             }
         };
-        next.history.push(entry(draft, by, now, event));
+        next.history.push(HistoryEntry::on(draft, by, now, event));
         changed = true;
     }
     if !changed {
@@ -167,62 +158,24 @@ pub fn hand_over(
 mod tests {
     use super::*;
     use crate::channel::{ChannelAccess, Quorum};
-    use crate::draft::{Approval, Network, RequiredStep, Urgency};
-    use crate::ids::{DecisionId, DraftId, UserId};
-    use chrono::TimeZone;
+    use crate::draft::RequiredStep;
+    use crate::fixtures::{self, approval, now, team};
+    use crate::ids::UserId;
     use uuid::Uuid;
 
-    fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 12, 2, 9, 0, 0)
-            .single()
-            .expect("time")
-    }
-
-    fn team() -> TeamId {
-        TeamId(Uuid::from_u128(0x7))
-    }
-
     fn actor(n: u128, roles: &[Role], steps: &[&str]) -> Actor {
-        Actor {
-            person: Person {
-                id: UserId(Uuid::from_u128(n)),
-                username: format!("u{n}"),
-                display_name: format!("U{n}"),
-            },
-            roles: roles.to_vec(),
-            steps: steps.iter().map(|s| s.to_string()).collect(),
-            teams: vec![team()],
-            channels: ChannelAccess::AllOfTeams,
-        }
+        fixtures::actor(n, &format!("u{n}"), roles, steps)
     }
 
     fn draft_by(author: &Person, legal_holders: Vec<Person>) -> Draft {
-        Draft {
-            id: DraftId(Uuid::from_u128(0xd)),
-            version: 1,
-            status: DraftStatus::Pending,
-            network: Network::X,
-            channel: "@acme".into(),
-            channel_id: None,
-            team: team(),
-            body: "Hello".into(),
-            author: author.clone(),
-            owner: None,
-            urgency: Urgency::Normal,
-            requested_urgency: None,
-            scheduled_at: None,
-            required_steps: vec![RequiredStep {
+        fixtures::draft(
+            author,
+            vec![RequiredStep {
                 step: "legal".into(),
                 quorum: Quorum::All,
                 holders: legal_holders,
             }],
-            approvals: vec![],
-            in_reply_to: None,
-            media: vec![],
-            created_at: now(),
-            updated_at: now(),
-            history: vec![],
-        }
+        )
     }
 
     #[test]
@@ -250,6 +203,33 @@ mod tests {
             &moved.history.last().map(|h| &h.event),
             Some(HistoryEvent::HandedOver { step: None, .. })
         ));
+    }
+
+    #[test]
+    fn a_successor_who_approved_before_owning_the_draft_no_longer_counts() {
+        let (alice, admin) = (
+            actor(1, &[Role::Author], &[]),
+            actor(9, &[Role::Admin], &[]),
+        );
+        let bob = actor(2, &[Role::Author, Role::Reviewer], &["review"]);
+        let mut d = draft_by(
+            &alice.person,
+            vec![actor(3, &[Role::Reviewer], &["legal"]).person],
+        );
+        d.required_steps.insert(0, RequiredStep::one("review"));
+        d.approvals.push(approval("review", &bob.person));
+        let moved = hand_over(&d, &alice.person, &bob, &admin.person, now())
+            .expect("bob qualifies")
+            .expect("changed");
+        assert!(
+            moved.approvals.is_empty(),
+            "an owner's approval never counts"
+        );
+        assert_eq!(
+            moved.next_step(),
+            Some("review"),
+            "review needs someone else now"
+        );
     }
 
     #[test]
@@ -316,12 +296,9 @@ mod tests {
 
         // Liam approved already: once Lena's place is gone the step is done.
         let mut liam_approved = d.clone();
-        liam_approved.approvals.push(Approval {
-            step: "legal".into(),
-            by: liam.person.clone(),
-            decision_id: DecisionId(Uuid::from_u128(0xdec)),
-            at: now(),
-        });
+        liam_approved
+            .approvals
+            .push(approval("legal", &liam.person));
         let done = hand_over(&liam_approved, &lena.person, &not_a_lawyer, &admin, now())
             .unwrap()
             .unwrap();

@@ -32,6 +32,9 @@ pub mod mutation;
 pub mod sensitive;
 pub mod wire;
 
+#[cfg(test)]
+mod fixtures;
+
 pub use approval::{Actor, Refusal};
 pub use channel::{Channel, ChannelAccess, ChannelRules, PolicyError, Quorum, StepRule};
 pub use crisis::{CrisisChannels, CrisisState};

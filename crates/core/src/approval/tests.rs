@@ -1,38 +1,10 @@
 //! Table-driven tests of the approval rules.
 
 use super::*;
-use crate::draft::{Network, RequiredStep};
-use crate::ids::{DecisionId, DraftId, UserId};
-use chrono::TimeZone;
+use crate::draft::RequiredStep;
+use crate::fixtures::{self, actor, now};
+use crate::ids::DecisionId;
 use uuid::Uuid;
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0)
-        .single()
-        .expect("valid time")
-}
-
-fn team() -> TeamId {
-    TeamId(Uuid::from_u128(0x7ea))
-}
-
-fn person(n: u128, name: &str) -> Person {
-    Person {
-        id: UserId(Uuid::from_u128(n)),
-        username: name.into(),
-        display_name: name.into(),
-    }
-}
-
-fn actor(n: u128, name: &str, roles: &[Role], steps: &[&str]) -> Actor {
-    Actor {
-        person: person(n, name),
-        roles: roles.to_vec(),
-        steps: steps.iter().map(|s| s.to_string()).collect(),
-        teams: vec![team()],
-        channels: crate::channel::ChannelAccess::AllOfTeams,
-    }
-}
 
 fn reviewer() -> Actor {
     actor(1, "rita", &[Role::Reviewer], &["review"])
@@ -54,28 +26,10 @@ fn author() -> Actor {
 }
 
 fn draft(steps: &[&str]) -> Draft {
-    Draft {
-        id: DraftId(Uuid::from_u128(0xd)),
-        version: 1,
-        status: DraftStatus::Pending,
-        network: Network::X,
-        channel: "@acme".into(),
-        channel_id: None,
-        team: team(),
-        body: "Thanks for your patience!".into(),
-        author: author().person,
-        owner: None,
-        urgency: Urgency::Normal,
-        requested_urgency: None,
-        scheduled_at: None,
-        required_steps: steps.iter().map(|s| RequiredStep::one(s)).collect(),
-        approvals: vec![],
-        in_reply_to: None,
-        media: vec![],
-        created_at: now(),
-        updated_at: now(),
-        history: vec![],
-    }
+    fixtures::draft(
+        &author().person,
+        steps.iter().map(|s| RequiredStep::one(s)).collect(),
+    )
 }
 
 fn decision(d: &Draft, verdict: Verdict) -> Decision {
