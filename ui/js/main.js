@@ -317,8 +317,15 @@ function renderDetail() {
 
 // ---- deciding ---------------------------------------------------------------------------
 
+/**
+ * The draft a key acts on: the selected row. Not the one in the pane — after a decision the
+ * selection moves on at once while the pane loads the next draft a moment later, and a
+ * second key press in that moment must not act on the draft just decided.
+ */
 function currentDraftId() {
-  return detail?.draft.id ?? qs.selectedId;
+  // A draft opened from outside the queue (a conflict's "decide again") is the exception.
+  const outsideQueue = detail && !qs.items.some((i) => i.id === detail.draft.id);
+  return outsideQueue ? detail.draft.id : qs.selectedId ?? detail?.draft.id ?? null;
 }
 
 async function decide(draftId, verdict, comment = "") {

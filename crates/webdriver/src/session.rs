@@ -170,6 +170,23 @@ impl Session {
         Ok(())
     }
 
+    /// Presses `keys` one after the other in one WebDriver action: as fast as a person
+    /// pressing them in a burst, with no round trip in between.
+    pub async fn press_keys(&self, keys: &[&str]) -> Result<()> {
+        let strokes: Vec<_> = keys
+            .iter()
+            .flat_map(|key| {
+                [
+                    json!({"type": "keyDown", "value": key}),
+                    json!({"type": "keyUp", "value": key}),
+                ]
+            })
+            .collect();
+        let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": strokes}]});
+        self.call(Method::POST, "/actions", Some(actions)).await?;
+        Ok(())
+    }
+
     /// The rendered text of an element.
     pub async fn text(&self, element: &Element) -> Result<String> {
         let path = format!("/element/{}/text", element.0);

@@ -202,6 +202,50 @@ async fn a_reviewer_approves_from_the_keyboard_offline_and_it_applies_exactly_on
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_quick_presses_of_a_approve_two_drafts_not_one_twice() {
+    if !enabled() {
+        return;
+    }
+    let (mut server, desktop) = signed_in().await;
+    let s = &desktop.session;
+    // Offline, so the rows stay where they are and both decisions wait in the outbox.
+    server.stop().await;
+    let ids = s
+        .script(
+            "return [...document.querySelectorAll('[data-testid=queue-row]')] \
+                .slice(0, 2).map((r) => r.dataset.id);",
+            json!([]),
+        )
+        .await;
+    let ids: Vec<String> = serde_json::from_value(ids).expect("two row ids");
+    assert_eq!(
+        ids[0],
+        selected_id(&desktop).await,
+        "the first row is selected"
+    );
+    // In one burst: the second press lands while the pane is still loading the next draft.
+    s.press_keys(&["a", "a"]).await;
+    let pending = s.find("[data-testid=status-pending]").await;
+    s.wait_for("\"2 waiting\"", || async {
+        s.text(&pending).await.contains("2 waiting").then_some(())
+    })
+    .await;
+    server.restart().await;
+    for id in &ids {
+        s.wait_for("each of the two drafts to be approved once", || async {
+            (decisions(&server_draft(&server, id).await) == 1).then_some(())
+        })
+        .await;
+    }
+    let conflicts = s.text(&s.find("[data-testid=conflicts-open]").await).await;
+    assert_eq!(
+        conflicts, "No conflicts",
+        "no approval went to the same draft twice"
+    );
+    desktop.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_conflict_shows_the_text_decided_on_next_to_the_current_text() {
     if !enabled() {
         return;
