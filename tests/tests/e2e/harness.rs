@@ -119,7 +119,8 @@ impl Desktop {
         if let Some(dir) = std::env::var_os("COUNTERSIGN_SCREENSHOTS") {
             // The first frame can lag the DOM by a few hundred milliseconds.
             tokio::time::sleep(Duration::from_millis(600)).await;
-            let dir = PathBuf::from(dir);
+            // Relative to the workspace, as the README writes it (tests run in `tests/`).
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir);
             let _ = std::fs::create_dir_all(&dir);
             self.session
                 .screenshot(&dir.join(format!("{name}.png")))
