@@ -279,8 +279,8 @@ impl App {
         let session = self.current_session().await?;
         // The server's rules, asked here first: an approval they refuse is never queued,
         // and the reviewer learns why (and who may) at once, offline too.
-        let me = rules::local_actor(&session.user(), session.directory().as_deref());
         let directory = session.directory();
+        let me = rules::local_actor(&session.user(), directory.as_deref());
         let now = (self.config.clock)();
         let comment = comment.trim().to_string();
         with_cache(&session.cache, move |c| {
@@ -366,7 +366,8 @@ impl App {
         let _one_at_a_time = self.syncing.lock().await;
         let session = self.current_session().await?;
         let result = self.sync_session(&session).await;
-        if result.is_ok() {
+        if result.as_ref().is_ok_and(|r| r.directory_changed) {
+            // Read back only when a page brought one: most syncs find nothing new.
             let directory = with_cache(&session.cache, |c| c.directory()).await?;
             if let Ok(mut slot) = session.directory.lock() {
                 *slot = directory.map(Arc::new);

@@ -12,7 +12,8 @@ pub mod crisis;
 pub mod leave;
 
 pub use access::{
-    AccessFormat, access, render_access, require_two_factor, set_two_factor_roles, two_factor_roles,
+    AccessFormat, access, access_of, render_access, require_two_factor, set_two_factor_roles,
+    two_factor_roles,
 };
 pub use accounts::{AccountChange, change_account};
 pub use channels::{add_channel, channel_named, list_channels, set_channel_policy};

@@ -128,6 +128,22 @@ async fn change(server: &Server, id: DraftId, change: DraftChange) -> Result<Dra
     }
 }
 
+/// The channels `user` may see and write for, with their policies and authorised
+/// spokespeople (as their desktop's directory lists them).
+pub async fn channels_for(
+    server: &Server,
+    user: &crate::storage::UserRecord,
+) -> Result<Vec<countersign_core::wire::ChannelView>, ServerError> {
+    let storage = server.storage();
+    let (teams, channels, users, crisis) = (
+        storage.teams().await?,
+        storage.channels().await?,
+        storage.users().await?,
+        storage.crisis().await?,
+    );
+    Ok(crate::directory::build(user, &teams, &channels, &users, &crisis).channels)
+}
+
 /// The channel for `account` on `network`.
 pub async fn channel_for(
     server: &Server,

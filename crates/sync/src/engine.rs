@@ -56,6 +56,9 @@ pub struct SyncReport {
     pub pulled: u64,
     /// Changes pages fetched.
     pub pages: u64,
+    /// True when a page brought a new directory (roles, channels, crisis mode), now in the
+    /// cache.
+    pub directory_changed: bool,
 }
 
 /// Pushes a cache's outbox and pulls the server's changes into it.
@@ -199,6 +202,7 @@ impl SyncEngine {
             page_number += 1;
             report.pages += 1;
             report.pulled += page.changes.len() as u64;
+            report.directory_changed |= page.directory.is_some();
             let next_cursor = page.next_cursor.clone();
             let has_more = page.has_more;
             let apply = with_cache(cache, move |c| c.apply_changes(&page));

@@ -54,6 +54,14 @@ pub async fn access(
         .collect())
 }
 
+/// `username`'s line of the report (what the admin API answers after changing an account).
+pub async fn access_of(server: &Server, username: &str) -> Result<AccessEntry, ServerError> {
+    access(server, Some(username))
+        .await?
+        .pop()
+        .ok_or_else(|| crate::admin::no_such_user(username))
+}
+
 /// How to print the access report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AccessFormat {

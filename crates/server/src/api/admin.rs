@@ -7,7 +7,7 @@ use super::error::ApiError;
 use super::extract::{Auth, Json, Path, Query};
 use crate::admin::{self, AccountChange};
 use crate::sessions::Authenticated;
-use crate::{Server, ServerError, directory};
+use crate::{Server, ServerError, drafts};
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -73,16 +73,7 @@ pub(crate) async fn my_channels(
     State(server): State<Server>,
     Auth(caller): Auth,
 ) -> Result<Json<Vec<ChannelView>>, ApiError> {
-    let storage = server.storage();
-    let (teams, channels, users, crisis) = (
-        storage.teams().await.map_err(ServerError::from)?,
-        storage.channels().await.map_err(ServerError::from)?,
-        storage.users().await.map_err(ServerError::from)?,
-        storage.crisis().await.map_err(ServerError::from)?,
-    );
-    Ok(Json(
-        directory::build(&caller.user, &teams, &channels, &users, &crisis).channels,
-    ))
+    Ok(Json(drafts::channels_for(&server, &caller.user).await?))
 }
 
 /// Every channel with its policy.
@@ -207,11 +198,7 @@ async fn change(
     change: AccountChange,
 ) -> Result<Json<AccessEntry>, ApiError> {
     admin::change_account(server, username, change).await?;
-    let mut entries = admin::access(server, Some(username)).await?;
-    entries
-        .pop()
-        .map(Json)
-        .ok_or_else(|| ServerError::NotFound(format!("there is no user named {username:?}")).into())
+    Ok(Json(admin::access_of(server, username).await?))
 }
 
 fn role(text: &str) -> Result<Role, ApiError> {
@@ -403,9 +390,5 @@ pub(crate) async fn disable(
     Path(username): Path<String>,
 ) -> Result<Json<AccessEntry>, ApiError> {
     admin::disable_user(&server, &username).await?;
-    let mut entries = admin::access(&server, Some(&username)).await?;
-    entries
-        .pop()
-        .map(Json)
-        .ok_or_else(|| ServerError::NotFound(format!("there is no user named {username:?}")).into())
+    Ok(Json(admin::access_of(&server, &username).await?))
 }

@@ -23,8 +23,8 @@ use chrono::{DateTime, Duration, Utc};
 use countersign_core::handover::HandoverProblem;
 use countersign_core::{
     Approval, Channel, ChannelAccess, ChannelId, CrisisChannels, CrisisState, DecisionId, Draft,
-    DraftId, DraftStatus, HistoryEntry, HistoryEvent, Network, Refusal, RequiredStep, Role,
-    Sensitive, StepRule, TeamId, Urgency, UserId,
+    DraftId, DraftStatus, HistoryEntry, HistoryEvent, Network, Refusal, Role, Sensitive, StepRule,
+    TeamId, Urgency, UserId,
 };
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -116,33 +116,18 @@ impl Org {
     /// A pending draft by `author` on `channel`, needing one review; not stored yet.
     pub(crate) fn draft(&self, author: &str, channel: &Channel) -> Draft {
         let author = self.user(author).person();
-        Draft {
-            id: DraftId(Uuid::now_v7()),
-            version: 1,
-            status: DraftStatus::Pending,
-            network: channel.network,
-            channel: channel.account.clone(),
-            channel_id: Some(channel.id),
-            team: channel.team,
-            body: format!("A draft for {}", channel.name),
-            author: author.clone(),
-            owner: None,
-            urgency: Urgency::Normal,
-            requested_urgency: None,
-            scheduled_at: None,
-            required_steps: vec![RequiredStep::one("review")],
-            approvals: vec![],
-            in_reply_to: None,
-            media: vec![],
-            created_at: t0(),
-            updated_at: t0(),
-            history: vec![HistoryEntry {
-                at: t0(),
-                by: author,
-                version: 1,
-                event: HistoryEvent::Created,
-            }],
-        }
+        let mut draft = crate::fixtures::draft(channel.team, &author);
+        draft.network = channel.network;
+        draft.channel = channel.account.clone();
+        draft.channel_id = Some(channel.id);
+        draft.body = format!("A draft for {}", channel.name);
+        draft.history.push(HistoryEntry::on(
+            &draft,
+            &author,
+            t0(),
+            HistoryEvent::Created,
+        ));
+        draft
     }
 
     /// `draft`, approved by rui, due `due_in` from [`t0`] (`None`: not scheduled).

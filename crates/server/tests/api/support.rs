@@ -221,18 +221,7 @@ pub async fn org(server: &Server) -> Org {
         ("care-bluesky", Network::Bluesky, "@care.example", "Care"),
         ("brand-x", Network::X, "@brand_example", "Brand"),
     ] {
-        admin::add_channel(
-            server,
-            countersign_core::wire::admin::NewChannel {
-                name: Some(name.into()),
-                network,
-                account: account.into(),
-                team: team.into(),
-                policy: vec![],
-            },
-        )
-        .await
-        .unwrap();
+        add_channel(server, name, network, account, team, &[]).await;
     }
     let mut ids = std::collections::HashMap::new();
     for (name, roles, steps, team) in [
