@@ -26,6 +26,7 @@ pub mod approval;
 pub mod channel;
 pub mod crisis;
 pub mod draft;
+pub mod finding;
 pub mod handover;
 pub mod ids;
 pub mod mutation;
@@ -42,6 +43,7 @@ pub use draft::{
     Approval, Draft, DraftStatus, HistoryEntry, HistoryEvent, InReplyTo, Media, Network, Person,
     RequiredStep, Role, Urgency,
 };
+pub use finding::{Category, Finding, Measure, Severity, Span};
 pub use ids::{AnnotationId, ChannelId, ClientId, DecisionId, DraftId, MutationId, TeamId, UserId};
 pub use mutation::{
     Annotation, ConflictReason, Decision, Mutation, MutationKind, MutationResult, MutationStatus,
