@@ -5,7 +5,7 @@
 //! transaction that stores the result, so the first committed decision wins and every later
 //! one meets the new state.
 
-use crate::channel::{ChannelAccess, ChannelRules, Quorum};
+use crate::channel::{ChannelAccess, ChannelRules, Quorum, Risk};
 use crate::draft::{
     Approval, Draft, DraftStatus, HistoryEntry, HistoryEvent, Person, Role, Urgency,
 };
@@ -364,7 +364,7 @@ pub fn edit(
     draft: &Draft,
     actor: &Actor,
     body: String,
-    rules: Option<&ChannelRules>,
+    rules: Option<(&ChannelRules, &Risk)>,
     now: DateTime<Utc>,
 ) -> Result<Draft, Refusal> {
     check_may_change(draft, actor)?;
@@ -380,19 +380,45 @@ pub fn edit(
             previous_body: draft.body.clone(),
         },
     ));
-    if let Some(rules) = rules {
-        let previous: Vec<_> = draft.required_steps.iter().map(|s| s.rule()).collect();
+    let mut status = DraftStatus::Pending;
+    let mut routed = None;
+    if let Some((rules, risk)) = rules {
+        let policy = &rules.channel.policy;
+        // What the draft needed before, less what routing added: an edit routes afresh.
+        let previous: Vec<_> = draft
+            .required_steps
+            .iter()
+            .map(|s| s.rule())
+            .filter(|r| !rules.routing.added(policy, &r.step))
+            .collect();
+        // The author's own additions, for a route that replaces the policy.
+        let own: Vec<_> = previous
+            .iter()
+            .filter(|r| !policy.iter().any(|p| p.step == r.step))
+            .cloned()
+            .collect();
+        let (route_rules, route) = rules.route(&own, risk);
+        let requested = if route.is_some() { &own } else { &previous };
         next.required_steps = rules
-            .steps(&next, &previous)
+            .steps_under(&route_rules, &next, requested)
             .map_err(|e| Refusal::Invalid(e.to_string()))?;
         next.urgency = rules.urgency(draft.requested_urgency());
         next.requested_urgency = Some(draft.requested_urgency()).filter(|u| *u != next.urgency);
+        routed = route;
+        if next.required_steps.is_empty() {
+            status = DraftStatus::Approved;
+        }
     }
     next.body = body;
     next.version += 1;
     next.approvals.clear();
-    next.status = DraftStatus::Pending;
+    next.status = status;
     next.updated_at = now;
+    if let Some(route) = routed {
+        let event = HistoryEvent::Routed { route };
+        next.history
+            .push(HistoryEntry::on(&next, &actor.person, now, event));
+    }
     Ok(next)
 }
 

@@ -355,9 +355,139 @@ pub struct ChannelRules {
     /// Every active account that could decide the channel's drafts (the deciders of its team
     /// with access to it); `all` steps name those qualified.
     pub deciders: Vec<Actor>,
+    /// What the channel does with the policy guard's verdict.
+    pub routing: Routing,
+}
+
+/// What a channel does with the policy guard's verdict on a draft: risky drafts get more
+/// review, clean routine ones less. Set by administrators with the channel's policy.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Routing {
+    /// A step added to drafts with a `block` finding, e.g. `legal`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_block: Option<StepRule>,
+    /// The steps that replace the policy for drafts with no findings at all, e.g. one peer
+    /// review instead of a senior one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fast_lane: Option<Vec<StepRule>>,
+    /// A draft that is one of the organisation's pre-approved replies, its slots filled with
+    /// short text that has no findings, goes out without review.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub pre_approved_replies: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Routing {
+    /// Checks the steps it names, as a policy's are checked.
+    pub fn check(&self) -> Result<(), PolicyError> {
+        if let Some(step) = &self.on_block {
+            check_rules(std::slice::from_ref(step))?;
+        }
+        if let Some(lane) = &self.fast_lane {
+            check_policy(lane)?;
+        }
+        Ok(())
+    }
+
+    /// True when `step` is there only because of routing (the fast lane's or the escalation
+    /// step), not because `policy` asks for it: an edit routes afresh, so such steps must not
+    /// be carried over as if the author had asked for them.
+    pub fn added(&self, policy: &[StepRule], step: &str) -> bool {
+        let in_policy = policy.iter().any(|r| r.step == step);
+        let from_block = self.on_block.as_ref().is_some_and(|r| r.step == step);
+        let from_lane = self
+            .fast_lane
+            .iter()
+            .flatten()
+            .any(|r| r.step == step);
+        !in_policy && (from_block || from_lane)
+    }
+}
+
+/// What the policy guard said about a draft, as far as routing cares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Risk {
+    /// At least one `block` finding.
+    Blocking,
+    /// Findings, none blocking.
+    Findings,
+    /// No findings at all.
+    Clean,
+    /// No findings, and the text is a pre-approved reply with short, clean slot values.
+    PreApproved {
+        /// The reply's id.
+        reply_id: String,
+        /// Its name, for people.
+        reply: String,
+    },
+}
+
+/// How a draft was routed, recorded in its history so reviewers see why it needs what it
+/// needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Route {
+    /// No findings: the channel's fast lane applies.
+    FastLane,
+    /// A `block` finding: the channel adds a step.
+    Escalated {
+        /// The step added.
+        step: String,
+    },
+    /// A pre-approved reply: no review.
+    PreApproved {
+        /// The reply's id.
+        reply_id: String,
+        /// Its name.
+        reply: String,
+    },
 }
 
 impl ChannelRules {
+    /// The rules `draft` must meet given `risk`, and the route taken when it is not the
+    /// channel's usual policy. Crisis mode turns routing off: in a crisis every draft takes
+    /// the full policy (and a spokesperson). A pre-approved reply skips review only when its
+    /// author asked for no steps of their own.
+    pub fn route(&self, requested: &[StepRule], risk: &Risk) -> (Vec<StepRule>, Option<Route>) {
+        let policy = self.channel.policy.clone();
+        if self.in_crisis {
+            return (policy, None);
+        }
+        let routing = &self.routing;
+        match risk {
+            Risk::PreApproved { reply_id, reply }
+                if routing.pre_approved_replies && requested.is_empty() =>
+            {
+                let route = Route::PreApproved {
+                    reply_id: reply_id.clone(),
+                    reply: reply.clone(),
+                };
+                (vec![], Some(route))
+            }
+            Risk::Clean | Risk::PreApproved { .. } => match &routing.fast_lane {
+                Some(lane) => (lane.clone(), Some(Route::FastLane)),
+                None => (policy, None),
+            },
+            Risk::Blocking => match &routing.on_block {
+                Some(step) if !policy.iter().any(|r| r.step == step.step) => {
+                    let route = Route::Escalated {
+                        step: step.step.clone(),
+                    };
+                    let mut steps = policy;
+                    steps.push(step.clone());
+                    (steps, Some(route))
+                }
+                _ => (policy, None),
+            },
+            Risk::Findings => (policy, None),
+        }
+    }
+
     /// The steps `draft` needs under the channel's policy and the `requested` ones (see
     /// [`steps_for_draft`]), resolved against the deciders, never counting the draft's
     /// writers. `draft` must already carry its team, channel, author and editors.
@@ -366,7 +496,21 @@ impl ChannelRules {
         draft: &Draft,
         requested: &[StepRule],
     ) -> Result<Vec<RequiredStep>, PolicyError> {
-        let rules = steps_for_draft(&self.channel.policy, requested)?;
+        self.steps_under(&self.channel.policy, draft, requested)
+    }
+
+    /// [`ChannelRules::steps`] under `policy` (the route's rules) instead of the channel's.
+    /// An empty `policy` with nothing requested needs no steps (a pre-approved reply).
+    pub fn steps_under(
+        &self,
+        policy: &[StepRule],
+        draft: &Draft,
+        requested: &[StepRule],
+    ) -> Result<Vec<RequiredStep>, PolicyError> {
+        if policy.is_empty() && requested.is_empty() {
+            return Ok(vec![]);
+        }
+        let rules = steps_for_draft(policy, requested)?;
         let holders = |step: &str| {
             self.deciders
                 .iter()
@@ -427,6 +571,98 @@ mod tests {
             username: name.into(),
             display_name: name.into(),
         }
+    }
+
+    fn routed(routing: Routing, in_crisis: bool) -> ChannelRules {
+        ChannelRules {
+            channel: Channel {
+                id: ChannelId(Uuid::from_u128(9)),
+                name: "care-x".into(),
+                network: Network::X,
+                account: "@care".into(),
+                team: TeamId(Uuid::from_u128(8)),
+                policy: rules(&["senior"]),
+            },
+            team_name: "Care".into(),
+            in_crisis,
+            deciders: vec![],
+            routing,
+        }
+    }
+
+    fn full_routing() -> Routing {
+        Routing {
+            on_block: Some(StepRule::one("legal")),
+            fast_lane: Some(rules(&["peer"])),
+            pre_approved_replies: true,
+        }
+    }
+
+    fn names(steps: &[StepRule]) -> Vec<&str> {
+        steps.iter().map(|s| s.step.as_str()).collect()
+    }
+
+    #[test]
+    fn the_guards_verdict_picks_the_fast_lane_an_extra_step_or_no_review() {
+        let r = routed(full_routing(), false);
+        let reply = Risk::PreApproved {
+            reply_id: "r1".into(),
+            reply: "late-delivery".into(),
+        };
+        let (steps, route) = r.route(&[], &Risk::Clean);
+        assert_eq!((names(&steps), route), (vec!["peer"], Some(Route::FastLane)));
+        let (steps, route) = r.route(&[], &Risk::Blocking);
+        let escalated = Route::Escalated {
+            step: "legal".into(),
+        };
+        assert_eq!((names(&steps), route), (vec!["senior", "legal"], Some(escalated)));
+        let (steps, route) = r.route(&[], &Risk::Findings);
+        assert_eq!((names(&steps), route), (vec!["senior"], None), "warnings: usual policy");
+        let (steps, route) = r.route(&[], &reply);
+        assert!(steps.is_empty(), "a pre-approved reply needs no review");
+        assert!(matches!(route, Some(Route::PreApproved { .. })));
+        let (steps, route) = r.route(&rules(&["brand"]), &reply);
+        assert_eq!(
+            (names(&steps), route),
+            (vec!["peer"], Some(Route::FastLane)),
+            "an author who asked for a step gets review, on the fast lane"
+        );
+    }
+
+    #[test]
+    fn crisis_mode_and_a_channel_without_routing_keep_the_usual_policy() {
+        for risk in [Risk::Clean, Risk::Blocking] {
+            let (steps, route) = routed(full_routing(), true).route(&[], &risk);
+            assert_eq!((names(&steps), route), (vec!["senior"], None), "{risk:?} in crisis");
+            let (steps, route) = routed(Routing::default(), false).route(&[], &risk);
+            assert_eq!((names(&steps), route), (vec!["senior"], None), "{risk:?} unrouted");
+        }
+        let no_lane = Routing {
+            pre_approved_replies: true,
+            ..Routing::default()
+        };
+        let reply = Risk::PreApproved {
+            reply_id: "r1".into(),
+            reply: "thanks".into(),
+        };
+        let (steps, _) = routed(no_lane, false).route(&[], &reply);
+        assert!(steps.is_empty());
+    }
+
+    #[test]
+    fn steps_added_by_routing_are_told_apart_from_the_policys_own() {
+        let routing = full_routing();
+        let policy = rules(&["senior", "peer"]);
+        assert!(routing.added(&policy, "legal"));
+        assert!(!routing.added(&policy, "peer"), "the policy asks for it too");
+        assert!(!routing.added(&policy, "senior"));
+        assert!(!Routing::default().added(&policy, "legal"));
+        assert!(routing.check().is_ok());
+        let empty_lane = Routing {
+            fast_lane: Some(vec![]),
+            ..Routing::default()
+        };
+        assert!(empty_lane.check().is_err(), "a fast lane needs a step");
     }
 
     #[test]

@@ -352,6 +352,11 @@ pub enum HistoryEvent {
         /// The step.
         step: String,
     },
+    /// The policy guard's verdict routed the draft away from the channel's usual steps.
+    Routed {
+        /// How.
+        route: crate::channel::Route,
+    },
     /// Something a newer server records; shown by name only.
     #[serde(other)]
     Other,

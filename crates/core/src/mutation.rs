@@ -4,6 +4,7 @@
 //! and pushed later. The server answers each with a [`MutationResult`].
 
 use crate::draft::Draft;
+use crate::finding::Finding;
 use crate::ids::{AnnotationId, DecisionId, DraftId, MutationId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -272,6 +273,13 @@ pub struct MutationResult {
     /// For a conflict: the draft as it is now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft: Option<Box<Draft>>,
+    /// For a refusal clients act on: a machine-readable code from [`crate::wire::codes`]
+    /// (`override_required`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// For `override_required`: the policy guard's findings on the version decided on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
 }
 
 impl MutationResult {
@@ -284,6 +292,8 @@ impl MutationResult {
             reason: None,
             message: None,
             draft: None,
+            code: None,
+            findings: vec![],
         }
     }
 

@@ -6,7 +6,7 @@
 
 pub mod admin;
 
-use crate::channel::{Channel, StepRequest};
+use crate::channel::{Channel, Routing, StepRequest};
 use crate::crisis::CrisisState;
 use crate::draft::{Draft, InReplyTo, Media, Network, Person, Role, Urgency};
 use crate::ids::{ClientId, DraftId, MutationId, TeamId};
@@ -142,6 +142,10 @@ pub struct Directory {
     pub channels: Vec<ChannelView>,
     /// Crisis mode, limited to the channels they can see.
     pub crisis: CrisisState,
+    /// The revision of the organisation's policy pack (`GET /api/v1/policy`); a desktop
+    /// whose cached pack is older fetches it again. 0: the built-in pack alone.
+    #[serde(default)]
+    pub policy_version: u64,
 }
 
 /// A channel as a desktop sees it.
@@ -158,6 +162,10 @@ pub struct ChannelView {
     /// The spokespeople authorised for it: active spokespeople of its team with access to
     /// it, and the steps each may take. Only they approve its crisis drafts.
     pub spokespeople: Vec<Spokesperson>,
+    /// What it does with the policy guard's verdict (fast lane, escalation, pre-approved
+    /// replies).
+    #[serde(default)]
+    pub routing: Routing,
 }
 
 /// Someone authorised to speak for the organisation on a channel.
@@ -240,6 +248,32 @@ pub struct EditDraft {
     pub body: String,
 }
 
+/// A pre-approved reply in the organisation's library: fixed text with `{slots}` the author
+/// fills in, e.g. `Sorry to hear that, {first_name} — DM us your order number.`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reply {
+    /// Id.
+    pub id: uuid::Uuid,
+    /// A short name for people and for search, e.g. `late-delivery`.
+    pub name: String,
+    /// The text, with `{slot}` placeholders.
+    pub text: String,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/admin/replies`: an administrator adds a pre-approved reply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewReply {
+    /// A short name.
+    pub name: String,
+    /// The text, with `{slot}` placeholders.
+    pub text: String,
+}
+
 /// Every error the server returns: `{"error": {"code", "message"}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -275,4 +309,8 @@ pub mod codes {
     /// the account's roles and it has no authenticator enrolled: an administrator must enrol
     /// it first (the message names the command).
     pub const TOTP_ENROLMENT_REQUIRED: &str = "totp_enrolment_required";
+    /// The draft has a `block` finding from the policy guard and the approval gave no
+    /// override reason: ask the reviewer why, and send the approval again with it. The
+    /// refusal carries the findings.
+    pub const OVERRIDE_REQUIRED: &str = "override_required";
 }
