@@ -4,6 +4,7 @@
 pub(crate) mod contempt;
 pub(crate) mod crisis;
 pub(crate) mod health;
+mod near;
 pub(crate) mod network;
 pub(crate) mod personal;
 pub(crate) mod terms;

@@ -126,7 +126,8 @@ pub enum Detector {
     /// Order and booking references next to a name.
     Reference(personal::ReferenceParams),
     /// Health, medication, pregnancy or pharmacy details about someone identifiable.
-    HealthAboutPerson(health::HealthParams),
+    // Boxed: its word lists make it far larger than the other variants.
+    HealthAboutPerson(Box<health::HealthParams>),
     /// Fixed phrases, matched case-blind on word boundaries.
     Phrases(terms::PhrasesParams),
     /// Regular expressions, for wording fixed phrases cannot catch.
@@ -134,7 +135,8 @@ pub enum Detector {
     /// One of the organisation's own lists ([`Organisation`]).
     OrganisationTerms(terms::OrganisationTermsParams),
     /// Insults, sarcasm and shaming aimed at customers.
-    Contempt(contempt::ContemptParams),
+    // Boxed, like the health detector's: many lists.
+    Contempt(Box<contempt::ContemptParams>),
     /// Someone other than a spokesperson speaking on a channel in crisis mode.
     CrisisSpeaker(crisis::CrisisSpeakerParams),
     /// Light-hearted posts, or jokes about what happened, on a channel in crisis mode.

@@ -1,25 +1,740 @@
 //! Health and private life of people readers could identify.
 //!
-//! STUB — being written.
+//! A health word on its own is not a finding: "flu jabs in stock" is a service, "if you're
+//! coeliac, pick our gluten-free range" is advice. It becomes one when it is tied to
+//! somebody readers could pick out, other than the reader being addressed:
+//!
+//! - a **person**: one of the organisation's VIP or customer names, a name in the possessive
+//!   ("Ava Sinclair's"), a name after a title ("Mrs Patel") or a full name ("Ava Sinclair");
+//! - a **relative** of someone ("her mother", "Jenny's mum", "your mum": a third party even
+//!   when the draft talks to "you");
+//! - a **description** that gives them away ("the lady from the flower shop", "a famous
+//!   footballer's wife", "our regular from number 12").
+//!
+//! The detector finds those references once per draft, then looks at each health detail
+//! (neighbouring health words merged: "blood pressure tablets") and asks whose it is:
+//!
+//! - owned by a person or relative ("mum's tablets", "Sinclair's prescription"): a finding;
+//! - owned by "her"/"his"/"their" with a person or relative within the pronoun's reach: a
+//!   finding;
+//! - owned by "your": the reader's own. Only a named condition or medicine is a finding
+//!   ("your insulin"); "your prescription will be ready at 2pm" is not;
+//! - owned by "our": the organisation's ("our pharmacy", "our flu clinic"), never a finding;
+//! - owned by nobody: a condition or medicine within the window of a person is a finding;
+//!   a generic word ("prescription", "tablets") only next to a person, relative or
+//!   description in the same sentence.
+//!
+//! Sentences with general-message cues ("if", "anyone", "ask our pharmacist") make "your
+//! child" and "your mum" hypothetical rather than somebody in particular.
 
-use super::{Detect, Hit, Input};
+use super::near::{gap, longest_first, matches, normal, sentences, starts_sentence, word_span};
+use super::{Detect, Hit, Input, phrase_regex};
 use crate::pack::Organisation;
+use crate::text::Text;
+use regex::Regex;
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 
-/// Parameters of the detector.
+/// Parameters of the detector: its word lists, all matched case-blind as whole words.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HealthParams {}
-
-#[derive(Debug)]
-pub(crate) struct HealthAboutPerson;
-
-impl Detect for HealthAboutPerson {
-    fn find(&self, _input: &Input<'_>, _hits: &mut Vec<Hit>) {}
+pub struct HealthParams {
+    /// Conditions, diagnoses, pregnancy and treatments ("anxiety", "pregnant", "diagnosed").
+    pub conditions: Vec<String>,
+    /// Medicines and pharmacy purchases that say something about health
+    /// ("antidepressants", "pregnancy test", "morning-after pill").
+    pub medicines: Vec<String>,
+    /// Words that are about health only when tied to somebody ("prescription", "tablets",
+    /// "pharmacy").
+    pub generic: Vec<String>,
+    /// Words after a health word that make it a service on offer ("checks", "clinic", "jab"):
+    /// "blood pressure checks" says nothing about anybody.
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// Relatives ("mum", "wife"), a reference to somebody after a possessive ("her mum").
+    pub relatives: Vec<String>,
+    /// Regular expressions for descriptions that identify someone ("the lady from",
+    /// `from number \d+`, "famous").
+    #[serde(default)]
+    pub descriptors: Vec<String>,
+    /// Titles before a name ("Mrs", "Dr").
+    #[serde(default)]
+    pub titles: Vec<String>,
+    /// Capitalised words that are not names: words that start sentences ("This"), days,
+    /// months, "Children's", "Mother's".
+    #[serde(default)]
+    pub not_names: Vec<String>,
+    /// Words after which a capitalised word is a place or a thing ("at", "in", "our").
+    #[serde(default)]
+    pub place_words: Vec<String>,
+    /// Verbs after a capitalised word that make it somebody doing something ("was",
+    /// "bought").
+    #[serde(default)]
+    pub person_verbs: Vec<String>,
+    /// Words that introduce the reader, whose name is not a third party ("Hi", "Thanks").
+    #[serde(default)]
+    pub greetings: Vec<String>,
+    /// Phrases that make a sentence general advice rather than about somebody ("if",
+    /// "anyone", "ask our pharmacist").
+    #[serde(default)]
+    pub general: Vec<String>,
+    /// How many words may lie between a health detail and the person it is about.
+    #[serde(default = "default_window")]
+    pub window: usize,
 }
 
+fn default_window() -> usize {
+    12
+}
+
+/// How much a health word says on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Weight {
+    /// "prescription", "tablets": only tied to somebody.
+    Generic,
+    /// "anxiety", "insulin", "pregnancy test".
+    Named,
+}
+
+/// What a reference to a person is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    /// One of the organisation's VIP or customer names.
+    Listed,
+    /// A name in the possessive ("Sinclair's") or after a title ("Mrs Patel").
+    Marked,
+    /// A full name or a name doing something ("Ava Sinclair", "Jenny was").
+    Bare,
+    /// A relative after a possessive. `yours` when the possessive is "your": hypothetical in
+    /// general advice ("if your child has a fever").
+    Relative { yours: bool },
+    /// A description that gives someone away.
+    Described,
+}
+
+#[derive(Clone, Debug)]
+struct Person {
+    words: Range<usize>,
+    bytes: Range<usize>,
+    who: Who,
+}
+
+/// Who owns a health detail, from the possessive before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Owner {
+    Nobody,
+    /// "your": the reader.
+    Reader,
+    /// "our", "its": the organisation, or a thing.
+    Organisation,
+    /// "my": the author.
+    Author,
+    /// "her", "his", "their": somebody mentioned nearby.
+    Pronoun,
+    /// The word before is a person or relative in the possessive; its index.
+    Person(usize),
+}
+
+/// The compiled detector.
+#[derive(Debug)]
+pub(crate) struct HealthAboutPerson {
+    terms: Regex,
+    weights: HashMap<String, Weight>,
+    term_words: HashSet<String>,
+    services: HashSet<String>,
+    relatives: HashSet<String>,
+    descriptors: Option<Regex>,
+    listed: Option<Regex>,
+    titles: HashSet<String>,
+    not_names: HashSet<String>,
+    place_words: HashSet<String>,
+    person_verbs: HashSet<String>,
+    greetings: HashSet<String>,
+    general: Option<Regex>,
+    window: usize,
+}
+
+fn set(words: &[String]) -> HashSet<String> {
+    words.iter().map(|w| normal(w)).collect()
+}
+
+fn optional_phrases(phrases: &[String]) -> Result<Option<Regex>, String> {
+    if phrases.iter().all(|p| p.trim().is_empty()) {
+        Ok(None)
+    } else {
+        phrase_regex(&longest_first(phrases)).map(Some)
+    }
+}
+
+/// Builds the detector from the rule's lists and the organisation's VIP and customer names.
 pub(crate) fn compile(
-    _params: &HealthParams,
-    _org: &Organisation,
+    params: &HealthParams,
+    org: &Organisation,
 ) -> Result<HealthAboutPerson, String> {
-    Ok(HealthAboutPerson)
+    let mut weights = HashMap::new();
+    for (list, weight) in [
+        (&params.generic, Weight::Generic),
+        (&params.conditions, Weight::Named),
+        (&params.medicines, Weight::Named),
+    ] {
+        for term in list {
+            weights.insert(normal(term), weight);
+        }
+    }
+    let all: Vec<String> = params
+        .conditions
+        .iter()
+        .chain(&params.medicines)
+        .chain(&params.generic)
+        .cloned()
+        .collect();
+    if all.iter().all(|t| t.trim().is_empty()) {
+        return Err("the detector needs health words (conditions, medicines or generic)".into());
+    }
+    let term_words = weights
+        .keys()
+        .flat_map(|t| t.split(' ').map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    let descriptors = if params.descriptors.is_empty() {
+        None
+    } else {
+        let joined = params
+            .descriptors
+            .iter()
+            .map(|p| format!("(?:{p})"))
+            .collect::<Vec<_>>()
+            .join("|");
+        Some(
+            Regex::new(&format!(r"(?i)\b(?:{joined})"))
+                .map_err(|e| format!("a descriptor does not compile: {e}"))?,
+        )
+    };
+    let names: Vec<String> = org
+        .vip_names
+        .iter()
+        .chain(&org.customer_names)
+        .cloned()
+        .collect();
+    Ok(HealthAboutPerson {
+        terms: phrase_regex(&longest_first(&all))?,
+        weights,
+        term_words,
+        services: set(&params.services),
+        relatives: set(&params.relatives),
+        descriptors,
+        listed: optional_phrases(&names)?,
+        titles: set(&params.titles),
+        not_names: set(&params.not_names),
+        place_words: set(&params.place_words),
+        person_verbs: set(&params.person_verbs),
+        greetings: set(&params.greetings),
+        general: optional_phrases(&params.general)?,
+        window: params.window,
+    })
+}
+
+/// A word without its possessive ending: "Sinclair's" is "sinclair", `true`.
+fn base(word: &str) -> (String, bool) {
+    let lower = normal(word);
+    match lower.strip_suffix("'s") {
+        Some(b) => (b.to_owned(), true),
+        None => (lower, false),
+    }
+}
+
+/// Everything about one draft the rules compare: its words' sentences and the people in it.
+struct Draft<'t> {
+    text: &'t Text<'t>,
+    sentence: Vec<usize>,
+    general: Vec<bool>,
+    people: Vec<Person>,
+}
+
+impl HealthAboutPerson {
+    fn is_capitalised_word(&self, text: &Text<'_>, i: usize) -> bool {
+        let Some(w) = text.words.get(i) else {
+            return false;
+        };
+        let letters = w.text.chars().filter(|c| c.is_alphabetic()).count();
+        let shouting = w
+            .text
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .all(char::is_uppercase);
+        // '#Tag' and '@handle' are not names written in prose.
+        let tagged = text.body[..w.start].ends_with(['#', '@']);
+        w.is_capitalised() && letters > 1 && !shouting && !tagged
+    }
+
+    /// True when word `i` could be (part of) a name: capitalised, not a listed non-name,
+    /// not a health word ("Pharmacy First").
+    fn name_like(&self, text: &Text<'_>, i: usize) -> bool {
+        if !self.is_capitalised_word(text, i) {
+            return false;
+        }
+        let (b, _) = base(text.words[i].text);
+        !self.not_names.contains(&b)
+            && !self.term_words.contains(&b)
+            && !self.greetings.contains(&b)
+            && !self.titles.contains(&b)
+            && !self.relatives.contains(&b)
+    }
+
+    /// Words that name the reader: after a greeting ("Hi Gary"), first and followed by a
+    /// comma ("Gary mate,"), or set off by commas (", Sue,").
+    fn addressees(&self, text: &Text<'_>) -> HashSet<usize> {
+        let mut found = HashSet::new();
+        let words = &text.words;
+        for i in 0..words.len() {
+            if !self.name_like(text, i) {
+                continue;
+            }
+            let after_greeting = i > 0 && self.greetings.contains(&normal(words[i - 1].text));
+            let before = if i == 0 {
+                ""
+            } else {
+                &text.body[words[i - 1].end..words[i].start]
+            };
+            let after = text.body[words[i].end..].chars().next().unwrap_or('.');
+            let first_then_comma = i == 0 && after == ',';
+            let vocative = before.trim() == "," && matches!(after, ',' | '.' | '!' | '?');
+            if after_greeting || vocative || first_then_comma {
+                found.insert(i);
+                // A surname after the first name: "Hi Maureen Bellamy,".
+                if i + 1 < words.len() && after == ' ' && self.name_like(text, i + 1) {
+                    found.insert(i + 1);
+                }
+            }
+        }
+        found
+    }
+
+    fn people(&self, text: &Text<'_>, sentence: &[usize]) -> Vec<Person> {
+        let words = &text.words;
+        let mut people = Vec::new();
+        if let Some(listed) = &self.listed {
+            for (w, b) in matches(text, listed) {
+                people.push(Person {
+                    words: w,
+                    bytes: b,
+                    who: Who::Listed,
+                });
+            }
+        }
+        if let Some(descriptors) = &self.descriptors {
+            for (w, b) in matches(text, descriptors) {
+                people.push(Person {
+                    words: w,
+                    bytes: b,
+                    who: Who::Described,
+                });
+            }
+        }
+        let addressees = self.addressees(text);
+        let lower: Vec<String> = words.iter().map(|w| normal(w.text)).collect();
+        let mut i = 0;
+        while i < words.len() {
+            if self.relatives.contains(&base(words[i].text).0) {
+                if let Some(owner) = self.relative_owner(text, &lower, i) {
+                    people.push(Person {
+                        words: owner.start..i + 1,
+                        bytes: words[owner.start].start..words[i].end,
+                        who: Who::Relative {
+                            yours: lower[owner.start] == "your",
+                        },
+                    });
+                }
+                i += 1;
+                continue;
+            }
+            if addressees.contains(&i) || !self.name_like(text, i) {
+                i += 1;
+                continue;
+            }
+            // A run of name-like words is one name: "Ava Sinclair's".
+            let mut end = i + 1;
+            while end < words.len()
+                && sentence[end] == sentence[i]
+                && !addressees.contains(&end)
+                && !base(words[end - 1].text).1
+                && text.body[words[end - 1].end..words[end].start]
+                    .trim()
+                    .is_empty()
+                && self.name_like(text, end)
+            {
+                end += 1;
+            }
+            let last_possessive = base(words[end - 1].text).1;
+            let before = i.checked_sub(1).map(|p| lower[p].as_str());
+            let titled = before.is_some_and(|p| self.titles.contains(p.trim_end_matches('.')));
+            let placed = before.is_some_and(|p| self.place_words.contains(p));
+            let at_start = starts_sentence(sentence, i);
+            let full = end - i >= 2;
+            let acting = lower
+                .get(end)
+                .is_some_and(|next| self.person_verbs.contains(next))
+                && sentence.get(end) == sentence.get(i);
+            let who = if titled {
+                Some(Who::Marked)
+            } else if placed {
+                None
+            } else if last_possessive {
+                Some(Who::Marked)
+            } else if (full && !at_start) || acting {
+                Some(Who::Bare)
+            } else {
+                None
+            };
+            if let Some(who) = who {
+                let first = if titled { i - 1 } else { i };
+                people.push(Person {
+                    words: first..end,
+                    bytes: words[first].start..words[end - 1].end,
+                    who,
+                });
+            }
+            i = end;
+        }
+        people.sort_by_key(|p| p.words.start);
+        people
+    }
+
+    /// The possessive before relative `i` ("her", "your", "Jenny's", "Ava Sinclair's"), as
+    /// the span from its first word, or none ("every kind of mum").
+    fn relative_owner(&self, text: &Text<'_>, lower: &[String], i: usize) -> Option<Range<usize>> {
+        let p = i.checked_sub(1)?;
+        if !text.body[text.words[p].end..text.words[i].start]
+            .trim()
+            .is_empty()
+        {
+            return None;
+        }
+        match lower[p].as_str() {
+            "her" | "his" | "their" | "your" | "my" | "our" => return Some(p..p + 1),
+            _ => {}
+        }
+        let (b, possessive) = base(text.words[p].text);
+        if !possessive {
+            return None;
+        }
+        if self.relatives.contains(&b) {
+            // "your mum's sister": the owner chain starts further back.
+            return Some(self.relative_owner(text, lower, p).map_or(p, |r| r.start)..p + 1);
+        }
+        if self.name_like(text, p) || (b != "it" && b != "that" && !self.not_names.contains(&b)) {
+            let mut start = p;
+            while start > 0 && self.name_like(text, start - 1) {
+                start -= 1;
+            }
+            return Some(start..p + 1);
+        }
+        None
+    }
+
+    /// Who owns the detail starting at word `first`: the possessive among the three words
+    /// before it, in its sentence.
+    fn owner(&self, draft: &Draft<'_>, first: usize) -> Owner {
+        let words = &draft.text.words;
+        for back in 1..=3 {
+            let Some(p) = first.checked_sub(back) else {
+                break;
+            };
+            if draft.sentence[p] != draft.sentence[first] {
+                break;
+            }
+            let lower = normal(words[p].text);
+            match lower.as_str() {
+                "your" | "yours" => return Owner::Reader,
+                "our" | "its" => return Owner::Organisation,
+                "my" => return Owner::Author,
+                "her" | "his" | "their" => return Owner::Pronoun,
+                // Prepositions end the noun phrase: "prescription for her anxiety".
+                "for" | "of" | "with" | "to" | "from" | "on" | "in" | "at" | "is" | "was"
+                | "are" | "were" | "has" | "had" | "be" | "been" => break,
+                _ => {}
+            }
+            if base(words[p].text).1 {
+                return match draft
+                    .people
+                    .iter()
+                    .position(|person| person.words.end == p + 1)
+                {
+                    Some(index) => Owner::Person(index),
+                    None => Owner::Organisation,
+                };
+            }
+        }
+        Owner::Nobody
+    }
+
+    /// The person a detail at `words` is about, if any, by the rules in the module's docs.
+    fn about<'d>(
+        &self,
+        draft: &'d Draft<'_>,
+        words: &Range<usize>,
+        weight: Weight,
+    ) -> Option<Result<&'d Person, ()>> {
+        let general = draft.general[draft.sentence[words.start]];
+        let counts = |p: &Person| match p.who {
+            Who::Relative { yours: true } => !general,
+            _ => true,
+        };
+        let same_sentence =
+            |p: &Person| draft.sentence[p.words.start] == draft.sentence[words.start];
+        let nearest = |reach_back: usize, reach_on: usize, ok: &dyn Fn(&Person) -> bool| {
+            draft
+                .people
+                .iter()
+                .filter(|p| counts(p) && ok(p))
+                .filter(|p| {
+                    let d = gap(&p.words, words);
+                    if p.words.start < words.start {
+                        d <= reach_back
+                    } else {
+                        d <= reach_on
+                    }
+                })
+                .min_by_key(|p| gap(&p.words, words))
+        };
+        match self.owner(draft, words.start) {
+            Owner::Organisation | Owner::Author => None,
+            Owner::Reader => (weight == Weight::Named && !general).then_some(Err(())),
+            Owner::Person(index) => draft.people.get(index).filter(|p| counts(p)).map(Ok),
+            Owner::Pronoun => nearest(self.window * 2, self.window / 2, &|p| p.who != Who::Bare)
+                .or_else(|| nearest(self.window, 0, &same_sentence))
+                .map(Ok),
+            Owner::Nobody => match weight {
+                Weight::Named => nearest(self.window, self.window, &|p| {
+                    p.who != Who::Bare || same_sentence(p)
+                })
+                .map(Ok),
+                Weight::Generic => nearest(self.window, self.window, &|p| {
+                    p.who != Who::Bare && same_sentence(p)
+                })
+                .map(Ok),
+            },
+        }
+    }
+}
+
+impl Detect for HealthAboutPerson {
+    fn find(&self, input: &Input<'_>, hits: &mut Vec<Hit>) {
+        let text = input.text;
+        // Health words first: most drafts have none, and then nothing else is worth doing.
+        let mut details: Vec<(Range<usize>, Range<usize>, Weight)> = Vec::new();
+        for m in self.terms.find_iter(text.body) {
+            let weight = self
+                .weights
+                .get(&normal(m.as_str()))
+                .copied()
+                .unwrap_or(Weight::Generic);
+            let words = word_span(text, &m.range());
+            // Neighbouring health words are one detail: "repeat prescription", "blood
+            // pressure tablets".
+            if let Some(last) = details.last_mut()
+                && last.0.end == words.start
+                && text.body[last.1.end..m.start()].trim().is_empty()
+            {
+                last.0.end = words.end;
+                last.1.end = m.end();
+                last.2 = last.2.max(weight);
+                continue;
+            }
+            details.push((words, m.range(), weight));
+        }
+        if details.is_empty() {
+            return;
+        }
+        let sentence = sentences(text);
+        let sentence_count = sentence.last().map_or(0, |s| s + 1);
+        let mut general = vec![false; sentence_count];
+        if let Some(cues) = &self.general {
+            for (words, _) in matches(text, cues) {
+                if let Some(&s) = sentence.get(words.start) {
+                    general[s] = true;
+                }
+            }
+        }
+        let people = self.people(text, &sentence);
+        let draft = Draft {
+            text,
+            sentence,
+            general,
+            people,
+        };
+        for (words, bytes, weight) in details {
+            let service = text
+                .words
+                .get(words.end)
+                .is_some_and(|w| self.services.contains(&normal(w.text)));
+            if service || words.start >= text.words.len() {
+                continue;
+            }
+            let detail = &text.body[bytes.clone()];
+            let message = match self.about(&draft, &words, weight) {
+                None => continue,
+                Some(Ok(person)) => format!(
+                    "Health details (\"{detail}\") about {}, whom readers could identify",
+                    &text.body[person.bytes.clone()]
+                ),
+                Some(Err(())) => {
+                    format!("Names the reader's own condition or medicine (\"{detail}\") in public")
+                }
+            };
+            hits.push(Hit {
+                range: Some(bytes),
+                message: Some(message),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pack::{Detector, Pack};
+    use crate::subject::Subject;
+    use countersign_core::Network;
+
+    fn detector(org: &Organisation) -> HealthAboutPerson {
+        let pack = Pack::builtin();
+        let params = pack
+            .rules
+            .iter()
+            .find_map(|r| match &r.detector {
+                Detector::HealthAboutPerson(p) => Some(p.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("the built-in pack has a health rule"));
+        compile(&params, org).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn found_with(org: &Organisation, body: &str) -> Vec<(String, String)> {
+        let text = Text::new(body);
+        let subject = Subject::text(body, Network::X);
+        let mut hits = Vec::new();
+        detector(org).find(
+            &Input {
+                text: &text,
+                subject: &subject,
+            },
+            &mut hits,
+        );
+        hits.into_iter()
+            .map(|h| {
+                (
+                    h.range.map(|r| body[r].to_owned()).unwrap_or_default(),
+                    h.message.unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    fn found(body: &str) -> Vec<String> {
+        found_with(&Organisation::default(), body)
+            .into_iter()
+            .map(|(span, _)| span)
+            .collect()
+    }
+
+    #[test]
+    fn a_celebritys_mothers_prescription_is_found_and_the_message_says_whose() {
+        let body = "Star spotting at Hartwell Harrogate! ⭐ Ava Sinclair's mum was in again today \
+                    picking up her repeat prescription for her anxiety tablets. Lovely lady, \
+                    always stops for a chat with the pharmacy team 💊😄 #HartwellHarrogate";
+        let hits = found_with(&Organisation::default(), body);
+        let spans: Vec<&str> = hits.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(
+            spans,
+            ["repeat prescription", "anxiety tablets"],
+            "{hits:?}"
+        );
+        assert!(
+            hits[1].1.contains("Ava Sinclair's mum"),
+            "the message names who: {}",
+            hits[1].1
+        );
+    }
+
+    #[test]
+    fn a_relative_of_the_reader_is_a_third_party() {
+        assert_eq!(
+            found("Hi Jenny, of course. We'll deliver your mum's blood pressure tablets today."),
+            ["blood pressure tablets"]
+        );
+        assert_eq!(
+            found("Jenny's mum is on antidepressants now"),
+            ["antidepressants"]
+        );
+        assert_eq!(
+            found("Sorry to hear his wife is pregnant again, tell her congrats"),
+            ["pregnant"]
+        );
+    }
+
+    #[test]
+    fn described_and_listed_people_are_identifiable() {
+        assert_eq!(
+            found("The lady from the flower shop on Kirkgate was in for her HRT again"),
+            ["HRT"]
+        );
+        assert_eq!(
+            found("A famous footballer's wife bought three pregnancy tests today 👀"),
+            ["pregnancy tests"]
+        );
+        assert_eq!(
+            found("Our regular from number 12 is back on the methadone, bless him"),
+            ["methadone"]
+        );
+        let org = Organisation {
+            vip_names: vec!["Dale Whitmore".into()],
+            ..Organisation::default()
+        };
+        let hits = found_with(&org, "guess who picked up a prescription: dale whitmore!");
+        assert_eq!(hits.len(), 1, "a VIP's pharmacy visit: {hits:?}");
+        assert_eq!(found("Saw Mrs Patel collecting her insulin"), ["insulin"]);
+        assert_eq!(found("Spotted Tom Hardy buying condoms lol"), ["condoms"]);
+    }
+
+    #[test]
+    fn the_readers_own_prescription_is_clean_but_naming_their_medicine_is_not() {
+        assert!(found("Hi Maureen, your next prescription will be ready at 2pm.").is_empty());
+        assert!(
+            found(
+                "We're sorry, Alan. Your prescriptions have moved to our Scarborough \
+                 pharmacy, and repeat medicines can be delivered free."
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            found("Hi Sarah, your antidepressants are ready to collect"),
+            ["antidepressants"]
+        );
+    }
+
+    #[test]
+    fn general_health_messages_are_clean() {
+        for body in [
+            "Flu jab season is here 💉 Book a free NHS flu vaccination at any of our 212 \
+             pharmacies. Walk-ins welcome on Saturday mornings.",
+            "Hay fever season is here 🌼 Our pharmacists can help you choose the right \
+             antihistamine for you. Just ask at the counter, no appointment needed.",
+            "Hi Pat, good spot. If you're coeliac, our certified gluten-free range is the one \
+             to pick.",
+            "Hi Rachel, yes: all 212 Hartwell pharmacies offer Pharmacy First, including \
+             uncomplicated UTIs in women aged 16–64.",
+            "60 seconds in the life of a Hartwell pharmacist ⏱️ From 7am deliveries to blood \
+             pressure checks, meet Amira from our Sheffield Fargate store.",
+            "Please stop using Hartwell Essentials Children's Paracetamol Suspension 100ml.",
+            "Other batches are not affected. If your child has taken too much paracetamol, \
+             call NHS 111 straight away.",
+            "Mother's Day is Sunday 30 March 💐 Our gift edit has something for every kind of \
+             mum, from £5.",
+            "Hope your dad is enjoying the peace and quiet (or the noise!).",
+            "Pregnant? Our pharmacists can tell you which vitamins are safe.",
+            "A customer left her prescription on the counter, so we kept it safe.",
+        ] {
+            assert_eq!(found(body), Vec::<String>::new(), "general: {body}");
+        }
+    }
 }

@@ -1,0 +1,103 @@
+//! Where matches fall among a draft's words: the word spans and sentences that proximity
+//! rules ("a health word within twelve words of a person") measure in.
+
+use crate::text::Text;
+use std::ops::Range;
+
+/// The words a byte range covers, as indices `first..end`. A range that covers no word (an
+/// emoji, punctuation) is the empty range at the word after it, so [`gap`] still measures
+/// from it.
+pub(crate) fn word_span(text: &Text<'_>, bytes: &Range<usize>) -> Range<usize> {
+    let first = text.word_at(bytes.start);
+    let end = text.word_at(bytes.end).max(first);
+    // A word the range ends inside of is covered too.
+    let end = match text.words.get(end) {
+        Some(w) if w.start < bytes.end => end + 1,
+        _ => end,
+    };
+    first..end
+}
+
+/// How many words lie between two word spans: 0 when they touch or overlap.
+pub(crate) fn gap(a: &Range<usize>, b: &Range<usize>) -> usize {
+    // One of the two differences is the gap; the other saturates to 0, as both do when the
+    // spans overlap.
+    b.start.saturating_sub(a.end).max(a.start.saturating_sub(b.end))
+}
+
+/// The sentence each word is in, counted from 0. A sentence ends at `.`, `!`, `?`, `:`, `;`
+/// or a line break between two words; that is rough (decimals split sentences) but errs on
+/// the side of shorter sentences, which keeps proximity rules tight.
+pub(crate) fn sentences(text: &Text<'_>) -> Vec<usize> {
+    let mut ids = Vec::with_capacity(text.words.len());
+    let mut id = 0;
+    let mut previous_end = 0;
+    for word in &text.words {
+        if ids.is_empty() {
+            previous_end = word.start;
+        }
+        if text.body[previous_end..word.start].contains(['.', '!', '?', ':', ';', '\n']) {
+            id += 1;
+        }
+        ids.push(id);
+        previous_end = word.end;
+    }
+    ids
+}
+
+/// True when word `i` starts a sentence, where capitals say nothing about names.
+pub(crate) fn starts_sentence(sentences: &[usize], i: usize) -> bool {
+    i == 0 || sentences.get(i) != sentences.get(i - 1)
+}
+
+/// Word spans of every match of `regex` in the body, with their byte ranges.
+pub(crate) fn matches(text: &Text<'_>, regex: &regex::Regex) -> Vec<(Range<usize>, Range<usize>)> {
+    regex
+        .find_iter(text.body)
+        .map(|m| (word_span(text, &m.range()), m.range()))
+        .collect()
+}
+
+/// A pack's phrase as the guard compares it: lower case, one space between words, one kind
+/// of apostrophe.
+pub(crate) fn normal(phrase: &str) -> String {
+    phrase
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+        .replace('’', "'")
+}
+
+/// `phrases` longest first, so that an alternation of them prefers "anxiety tablets" to
+/// "anxiety" where both match.
+pub(crate) fn longest_first(phrases: &[String]) -> Vec<String> {
+    let mut sorted = phrases.to_vec();
+    sorted.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    sorted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_spans_cover_the_words_of_a_match_and_an_emoji_sits_before_the_next_word() {
+        let text = Text::new("for you 🙄 Maybe read");
+        let you = text.body.find("you").unwrap_or(0);
+        assert_eq!(word_span(&text, &(you..you + 3)), 1..2);
+        let emoji = text.body.find('🙄').unwrap_or(0);
+        let span = word_span(&text, &(emoji..emoji + '🙄'.len_utf8()));
+        assert_eq!(span, 2..2, "between 'you' and 'Maybe'");
+        assert_eq!(gap(&(1..2), &span), 0, "the emoji touches 'you'");
+        assert_eq!(gap(&span, &(3..4)), 1, "one word ('Maybe') before 'read'");
+    }
+
+    #[test]
+    fn sentences_end_at_stops_colons_and_line_breaks() {
+        let text = Text::new("Hi Rachel, yes: all pharmacies. Ask us!\nThanks");
+        assert_eq!(sentences(&text), [0, 0, 0, 1, 1, 2, 2, 3]);
+        assert!(starts_sentence(&sentences(&text), 3));
+        assert!(!starts_sentence(&sentences(&text), 1));
+    }
+}
