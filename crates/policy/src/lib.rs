@@ -17,6 +17,8 @@
 //! [`measure`] counts a post the way its network does (X's weighted length, Bluesky's
 //! graphemes, ...): the one implementation the window, the server and `lint` all use.
 //!
+//! [`replies`] tells whether a draft is one of the organisation's pre-approved replies.
+//!
 //! Nothing here does I/O.
 #![deny(missing_docs)]
 
@@ -24,6 +26,7 @@ mod detect;
 mod guard;
 mod measure;
 mod pack;
+pub mod replies;
 mod subject;
 mod text;
 

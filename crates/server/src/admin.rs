@@ -2,7 +2,8 @@
 //! seed and the tests call — one function per operation, so the CLI and the API cannot
 //! drift apart. Teams and users here; channels and their policies in [`channels`], crisis
 //! mode in [`crisis`], role, team, step and channel changes in [`accounts`], leavers in
-//! [`leave`], the two-factor policy and "who has access to what" in [`access`]; drafts written
+//! [`leave`], the two-factor policy and "who has access to what" in [`access`], the policy
+//! pack, channel routing and pre-approved replies in [`policy`]; drafts written
 //! on someone's behalf go through the same code as the HTTP endpoints.
 
 pub mod access;
@@ -10,6 +11,7 @@ pub mod accounts;
 pub mod channels;
 pub mod crisis;
 pub mod leave;
+pub mod policy;
 
 pub use access::{
     AccessFormat, access, access_of, render_access, require_two_factor, set_two_factor_roles,
@@ -19,6 +21,9 @@ pub use accounts::{AccountChange, change_account};
 pub use channels::{add_channel, channel_named, list_channels, set_channel_policy};
 pub use crisis::{crisis_off, crisis_on, crisis_status};
 pub use leave::leave;
+pub use policy::{
+    PolicyView, add_reply, policy_pack, remove_reply, replies, set_channel_routing, set_policy_pack,
+};
 
 use crate::auth::{password, totp};
 use crate::error::ServerError;

@@ -26,7 +26,7 @@ use crate::error::ServerError;
 use crate::{Server, drafts};
 use chrono::{DateTime, Duration, Utc};
 use countersign_core::approval::{self, Actor};
-use countersign_core::channel::StepRequest;
+use countersign_core::channel::{Risk, StepRequest};
 use countersign_core::wire::NewDraft;
 use countersign_core::wire::admin::NewChannel;
 use countersign_core::{
@@ -388,7 +388,16 @@ fn realise(
         in_reply_to: sample.reply_to,
         media: sample.media,
     };
-    let draft = drafts::build(author, rules, request, drafts::new_id(created), created)?;
+    // The demo shows what the guard finds to reviewers, so its drafts take the usual route.
+    let routine = Risk::Findings;
+    let draft = drafts::build(
+        author,
+        rules,
+        request,
+        drafts::new_id(created),
+        created,
+        &routine,
+    )?;
     // Follow-ups happen a third and two thirds of the way from writing to now.
     let step = (now - created) / 3;
     let decision = |verdict, comment: &str, at| Decision {
@@ -424,7 +433,8 @@ fn realise(
                 &decision(Verdict::RequestChanges, comment, at),
                 at,
             )?;
-            approval::edit(&sent_back, author, body.to_owned(), Some(rules), at + step)?
+            let routed = Some((rules, &routine));
+            approval::edit(&sent_back, author, body.to_owned(), routed, at + step)?
         }
     })
 }

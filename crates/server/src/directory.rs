@@ -5,7 +5,8 @@
 use crate::sessions::session_user;
 use crate::storage::{TeamRecord, UserRecord};
 use countersign_core::wire::{ChannelView, Directory, Spokesperson};
-use countersign_core::{Channel, CrisisChannels, CrisisState, Person, Role};
+use countersign_core::channel::Routing;
+use countersign_core::{Channel, ChannelId, CrisisChannels, CrisisState, Person, Role};
 
 /// The spokespeople authorised for `channel`: active accounts with the spokesperson role
 /// in its team and access to it, by username.
@@ -35,14 +36,26 @@ pub fn visible_channels<'a>(user: &UserRecord, channels: &'a [Channel]) -> Vec<&
         .collect()
 }
 
-/// `user`'s directory: themselves, the channels they can see with each one's policy and
-/// spokespeople, and crisis mode limited to those channels.
+/// What the directory says about the policy guard: the pack's version and each channel's
+/// routing.
+#[derive(Clone, Debug, Default)]
+pub struct PolicyFacts {
+    /// The organisation's pack version (0: the built-in pack alone).
+    pub version: u64,
+    /// Each channel's routing; a channel not listed has none.
+    pub routings: Vec<(ChannelId, Routing)>,
+}
+
+/// `user`'s directory: themselves, the channels they can see with each one's policy,
+/// routing and spokespeople, crisis mode limited to those channels, and the policy pack's
+/// version.
 pub fn build(
     user: &UserRecord,
     teams: &[TeamRecord],
     channels: &[Channel],
     users: &[UserRecord],
     crisis: &CrisisState,
+    policy: &PolicyFacts,
 ) -> Directory {
     let team_name = |channel: &Channel| {
         teams
@@ -57,6 +70,12 @@ pub fn build(
             channel: (*channel).clone(),
             team_name: team_name(channel),
             in_crisis: crisis.covers(Some(channel.id)),
+            routing: policy
+                .routings
+                .iter()
+                .find(|(id, _)| *id == channel.id)
+                .map(|(_, r)| r.clone())
+                .unwrap_or_default(),
             spokespeople: spokespeople(channel, users)
                 .into_iter()
                 .map(|u| Spokesperson {
@@ -86,6 +105,7 @@ pub fn build(
         me: session_user(user),
         channels: views,
         crisis,
+        policy_version: policy.version,
     }
 }
 
@@ -103,9 +123,7 @@ pub fn console_operator() -> Person {
 mod tests {
     use super::*;
     use crate::fixtures::{t0, team};
-    use countersign_core::{
-        ChannelAccess, ChannelId, Network, Sensitive, StepRule, TeamId, UserId,
-    };
+    use countersign_core::{ChannelAccess, Network, Sensitive, StepRule, TeamId, UserId};
     use uuid::Uuid;
 
     fn user(name: &str, roles: &[Role], teams: &[TeamId], channels: ChannelAccess) -> UserRecord {
@@ -190,7 +208,7 @@ mod tests {
             since: Some(t0()),
             declared_by: None,
         };
-        let directory = build(&users[0], &teams, &channels, &users, &crisis);
+        let directory = build(&users[0], &teams, &channels, &users, &crisis, &PolicyFacts::default());
         let names: Vec<&str> = directory
             .channels
             .iter()
@@ -216,7 +234,7 @@ mod tests {
         );
         assert_eq!(directory.me.person.username, "rita");
 
-        let calm = build(&users[2], &teams, &channels, &users, &crisis);
+        let calm = build(&users[2], &teams, &channels, &users, &crisis, &PolicyFacts::default());
         assert_eq!(calm.channels.len(), 1);
         assert!(!calm.crisis.is_on(), "none of sue's channels is in crisis");
     }

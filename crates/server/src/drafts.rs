@@ -7,9 +7,11 @@
 
 use crate::Server;
 use crate::error::ServerError;
+use crate::policy::Review;
 use crate::storage::{DraftChange, DraftUpdate};
 use chrono::{DateTime, Utc};
 use countersign_core::approval::{self, Actor};
+use countersign_core::channel::Risk;
 use countersign_core::wire::{EditDraft, NewDraft};
 use countersign_core::{
     Channel, ChannelRules, ConflictReason, Draft, DraftId, DraftStatus, HistoryEntry, HistoryEvent,
@@ -45,8 +47,17 @@ pub async fn create(server: &Server, actor: &Actor, new: NewDraft) -> Result<Dra
         )));
     }
     let rules = rules_for(server, &channel).await?;
+    let review = Review::load(server).await?;
+    let findings = review.findings_of(
+        &new.body,
+        channel.network,
+        &new.media,
+        Some(channel.id),
+        actor.person.id,
+    );
+    let risk = review.risk(&new.body, channel.network, &findings);
     let now = server.now();
-    let draft = build(actor, &rules, new, new_id(now), now)?;
+    let draft = build(actor, &rules, new, new_id(now), now, &risk)?;
     server.storage().insert_drafts(vec![draft.clone()]).await?;
     Ok(draft)
 }
@@ -91,6 +102,17 @@ pub async fn edit(
         }
         None => None,
     };
+    // The guard's verdict on the new text routes the new version. The body is the
+    // request's, so it cannot change under the transaction; the author is the stored one's.
+    let review = Review::load(server).await?;
+    let findings = review.findings_of(
+        &edit.body,
+        stored.network,
+        &stored.media,
+        stored.channel_id,
+        stored.author.id,
+    );
+    let risk = review.risk(&edit.body, stored.network, &findings);
     let (actor, now) = (actor.clone(), server.now());
     change(
         server,
@@ -98,7 +120,8 @@ pub async fn edit(
         Box::new(move |current| {
             // The rules first, so a stranger learns nothing about the version and a
             // withdrawn draft says so rather than "stale".
-            let next = approval::edit(current, &actor, edit.body, rules.as_ref(), now)?;
+            let routed = rules.as_ref().map(|r| (r, &risk));
+            let next = approval::edit(current, &actor, edit.body, routed, now)?;
             if current.version != edit.version {
                 return Err(Refusal::Conflict(ConflictReason::StaleVersion));
             }
@@ -141,7 +164,11 @@ pub async fn channels_for(
         storage.users().await?,
         storage.crisis().await?,
     );
-    Ok(crate::directory::build(user, &teams, &channels, &users, &crisis).channels)
+    let policy = crate::directory::PolicyFacts {
+        version: 0,
+        routings: storage.routings().await?,
+    };
+    Ok(crate::directory::build(user, &teams, &channels, &users, &crisis, &policy).channels)
 }
 
 /// The channel for `account` on `network`.
@@ -189,22 +216,32 @@ pub async fn rules_for(server: &Server, channel: &Channel) -> Result<ChannelRule
         .map(|u| u.actor())
         .filter(|a| a.is_decider() && a.teams.contains(&channel.team))
         .collect();
+    let routing = storage
+        .routings()
+        .await?
+        .into_iter()
+        .find(|(id, _)| *id == channel.id)
+        .map(|(_, r)| r)
+        .unwrap_or_default();
     Ok(ChannelRules {
         channel: channel.clone(),
         team_name,
         in_crisis: storage.crisis().await?.covers(Some(channel.id)),
         deciders,
+        routing,
     })
 }
 
-/// A new draft from an author's request under `rules`, checked for what the type cannot
-/// say.
+/// A new draft from an author's request under `rules`, routed by the policy guard's
+/// verdict `risk`, checked for what the type cannot say. A pre-approved reply on a channel
+/// that allows them is approved at once.
 pub fn build(
     actor: &Actor,
     rules: &ChannelRules,
     new: NewDraft,
     id: DraftId,
     now: DateTime<Utc>,
+    risk: &Risk,
 ) -> Result<Draft, ServerError> {
     let invalid = |message: &str| Err(ServerError::Invalid(message.to_owned()));
     if new.body.trim().is_empty() {
@@ -247,9 +284,19 @@ pub fn build(
             event: HistoryEvent::Created,
         }],
     };
+    let (route_rules, route) = rules.route(&requested, risk);
     draft.required_steps = rules
-        .steps(&draft, &requested)
+        .steps_under(&route_rules, &draft, &requested)
         .map_err(|e| ServerError::Invalid(e.to_string()))?;
+    if let Some(route) = route {
+        let event = HistoryEvent::Routed { route };
+        draft
+            .history
+            .push(HistoryEntry::on(&draft, &actor.person, now, event));
+    }
+    if draft.required_steps.is_empty() {
+        draft.status = DraftStatus::Approved;
+    }
     Ok(draft)
 }
 
@@ -311,6 +358,7 @@ mod tests {
             team_name: "Care".into(),
             in_crisis,
             deciders,
+            routing: Default::default(),
         }
     }
 
@@ -328,7 +376,7 @@ mod tests {
         let author = actor("ana", &[Role::Author], &[], &[t]);
         let r = rules(&["review", "legal:all"], false, reviewers(t));
         let id = new_id(t0());
-        let draft = build(&author, &r, request("Hello"), id, t0()).unwrap();
+        let draft = build(&author, &r, request("Hello"), id, t0(), &Risk::Clean).unwrap();
         assert_eq!(draft.version, 1);
         assert_eq!(draft.status, DraftStatus::Pending);
         assert_eq!(draft.step_names(), ["review", "legal"]);
@@ -351,7 +399,7 @@ mod tests {
         let mut asked = request("All fine here");
         asked.required_steps = Some(vec![]);
         asked.urgency = Urgency::Normal;
-        let draft = build(&author, &r, asked, new_id(t0()), t0()).unwrap();
+        let draft = build(&author, &r, asked, new_id(t0()), t0(), &Risk::Clean).unwrap();
         assert_eq!(draft.required_steps[0].quorum, Quorum::Count(2));
         assert_eq!(draft.urgency, Urgency::Crisis, "crisis mode decides");
         assert_eq!(draft.requested_urgency, Some(Urgency::Normal));
@@ -359,7 +407,7 @@ mod tests {
         let mut more = request("Needs a lawyer");
         more.required_steps = Some(vec![StepRequest::Name("legal".into())]);
         let calm = rules(&["review"], false, reviewers(t));
-        let draft = build(&author, &calm, more, new_id(t0()), t0()).unwrap();
+        let draft = build(&author, &calm, more, new_id(t0()), t0(), &Risk::Clean).unwrap();
         assert_eq!(
             draft.step_names(),
             ["review", "legal"],
@@ -373,7 +421,7 @@ mod tests {
         let t = team();
         let author = actor("ana", &[Role::Author], &[], &[t]);
         let r = rules(&["review"], false, reviewers(t));
-        let blank = build(&author, &r, request("  "), new_id(t0()), t0());
+        let blank = build(&author, &r, request("  "), new_id(t0()), t0(), &Risk::Clean);
         assert!(matches!(blank, Err(ServerError::Invalid(_))));
         for steps in [
             vec![StepRequest::Name("legal review".into())],
@@ -383,7 +431,7 @@ mod tests {
         ] {
             let mut asked = request("Hello");
             asked.required_steps = Some(steps.clone());
-            let result = build(&author, &r, asked, new_id(t0()), t0());
+            let result = build(&author, &r, asked, new_id(t0()), t0(), &Risk::Clean);
             assert!(
                 matches!(result, Err(ServerError::Invalid(_))),
                 "{steps:?} must be refused"

@@ -72,6 +72,9 @@ pub enum ServerError {
     /// The approval rules refused the action.
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// The stored policy pack cannot be used by this build (it was checked when set).
+    #[error("{0}")]
+    Policy(String),
     /// A push with more mutations than the server accepts at once.
     #[error("a push may carry at most {max} mutations; this one has {got}: split it")]
     TooManyMutations {

@@ -33,6 +33,7 @@ pub mod demo;
 pub mod directory;
 pub mod drafts;
 pub mod error;
+pub mod policy;
 pub mod push;
 pub mod sessions;
 pub mod storage;
@@ -64,6 +65,8 @@ struct Inner {
     config: ServerConfig,
     storage: Arc<dyn Storage>,
     limiter: LoginLimiter,
+    /// The compiled policy guard of the pack version last used.
+    guard_cache: policy::GuardCache,
     /// A real argon2id hash of nothing in particular: unknown usernames are checked against
     /// it, so a sign-in takes as long whether or not the account exists.
     decoy_hash: String,
@@ -92,6 +95,7 @@ impl Server {
                 config,
                 storage,
                 limiter,
+                guard_cache: policy::GuardCache::default(),
                 decoy_hash,
             }),
         })
@@ -115,6 +119,10 @@ impl Server {
 
     pub(crate) fn storage(&self) -> &dyn Storage {
         self.inner.storage.as_ref()
+    }
+
+    pub(crate) fn guard_cache(&self) -> &policy::GuardCache {
+        &self.inner.guard_cache
     }
 
     pub(crate) fn limiter(&self) -> &LoginLimiter {

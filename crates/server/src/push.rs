@@ -12,9 +12,12 @@
 
 use chrono::{DateTime, Utc};
 use countersign_core::approval::{self, Actor};
+use crate::policy::Review;
+use countersign_core::finding::Finding;
+use countersign_core::wire::codes;
 use countersign_core::{
-    ConflictReason, Draft, Mutation, MutationId, MutationKind, MutationResult, MutationStatus,
-    Refusal,
+    ConflictReason, Decision, Draft, Mutation, MutationId, MutationKind, MutationResult,
+    MutationStatus, Refusal, Verdict,
 };
 
 /// The most mutations one push may carry.
@@ -50,11 +53,16 @@ pub fn classify(last: MutationId, id: MutationId) -> Step {
 /// Evaluates the next mutation against the draft as stored (`None`: no such draft).
 ///
 /// Returns its result and, when it applied, the draft to store.
+///
+/// With `review`, an approval that the rules would apply is refused with
+/// `override_required` (and the findings) when the version decided on has a `block` finding
+/// and the decision gives no override reason.
 pub fn evaluate(
     actor: &Actor,
     mutation: &Mutation,
     draft: Option<&Draft>,
     now: DateTime<Utc>,
+    review: Option<&Review>,
 ) -> (MutationResult, Option<Draft>) {
     let id = mutation.mutation_id;
     let Some(draft) = draft else {
@@ -70,12 +78,59 @@ pub fn evaluate(
         MutationKind::Decide { decision } => approval::decide(draft, actor, decision, now),
         MutationKind::Annotate { annotation } => approval::annotate(draft, actor, annotation, now),
     };
+    if let (Ok(_), MutationKind::Decide { decision }, Some(review)) =
+        (&outcome, &mutation.kind, review)
+        && let Some(refusal) = override_check(id, decision, draft, review)
+    {
+        return (refusal, None);
+    }
     match outcome {
         Ok(next) => (MutationResult::applied(id), Some(next)),
         Err(Refusal::Conflict(reason)) => (conflict(id, reason, draft), None),
         Err(Refusal::Forbidden(message)) => (refused(id, MutationStatus::Forbidden, message), None),
         Err(Refusal::Invalid(message)) => (invalid(id, message), None),
     }
+}
+
+/// The refusal of an approval over `block` findings that gives no reason. The decision
+/// applies only to the version it names, which is the stored one here (else the rules
+/// refused it as stale), so the guard reviews exactly the text decided on.
+fn override_check(
+    id: MutationId,
+    decision: &Decision,
+    draft: &Draft,
+    review: &Review,
+) -> Option<MutationResult> {
+    let has_reason = decision
+        .override_reason
+        .as_deref()
+        .is_some_and(|r| !r.trim().is_empty());
+    if decision.verdict != Verdict::Approve || has_reason {
+        return None;
+    }
+    let findings: Vec<Finding> = review
+        .findings(draft)
+        .into_iter()
+        .filter(Finding::blocks)
+        .collect();
+    if findings.is_empty() {
+        return None;
+    }
+    let what: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+    let message = format!(
+        "approving this draft needs an override reason: the policy guard found {} ({})",
+        if findings.len() == 1 {
+            "something that blocks it".to_owned()
+        } else {
+            format!("{} things that block it", findings.len())
+        },
+        what.join("; ")
+    );
+    Some(MutationResult {
+        code: Some(codes::OVERRIDE_REQUIRED.to_owned()),
+        findings,
+        ..refused(id, MutationStatus::Forbidden, message)
+    })
 }
 
 /// The answer to a duplicate whose first result is not on record (cannot happen with the

@@ -19,7 +19,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use countersign_core::approval::Actor;
 use countersign_core::handover::HandoverProblem;
-use countersign_core::wire::Directory;
+use countersign_core::channel::Routing;
+use countersign_core::wire::{Directory, Reply};
 use countersign_core::wire::admin::{CrisisEffect, LeaveReport};
 use countersign_core::{
     Channel, ChannelAccess, ChannelId, ClientId, CrisisState, Draft, DraftId, Mutation, MutationId,
@@ -333,6 +334,10 @@ pub struct PushBatch {
     pub mutations: Vec<Mutation>,
     /// Now: the time recorded on applied decisions.
     pub now: DateTime<Utc>,
+    /// The policy guard, for batches with approvals: an approval of a draft with a `block`
+    /// finding and no override reason is refused (`override_required`). `None` checks
+    /// nothing (a batch without approvals needs no guard).
+    pub review: Option<std::sync::Arc<crate::policy::Review>>,
 }
 
 /// A change to one draft, decided by the rules from the draft as currently stored.
@@ -427,6 +432,19 @@ pub enum DraftUpdate {
     Updated(Box<Draft>),
 }
 
+/// A policy pack as an administrator set it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredPack {
+    /// Counts up from 1 with each pack set.
+    pub version: u64,
+    /// The TOML, exactly as given (comments kept).
+    pub source: String,
+    /// Who set it.
+    pub set_by: Person,
+    /// When.
+    pub set_at: DateTime<Utc>,
+}
+
 /// A storage backend. Every method is one transaction.
 #[async_trait]
 pub trait Storage: Send + Sync + 'static {
@@ -468,6 +486,34 @@ pub trait Storage: Send + Sync + 'static {
         policy: Vec<StepRule>,
         now: DateTime<Utc>,
     ) -> StorageResult<bool>;
+
+    /// What each channel does with the policy guard's verdict, by channel.
+    async fn routings(&self) -> StorageResult<Vec<(ChannelId, Routing)>>;
+    /// Replaces a channel's routing. False when no such channel.
+    async fn set_channel_routing(
+        &self,
+        id: ChannelId,
+        routing: Routing,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool>;
+
+    /// The organisation's policy pack in force, if an administrator ever set one.
+    async fn policy_pack(&self) -> StorageResult<Option<StoredPack>>;
+    /// Stores a new policy pack (already checked) as the next version, and returns that
+    /// version. Earlier ones are kept.
+    async fn set_policy_pack(
+        &self,
+        source: String,
+        by: Person,
+        now: DateTime<Utc>,
+    ) -> StorageResult<u64>;
+
+    /// The library of pre-approved replies, by name.
+    async fn replies(&self) -> StorageResult<Vec<Reply>>;
+    /// Adds one. [`StorageError::AlreadyExists`] when its name is taken.
+    async fn add_reply(&self, reply: Reply) -> StorageResult<()>;
+    /// Removes the one named `name`. False when there is none.
+    async fn remove_reply(&self, name: String) -> StorageResult<bool>;
 
     /// Crisis mode as it is.
     async fn crisis(&self) -> StorageResult<CrisisState>;

@@ -5,7 +5,9 @@ use crate::cursor::Cursor;
 use crate::error::ServerError;
 use crate::push::MAX_MUTATIONS;
 use crate::storage::{ChangesPage, ChangesRequest, PushBatch, UserRecord};
-use countersign_core::ClientId;
+use crate::policy::Review;
+use countersign_core::{ClientId, MutationKind, Verdict};
+use std::sync::Arc;
 use countersign_core::approval::Actor;
 use countersign_core::wire::{PushRequest, PushResponse};
 
@@ -49,6 +51,16 @@ pub async fn push(
             got: request.mutations.len(),
         });
     }
+    // Reviewing needs the pack, the channels and the people: loaded only for a batch that
+    // approves something.
+    let approves = request.mutations.iter().any(|m| {
+        matches!(&m.kind, MutationKind::Decide { decision } if decision.verdict == Verdict::Approve)
+    });
+    let review = if approves {
+        Some(Arc::new(Review::load(server).await?))
+    } else {
+        None
+    };
     let results = server
         .storage()
         .push(PushBatch {
@@ -56,6 +68,7 @@ pub async fn push(
             client_id: request.client_id,
             mutations: request.mutations,
             now: server.now(),
+            review,
         })
         .await?;
     Ok(PushResponse { results })

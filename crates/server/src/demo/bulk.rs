@@ -128,6 +128,7 @@ pub async fn bulk_drafts(
                     request,
                     drafts::new_id(written),
                     written,
+                    &countersign_core::channel::Risk::Findings,
                 )
             })
             .collect::<Result<Vec<_>, ServerError>>()

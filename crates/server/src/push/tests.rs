@@ -45,6 +45,7 @@ fn an_approval_by_a_qualified_reviewer_applies() {
         &decide(1, d.id, 1, Verdict::Approve),
         Some(&d),
         t0(),
+        None,
     );
     assert_eq!(result.status, MutationStatus::Applied);
     assert_eq!(next.map(|n| n.status), Some(DraftStatus::Approved));
@@ -60,7 +61,7 @@ fn an_unknown_draft_is_invalid() {
         1,
         Verdict::Approve,
     );
-    let (result, next) = evaluate(&reviewer, &m, None, t0());
+    let (result, next) = evaluate(&reviewer, &m, None, t0(), None);
     assert_eq!(result.status, MutationStatus::Invalid);
     assert!(next.is_none());
 }
@@ -76,6 +77,7 @@ fn a_draft_of_another_team_is_forbidden_and_not_shown() {
         &decide(1, d.id, 1, Verdict::Approve),
         Some(&d),
         t0(),
+        None,
     );
     assert_eq!(result.status, MutationStatus::Forbidden);
     assert!(
@@ -95,6 +97,7 @@ fn an_author_cannot_decide() {
         &decide(1, d.id, 1, Verdict::Approve),
         Some(&d),
         t0(),
+        None,
     );
     assert_eq!(result.status, MutationStatus::Forbidden);
 }
@@ -111,6 +114,7 @@ fn a_decision_on_an_old_version_is_a_conflict_with_the_current_draft() {
         &decide(1, d.id, 1, Verdict::Approve),
         Some(&d),
         t0(),
+        None,
     );
     assert_eq!(result.status, MutationStatus::Conflict);
     assert_eq!(result.reason, Some(ConflictReason::StaleVersion));

@@ -750,6 +750,7 @@ pub(crate) async fn a_push_judges_the_account_as_stored_when_it_applies(storage:
                     countersign_core::Verdict::Approve,
                 )],
                 now: t0(),
+            review: None,
             })
             .await
             .unwrap();

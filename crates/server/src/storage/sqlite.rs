@@ -12,14 +12,17 @@
 mod accounts;
 mod channels;
 mod drafts;
+mod policy;
 mod sequence;
 
 use super::{
     ChangesPage, ChangesRequest, CrisisChange, CrisisUpdate, DraftChange, DraftUpdate, Handover,
     HandoverOutcome, NewSession, PushBatch, RefreshOutcome, SessionLookup, SessionStats,
-    SessionTokens, Storage, StorageError, StorageResult, TeamRecord, UserChange, UserRecord,
-    UserUpdate,
+    SessionTokens, Storage, StorageError, StorageResult, StoredPack, TeamRecord, UserChange,
+    UserRecord, UserUpdate,
 };
+use countersign_core::channel::Routing;
+use countersign_core::wire::Reply;
 use crate::auth::token::TokenHash;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -40,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/20261124_0001_initial.sql"),
     include_str!("../../migrations/20261125_0002_totp.sql"),
     include_str!("../../migrations/20261202_0003_rules.sql"),
+    include_str!("../../migrations/20261203_0004_policy.sql"),
 ];
 
 /// How many reader connections to keep.
@@ -282,6 +286,46 @@ impl Storage for SqliteStorage {
     ) -> StorageResult<bool> {
         self.write(move |tx| channels::set_channel_policy(tx, id, &policy, now))
             .await
+    }
+
+    async fn routings(&self) -> StorageResult<Vec<(ChannelId, Routing)>> {
+        self.read(|tx| policy::routings(tx)).await
+    }
+
+    async fn set_channel_routing(
+        &self,
+        id: ChannelId,
+        routing: Routing,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool> {
+        self.write(move |tx| policy::set_channel_routing(tx, id, &routing, now))
+            .await
+    }
+
+    async fn policy_pack(&self) -> StorageResult<Option<StoredPack>> {
+        self.read(|tx| policy::policy_pack(tx)).await
+    }
+
+    async fn set_policy_pack(
+        &self,
+        source: String,
+        by: Person,
+        now: DateTime<Utc>,
+    ) -> StorageResult<u64> {
+        self.write(move |tx| policy::set_policy_pack(tx, &source, &by, now))
+            .await
+    }
+
+    async fn replies(&self) -> StorageResult<Vec<Reply>> {
+        self.read(|tx| policy::replies(tx)).await
+    }
+
+    async fn add_reply(&self, reply: Reply) -> StorageResult<()> {
+        self.write(move |tx| policy::add_reply(tx, &reply)).await
+    }
+
+    async fn remove_reply(&self, name: String) -> StorageResult<bool> {
+        self.write(move |tx| policy::remove_reply(tx, &name)).await
     }
 
     async fn crisis(&self) -> StorageResult<CrisisState> {

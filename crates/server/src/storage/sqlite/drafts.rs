@@ -156,6 +156,10 @@ pub(super) fn changes_page(
             &channels::channels(tx)?,
             &accounts::users(tx)?,
             &channels::crisis(tx)?,
+            &crate::directory::PolicyFacts {
+                version: super::policy::policy_version(tx)?,
+                routings: super::policy::routings(tx)?,
+            },
         ));
     }
     let scope = Scope::of(&user.actor());
@@ -494,7 +498,13 @@ pub(super) fn push(tx: &Connection, batch: &PushBatch) -> StorageResult<Vec<Muta
             Step::Refuse(result) => result,
             Step::Apply => {
                 let draft = load_draft(tx, mutation.kind.draft_id())?;
-                let (result, next) = push::evaluate(&actor, mutation, draft.as_ref(), batch.now);
+                let (result, next) = push::evaluate(
+                    &actor,
+                    mutation,
+                    draft.as_ref(),
+                    batch.now,
+                    batch.review.as_deref(),
+                );
                 if let Some(next) = next {
                     save_draft(tx, &next, seq.next())?;
                 }

@@ -377,6 +377,7 @@ async fn a_push_applies_in_order_and_repeats_first_results() {
             decide(4, b.id, 1, Verdict::Approve),
         ],
         now: t0(),
+            review: None,
     };
     let results = f.storage.push(batch.clone()).await.unwrap();
     let statuses: Vec<_> = results.iter().map(|r| r.status).collect();
@@ -435,6 +436,7 @@ async fn a_client_belongs_to_the_first_user_who_uses_it() {
             client_id: client,
             mutations: vec![],
             now: t0(),
+            review: None,
         })
         .await
         .unwrap_err();

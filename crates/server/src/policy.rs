@@ -1,0 +1,189 @@
+//! The policy guard on the server: the pack in force, and reviewing drafts with it.
+//!
+//! The organisation's pack is stored as TOML ([`StoredPack`]) and laid over the built-in
+//! one; the compiled [`Guard`] is kept per version, so it is built once per `policy set`,
+//! not per request. Every instance reads the version from the database, so one that has
+//! not seen a new pack yet builds it on its next use.
+//!
+//! The server runs the guard to route a draft when it is written or edited (fast lane,
+//! an added step, a pre-approved reply: see `countersign_core::channel::Routing`) and to
+//! refuse an approval over a `block` finding without an override reason.
+
+use crate::Server;
+use crate::error::ServerError;
+use crate::storage::StoredPack;
+use countersign_core::channel::Risk;
+use countersign_core::finding::{Finding, Severity};
+use countersign_core::wire::Reply;
+use countersign_core::{ChannelId, Draft, Media, Network, UserId};
+use countersign_policy::replies::Template;
+use countersign_policy::{CrisisContext, Guard, Pack, PackError, Subject};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// The compiled guard of the pack version last used.
+#[derive(Debug, Default)]
+pub(crate) struct GuardCache {
+    compiled: Mutex<Option<(u64, Arc<Guard>)>>,
+}
+
+/// The organisation's pack laid over the built-in one; `None` is the built-in pack alone.
+pub fn effective_pack(stored: Option<&StoredPack>) -> Result<Pack, PackError> {
+    let builtin = Pack::builtin();
+    match stored {
+        None => Ok(builtin),
+        Some(stored) => {
+            let mut organisation = Pack::from_toml(&stored.source)?;
+            organisation.version = stored.version;
+            builtin.layered(&organisation)
+        }
+    }
+}
+
+/// The guard of the pack in force.
+pub async fn guard(server: &Server) -> Result<Arc<Guard>, ServerError> {
+    let stored = server.storage().policy_pack().await?;
+    let version = stored.as_ref().map_or(0, |s| s.version);
+    let cache = &server.guard_cache().compiled;
+    if let Some((v, guard)) = cache.lock().unwrap_or_else(PoisonError::into_inner).as_ref()
+        && *v == version
+    {
+        return Ok(Arc::clone(guard));
+    }
+    // A stored pack was checked when it was set; failing now means this build reads packs
+    // differently, which an administrator must hear about rather than have ignored.
+    let pack = effective_pack(stored.as_ref()).map_err(|e| {
+        ServerError::Policy(format!("the stored policy pack v{version} cannot be used: {e}"))
+    })?;
+    let guard = Arc::new(
+        Guard::new(pack)
+            .map_err(|e| ServerError::Policy(format!("policy pack v{version}: {e}")))?,
+    );
+    *cache.lock().unwrap_or_else(PoisonError::into_inner) = Some((version, Arc::clone(&guard)));
+    Ok(guard)
+}
+
+/// What the guard needs to know about the organisation at one moment to review any draft:
+/// the guard, each channel's name and crisis state and spokespeople, and the replies.
+pub struct Review {
+    guard: Arc<Guard>,
+    channels: HashMap<ChannelId, ChannelFacts>,
+    replies: Vec<(Reply, Template)>,
+}
+
+struct ChannelFacts {
+    name: String,
+    in_crisis: bool,
+    spokespeople: Vec<UserId>,
+}
+
+impl std::fmt::Debug for Review {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Review")
+            .field("pack", &self.guard.pack().version)
+            .field("channels", &self.channels.len())
+            .field("replies", &self.replies.len())
+            .finish()
+    }
+}
+
+impl Review {
+    /// Gathers what reviewing needs, now.
+    pub async fn load(server: &Server) -> Result<Review, ServerError> {
+        let storage = server.storage();
+        let guard = guard(server).await?;
+        let (channels, users, crisis, replies) = (
+            storage.channels().await?,
+            storage.users().await?,
+            storage.crisis().await?,
+            storage.replies().await?,
+        );
+        let channels = channels
+            .iter()
+            .map(|c| {
+                let facts = ChannelFacts {
+                    name: c.name.clone(),
+                    in_crisis: crisis.covers(Some(c.id)),
+                    spokespeople: crate::directory::spokespeople(c, &users)
+                        .into_iter()
+                        .map(|u| u.id)
+                        .collect(),
+                };
+                (c.id, facts)
+            })
+            .collect();
+        // A reply whose text stopped parsing (it was checked when added) is skipped rather
+        // than failing every draft.
+        let replies = replies
+            .into_iter()
+            .filter_map(|r| Template::parse(&r.text).ok().map(|t| (r, t)))
+            .collect();
+        Ok(Review {
+            guard,
+            channels,
+            replies,
+        })
+    }
+
+    /// The findings on `draft` as it is stored.
+    pub fn findings(&self, draft: &Draft) -> Vec<Finding> {
+        self.findings_of(
+            &draft.body,
+            draft.network,
+            &draft.media,
+            draft.channel_id,
+            draft.author.id,
+        )
+    }
+
+    /// The findings on a text about to be stored for a draft on `channel` by `author`.
+    pub fn findings_of(
+        &self,
+        body: &str,
+        network: Network,
+        media: &[Media],
+        channel: Option<ChannelId>,
+        author: UserId,
+    ) -> Vec<Finding> {
+        let facts = channel.and_then(|c| self.channels.get(&c));
+        let subject = Subject {
+            body,
+            network,
+            media,
+            channel: facts.map(|f| f.name.as_str()),
+            crisis: facts.filter(|f| f.in_crisis).map(|f| CrisisContext {
+                author_is_spokesperson: f.spokespeople.contains(&author),
+            }),
+        };
+        self.guard.review(&subject)
+    }
+
+    /// What routing needs to know about `findings` on `body`: blocking, findings, clean, or
+    /// a clean pre-approved reply whose slot values are themselves clean.
+    pub fn risk(&self, body: &str, network: Network, findings: &[Finding]) -> Risk {
+        if findings.iter().any(Finding::blocks) {
+            return Risk::Blocking;
+        }
+        if !findings.is_empty() {
+            return Risk::Findings;
+        }
+        for (reply, template) in &self.replies {
+            let Some(values) = template.fill_of(body) else {
+                continue;
+            };
+            let clean = values.iter().all(|v| {
+                self.guard
+                    .review(&Subject::text(v, network))
+                    .iter()
+                    .all(|f| f.severity == Severity::Info)
+            });
+            if clean {
+                return Risk::PreApproved {
+                    reply_id: reply.id.to_string(),
+                    reply: reply.name.clone(),
+                };
+            }
+        }
+        Risk::Clean
+    }
+}
