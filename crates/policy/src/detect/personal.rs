@@ -54,10 +54,16 @@ impl Cues {
                     .replace(r" \* ", r"(?:\s+[\w'’&-]+){0,2}\s+")
                     .replace(' ', r"\s+")
                     .replace(['\'', '’'], "['’]");
-                let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-                let open = if word(p.chars().next()) { r"\b" } else { "" };
+                // ASCII word boundaries: the fast engines handle those on any text, and
+                // the pack's phrases are words of letters and digits.
+                let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+                let open = if word(p.chars().next()) {
+                    r"(?-u:\b)"
+                } else {
+                    ""
+                };
                 let close = if word(p.chars().next_back()) {
-                    r"\b"
+                    r"(?-u:\b)"
                 } else {
                     ""
                 };
@@ -86,10 +92,18 @@ impl Cues {
             .get(target.saturating_sub(gap + 6))
             .map_or(0, |w| w.start)
             .min(at);
-        regex.find_iter(&text.body[from..at]).any(|m| {
-            let end = from + m.end();
-            text.word_at(end) + gap >= target && !ends_sentence(&text.body[end..at])
-        })
+        // Every match, overlapping ones too: in "reach our Briggate pharmacy team on" the
+        // phrase "our * pharmacy" starts inside "reach our" and is the one that is close.
+        let haystack = &text.body[..at];
+        let mut pos = from;
+        while let Some(m) = regex.find_at(haystack, pos) {
+            let end = m.end();
+            if text.word_at(end) + gap >= target && !ends_sentence(&text.body[end..at]) {
+                return true;
+            }
+            pos = m.start() + haystack[m.start()..].chars().next().map_or(1, char::len_utf8);
+        }
+        false
     }
 }
 

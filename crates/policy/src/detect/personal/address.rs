@@ -63,30 +63,30 @@ pub(crate) fn postal_address(params: &PostalAddressParams) -> Result<PostalAddre
     let mut forms = Vec::new();
     if params.street_types.iter().any(|t| !t.trim().is_empty()) {
         let types = alternation(&params.street_types, "street types")?;
-        forms.push(format!(r"(?:{name}[ \t]+){{1,3}}(?i:{types})\b"));
+        forms.push(format!(r"(?:{name}[ \t]+){{1,3}}(?i:{types})(?-u:\b)"));
     }
     if params.street_endings.iter().any(|t| !t.trim().is_empty()) {
         let endings = alternation(&params.street_endings, "street endings")?;
-        forms.push(format!(r"\p{{Lu}}\p{{Ll}}*(?:{endings})\b"));
+        forms.push(format!(r"\p{{Lu}}\p{{Ll}}*(?:{endings})(?-u:\b)"));
     }
     let street = if forms.is_empty() {
         None
     } else {
         let unit = if params.units.iter().any(|u| !u.trim().is_empty()) {
             let units = alternation(&params.units, "unit words")?;
-            format!(r"(?:\b(?i:{units})\.?[ \t]+{number},?[ \t]+)?")
+            format!(r"(?:(?-u:\b)(?i:{units})\.?[ \t]+{number},?[ \t]+)?")
         } else {
             String::new()
         };
         Some(regex(&format!(
-            r"{unit}\b{number},?[ \t]+(?:{})",
+            r"{unit}(?-u:\b){number},?[ \t]+(?:{})",
             forms.join("|")
         ))?)
     };
     let zip = if params.us_states.iter().any(|s| !s.trim().is_empty()) {
         let states = alternation(&params.us_states, "US states")?;
         Some(regex(&format!(
-            r"\b{states},?[ \t]+([0-9]{{5}}(?:-[0-9]{{4}})?)\b"
+            r"(?-u:\b){states},?[ \t]+([0-9]{{5}}(?:-[0-9]{{4}})?)(?-u:\b)"
         ))?)
     } else {
         None
@@ -97,7 +97,7 @@ pub(crate) fn postal_address(params: &PostalAddressParams) -> Result<PostalAddre
         // position, a district) and an inward code (a sector digit and two letters
         // from the 20 used), with or without the space.
         postcode: regex(
-            r"(?i)\b(?:GIR[ \t]?0AA|[A-PR-UWYZ](?:[0-9][0-9A-HJKPSTUW]?|[A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)[ \t]?[0-9][ABD-HJLNP-UW-Z]{2})\b",
+            r"(?i)(?-u:\b)(?:GIR[ \t]?0AA|[A-PR-UWYZ](?:[0-9][0-9A-HJKPSTUW]?|[A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)[ \t]?[0-9][ABD-HJLNP-UW-Z]{2})(?-u:\b)",
         )?,
         zip,
         ours: Cues::new(&params.ours)?,
@@ -272,6 +272,7 @@ mod tests {
             "Visit us at 22 Kirkgate from Monday",
             "We've moved to 10 Albion Street",
             "Our Harrogate pharmacy is at 3 James Street, HG1 1QS",
+            "Returns to: Hartwell & Lane Returns, Freepost RTKX-BZJC-HLGR, Wakefield WF2 0XX",
         ] {
             assert!(
                 addresses(clean).is_empty(),

@@ -35,15 +35,17 @@ pub(crate) struct DateOfBirth {
 pub(crate) fn date_of_birth(params: &DateOfBirthParams) -> Result<DateOfBirth, String> {
     let mut forms = vec![
         // 12/03/1988, 12.03.88, 12-3-1988; 1988-03-12.
-        r"\b[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-](?:[0-9]{4}|[0-9]{2})\b".to_owned(),
-        r"\b[0-9]{4}-[0-9]{2}-[0-9]{2}\b".to_owned(),
+        r"(?-u:\b)[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-](?:[0-9]{4}|[0-9]{2})(?-u:\b)".to_owned(),
+        r"(?-u:\b)[0-9]{4}-[0-9]{2}-[0-9]{2}(?-u:\b)".to_owned(),
     ];
     if params.months.iter().any(|m| !m.trim().is_empty()) {
         let months = alternation(&params.months, "months")?;
         let day = r"[0-9]{1,2}(?:st|nd|rd|th)?";
-        let year = r"(?:,?\s+[0-9]{4}\b)?";
-        forms.push(format!(r"\b{day}(?:\s+of)?\s+{months}\b\.?{year}"));
-        forms.push(format!(r"\b{months}\.?\s+{day}\b{year}"));
+        let year = r"(?:,?\s+[0-9]{4}(?-u:\b))?";
+        forms.push(format!(
+            r"(?-u:\b){day}(?:\s+of)?\s+{months}(?-u:\b)\.?{year}"
+        ));
+        forms.push(format!(r"(?-u:\b){months}\.?\s+{day}(?-u:\b){year}"));
     }
     let date = Regex::new(&format!("(?i)(?:{})", forms.join("|"))).map_err(|e| e.to_string())?;
     if params.cues.iter().all(|c| c.trim().is_empty()) {

@@ -29,7 +29,7 @@ pub(crate) fn email(params: &EmailParams) -> Result<Email, String> {
     // allows in practice; the host needs at least one dot and a top-level domain of
     // letters. `\b` at both ends keeps it from starting or ending inside a word.
     let address = Regex::new(
-        r"(?i)\b[a-z0-9](?:[a-z0-9._%+\-']*[a-z0-9_%+\-])?@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,}\b",
+        r"(?i)(?-u:\b)[a-z0-9](?:[a-z0-9._%+\-']*[a-z0-9_%+\-])?@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,}(?-u:\b)",
     )
     .map_err(|e| e.to_string())?;
     let spelt_out = if params.spelt_out_tlds.iter().all(|t| t.trim().is_empty()) {
@@ -38,8 +38,9 @@ pub(crate) fn email(params: &EmailParams) -> Result<Email, String> {
         let tlds = alternation(&params.spelt_out_tlds, "spelt-out top-level domains")?;
         let dot = r"(?:\s*[\[({]\s*dot\s*[\])}]\s*|\s+dot\s+|\.)";
         let at = r"(?:\s*[\[({]\s*(?:at|@)\s*[\])}]\s*|\s+at\s+)";
-        let pattern =
-            format!(r"(?i)\b{LABEL}(?:{dot}{LABEL})*{at}{LABEL}(?:{dot}{LABEL})*{dot}{tlds}\b");
+        let pattern = format!(
+            r"(?i)(?-u:\b){LABEL}(?:{dot}{LABEL})*{at}{LABEL}(?:{dot}{LABEL})*{dot}{tlds}(?-u:\b)"
+        );
         Some(Regex::new(&pattern).map_err(|e| e.to_string())?)
     };
     Ok(Email { address, spelt_out })
@@ -514,6 +515,7 @@ mod tests {
             "Freephone 0808 157 0192",
             "or +44 800 123 4567 from abroad",
             "call us free on 0113 496 0000",
+            "reach our Briggate pharmacy team directly on 0113 496 0750",
         ] {
             assert!(phones(clean).is_empty(), "{clean:?}: {:?}", phones(clean));
         }

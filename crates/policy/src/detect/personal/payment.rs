@@ -81,9 +81,21 @@ pub struct BankAccountParams {
     /// Words that label a six-digit number as a sort code ("sort code").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sort_code_cues: Vec<String>,
+    /// How many words may sit between one of `account_cues` and the number ("the
+    /// account number you gave us, 31926819").
+    #[serde(default = "default_cue_gap")]
+    pub cue_gap: usize,
+    /// Words that label the number right after them as something else ("order",
+    /// "reference"), even after an account cue.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_after: Vec<String>,
     /// How many words may sit between a sort code and its account number.
     #[serde(default = "default_near")]
     pub near: usize,
+}
+
+fn default_cue_gap() -> usize {
+    4
 }
 
 fn default_near() -> usize {
@@ -99,6 +111,8 @@ pub(crate) struct BankAccount {
     sort_code: Regex,
     account_cues: Cues,
     sort_code_cues: Cues,
+    cue_gap: usize,
+    not_after: Cues,
     near: usize,
 }
 
@@ -107,13 +121,15 @@ pub(crate) fn bank_account(params: &BankAccountParams) -> Result<BankAccount, St
     Ok(BankAccount {
         // Country code and check digits; the rest is read by hand to the country's length,
         // so a spaced IBAN never swallows the word after it.
-        iban_start: regex(r"\b[A-Za-z]{2}[0-9]{2}")?,
-        account: regex(r"\b[0-9]{8}\b|\b[0-9]{4} [0-9]{4}\b")?,
+        iban_start: regex(r"(?-u:\b)[A-Za-z]{2}[0-9]{2}")?,
+        account: regex(r"(?-u:\b)[0-9]{8}(?-u:\b)|(?-u:\b)[0-9]{4} [0-9]{4}(?-u:\b)")?,
         sort_code: regex(
-            r"\b[0-9]{2}-[0-9]{2}-[0-9]{2}\b|\b[0-9]{2} [0-9]{2} [0-9]{2}\b|\b[0-9]{6}\b",
+            r"(?-u:\b)[0-9]{2}-[0-9]{2}-[0-9]{2}(?-u:\b)|(?-u:\b)[0-9]{2} [0-9]{2} [0-9]{2}(?-u:\b)|(?-u:\b)[0-9]{6}(?-u:\b)",
         )?,
         account_cues: Cues::new(&params.account_cues)?,
         sort_code_cues: Cues::new(&params.sort_code_cues)?,
+        cue_gap: params.cue_gap,
+        not_after: Cues::new(&params.not_after)?,
         near: params.near,
     })
 }
@@ -134,7 +150,12 @@ impl Detect for BankAccount {
         };
         let first = hits.len();
         for account in self.account.find_iter(body) {
-            let labelled = self.account_cues.before(text, account.start(), 1);
+            if self.not_after.before(text, account.start(), 1) {
+                continue;
+            }
+            let labelled = self
+                .account_cues
+                .before(text, account.start(), self.cue_gap);
             let word = text.word_at(account.start());
             let with_sort_code = self.sort_code.find_iter(body).find(|s| {
                 let gap = text.word_at(s.start()).abs_diff(word);
@@ -328,10 +349,17 @@ mod tests {
         assert_eq!(banks("Account number: 12345678"), ["12345678"]);
         assert_eq!(banks("acc no 1234 5678"), ["1234 5678"]);
         assert_eq!(banks("your a/c 12345678"), ["12345678"]);
+        assert_eq!(
+            banks("to the account number you gave us, 31926819, not the card"),
+            ["31926819"],
+            "a label a few words before the number still labels it"
+        );
         for clean in [
             "order 12345678 is on its way",
             "12-34-56. Order 12345678",
             "Reward points 12345678",
+            "Log in to your account and quote order 12345678",
+            "Your account is fine. 12345678 is the parcel",
         ] {
             assert!(banks(clean).is_empty(), "{clean:?}: {:?}", banks(clean));
         }

@@ -24,7 +24,8 @@ pub struct ReferenceParams {
     /// Words that may sit between a label and its reference ("number", "no", "is").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fillers: Vec<String>,
-    /// Regular expressions for references that need no label ("#482913", "HL-4471923").
+    /// Regular expressions for references that need no label ("#482913", "HL-4471923"),
+    /// written without `\b`: a match must not be part of a longer word anyway.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shapes: Vec<String>,
     /// Words that mark a token as the organisation's own code, not a customer's
@@ -90,12 +91,12 @@ pub(crate) fn reference(
     let labelled = if params.labels.iter().any(|l| !l.trim().is_empty()) {
         let labels = alternation(&params.labels, "labels")?;
         let fillers = if params.fillers.iter().any(|f| !f.trim().is_empty()) {
-            format!(r"|\s+{}\b", alternation(&params.fillers, "fillers")?)
+            format!(r"|\s+{}(?-u:\b)", alternation(&params.fillers, "fillers")?)
         } else {
             String::new()
         };
         Some(regex(&format!(
-            r"(?i)\b{labels}\b(?:\s*[:.\-]{fillers})*\s*{token}"
+            r"(?i)(?-u:\b){labels}(?-u:\b)(?:\s*[:.\-]{fillers})*\s*{token}"
         ))?)
     } else {
         None
@@ -146,6 +147,9 @@ impl Detect for Reference {
             .iter()
             .flat_map(|r| r.find_iter(body))
             .map(|m| m.range())
+            // Shapes are written without boundaries; a match inside a longer word is not
+            // a reference ("XHL-4471923X").
+            .filter(|r| super::stands_alone(body, r.start, r.end))
             .filter(|r| !self.own_codes.before(text, r.start, 1));
         for token in labelled.chain(shaped) {
             let known = hits[first..]
