@@ -1,0 +1,246 @@
+//! How fast the guard is, on drafts like the ones it sees all day.
+//!
+//! `CARGO_TARGET_DIR=/work/target-policy cargo bench -p countersign-policy` builds a guard
+//! from the built-in pack layered with a realistic organisation's pack
+//! (`benches/org-pack.toml`: code names, 50 VIPs, 200 customers, 30 banned terms, channel
+//! overrides) and times, call by call:
+//!
+//! - `review` of a 280-character customer-care reply (the common case), of a 280-character
+//!   draft with something wrong in every category, and of a 3,000-character LinkedIn post;
+//! - `measure` of the care reply for X (links, emoji, NFC);
+//! - `Guard::new`, the cost of compiling the pack (paid at start-up and on a new pack).
+//!
+//! It prints a table of median and 99th-percentile times against the targets: a reviewer's
+//! window reviews every draft it shows, the server every draft it routes. Under `cargo test`
+//! (no `--bench` argument) each case runs once, as a smoke test, and no target is checked.
+#![allow(clippy::print_stdout, reason = "a benchmark's table is its output")]
+
+use countersign_core::Network;
+use countersign_policy::{Guard, Pack, Subject, measure, review};
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+const ORG_PACK: &str = include_str!("org-pack.toml");
+
+/// A care reply of 280 characters, as most drafts on a care desk are.
+const CARE_REPLY: &str = "Hi Gary, so sorry your kettle arrived with a cracked lid 😞 I've asked \
+    our warehouse to send a replacement today and it should reach you by Thursday. If it \
+    doesn't turn up, reply here or see hartwell-lane.co.uk/help and we'll refund you \
+    straight away. Thanks for bearing with us! ^Sam";
+
+/// 280 characters with something for nearly every rule.
+const RISKY: &str = "@jenny_w Jenny, your mum's insulin pens are ready at Kirkgate. Call \
+    07700 900123 or mail jenny.walker@gmail.com! Order HL-2231-8841 for Gary Smith too. \
+    Between us, Project Juniper opens there in May, not public yet lol. Card 4539 1488 \
+    0343 6467 refunded. Don't be an idiot next time 🙃";
+
+/// Paragraphs for a LinkedIn post, repeated to 3,000 characters.
+const LINKEDIN: &str = "We're hiring! Hartwell & Lane is opening 40 new roles across our \
+    pharmacy, logistics and customer care teams this spring, and we'd love to hear from \
+    people who care about doing right by customers. Our care desk answers more than 9,000 \
+    messages a week, and every one of them is read by a person before it goes out. \
+    That's the job: listen, fix it, and say so plainly. \n\nOur pharmacists run free \
+    blood pressure checks and flu jabs in 62 stores, and our new graduate scheme pairs \
+    every starter with a mentor for their first year. Apply at \
+    https://careers.hartwell-lane.co.uk/roles?team=care by 31 March. \n\n";
+
+struct Case {
+    name: &'static str,
+    target: Duration,
+    run: Box<dyn Fn()>,
+}
+
+fn main() -> ExitCode {
+    let full = std::env::args().any(|a| a == "--bench");
+    let org = match Pack::from_toml(ORG_PACK).and_then(|org| Pack::builtin().layered(&org)) {
+        Ok(pack) => pack,
+        Err(e) => {
+            eprintln!("benches/org-pack.toml cannot be used: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let guard = match Guard::new(org.clone()) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("the benchmark's pack does not compile: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut linkedin = LINKEDIN.repeat(3000 / LINKEDIN.chars().count() + 1);
+    let cut = linkedin
+        .char_indices()
+        .nth(3000)
+        .map_or(linkedin.len(), |(i, _)| i);
+    linkedin.truncate(cut);
+    let linkedin: &'static str = Box::leak(linkedin.into_boxed_str());
+    for (name, body) in [("care reply", CARE_REPLY), ("risky", RISKY)] {
+        let n = body.chars().count();
+        assert!(
+            (270..=290).contains(&n),
+            "the {name} draft should be about 280 characters, is {n}"
+        );
+    }
+    let findings = review(&Subject::text(RISKY, Network::X), &guard);
+    let categories: std::collections::BTreeSet<_> = findings.iter().map(|f| f.category).collect();
+    println!(
+        "pack: {} rules; the risky draft has {} findings in {} categories; the care reply {}",
+        guard.pack().rules.len(),
+        findings.len(),
+        categories.len(),
+        review(&Subject::text(CARE_REPLY, Network::X), &guard).len(),
+    );
+    let guard: &'static Guard = Box::leak(Box::new(guard));
+    let micros = Duration::from_micros;
+    let pack = org.clone();
+    let cases = [
+        Case {
+            name: "review: care reply, 280 chars, X",
+            target: micros(100),
+            run: Box::new(move || {
+                let subject = Subject {
+                    channel: Some("care-x"),
+                    ..Subject::text(CARE_REPLY, Network::X)
+                };
+                black_box(guard.review(black_box(&subject)));
+            }),
+        },
+        Case {
+            name: "review: risky draft, 280 chars, X",
+            target: micros(100),
+            run: Box::new(move || {
+                black_box(guard.review(black_box(&Subject::text(RISKY, Network::X))));
+            }),
+        },
+        Case {
+            name: "review: LinkedIn post, 3,000 chars",
+            target: micros(1000),
+            run: Box::new(move || {
+                let subject = Subject {
+                    channel: Some("careers-linkedin"),
+                    ..Subject::text(linkedin, Network::Linkedin)
+                };
+                black_box(guard.review(black_box(&subject)));
+            }),
+        },
+        Case {
+            name: "measure: care reply, X",
+            target: micros(100),
+            run: Box::new(|| {
+                black_box(measure(black_box(CARE_REPLY), Network::X));
+            }),
+        },
+        Case {
+            name: "Guard::new (built-in + org pack)",
+            // Paid once at start-up and once per new pack; a window must not stall on it.
+            target: Duration::from_millis(100),
+            run: Box::new(move || {
+                black_box(Guard::new(black_box(pack.clone())).ok());
+            }),
+        },
+    ];
+    println!();
+    println!(
+        "{:<36} {:>10} {:>12} {:>12} {:>10}  ok",
+        "case", "iterations", "median", "p99", "target"
+    );
+    let mut missed = 0;
+    for case in &cases {
+        let samples = sample(&*case.run, full);
+        let median = percentile(&samples, 50);
+        let p99 = percentile(&samples, 99);
+        let ok = p99 <= case.target;
+        missed += usize::from(full && !ok);
+        println!(
+            "{:<36} {:>10} {:>12} {:>12} {:>10}  {}",
+            case.name,
+            samples.len(),
+            show(median),
+            show(p99),
+            format!("≤ {}", show(case.target)),
+            if !full {
+                "(smoke)"
+            } else if ok {
+                "✓"
+            } else {
+                "✗"
+            }
+        );
+    }
+    if full {
+        breakdown(&org, RISKY);
+    }
+    if missed > 0 {
+        println!("\n{missed} case(s) missed their target (judged on p99)");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+/// The median time of `review` of `body` on X with one rule on at a time, slowest first:
+/// where the time goes when a target is missed.
+fn breakdown(pack: &Pack, body: &'static str) {
+    let mut rows = Vec::new();
+    for i in 0..pack.rules.len() {
+        let mut one = pack.clone();
+        for (j, rule) in one.rules.iter_mut().enumerate() {
+            rule.enabled = i == j;
+        }
+        let id = one.rules[i].id.clone();
+        let Ok(guard) = Guard::new(one) else {
+            continue;
+        };
+        let samples = sample(
+            &|| {
+                black_box(guard.review(black_box(&Subject::text(body, Network::X))));
+            },
+            true,
+        );
+        rows.push((percentile(&samples, 50), id));
+    }
+    rows.sort_by(|a, b| b.cmp(a));
+    println!("\nreview of the risky draft with one rule on, median:");
+    for (median, id) in rows {
+        println!("  {:<36} {:>12}", id, show(median));
+    }
+}
+
+/// Times `run` call by call: a warm-up, then as many calls as fit in about a second (at
+/// least 50, at most 20,000). Once, untimed against any target, for a smoke test.
+fn sample(run: &dyn Fn(), full: bool) -> Vec<Duration> {
+    if !full {
+        let start = Instant::now();
+        run();
+        return vec![start.elapsed()];
+    }
+    let warm_up = Instant::now();
+    while warm_up.elapsed() < Duration::from_millis(200) {
+        run();
+    }
+    let budget = Instant::now();
+    let mut samples = Vec::new();
+    while samples.len() < 50
+        || (budget.elapsed() < Duration::from_secs(1) && samples.len() < 20_000)
+    {
+        let start = Instant::now();
+        run();
+        samples.push(start.elapsed());
+    }
+    samples.sort_unstable();
+    samples
+}
+
+/// The `p`th percentile of sorted `samples` (nearest rank).
+fn percentile(samples: &[Duration], p: usize) -> Duration {
+    let rank = (samples.len() * p).div_ceil(100).max(1);
+    samples.get(rank - 1).copied().unwrap_or_default()
+}
+
+fn show(d: Duration) -> String {
+    let ns = d.as_nanos();
+    if ns >= 1_000_000 {
+        format!("{:.1} ms", ns as f64 / 1e6)
+    } else {
+        format!("{:.1} µs", ns as f64 / 1e3)
+    }
+}
