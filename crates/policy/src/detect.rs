@@ -68,7 +68,7 @@ pub(crate) fn compile(
         Detector::Patterns(p) => Box::new(terms::patterns(p)?),
         Detector::OrganisationTerms(p) => Box::new(terms::organisation_terms(p, organisation)?),
         Detector::Contempt(p) => Box::new(contempt::compile(p, organisation)?),
-        Detector::CrisisSpeaker(p) => Box::new(crisis::speaker(p)),
+        Detector::CrisisSpeaker(p) => Box::new(crisis::speaker(p)?),
         Detector::CrisisTone(p) => Box::new(crisis::tone(p)?),
         Detector::Length(p) => Box::new(network::length(p)),
         Detector::Hashtags(p) => Box::new(network::hashtags(p)?),

@@ -4,9 +4,15 @@ use super::{Detect, Hit, Input, phrase_regex};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-/// Parameters of the crisis-speaker detector: none.
+/// Parameters of the crisis-speaker detector.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CrisisSpeakerParams {}
+pub struct CrisisSpeakerParams {
+    /// Wording that speaks for the organisation ("on behalf of", "I can confirm"). A crisis
+    /// draft by someone who is not a spokesperson is a finding where it uses one; with no
+    /// cues, every such draft is (the span is then the whole draft's: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cues: Vec<String>,
+}
 
 /// Parameters of the crisis-tone detector.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,28 +24,45 @@ pub struct CrisisToneParams {
     pub emoji: Vec<String>,
 }
 
-/// Finds drafts on a channel in crisis mode written by someone who is not an authorised
-/// spokesperson: in a crisis only spokespeople speak for the organisation.
+/// Finds crisis statements by someone who is not an authorised spokesperson that speak
+/// for the organisation: in a crisis only spokespeople do. (Staff draft crisis updates for
+/// a spokesperson to approve all the time; it is claiming the organisation's voice that is
+/// the breach.)
 #[derive(Debug)]
-pub(crate) struct Speaker;
+pub(crate) struct Speaker {
+    cues: Option<Regex>,
+}
 
 impl Detect for Speaker {
     fn find(&self, input: &Input<'_>, hits: &mut Vec<Hit>) {
-        if input
+        if !input
             .subject
             .crisis
             .is_some_and(|c| !c.author_is_spokesperson)
         {
-            hits.push(Hit {
+            return;
+        }
+        match &self.cues {
+            None => hits.push(Hit {
                 range: None,
                 message: None,
-            });
+            }),
+            Some(cues) => hits.extend(
+                cues.find_iter(input.text.body)
+                    .map(|m| Hit::at(m.range()))
+                    .take(1),
+            ),
         }
     }
 }
 
-pub(crate) fn speaker(_params: &CrisisSpeakerParams) -> Speaker {
-    Speaker
+pub(crate) fn speaker(params: &CrisisSpeakerParams) -> Result<Speaker, String> {
+    let cues = if params.cues.is_empty() {
+        None
+    } else {
+        Some(phrase_regex(&params.cues)?)
+    };
+    Ok(Speaker { cues })
 }
 
 /// Finds light-hearted wording and emoji in drafts on a channel in crisis mode.
@@ -96,8 +119,23 @@ mod tests {
     }
 
     #[test]
+    fn a_non_spokesperson_speaking_for_the_organisation_in_a_crisis_is_found_where_they_do() {
+        let d = speaker(&CrisisSpeakerParams {
+            cues: vec!["on behalf of".into(), "I can confirm".into()],
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let someone_else = Some(CrisisContext {
+            author_is_spokesperson: false,
+        });
+        let claims = "I'm the duty supervisor and I can confirm it started in the stockroom.";
+        assert_eq!(hits(&d, claims, someone_else), 1);
+        let update = "Leeds Briggate: everyone is safe. More when we know it.";
+        assert_eq!(hits(&d, update, someone_else), 0, "a plain update for approval");
+    }
+
+    #[test]
     fn only_a_non_spokesperson_on_a_channel_in_crisis_is_an_unauthorised_speaker() {
-        let d = speaker(&CrisisSpeakerParams {});
+        let d = speaker(&CrisisSpeakerParams { cues: vec![] }).unwrap_or_else(|e| panic!("{e}"));
         let body = "Everyone is safe.";
         assert_eq!(hits(&d, body, None), 0, "no crisis");
         let spokesperson = CrisisContext {
