@@ -184,7 +184,12 @@ impl Phone {
         }
         let digits = &digits[..n];
         let lengths = || parts.iter().map(|g| g.end - g.start);
-        let international = run.plus || digits.starts_with(b"00");
+        // "00" dials out of the UK; written as a group of its own or with the country
+        // code ("00 44", "0044"), never split like a date ("00.01.2025").
+        let dialled_out = digits.starts_with(b"00")
+            && (2..=5).contains(&(parts[0].end - parts[0].start))
+            && lengths().skip(1).all(|n| n >= 2);
+        let international = run.plus || dialled_out;
         if international {
             let number = if run.plus { digits } else { &digits[2..] };
             // A trunk zero written in brackets after the country code ("+44 (0)7700 …").
@@ -202,8 +207,15 @@ impl Phone {
             return true;
         }
         if digits.first() == Some(&b'0') {
-            // UK national numbers: 10 or 11 digits with the trunk zero.
-            return (10..=11).contains(&digits.len()) && !self.is_organisations(b"", digits);
+            // UK national numbers: 10 or 11 digits with the trunk zero, an area code of
+            // three to five digits and groups of three or more after it; dates and times
+            // run together ("01.02.2025 - 03") are grouped otherwise.
+            let grouped = parts.len() == 1
+                || ((3..=5).contains(&(parts[0].end - parts[0].start))
+                    && lengths().skip(1).all(|n| n >= 3));
+            return grouped
+                && (10..=11).contains(&digits.len())
+                && !self.is_organisations(b"", digits);
         }
         // North American numbers, only when grouped the way they are written: 3-3-4,
         // optionally after a 1; an ungrouped ten-digit number is as likely an order.
@@ -498,6 +510,9 @@ mod tests {
             "IBAN GB29 NWBK 6016 1331 9268 19",
             "sort code 12-34-56, account 12345678",
             "HL2291 and HL-4471923",
+            "Valid 01.02.2025 - 03.04.2025 only",
+            "From 00.01.2025 12:00",
+            "2019-2024 and 10.30-11.30",
         ] {
             assert!(
                 phones(clean).is_empty(),

@@ -6,19 +6,29 @@ use crate::detect::{Detect, Hit, Input};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-/// Parameters of the payment-card detector: none; a card number is a card number.
+/// Parameters of the payment-card detector.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaymentCardParams {}
+pub struct PaymentCardParams {
+    /// Words that label the number right after them as something other than a card
+    /// ("tracking", "consignment"): long parcel numbers pass the Luhn check one time in
+    /// ten.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_after: Vec<String>,
+}
 
 /// Finds payment card numbers: 13 to 19 digits, in groups separated by single spaces or
 /// hyphens, passing the Luhn check, from a card network's range (their first digit is
 /// 2–6: Mastercard 2 and 5, Amex and Diners 3, Visa 4, Maestro 5 and 6, Discover 6).
 /// Four digits alone ("card ending 1111") are not a card number.
 #[derive(Debug)]
-pub(crate) struct PaymentCard;
+pub(crate) struct PaymentCard {
+    not_after: Cues,
+}
 
-pub(crate) fn payment_card(_params: &PaymentCardParams) -> Result<PaymentCard, String> {
-    Ok(PaymentCard)
+pub(crate) fn payment_card(params: &PaymentCardParams) -> Result<PaymentCard, String> {
+    Ok(PaymentCard {
+        not_after: Cues::new(&params.not_after)?,
+    })
 }
 
 impl Detect for PaymentCard {
@@ -46,7 +56,9 @@ impl Detect for PaymentCard {
                 (whole && (13..=19).contains(&n) && (2..=6).contains(&digits[0]) && luhn(digits))
                     .then_some(run.start..end)
             });
-            hits.extend(found.map(Hit::at));
+            if !self.not_after.before(input.text, run.start, 1) {
+                hits.extend(found.map(Hit::at));
+            }
         }
     }
 }
@@ -138,6 +150,7 @@ impl Detect for BankAccount {
     fn find(&self, input: &Input<'_>, hits: &mut Vec<Hit>) {
         let text = input.text;
         let body = text.body;
+        let first_iban = hits.len();
         for m in self.iban_start.find_iter(body) {
             if let Some(end) = iban_end(body, m.start()) {
                 hits.push(Hit::at(m.start()..end));
@@ -148,9 +161,19 @@ impl Detect for BankAccount {
         let is_sort_code = |m: &regex::Match<'_>| {
             m.as_str().contains('-') || self.sort_code_cues.before(text, m.start(), 1)
         };
+        let ibans = first_iban..hits.len();
         let first = hits.len();
         for account in self.account.find_iter(body) {
-            if self.not_after.before(text, account.start(), 1) {
+            // Eight digits inside an IBAN or a longer spaced number are part of that.
+            let inside_iban = hits[ibans.clone()].iter().any(|h| {
+                h.range
+                    .as_ref()
+                    .is_some_and(|r| r.start < account.end() && account.start() < r.end)
+            });
+            if inside_iban
+                || in_longer_number(body, account.start(), account.end())
+                || self.not_after.before(text, account.start(), 1)
+            {
                 continue;
             }
             let labelled = self
@@ -180,6 +203,15 @@ impl Detect for BankAccount {
         }
         hits[first..].sort_by_key(|h| h.range.as_ref().map(|r| r.start));
     }
+}
+
+/// True when `start..end` of `body` has another group of digits right before or after it,
+/// one space away: "1234 5678" in "4111 1234 5678 9012".
+fn in_longer_number(body: &str, start: usize, end: usize) -> bool {
+    let bytes = body.as_bytes();
+    let before = start >= 2 && bytes[start - 1] == b' ' && bytes[start - 2].is_ascii_digit();
+    let after = bytes.get(end) == Some(&b' ') && bytes.get(end + 1).is_some_and(u8::is_ascii_digit);
+    before || after
 }
 
 /// Byte offset one past the last character of the IBAN starting at `start`, if a valid
@@ -295,6 +327,7 @@ mod tests {
             "call 07700 900461",
             "91111111111111111 is 17 digits starting with 9",
             "GB29 NWBK 6016 1331 9268 19",
+            "tracking number 4111 1111 1111 1111",
         ] {
             assert!(cards(clean).is_empty(), "{clean:?}: {:?}", cards(clean));
         }
@@ -320,8 +353,12 @@ mod tests {
             "NO93 8601 1117 947",
             "BE68 5390 0754 7034",
         ] {
-            let body = format!("Pay into {iban} please");
-            assert_eq!(banks(&body), [iban], "{iban} is a valid IBAN");
+            let body = format!("Pay into your account {iban} please");
+            assert_eq!(
+                banks(&body),
+                [iban],
+                "{iban} is one IBAN, not accounts inside it"
+            );
         }
     }
 
@@ -358,6 +395,7 @@ mod tests {
             "order 12345678 is on its way",
             "12-34-56. Order 12345678",
             "Reward points 12345678",
+            "account number 4111 1234 5678 9012 3456",
             "Log in to your account and quote order 12345678",
             "Your account is fine. 12345678 is the parcel",
         ] {
