@@ -25,9 +25,9 @@ const ORG_PACK: &str = include_str!("org-pack.toml");
 
 /// A care reply of 280 characters, as most drafts on a care desk are.
 const CARE_REPLY: &str = "Hi Gary, so sorry your kettle arrived with a cracked lid 😞 I've asked \
-    our warehouse to send a replacement today and it should reach you by Thursday. If it \
-    doesn't turn up, reply here or see hartwell-lane.co.uk/help and we'll refund you \
-    straight away. Thanks for bearing with us! ^Sam";
+    the warehouse to send a replacement today and it should reach you by Thursday. If it \
+    doesn't turn up, reply or see hartwell-lane.co.uk/help and we'll refund you \
+    straight away. Thanks for bearing with us ^Sam";
 
 /// 280 characters with something for nearly every rule.
 const RISKY: &str = "@jenny_w Jenny, your mum's insulin pens are ready at Kirkgate. Call \
@@ -74,6 +74,12 @@ fn main() -> ExitCode {
         .map_or(linkedin.len(), |(i, _)| i);
     linkedin.truncate(cut);
     let linkedin: &'static str = Box::leak(linkedin.into_boxed_str());
+    // The care reply is the clean common case: it must fit X and find nothing.
+    let care = review(&Subject::text(CARE_REPLY, Network::X), &guard);
+    if !care.is_empty() {
+        eprintln!("the care reply should have no findings, has {care:?}");
+        return ExitCode::FAILURE;
+    }
     for (name, body) in [("care reply", CARE_REPLY), ("risky", RISKY)] {
         let n = body.chars().count();
         assert!(
@@ -84,11 +90,12 @@ fn main() -> ExitCode {
     let findings = review(&Subject::text(RISKY, Network::X), &guard);
     let categories: std::collections::BTreeSet<_> = findings.iter().map(|f| f.category).collect();
     println!(
-        "pack: {} rules; the risky draft has {} findings in {} categories; the care reply {}",
+        "pack: {} rules; the risky draft has {} findings in {} categories; the care reply none \
+         ({} weighted characters on X)",
         guard.pack().rules.len(),
         findings.len(),
         categories.len(),
-        review(&Subject::text(CARE_REPLY, Network::X), &guard).len(),
+        measure(CARE_REPLY, Network::X).weighted_length,
     );
     let guard: &'static Guard = Box::leak(Box::new(guard));
     let micros = Duration::from_micros;
