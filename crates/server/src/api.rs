@@ -10,6 +10,7 @@ mod drafts;
 pub mod error;
 pub mod extract;
 mod openapi;
+mod policy;
 mod sessions;
 mod sync;
 
@@ -47,6 +48,15 @@ pub fn router(server: Server) -> Router {
         .route("/api/v1/drafts/{id}", get(drafts::get).patch(drafts::edit))
         .route("/api/v1/drafts/{id}/withdraw", post(drafts::withdraw))
         .route("/api/v1/channels", get(admin::my_channels))
+        .route("/api/v1/policy", get(policy::policy))
+        .route("/api/v1/replies", get(policy::replies))
+        .route("/api/v1/admin/policy", put(policy::set_policy))
+        .route("/api/v1/admin/replies", post(policy::add_reply))
+        .route("/api/v1/admin/replies/{name}", delete(policy::remove_reply))
+        .route(
+            "/api/v1/admin/channels/{name}/routing",
+            put(policy::set_routing),
+        )
         .route("/api/v1/admin/access", get(admin::access))
         .route(
             "/api/v1/admin/channels",

@@ -26,7 +26,10 @@ use crate::error::ServerError;
 use crate::{Server, drafts};
 use chrono::{DateTime, Duration, Utc};
 use countersign_core::approval::{self, Actor};
-use countersign_core::channel::{Risk, StepRequest};
+use crate::directory::console_operator;
+use crate::policy::{Review, Written};
+use countersign_core::channel::{Routing, StepRequest};
+use countersign_core::wire::NewReply;
 use countersign_core::wire::NewDraft;
 use countersign_core::wire::admin::NewChannel;
 use countersign_core::{
@@ -186,6 +189,26 @@ const AGENCY_CHANNELS: &[&str] = &[
     "brand-threads",
 ];
 
+/// The organisation's policy pack (code names, VIPs, banned claims).
+const DEMO_PACK: &str = include_str!("demo/pack.toml");
+
+/// The care team's library of pre-approved replies.
+const DEMO_REPLIES: &[(&str, &str)] = &[
+    (
+        "late-delivery",
+        "Sorry to hear that, {first_name} — DM us your order number and we'll sort it today.",
+    ),
+    (
+        "thanks-to-store",
+        "Thank you, {first_name}! We've passed your lovely message on to the team at {store}.",
+    ),
+    (
+        "stock-check",
+        "Hi {first_name}, DM us the product and your nearest store and we'll check the stock \
+         for you.",
+    ),
+];
+
 const ACCOUNTS: &[Account] = &[
     Account {
         username: "hannah.okafor",
@@ -315,6 +338,25 @@ pub async fn seed(server: &Server, now: DateTime<Utc>) -> Result<DemoCredentials
         )
         .await?;
     }
+    // The guard's settings come before the drafts, so the drafts are routed by them.
+    admin::set_policy_pack(server, DEMO_PACK.to_owned(), console_operator()).await?;
+    for (name, text) in DEMO_REPLIES {
+        let new = NewReply {
+            name: (*name).to_owned(),
+            text: (*text).to_owned(),
+        };
+        admin::add_reply(server, new).await?;
+    }
+    for (name, ..) in CHANNELS {
+        let routing = Routing {
+            // A breach goes past the General Counsel before it can go out.
+            on_block: Some(StepRule::one("legal")),
+            fast_lane: None,
+            pre_approved_replies: name.starts_with("care-"),
+        };
+        admin::set_channel_routing(server, name, routing).await?;
+    }
+    let review = Review::load(server).await?;
     let actors: HashMap<String, Actor> = server
         .storage()
         .users()
@@ -335,7 +377,7 @@ pub async fn seed(server: &Server, now: DateTime<Utc>) -> Result<DemoCredentials
             let rules = rules
                 .get(&key)
                 .ok_or_else(|| missing("channel", sample.channel))?;
-            realise(sample, rules, &actors, now)
+            realise(sample, rules, &actors, now, &review)
         })
         .collect::<Result<Vec<Draft>, ServerError>>()?;
     drafts.sort_by_key(|d| d.created_at);
@@ -367,9 +409,23 @@ fn realise(
     rules: &ChannelRules,
     actors: &HashMap<String, Actor>,
     now: DateTime<Utc>,
+    review: &Review,
 ) -> Result<Draft, ServerError> {
     let actor = |name: &str| actors.get(name).ok_or_else(|| missing("user", name));
     let author = actor(sample.author)?;
+    let media = sample.media.clone();
+    let risk_of = |body: &str| {
+        let findings = review.findings_of(&Written {
+            body,
+            network: sample.network,
+            media: &media,
+            channel: Some(rules.channel.id),
+            author: author.person.id,
+            urgency: rules.urgency(sample.urgency),
+        });
+        review.risk(body, sample.network, &findings)
+    };
+    let risk = risk_of(sample.body);
     let created = now - Duration::minutes(sample.age);
     let request = NewDraft {
         team: None,
@@ -388,15 +444,13 @@ fn realise(
         in_reply_to: sample.reply_to,
         media: sample.media,
     };
-    // The demo shows what the guard finds to reviewers, so its drafts take the usual route.
-    let routine = Risk::Findings;
     let draft = drafts::build(
         author,
         rules,
         request,
         drafts::new_id(created),
         created,
-        &routine,
+        &risk,
     )?;
     // Follow-ups happen a third and two thirds of the way from writing to now.
     let step = (now - created) / 3;
@@ -433,7 +487,8 @@ fn realise(
                 &decision(Verdict::RequestChanges, comment, at),
                 at,
             )?;
-            let routed = Some((rules, &routine));
+            let revised_risk = risk_of(body);
+            let routed = Some((rules, &revised_risk));
             approval::edit(&sent_back, author, body.to_owned(), routed, at + step)?
         }
     })

@@ -7,7 +7,7 @@
 
 use crate::Server;
 use crate::error::ServerError;
-use crate::policy::Review;
+use crate::policy::{Review, Written};
 use crate::storage::{DraftChange, DraftUpdate};
 use chrono::{DateTime, Utc};
 use countersign_core::approval::{self, Actor};
@@ -48,13 +48,14 @@ pub async fn create(server: &Server, actor: &Actor, new: NewDraft) -> Result<Dra
     }
     let rules = rules_for(server, &channel).await?;
     let review = Review::load(server).await?;
-    let findings = review.findings_of(
-        &new.body,
-        channel.network,
-        &new.media,
-        Some(channel.id),
-        actor.person.id,
-    );
+    let findings = review.findings_of(&Written {
+        body: &new.body,
+        network: channel.network,
+        media: &new.media,
+        channel: Some(channel.id),
+        author: actor.person.id,
+        urgency: rules.urgency(new.urgency),
+    });
     let risk = review.risk(&new.body, channel.network, &findings);
     let now = server.now();
     let draft = build(actor, &rules, new, new_id(now), now, &risk)?;
@@ -105,13 +106,14 @@ pub async fn edit(
     // The guard's verdict on the new text routes the new version. The body is the
     // request's, so it cannot change under the transaction; the author is the stored one's.
     let review = Review::load(server).await?;
-    let findings = review.findings_of(
-        &edit.body,
-        stored.network,
-        &stored.media,
-        stored.channel_id,
-        stored.author.id,
-    );
+    let findings = review.findings_of(&Written {
+        body: &edit.body,
+        network: stored.network,
+        media: &stored.media,
+        channel: stored.channel_id,
+        author: stored.author.id,
+        urgency: stored.urgency,
+    });
     let risk = review.risk(&edit.body, stored.network, &findings);
     let (actor, now) = (actor.clone(), server.now());
     change(

@@ -15,7 +15,7 @@ use crate::storage::StoredPack;
 use countersign_core::channel::Risk;
 use countersign_core::finding::{Finding, Severity};
 use countersign_core::wire::Reply;
-use countersign_core::{ChannelId, Draft, Media, Network, UserId};
+use countersign_core::{ChannelId, Draft, Media, Network, Urgency, UserId};
 use countersign_policy::replies::Template;
 use countersign_policy::{CrisisContext, Guard, Pack, PackError, Subject};
 use std::collections::HashMap;
@@ -61,6 +61,23 @@ pub async fn guard(server: &Server) -> Result<Arc<Guard>, ServerError> {
     );
     *cache.lock().unwrap_or_else(PoisonError::into_inner) = Some((version, Arc::clone(&guard)));
     Ok(guard)
+}
+
+/// A draft's text and what the guard's rules need around it, before it is stored.
+#[derive(Clone, Copy, Debug)]
+pub struct Written<'a> {
+    /// The text.
+    pub body: &'a str,
+    /// Its network.
+    pub network: Network,
+    /// Its media.
+    pub media: &'a [Media],
+    /// Its channel.
+    pub channel: Option<ChannelId>,
+    /// Its author.
+    pub author: UserId,
+    /// Its urgency as the server decided it.
+    pub urgency: Urgency,
 }
 
 /// What the guard needs to know about the organisation at one moment to review any draft:
@@ -127,32 +144,31 @@ impl Review {
 
     /// The findings on `draft` as it is stored.
     pub fn findings(&self, draft: &Draft) -> Vec<Finding> {
-        self.findings_of(
-            &draft.body,
-            draft.network,
-            &draft.media,
-            draft.channel_id,
-            draft.author.id,
-        )
+        self.findings_of(&Written {
+            body: &draft.body,
+            network: draft.network,
+            media: &draft.media,
+            channel: draft.channel_id,
+            author: draft.author.id,
+            urgency: draft.urgency,
+        })
     }
 
-    /// The findings on a text about to be stored for a draft on `channel` by `author`.
-    pub fn findings_of(
-        &self,
-        body: &str,
-        network: Network,
-        media: &[Media],
-        channel: Option<ChannelId>,
-        author: UserId,
-    ) -> Vec<Finding> {
-        let facts = channel.and_then(|c| self.channels.get(&c));
+    /// The findings on a text about to be stored.
+    pub fn findings_of(&self, written: &Written<'_>) -> Vec<Finding> {
+        let facts = written.channel.and_then(|c| self.channels.get(&c));
+        // A crisis statement is one on a channel in crisis mode, or one its author marked
+        // as such: either way, only a spokesperson speaks.
+        let in_crisis =
+            written.urgency == Urgency::Crisis || facts.is_some_and(|f| f.in_crisis);
         let subject = Subject {
-            body,
-            network,
-            media,
+            body: written.body,
+            network: written.network,
+            media: written.media,
             channel: facts.map(|f| f.name.as_str()),
-            crisis: facts.filter(|f| f.in_crisis).map(|f| CrisisContext {
-                author_is_spokesperson: f.spokespeople.contains(&author),
+            crisis: in_crisis.then(|| CrisisContext {
+                author_is_spokesperson: facts
+                    .is_some_and(|f| f.spokespeople.contains(&written.author)),
             }),
         };
         self.guard.review(&subject)

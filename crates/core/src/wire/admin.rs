@@ -176,3 +176,12 @@ impl TwoFactorState {
         }
     }
 }
+
+/// `PUT /api/v1/admin/policy`: an organisation's policy pack to put in force.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PolicySource {
+    /// The pack, in TOML, as `countersign-server policy set --file` reads it.
+    pub source: String,
+}

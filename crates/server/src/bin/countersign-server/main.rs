@@ -26,6 +26,7 @@
 // A command-line tool: printing to stdout is its job.
 #![allow(clippy::print_stdout)]
 
+mod guard;
 mod org;
 mod users;
 
@@ -35,6 +36,7 @@ use countersign_server::demo::{self, DemoCredentials};
 use countersign_server::{Server, ServerConfig};
 use std::io::Write;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -67,9 +69,16 @@ enum Command {
     /// Crisis mode: only spokespeople approve, approved posts due later are held.
     #[command(subcommand)]
     Crisis(org::CrisisCommand),
-    /// Organisation-wide sign-in policy.
+    /// Organisation-wide policy: two-factor sign-in, and the policy pack the guard reviews
+    /// drafts with.
     #[command(subcommand)]
     Policy(org::PolicyCommand),
+    /// The library of pre-approved replies.
+    #[command(subcommand)]
+    Replies(guard::RepliesCommand),
+    /// Run the policy guard on a draft's text from stdin: findings as JSON lines (exit 1
+    /// when one blocks), or with --measure its length as the network counts it.
+    Lint(guard::LintArgs),
     /// Who has access to what: every account's roles, teams, channels, steps, 2FA, last
     /// sign-in, live sessions and status.
     Access(org::AccessArgs),
@@ -106,7 +115,7 @@ struct DemoArgs {
 const EXTRA_DRAFT_CHARS: usize = 180;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
@@ -120,7 +129,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Crisis(command) => org::crisis(command).await,
         Command::Policy(command) => org::policy(command).await,
         Command::Access(args) => org::access(args).await,
+        Command::Replies(command) => guard::replies(command).await,
+        Command::Lint(args) => return guard::lint(args),
     }
+    .map(|()| ExitCode::SUCCESS)
 }
 
 /// Opens the data directory.

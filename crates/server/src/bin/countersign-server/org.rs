@@ -66,6 +66,10 @@ pub enum ChannelCommand {
         #[arg(long = "step", value_parser = parse_step, required = true)]
         steps: Vec<StepRule>,
     },
+    /// Route a channel's drafts by the policy guard's verdict: a fast lane for clean drafts,
+    /// a step added for blocking findings, pre-approved replies without review. Without
+    /// options, routing is off.
+    Route(crate::guard::RouteArgs),
 }
 
 #[derive(Subcommand)]
@@ -110,10 +114,24 @@ pub enum PolicyCommand {
         #[arg(long)]
         off: bool,
     },
-    /// Show the sign-in policy.
+    /// Check an organisation's policy pack (TOML: code names, VIP and customer names,
+    /// banned terms, rule and per-channel overrides) and put it in force over the built-in
+    /// one. Desktops fetch it at their next sync.
+    Set {
+        #[command(flatten)]
+        data: DataDir,
+        /// The pack.
+        #[arg(long)]
+        file: std::path::PathBuf,
+    },
+    /// Show the sign-in policy and the policy pack in force.
     Show {
         #[command(flatten)]
         data: DataDir,
+        /// Print the whole effective pack (the built-in rules with the organisation's
+        /// layer applied) as TOML.
+        #[arg(long)]
+        effective: bool,
     },
 }
 
@@ -136,7 +154,7 @@ enum Format {
     Csv,
 }
 
-fn parse_network(text: &str) -> Result<Network, String> {
+pub(crate) fn parse_network(text: &str) -> Result<Network, String> {
     Network::parse(&text.to_lowercase()).ok_or_else(|| {
         format!(
             "unknown network {text:?}: use x, bluesky, mastodon, linkedin, facebook, instagram \
@@ -145,7 +163,7 @@ fn parse_network(text: &str) -> Result<Network, String> {
     })
 }
 
-fn parse_step(text: &str) -> Result<StepRule, String> {
+pub(crate) fn parse_step(text: &str) -> Result<StepRule, String> {
     StepRule::parse(text).map_err(|e| e.to_string())
 }
 
@@ -201,6 +219,7 @@ pub async fn channel(command: ChannelCommand) -> anyhow::Result<()> {
                 println!("{}", describe(&channel, team));
             }
         }
+        ChannelCommand::Route(args) => crate::guard::route(args).await?,
         ChannelCommand::Set { data, name, steps } => {
             let server = open(&data).await?;
             let channel = admin::set_channel_policy(&server, &name, steps).await?;
@@ -308,9 +327,12 @@ pub async fn policy(command: PolicyCommand) -> anyhow::Result<()> {
             let roles = admin::require_two_factor(&server, role, !off).await?;
             print_two_factor(&roles);
         }
-        PolicyCommand::Show { data } => {
+        PolicyCommand::Set { data, file } => crate::guard::set_pack(data, file).await?,
+        PolicyCommand::Show { data, effective } => {
             let server = open(&data).await?;
             print_two_factor(&admin::two_factor_roles(&server).await?);
+            drop(server);
+            crate::guard::show_pack(&data, effective).await?;
         }
     }
     Ok(())
