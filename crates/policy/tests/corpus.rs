@@ -1,0 +1,449 @@
+//! The labelled corpus: realistic Hartwell & Lane drafts, each labelled by hand with the
+//! categories it breaks (from the shared labelling conventions, not from the detectors),
+//! scored against the built-in pack layered with the corpus's organisation pack.
+//!
+//! `cargo test -p countersign-policy --test corpus -- --nocapture` prints, per category,
+//! true and false positives, misses, precision and recall; the micro-averaged totals; the
+//! false-positive rate on clean drafts; then every miss and false positive with its
+//! findings. With `CORPUS_SCORES_JSON=<file>` set, the scores and every draft's flagged
+//! categories are also written there as JSON (scripts/presidio-compare reads it).
+//!
+//! A draft counts as flagged for a category when the guard reports at least one finding of
+//! that category with severity warn or block; info findings change nothing for a reviewer,
+//! so they do not count.
+
+use countersign_core::{Media, Network};
+use countersign_policy::{Category, CrisisContext, Finding, Guard, Pack, Severity, Subject};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// The issue's targets.
+const MIN_RECALL: f64 = 0.95;
+const MAX_CLEAN_FPR: f64 = 0.05;
+
+/// What the corpus must hold to measure anything: enough drafts, enough of each category.
+const MIN_DRAFTS: usize = 200;
+const MIN_PER_CATEGORY: usize = 15;
+const MIN_CRISIS_AND_NETWORK: usize = 12;
+/// About 45% clean: enough clean drafts that a noisy guard shows, enough risky ones that
+/// recall means something.
+const CLEAN_SHARE: std::ops::RangeInclusive<f64> = 0.40..=0.52;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CorpusFile {
+    #[serde(default)]
+    draft: Vec<Draft>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Draft {
+    id: String,
+    network: Network,
+    body: String,
+    labels: Vec<String>,
+    note: String,
+    #[serde(default)]
+    media: Vec<Media>,
+    #[serde(default)]
+    crisis: bool,
+    #[serde(default)]
+    author_is_spokesperson: Option<bool>,
+    #[serde(default)]
+    channel: Option<String>,
+    /// Which file it came from, for messages.
+    #[serde(skip)]
+    file: String,
+}
+
+impl Draft {
+    fn subject(&self) -> Subject<'_> {
+        Subject {
+            body: &self.body,
+            network: self.network,
+            media: &self.media,
+            channel: self.channel.as_deref(),
+            crisis: self.crisis.then(|| CrisisContext {
+                author_is_spokesperson: self.author_is_spokesperson.unwrap_or(false),
+            }),
+        }
+    }
+
+    fn labels(&self) -> BTreeSet<Category> {
+        self.labels
+            .iter()
+            .filter_map(|l| Category::parse(l))
+            .collect()
+    }
+}
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
+}
+
+/// Every draft of every `*.toml` in the corpus folder but the pack, files in name order.
+fn drafts() -> Vec<Draft> {
+    let dir = corpus_dir();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| p.file_name().is_some_and(|n| n != "pack.toml"))
+        .collect();
+    files.sort();
+    let mut all = Vec::new();
+    for path in files {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let source = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        let file: CorpusFile =
+            toml::from_str(&source).unwrap_or_else(|e| panic!("{name} is not a corpus file: {e}"));
+        all.extend(file.draft.into_iter().map(|d| Draft {
+            file: name.clone(),
+            ..d
+        }));
+    }
+    all
+}
+
+fn guard() -> Guard {
+    let path = corpus_dir().join("pack.toml");
+    let source = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let org = Pack::from_toml(&source).unwrap_or_else(|e| panic!("pack.toml: {e}"));
+    let pack = Pack::builtin()
+        .layered(&org)
+        .unwrap_or_else(|e| panic!("layering pack.toml: {e}"));
+    Guard::new(pack).unwrap_or_else(|e| panic!("compiling the corpus pack: {e}"))
+}
+
+#[test]
+fn the_corpus_is_well_formed_and_big_enough_to_measure() {
+    let drafts = drafts();
+    assert!(
+        drafts.len() >= MIN_DRAFTS,
+        "the corpus has {} drafts; scores on fewer than {MIN_DRAFTS} say little",
+        drafts.len()
+    );
+    let mut ids = BTreeSet::new();
+    let mut counts: BTreeMap<Category, usize> = BTreeMap::new();
+    let mut clean = 0;
+    for d in &drafts {
+        let at = format!("{} in {}", d.id, d.file);
+        assert!(ids.insert(d.id.as_str()), "{at}: the id is used twice");
+        assert!(
+            !d.id.is_empty()
+                && d.id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "{at}: ids are slugs (a-z, 0-9, -)"
+        );
+        assert!(
+            !d.body.trim().is_empty(),
+            "{at}: an empty body measures nothing"
+        );
+        assert!(
+            !d.note.trim().is_empty(),
+            "{at}: every draft says why it is labelled as it is"
+        );
+        for label in &d.labels {
+            assert!(
+                Category::parse(label).is_some(),
+                "{at}: unknown label {label:?}"
+            );
+        }
+        assert_eq!(
+            d.labels().len(),
+            d.labels.len(),
+            "{at}: a label is repeated"
+        );
+        assert_eq!(
+            d.crisis,
+            d.author_is_spokesperson.is_some(),
+            "{at}: author_is_spokesperson is set exactly on crisis drafts (it is the crisis context)"
+        );
+        if d.labels().contains(&Category::Crisis) {
+            assert!(
+                d.crisis,
+                "{at}: only a draft on a channel in crisis mode can break the crisis rules"
+            );
+        }
+        if d.labels.is_empty() {
+            clean += 1;
+        }
+        for c in d.labels() {
+            *counts.entry(c).or_default() += 1;
+        }
+    }
+    for c in Category::ALL {
+        let min = match c {
+            Category::Crisis | Category::Network => MIN_CRISIS_AND_NETWORK,
+            _ => MIN_PER_CATEGORY,
+        };
+        let n = counts.get(&c).copied().unwrap_or(0);
+        assert!(
+            n >= min,
+            "{} has {n} risky drafts; at least {min} are needed",
+            c.as_str()
+        );
+    }
+    let share = clean as f64 / drafts.len() as f64;
+    assert!(
+        CLEAN_SHARE.contains(&share),
+        "{clean} of {} drafts are clean ({:.0}%); about 45% should be",
+        drafts.len(),
+        share * 100.0
+    );
+}
+
+/// One category's counts.
+#[derive(Clone, Copy, Debug, Default)]
+struct Tally {
+    tp: usize,
+    fp: usize,
+    fn_: usize,
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.tp += other.tp;
+        self.fp += other.fp;
+        self.fn_ += other.fn_;
+    }
+    /// Precision; 1.0 when nothing was flagged (no false alarms were raised).
+    fn precision(self) -> f64 {
+        ratio(self.tp, self.tp + self.fp)
+    }
+    /// Recall; 1.0 when there was nothing to find.
+    fn recall(self) -> f64 {
+        ratio(self.tp, self.tp + self.fn_)
+    }
+}
+
+fn ratio(n: usize, d: usize) -> f64 {
+    if d == 0 { 1.0 } else { n as f64 / d as f64 }
+}
+
+/// The categories a reviewer is told about: those with a warn or block finding.
+fn flagged(findings: &[Finding]) -> BTreeSet<Category> {
+    findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warn)
+        .map(|f| f.category)
+        .collect()
+}
+
+struct Scored<'a> {
+    draft: &'a Draft,
+    findings: Vec<Finding>,
+    flagged: BTreeSet<Category>,
+}
+
+struct Scores<'a> {
+    drafts: Vec<Scored<'a>>,
+    per_category: BTreeMap<Category, Tally>,
+    total: Tally,
+    clean: usize,
+    clean_flagged: usize,
+}
+
+impl Scores<'_> {
+    fn clean_fpr(&self) -> f64 {
+        if self.clean == 0 {
+            0.0
+        } else {
+            self.clean_flagged as f64 / self.clean as f64
+        }
+    }
+}
+
+fn score<'a>(guard: &Guard, drafts: &'a [Draft]) -> Scores<'a> {
+    let mut per_category: BTreeMap<Category, Tally> = Category::ALL
+        .iter()
+        .map(|&c| (c, Tally::default()))
+        .collect();
+    let mut scored = Vec::new();
+    let (mut clean, mut clean_flagged) = (0, 0);
+    for draft in drafts {
+        let findings = guard.review(&draft.subject());
+        let flagged = flagged(&findings);
+        let labels = draft.labels();
+        for (c, tally) in per_category.iter_mut() {
+            match (labels.contains(c), flagged.contains(c)) {
+                (true, true) => tally.tp += 1,
+                (false, true) => tally.fp += 1,
+                (true, false) => tally.fn_ += 1,
+                (false, false) => {}
+            }
+        }
+        if labels.is_empty() {
+            clean += 1;
+            if !flagged.is_empty() {
+                clean_flagged += 1;
+            }
+        }
+        scored.push(Scored {
+            draft,
+            findings,
+            flagged,
+        });
+    }
+    let mut total = Tally::default();
+    for t in per_category.values() {
+        total.add(*t);
+    }
+    Scores {
+        drafts: scored,
+        per_category,
+        total,
+        clean,
+        clean_flagged,
+    }
+}
+
+fn names(categories: &BTreeSet<Category>) -> String {
+    if categories.is_empty() {
+        return "clean".to_owned();
+    }
+    categories
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The table, then every miss and false positive with what the guard said.
+fn report(scores: &Scores<'_>) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n{:<14} {:>4} {:>4} {:>4} {:>9} {:>7}",
+        "category", "TP", "FP", "FN", "precision", "recall"
+    );
+    let mut line = |name: &str, t: Tally| {
+        let _ = writeln!(
+            out,
+            "{name:<14} {:>4} {:>4} {:>4} {:>9.3} {:>7.3}",
+            t.tp,
+            t.fp,
+            t.fn_,
+            t.precision(),
+            t.recall()
+        );
+    };
+    for (c, t) in &scores.per_category {
+        line(c.as_str(), *t);
+    }
+    line("micro-average", scores.total);
+    let _ = writeln!(
+        out,
+        "clean drafts flagged: {} of {} (false-positive rate {:.3})\n",
+        scores.clean_flagged,
+        scores.clean,
+        scores.clean_fpr()
+    );
+    for s in &scores.drafts {
+        let labels = s.draft.labels();
+        let missed: BTreeSet<Category> = labels.difference(&s.flagged).copied().collect();
+        let extra: BTreeSet<Category> = s.flagged.difference(&labels).copied().collect();
+        if missed.is_empty() && extra.is_empty() {
+            continue;
+        }
+        let mut what = Vec::new();
+        if !missed.is_empty() {
+            what.push(format!("MISSED {}", names(&missed)));
+        }
+        if !extra.is_empty() {
+            what.push(format!("FALSE POSITIVE {}", names(&extra)));
+        }
+        let _ = writeln!(
+            out,
+            "{} [{}; labelled {}]: {}",
+            s.draft.id,
+            s.draft.network.as_str(),
+            names(&labels),
+            what.join("; ")
+        );
+        if s.findings.is_empty() {
+            let _ = writeln!(out, "    (no findings)");
+        }
+        for f in &s.findings {
+            let _ = writeln!(
+                out,
+                "    {} {} {:?}: {}",
+                f.severity.as_str(),
+                f.rule,
+                f.span.map(|sp| (sp.start, sp.end)),
+                f.message
+            );
+        }
+    }
+    out
+}
+
+fn json(scores: &Scores<'_>) -> serde_json::Value {
+    let tally = |t: Tally| {
+        serde_json::json!({
+            "tp": t.tp, "fp": t.fp, "fn": t.fn_,
+            "precision": t.precision(), "recall": t.recall(),
+        })
+    };
+    let categories: serde_json::Map<String, serde_json::Value> = scores
+        .per_category
+        .iter()
+        .map(|(c, t)| (c.as_str().to_owned(), tally(*t)))
+        .collect();
+    let drafts: Vec<serde_json::Value> = scores
+        .drafts
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "id": s.draft.id,
+                "labels": s.draft.labels,
+                "flagged": s.flagged.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "categories": categories,
+        "micro": tally(scores.total),
+        "clean": scores.clean,
+        "clean_flagged": scores.clean_flagged,
+        "clean_fpr": scores.clean_fpr(),
+        "drafts": drafts,
+    })
+}
+
+#[test]
+fn the_guard_meets_the_issues_targets_on_the_labelled_corpus() {
+    let drafts = drafts();
+    let scores = score(&guard(), &drafts);
+    // The table is what this test is for: people run it with --nocapture to see it.
+    #[allow(clippy::print_stdout)]
+    {
+        print!("{}", report(&scores));
+    }
+    if let Some(path) = std::env::var_os("CORPUS_SCORES_JSON") {
+        let text = serde_json::to_string_pretty(&json(&scores)).unwrap_or_default();
+        std::fs::write(&path, text)
+            .unwrap_or_else(|e| panic!("writing {}: {e}", Path::new(&path).display()));
+    }
+    let recall = scores.total.recall();
+    assert!(
+        recall >= MIN_RECALL,
+        "overall recall is {recall:.3}; the issue's target is {MIN_RECALL} (misses listed above)"
+    );
+    let fpr = scores.clean_fpr();
+    assert!(
+        fpr <= MAX_CLEAN_FPR,
+        "{} of {} clean drafts were flagged ({fpr:.3}); the issue's target is at most {MAX_CLEAN_FPR}",
+        scores.clean_flagged,
+        scores.clean
+    );
+}
