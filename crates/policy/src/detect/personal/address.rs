@@ -113,7 +113,12 @@ impl Detect for PostalAddress {
         let first = hits.len();
         // Streets first, then postcodes and ZIP codes joined to the street they follow.
         if let Some(street) = &self.street {
-            hits.extend(street.find_iter(body).map(|m| Hit::at(m.range())));
+            hits.extend(
+                street
+                    .find_iter(body)
+                    .filter(|m| !counts_things(body, m.end()))
+                    .map(|m| Hit::at(m.range())),
+            );
         }
         let codes = self
             .postcode
@@ -160,6 +165,16 @@ impl PostalAddress {
             && text.word_at(code.start) <= text.word_at(street.end) + self.town_words
             && !ends_sentence(&text.body[street.end..code.start])
     }
+}
+
+/// True when the words at `end` go on to say what is being counted: "2 Front Row seats",
+/// "3 Park Lane tickets" — a number of things, not a house number. An address is
+/// followed by punctuation, a town or a short word ("this afternoon", "is").
+fn counts_things(body: &str, end: usize) -> bool {
+    let rest = body[end..].trim_start_matches([' ', '\t']);
+    let word_len = rest.bytes().take_while(u8::is_ascii_lowercase).count();
+    let word = &rest[..word_len];
+    word.len() >= 5 && word.ends_with('s') && !word.ends_with("ss")
 }
 
 /// True for an ordinal written after a road's name ("the M1 2nd exit"), which has the
@@ -256,6 +271,7 @@ mod tests {
             "a 5 minute walk from the station",
             "500 Lane Rewards points",
             "From Monday 4 November, at our 40 largest stores",
+            "Win 2 Front Row seats at the theatre",
         ] {
             assert!(
                 addresses(clean).is_empty(),

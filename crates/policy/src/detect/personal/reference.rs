@@ -46,6 +46,10 @@ pub struct ReferenceParams {
     /// "I", "DM").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_names: Vec<String>,
+    /// Words after which a capitalised word is a place, not a person ("at Briggate",
+    /// "in Leeds").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub place_words: Vec<String>,
     /// Marks written right before the author's own name in a sign-off ("^Sam").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sign_offs: Vec<String>,
@@ -78,6 +82,7 @@ pub(crate) struct Reference {
     customers: Option<Regex>,
     greetings: Vec<String>,
     not_names: Vec<String>,
+    place_words: Vec<String>,
     sign_offs: Vec<String>,
     window: usize,
 }
@@ -126,6 +131,7 @@ pub(crate) fn reference(
         customers,
         greetings: lower(&params.greetings),
         not_names: lower(&params.not_names),
+        place_words: lower(&params.place_words),
         sign_offs: params.sign_offs.clone(),
         window: params.window,
     })
@@ -176,8 +182,8 @@ impl Reference {
         digits >= self.min_digits && token.len() >= self.min_length
     }
 
-    /// True when a name is within the window of `token`, in the same sentence, or the
-    /// draft greets someone by name.
+    /// True when a name is within the window of `token`, or the draft greets someone by
+    /// name.
     fn named_near(&self, text: &Text<'_>, token: &Range<usize>) -> bool {
         let body = text.body;
         if let Some(customers) = &self.customers
@@ -208,9 +214,15 @@ impl Reference {
                 .iter()
                 .any(|s| body[..word.start].ends_with(s.as_str()));
             let handle = matches!(char_before(body, word.start), Some('#' | '@'));
+            let place = previous.is_some_and(|p| {
+                self.place_words
+                    .iter()
+                    .any(|w| p.text.eq_ignore_ascii_case(w))
+            });
             !sentence_start
                 && !signed
                 && !handle
+                && !place
                 && !self
                     .not_names
                     .iter()
@@ -219,7 +231,7 @@ impl Reference {
         })
     }
 
-    /// True when `name` and `token` are at most the window apart, in one sentence.
+    /// True when `name` and `token` are at most the window of words apart.
     fn within_window(&self, text: &Text<'_>, name: &Range<usize>, token: &Range<usize>) -> bool {
         let (a, b) = if name.end <= token.start {
             (name.end, token.start)
@@ -227,7 +239,9 @@ impl Reference {
             (token.end, name.start)
         };
         let apart = text.word_at(b).saturating_sub(text.word_at(a));
-        a <= b && apart <= self.window && !ends_sentence(&text.body[a..b])
+        // Words, not sentences: "Thanks for the review, Karen! Order HL-77812 …" ties
+        // the order to Karen across the full stop.
+        a <= b && apart <= self.window
     }
 }
 
@@ -269,6 +283,10 @@ mod tests {
             ("We've refunded order 12345678 for Jo Pearce", "12345678"),
             ("Dear Anne, booking ref ABC123 is confirmed", "ABC123"),
             (
+                "Thanks for the review, Karen! Order HL-77812 arrives Friday.",
+                "HL-77812",
+            ),
+            (
                 "Sorry Tracey, case number: CS-20931 is with the team",
                 "CS-20931",
             ),
@@ -308,6 +326,7 @@ mod tests {
             "Batch HL2291 is recalled; return it to any store",
             "Hi Gary, order 2 more and save",
             "Follow #HartwellLeeds and order 12345678 today",
+            "Order 12345678 is ready for collection at Briggate.",
         ] {
             assert!(
                 references(clean).is_empty(),
