@@ -35,10 +35,10 @@ pub(crate) struct Speaker {
 
 impl Detect for Speaker {
     fn find(&self, input: &Input<'_>, hits: &mut Vec<Hit>) {
-        if !input
+        if input
             .subject
             .crisis
-            .is_some_and(|c| !c.author_is_spokesperson)
+            .is_none_or(|c| c.author_is_spokesperson)
         {
             return;
         }
@@ -130,7 +130,11 @@ mod tests {
         let claims = "I'm the duty supervisor and I can confirm it started in the stockroom.";
         assert_eq!(hits(&d, claims, someone_else), 1);
         let update = "Leeds Briggate: everyone is safe. More when we know it.";
-        assert_eq!(hits(&d, update, someone_else), 0, "a plain update for approval");
+        assert_eq!(
+            hits(&d, update, someone_else),
+            0,
+            "a plain update for approval"
+        );
     }
 
     #[test]

@@ -22,7 +22,9 @@ pub(crate) fn word_span(text: &Text<'_>, bytes: &Range<usize>) -> Range<usize> {
 pub(crate) fn gap(a: &Range<usize>, b: &Range<usize>) -> usize {
     // One of the two differences is the gap; the other saturates to 0, as both do when the
     // spans overlap.
-    b.start.saturating_sub(a.end).max(a.start.saturating_sub(b.end))
+    b.start
+        .saturating_sub(a.end)
+        .max(a.start.saturating_sub(b.end))
 }
 
 /// The sentence each word is in, counted from 0. A sentence ends at `.`, `!`, `?`, `:`, `;`
@@ -77,6 +79,35 @@ pub(crate) fn longest_first(phrases: &[String]) -> Vec<String> {
     sorted
 }
 
+/// A case-blind regular expression for any of `phrases`, longest first, with flexible
+/// spaces and either apostrophe. Unlike [`super::phrase_regex`] it also takes emoji and
+/// hashtags ("🙄", "#retaillife"): a phrase is held to word boundaries only at the ends that
+/// are letters or digits. None for an empty list.
+pub(crate) fn literal_regex(phrases: &[String]) -> Result<Option<regex::Regex>, String> {
+    let alternatives: Vec<String> = longest_first(phrases)
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+            let body = regex::escape(p)
+                .replace(' ', r"\s+")
+                .replace(['\'', '’'], "['’]");
+            format!(
+                "{}{body}{}",
+                if word(p.chars().next()) { r"\b" } else { "" },
+                if word(p.chars().last()) { r"\b" } else { "" },
+            )
+        })
+        .collect();
+    if alternatives.is_empty() {
+        return Ok(None);
+    }
+    regex::Regex::new(&format!("(?i)(?:{})", alternatives.join("|")))
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +122,20 @@ mod tests {
         assert_eq!(span, 2..2, "between 'you' and 'Maybe'");
         assert_eq!(gap(&(1..2), &span), 0, "the emoji touches 'you'");
         assert_eq!(gap(&span, &(3..4)), 1, "one word ('Maybe') before 'read'");
+    }
+
+    #[test]
+    fn literal_regexes_take_emoji_and_hashtags_and_keep_word_boundaries_on_words() {
+        let list = ["🙄", "#retaillife", "dim", "bless them"].map(String::from);
+        let re = literal_regex(&list)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("compiles"));
+        let found: Vec<&str> = re
+            .find_iter("dimmer 🙄 #RetailLife DIM Bless  them")
+            .map(|m| m.as_str())
+            .collect();
+        assert_eq!(found, ["🙄", "#RetailLife", "DIM", "Bless  them"]);
     }
 
     #[test]
