@@ -193,17 +193,111 @@ impl Detect for Markup {
     fn find(&self, input: &Input<'_>, hits: &mut Vec<Hit>) {
         hits.extend(
             self.tag
-                .find_iter(input.text.body)
+                .captures_iter(input.text.body)
+                .filter(|c| {
+                    // A tag is markup when it is one of HTML's elements or has an attribute
+                    // with a value: "<b>", "<a href=x>", but not "<ends Sunday>".
+                    let name = c.name("name").map(|n| n.as_str().to_ascii_lowercase());
+                    let valued = c.name("attrs").is_some_and(|a| a.as_str().contains('='));
+                    name.is_none_or(|n| valued || HTML_ELEMENTS.binary_search(&n.as_str()).is_ok())
+                })
+                .filter_map(|c| c.get(0))
                 .map(|m| Hit::at(m.range())),
         );
     }
 }
 
+/// HTML's element names, sorted (what pasted markup is made of).
+const HTML_ELEMENTS: [&str; 81] = [
+    "a",
+    "abbr",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "base",
+    "big",
+    "blink",
+    "blockquote",
+    "body",
+    "br",
+    "button",
+    "canvas",
+    "center",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "font",
+    "footer",
+    "form",
+    "frame",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hr",
+    "html",
+    "i",
+    "iframe",
+    "img",
+    "input",
+    "ins",
+    "label",
+    "li",
+    "link",
+    "main",
+    "mark",
+    "marquee",
+    "meta",
+    "nav",
+    "object",
+    "ol",
+    "option",
+    "p",
+    "picture",
+    "pre",
+    "q",
+    "s",
+    "script",
+    "section",
+    "select",
+    "small",
+    "source",
+    "span",
+    "strong",
+    "style",
+    "sub",
+    "sup",
+    "svg",
+    "table",
+    "tbody",
+    "td",
+    "textarea",
+    "th",
+    "thead",
+    "title",
+    "tr",
+    "u",
+    "ul",
+    "video",
+];
+
 pub(crate) fn markup(_params: &MarkupParams) -> Result<Markup, String> {
     // An opening or closing tag with a tag name, a javascript: URL, or an entity left over
-    // from pasted HTML ("Tom &amp; Jerry"). "<3", "a < b" and "R&D;" are not markup.
+    // from pasted HTML ("Tom &amp; Jerry"). "<3", "a < b" and "R&D;" are not markup, nor
+    // is "<ends Sunday>" (see `find`).
     let tag = Regex::new(
-        r"(?i)</?[a-z][a-z0-9]*(?:\s[^<>]*)?/?>|\bjavascript:|&(?:amp|lt|gt|quot|apos|nbsp|#[0-9]{2,6}|#x[0-9a-f]{2,5});",
+        r"(?i)</?(?P<name>[a-z][a-z0-9]*)(?P<attrs>\s[^<>]*)?/?>|\bjavascript:|&(?:amp|lt|gt|quot|apos|nbsp|#[0-9]{2,6}|#x[0-9a-f]{2,5});",
     )
     .map_err(|e| e.to_string())?;
     Ok(Markup { tag })
@@ -385,6 +479,14 @@ mod tests {
         assert!(
             hits(&AltText, &subject).is_empty(),
             "described images are fine"
+        );
+    }
+
+    #[test]
+    fn html_elements_are_sorted_for_binary_search() {
+        assert!(
+            HTML_ELEMENTS.is_sorted(),
+            "binary_search needs the list sorted"
         );
     }
 
