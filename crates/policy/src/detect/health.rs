@@ -67,10 +67,12 @@ pub struct HealthParams {
     /// Words after which a capitalised word is a place or a thing ("at", "in", "our").
     #[serde(default)]
     pub place_words: Vec<String>,
-    /// Verbs after a capitalised word that make it somebody doing something ("was",
-    /// "bought").
+    /// Words after a capitalised word that make it somebody ("was", "bought", "who").
     #[serde(default)]
     pub person_verbs: Vec<String>,
+    /// Nouns before a name that say it is somebody's ("our customer Dawn Pickering").
+    #[serde(default)]
+    pub person_nouns: Vec<String>,
     /// Words that introduce the reader, whose name is not a third party ("Hi", "Thanks").
     #[serde(default)]
     pub greetings: Vec<String>,
@@ -149,6 +151,7 @@ pub(crate) struct HealthAboutPerson {
     not_names: HashSet<String>,
     place_words: HashSet<String>,
     person_verbs: HashSet<String>,
+    person_nouns: HashSet<String>,
     greetings: HashSet<String>,
     general: Option<Regex>,
     window: usize,
@@ -227,6 +230,7 @@ pub(crate) fn compile(
         not_names: set(&params.not_names),
         place_words: set(&params.place_words),
         person_verbs: set(&params.person_verbs),
+        person_nouns: set(&params.person_nouns),
         greetings: set(&params.greetings),
         general: optional_phrases(&params.general)?,
         window: params.window,
@@ -364,9 +368,15 @@ impl HealthAboutPerson {
             {
                 end += 1;
             }
-            let last_possessive = base(words[end - 1].text).1;
+            // "New Year's Eve", "St John's Wort": a possessive inside a proper name.
+            let in_proper_name = end < words.len()
+                && sentence[end] == sentence[i]
+                && self.is_capitalised_word(text, end);
+            let last_possessive = base(words[end - 1].text).1 && !in_proper_name;
             let before = i.checked_sub(1).map(|p| lower[p].as_str());
-            let titled = before.is_some_and(|p| self.titles.contains(p.trim_end_matches('.')));
+            let titled = before.is_some_and(|p| {
+                self.titles.contains(p.trim_end_matches('.')) || self.person_nouns.contains(p)
+            });
             let placed = before.is_some_and(|p| self.place_words.contains(p));
             let at_start = starts_sentence(sentence, i);
             let full = end - i >= 2;
@@ -467,12 +477,15 @@ impl HealthAboutPerson {
         Owner::Nobody
     }
 
-    /// The person a detail at `words` is about, if any, by the rules in the module's docs.
+    /// The person a detail at `words` is about, if any, by the rules in the module's docs;
+    /// `Err` when it is the reader's own. A `service` ("blood pressure checks") is about
+    /// somebody only when they are named, listed or described in its sentence.
     fn about<'d>(
         &self,
         draft: &'d Draft<'_>,
         words: &Range<usize>,
         weight: Weight,
+        service: bool,
     ) -> Option<Result<&'d Person, ()>> {
         let general = draft.general[draft.sentence[words.start]];
         let counts = |p: &Person| match p.who {
@@ -481,23 +494,36 @@ impl HealthAboutPerson {
         };
         let same_sentence =
             |p: &Person| draft.sentence[p.words.start] == draft.sentence[words.start];
+        let strong = |p: &Person| matches!(p.who, Who::Listed | Who::Marked | Who::Described);
         let nearest = |reach_back: usize, reach_on: usize, ok: &dyn Fn(&Person) -> bool| {
             draft
                 .people
                 .iter()
                 .filter(|p| counts(p) && ok(p))
                 .filter(|p| {
+                    // A VIP or known customer is recognisable from further away.
+                    let scale = if p.who == Who::Listed { 2 } else { 1 };
                     let d = gap(&p.words, words);
                     if p.words.start < words.start {
-                        d <= reach_back
+                        d <= reach_back * scale
                     } else {
-                        d <= reach_on
+                        d <= reach_on * scale
                     }
                 })
                 .min_by_key(|p| gap(&p.words, words))
         };
+        let named_in_sentence =
+            || nearest(self.window, self.window, &|p| strong(p) && same_sentence(p));
+        if service {
+            return named_in_sentence().map(Ok);
+        }
         match self.owner(draft, words.start) {
-            Owner::Organisation | Owner::Author => None,
+            Owner::Author => None,
+            // "our weight loss service" is ours, unless a named person joined it.
+            Owner::Organisation => match weight {
+                Weight::Named => named_in_sentence().map(Ok),
+                Weight::Generic => None,
+            },
             Owner::Reader => (weight == Weight::Named && !general).then_some(Err(())),
             Owner::Person(index) => draft.people.get(index).filter(|p| counts(p)).map(Ok),
             Owner::Pronoun => nearest(self.window * 2, self.window / 2, &|p| p.who != Who::Bare)
@@ -514,6 +540,24 @@ impl HealthAboutPerson {
                 .map(Ok),
             },
         }
+    }
+
+    /// True when the detail at `words` is part of a proper name written in capitals
+    /// ("Diabetes UK", "Macmillan Cancer Support", "Mental Health Awareness Week"): a
+    /// charity or campaign, not anybody's health.
+    fn in_proper_name(&self, draft: &Draft<'_>, words: &Range<usize>) -> bool {
+        let text = draft.text;
+        let first = words.start;
+        if !self.is_capitalised_word(text, first) || starts_sentence(&draft.sentence, first) {
+            return false;
+        }
+        let capital = |i: usize| {
+            text.words
+                .get(i)
+                .is_some_and(|w| w.is_capitalised() && w.text.chars().count() > 1)
+        };
+        capital(words.end)
+            || (first > 0 && !starts_sentence(&draft.sentence, first - 1) && capital(first - 1))
     }
 }
 
@@ -563,15 +607,18 @@ impl Detect for HealthAboutPerson {
             people,
         };
         for (words, bytes, weight) in details {
-            let service = text
-                .words
-                .get(words.end)
-                .is_some_and(|w| self.services.contains(&normal(w.text)));
-            if service || words.start >= text.words.len() {
+            if words.start >= text.words.len() || self.in_proper_name(&draft, &words) {
                 continue;
             }
+            let is_service = |i: usize| {
+                text.words
+                    .get(i)
+                    .is_some_and(|w| self.services.contains(&normal(w.text)))
+            };
+            // "flu jab", "blood pressure checks": a service, whichever word says so.
+            let service = is_service(words.end) || is_service(words.end.saturating_sub(1));
             let detail = &text.body[bytes.clone()];
-            let message = match self.about(&draft, &words, weight) {
+            let message = match self.about(&draft, &words, weight, service) {
                 None => continue,
                 Some(Ok(person)) => format!(
                     "Health details (\"{detail}\") about {}, whom readers could identify",
@@ -736,5 +783,37 @@ mod tests {
         ] {
             assert_eq!(found(body), Vec::<String>::new(), "general: {body}");
         }
+    }
+
+    #[test]
+    fn a_charity_in_capitals_is_nobodys_health_but_a_colleagues_diagnosis_is() {
+        assert!(
+            found("Our colleague Tom Ashworth is running the Leeds Half Marathon for Diabetes UK.")
+                .is_empty(),
+            "who the run is for"
+        );
+        assert_eq!(
+            found(
+                "Our colleague Tom Ashworth is running for Diabetes UK after his own type 1 \
+                 diagnosis in March."
+            ),
+            ["type 1 diagnosis"]
+        );
+        assert!(found("Opening hours for every pharmacy on New Year's Day are online.").is_empty());
+    }
+
+    #[test]
+    fn a_named_person_using_a_service_is_about_them_but_the_service_alone_is_not() {
+        assert_eq!(
+            found(
+                "Huge well done to our customer Dawn Pickering, four stone down with our weight management service!"
+            ),
+            ["weight management"]
+        );
+        assert!(
+            found("Free blood pressure checks for over-40s at every pharmacy this month.")
+                .is_empty()
+        );
+        assert!(found("Hi Gemma, your flu jab is booked for Friday at 10am.").is_empty());
     }
 }
