@@ -202,9 +202,13 @@ enum AdminCall {
     Disable,
     TwoFactor,
     SetTwoFactor,
+    SetPack,
+    SetRouting,
+    AddReply,
+    RemoveReply,
 }
 
-const ADMIN_CALLS: [AdminCall; 20] = [
+const ADMIN_CALLS: [AdminCall; 24] = [
     AdminCall::Access,
     AdminCall::Channels,
     AdminCall::AddChannel,
@@ -225,6 +229,10 @@ const ADMIN_CALLS: [AdminCall; 20] = [
     AdminCall::Disable,
     AdminCall::TwoFactor,
     AdminCall::SetTwoFactor,
+    AdminCall::SetPack,
+    AdminCall::SetRouting,
+    AdminCall::AddReply,
+    AdminCall::RemoveReply,
 ];
 
 impl AdminCall {
@@ -268,13 +276,18 @@ impl AdminCall {
             AdminCall::Disable => (Method::POST, "/api/v1/admin/users/{username}/disable"),
             AdminCall::TwoFactor => (Method::GET, "/api/v1/admin/policy/two-factor"),
             AdminCall::SetTwoFactor => (Method::PUT, "/api/v1/admin/policy/two-factor"),
+            AdminCall::SetPack => (Method::PUT, "/api/v1/admin/policy"),
+            AdminCall::SetRouting => (Method::PUT, "/api/v1/admin/channels/{name}/routing"),
+            AdminCall::AddReply => (Method::POST, "/api/v1/admin/replies"),
+            AdminCall::RemoveReply => (Method::DELETE, "/api/v1/admin/replies/{name}"),
         }
     }
 
     /// What an administrator gets on success.
     fn success(self) -> Expect {
         match self {
-            AdminCall::AddChannel => CREATED,
+            AdminCall::AddChannel | AdminCall::AddReply => CREATED,
+            AdminCall::RemoveReply => NO_CONTENT,
             _ => OK,
         }
     }
@@ -291,6 +304,10 @@ enum Endpoint {
     Me,
     Changes,
     Channels,
+    /// `GET /api/v1/policy`: the pack in force.
+    Policy,
+    /// `GET /api/v1/replies`: the pre-approved replies.
+    Replies,
     /// `POST /api/v1/drafts` on the channel of this name.
     CreateDraft(&'static str),
     GetDraft(Subject),
@@ -312,6 +329,8 @@ impl Endpoint {
             Endpoint::Me => (Method::GET, "/api/v1/me"),
             Endpoint::Changes => (Method::GET, "/api/v1/changes"),
             Endpoint::Channels => (Method::GET, "/api/v1/channels"),
+            Endpoint::Policy => (Method::GET, "/api/v1/policy"),
+            Endpoint::Replies => (Method::GET, "/api/v1/replies"),
             Endpoint::CreateDraft(_) => (Method::POST, "/api/v1/drafts"),
             Endpoint::GetDraft(_) => (Method::GET, "/api/v1/drafts/{id}"),
             Endpoint::EditDraft(_) => (Method::PATCH, "/api/v1/drafts/{id}"),
@@ -376,6 +395,10 @@ fn table() -> Vec<(Endpoint, [Expect; 9])> {
             E::Channels,
             [OK, OK, OK, OK, OK, OK, OK, REVOKED, ANONYMOUS],
         ),
+        // The guard's pack and the reply library: for everyone signed in, since desktops
+        // review drafts with them offline.
+        (E::Policy, [OK, OK, OK, OK, OK, OK, OK, REVOKED, ANONYMOUS]),
+        (E::Replies, [OK, OK, OK, OK, OK, OK, OK, REVOKED, ANONYMOUS]),
         // Authors write for their teams' channels they serve; administrators for any.
         (
             E::CreateDraft("care-x"),
@@ -505,7 +528,8 @@ struct Sessions {
 ///   (reviewer in Care, disabled after signing in);
 /// - `brand-bluesky`, a second Brand channel, and the agency limited to `brand-x`;
 /// - a team Ops with channel `ops-x` and its author `tess`, whom the admin routes change;
-/// - one draft on each of [`BASE_CHANNELS`], so every feed has something to show.
+/// - one draft on each of [`BASE_CHANNELS`], so every feed has something to show;
+/// - a pre-approved reply `matrix-welcome`, so the reply search has something to find.
 struct Matrix {
     t: TestServer,
     ids: HashMap<&'static str, countersign_core::UserId>,
@@ -580,6 +604,8 @@ impl Matrix {
         ] {
             crate::support::draft_on(server, ids[author], channel, "Base draft").await;
         }
+        let welcome = serde_json::from_value(matrix_reply("matrix-welcome")).unwrap();
+        admin::add_reply(server, welcome).await.unwrap();
         Self {
             t,
             ids,
@@ -626,8 +652,14 @@ impl Matrix {
         let (method, _) = endpoint.route();
         let draft_path = |d: &Draft| format!("/api/v1/drafts/{}", d.id);
         match endpoint {
-            Endpoint::Health | Endpoint::OpenApi | Endpoint::Me | Endpoint::Channels => {
-                t.call(method, endpoint.route().1, token, None).await
+            Endpoint::Health
+            | Endpoint::OpenApi
+            | Endpoint::Me
+            | Endpoint::Channels
+            | Endpoint::Policy => t.call(method, endpoint.route().1, token, None).await,
+            Endpoint::Replies => {
+                t.call(method, "/api/v1/replies?q=matrix", token, None)
+                    .await
             }
             Endpoint::Changes => {
                 t.call(method, "/api/v1/changes?limit=5000", token, None)
@@ -748,6 +780,33 @@ impl Matrix {
                 "/api/v1/admin/policy/two-factor".to_owned(),
                 Some(json!({"roles": []})),
             ),
+            AdminCall::SetPack => {
+                // A pack that adds a code name nobody writes: every later cell's drafts
+                // are reviewed the same as before.
+                let source = format!(
+                    "format = 1\nname = \"Matrix\"\n[organisation]\ncode_names = [\"{}\"]\n",
+                    self.fresh("Project Matrix ")
+                );
+                (
+                    "/api/v1/admin/policy".to_owned(),
+                    Some(json!({ "source": source })),
+                )
+            }
+            AdminCall::SetRouting => (
+                "/api/v1/admin/channels/ops-x/routing".to_owned(),
+                Some(json!({"pre_approved_replies": true})),
+            ),
+            AdminCall::AddReply => (
+                "/api/v1/admin/replies".to_owned(),
+                Some(matrix_reply(&self.fresh("matrix-reply-"))),
+            ),
+            AdminCall::RemoveReply => {
+                // Removing needs one to remove: a fresh one for each cell.
+                let name = self.fresh("matrix-gone-");
+                let new = serde_json::from_value(matrix_reply(&name)).unwrap();
+                admin::add_reply(server, new).await.unwrap();
+                (format!("/api/v1/admin/replies/{name}"), None)
+            }
         };
         t.call(method, &path, token, body.as_ref()).await
     }
@@ -828,6 +887,23 @@ impl Matrix {
                     return Err(format!("the feed left out the drafts on {missing:?}"));
                 }
             }
+            Endpoint::Policy => {
+                let has_rules = body["rules"].as_array().is_some_and(|r| !r.is_empty());
+                if !has_rules || !body["version"].is_u64() {
+                    return Err(format!("the pack must carry its version and rules: {body}"));
+                }
+            }
+            Endpoint::Replies => {
+                let names: Vec<&str> = body
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|r| r["name"].as_str())
+                    .collect();
+                if names.is_empty() || names.iter().any(|n| !n.starts_with("matrix-")) {
+                    return Err(format!("?q=matrix must list the matrix's replies: {body}"));
+                }
+            }
             Endpoint::Me | Endpoint::SignIn => {
                 let user = if let Endpoint::Me = endpoint {
                     body
@@ -842,6 +918,11 @@ impl Matrix {
         }
         Ok(())
     }
+}
+
+/// A clean pre-approved reply named `name`, as `POST /api/v1/admin/replies` takes it.
+fn matrix_reply(name: &str) -> Value {
+    json!({"name": name, "text": "Thanks for waiting, {first_name}: the matrix has your answer."})
 }
 
 /// Every (method, path) of the OpenAPI document.
