@@ -6,9 +6,10 @@ at least --threshold (default 0.4, the score its UK phone pattern gets without c
 * strict entities: EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, IBAN_CODE, UK_NHS,
   US_BANK_NUMBER, and DATE_TIME only as a date of birth (within 25 characters after
   "born", "date of birth", "DOB" or "birthday");
-* with names and places: the strict ones plus PERSON and LOCATION, since the convention
-  counts home addresses, and Presidio has no address entity (spaCy's GPE/LOC become
-  LOCATION; a street address it may call ORGANIZATION or nothing).
+* with places: the strict ones plus LOCATION, since the convention counts home addresses
+  and Presidio has no address entity (spaCy's GPE/LOC become LOCATION; a street address
+  it may call ORGANIZATION or nothing);
+* with names and places: the strict ones plus PERSON and LOCATION.
 
 Run by scripts/presidio-compare; Countersign's side is the corpus test's JSON.
 """
@@ -108,6 +109,7 @@ def main():
     details = {}
     for name, entities in (
         ("Presidio, strict entities", STRICT),
+        ("Presidio, + LOCATION", STRICT | {"LOCATION"}),
         ("Presidio, + PERSON/LOCATION", STRICT | NAMES_AND_PLACES),
     ):
         pred = {}
