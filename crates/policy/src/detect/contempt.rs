@@ -31,7 +31,9 @@ pub struct ContemptParams {
     /// Phrases that are contempt wherever they appear.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phrases: Vec<String>,
-    /// Regular expressions (Rust `regex` syntax) that are contempt wherever they match.
+    /// Regular expressions (Rust `regex` syntax) that are contempt wherever they match,
+    /// case-blind; no word boundaries are added (write `\b` where one is meant), so a pattern
+    /// may start with a quote or an emoji.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub patterns: Vec<String>,
     /// Words that are contempt unless aimed at ourselves ("idiots", "morons").
@@ -56,6 +58,10 @@ pub struct ContemptParams {
     /// How many words may come between a target and the word aimed at it.
     #[serde(default = "default_reach")]
     pub reach: usize,
+    /// Whether a target in an earlier sentence counts: mockery tells a story ("the bloke who
+    /// tried to return a half-eaten sandwich. Legend. 🙄"), an insult sits next to its target.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub across_sentences: bool,
 }
 
 fn default_reach() -> usize {
@@ -73,6 +79,7 @@ pub(crate) struct Contempt {
     negations: HashSet<String>,
     except: Option<Regex>,
     reach: usize,
+    across_sentences: bool,
 }
 
 /// Builds the detector. Fails when the rule gives it nothing to find, aimed words without
@@ -89,7 +96,7 @@ pub(crate) fn compile(params: &ContemptParams, org: &Organisation) -> Result<Con
             .collect::<Vec<_>>()
             .join("|");
         Some(
-            Regex::new(&format!(r"(?i)\b(?:{joined})"))
+            Regex::new(&format!(r"(?i)(?:{joined})"))
                 .map_err(|e| format!("a pattern does not compile: {e}"))?,
         )
     };
@@ -116,6 +123,7 @@ pub(crate) fn compile(params: &ContemptParams, org: &Organisation) -> Result<Con
         negations: params.negations.iter().map(|n| normal(n)).collect(),
         except: literal_regex(&params.except)?,
         reach: params.reach,
+        across_sentences: params.across_sentences,
     };
     if detector.fixed.is_none() && detector.insults.is_none() && detector.aimed.is_none() {
         return Err("the rule has no phrases, patterns, insults or aimed words".into());
@@ -161,8 +169,8 @@ impl Contempt {
             .take_while(|t| t.0.start <= at.end)
             .find(|t| {
                 if t.0.end <= at.start {
-                    let same_sentence =
-                        anchor.is_some_and(|a| sentence.get(a) == sentence.get(t.0.start));
+                    let same_sentence = self.across_sentences
+                        || anchor.is_some_and(|a| sentence.get(a) == sentence.get(t.0.start));
                     let negated = words[t.0.end..at.start.min(words.len())]
                         .iter()
                         .any(|w| self.negations.contains(&normal(w.text)));
@@ -355,5 +363,30 @@ mod tests {
             ..ContemptParams::default()
         };
         assert!(compile(&params, &Organisation::default()).is_err());
+    }
+
+    #[test]
+    fn scare_quotes_a_lone_eye_roll_and_a_story_about_a_described_customer_are_contempt() {
+        for (body, rule) in [
+            (
+                "Thanks for the 'helpful' suggestion, Pete. It's gone straight in the bin.",
+                "contempt.sarcasm",
+            ),
+            (
+                "Wow, thanks so much for the feedback, we'll look at that 🙄",
+                "contempt.sarcasm",
+            ),
+            (
+                "Shout out to the bloke in Leeds who tried to return a melted candle because it \
+                 'burned too fast'. Priceless. 😂",
+                "contempt.mockery",
+            ),
+        ] {
+            assert!(rule_ids(body).iter().any(|id| id == rule), "{rule}: {body}");
+        }
+        assert!(
+            found("😂 We love this, Jade! Your pup clearly approves of his new bed.").is_empty(),
+            "laughing with a customer is not laughing at one"
+        );
     }
 }

@@ -44,11 +44,15 @@ pub struct OrganisationTermsParams {
     pub list: OrganisationList,
 }
 
-/// Finds matches of `find` that do not sit inside a match of `except`.
+/// Finds matches of `find` that do not sit inside a match of `except`; with `media`, in the
+/// images' alt texts too.
 #[derive(Debug)]
 pub(crate) struct Matcher {
     find: Option<Regex>,
     except: Option<Regex>,
+    /// Alt text is published too (screen readers read it out, and networks show it), so
+    /// the organisation's own terms are looked for there as well.
+    media: bool,
 }
 
 impl Detect for Matcher {
@@ -70,6 +74,21 @@ impl Detect for Matcher {
                 })
                 .map(Hit::at),
         );
+        if self.media {
+            for alt in input
+                .subject
+                .media
+                .iter()
+                .filter_map(|m| m.alt_text.as_deref())
+            {
+                if let Some(m) = find.find(alt) {
+                    hits.push(Hit {
+                        range: None,
+                        message: Some(format!("\"{}\" in an image's alt text", m.as_str())),
+                    });
+                }
+            }
+        }
     }
 }
 
@@ -96,6 +115,7 @@ pub(crate) fn phrases(params: &PhrasesParams) -> Result<Matcher, String> {
     Ok(Matcher {
         find: Some(phrase_regex(&params.phrases)?),
         except,
+        media: false,
     })
 }
 
@@ -106,6 +126,7 @@ pub(crate) fn patterns(params: &PatternsParams) -> Result<Matcher, String> {
     Ok(Matcher {
         find: case_blind(&params.patterns)?,
         except: case_blind(&params.except)?,
+        media: false,
     })
 }
 
@@ -121,9 +142,32 @@ pub(crate) fn organisation_terms(
     let find = if list.iter().all(|t| t.trim().is_empty()) {
         None
     } else {
-        Some(phrase_regex(list)?)
+        Some(run_together_regex(list)?)
     };
-    Ok(Matcher { find, except: None })
+    Ok(Matcher {
+        find,
+        except: None,
+        media: true,
+    })
+}
+
+/// Like [`phrase_regex`], but the words of a term may also run together or be joined by `_`
+/// or `-`, as in hashtags and handles: "Project Juniper" finds "#ProjectJuniper" and
+/// "project_juniper" too.
+fn run_together_regex(terms: &[String]) -> Result<Regex, String> {
+    let alternatives: Vec<String> = terms
+        .iter()
+        .map(|t| t.split_whitespace().collect::<Vec<_>>())
+        .filter(|words| !words.is_empty())
+        .map(|words| {
+            words
+                .iter()
+                .map(|w| regex::escape(w).replace(['\'', '’'], "['’]"))
+                .collect::<Vec<_>>()
+                .join(r"[\s_\-]*")
+        })
+        .collect();
+    Regex::new(&format!(r"(?i)\b(?:{})\b", alternatives.join("|"))).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -175,6 +219,50 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(found(&m, "A killer deal today"), Vec::<String>::new());
         assert_eq!(found(&m, "You absolute killer"), ["killer"]);
+    }
+
+    #[test]
+    fn code_names_are_found_run_together_in_hashtags_and_in_alt_text() {
+        let org = Organisation {
+            code_names: list(&["Project Juniper"]),
+            ..Organisation::default()
+        };
+        let m = organisation_terms(
+            &OrganisationTermsParams {
+                list: OrganisationList::CodeNames,
+            },
+            &org,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            found(&m, "Big things coming #ProjectJuniper and project_juniper"),
+            ["ProjectJuniper", "project_juniper"]
+        );
+        assert!(
+            found(&m, "our juniper candle").is_empty(),
+            "the word alone is a scent"
+        );
+        let media = [countersign_core::Media {
+            kind: "image".into(),
+            url: "https://example.org/a.jpg".into(),
+            alt_text: Some("A jar labelled Project Juniper".into()),
+        }];
+        let body = "More soon.";
+        let text = Text::new(body);
+        let subject = Subject {
+            media: &media,
+            ..Subject::text(body, Network::Instagram)
+        };
+        let mut hits = Vec::new();
+        m.find(
+            &Input {
+                text: &text,
+                subject: &subject,
+            },
+            &mut hits,
+        );
+        assert_eq!(hits.len(), 1, "the alt text is published too: {hits:?}");
+        assert_eq!(hits[0].range, None);
     }
 
     #[test]
