@@ -1,6 +1,6 @@
 //! What the guard looks at: a draft's text and the little context its rules need.
 
-use countersign_core::{Draft, Media, Network};
+use countersign_core::{Draft, Media, Network, Urgency};
 
 /// A draft as the guard sees it.
 #[derive(Clone, Copy, Debug)]
@@ -22,6 +22,25 @@ pub struct Subject<'a> {
 pub struct CrisisContext {
     /// True when the draft's author is an authorised spokesperson for its channel.
     pub author_is_spokesperson: bool,
+    /// True when crisis mode covers the draft's channel (false: the author marked the draft
+    /// a crisis statement on a channel crisis mode does not cover).
+    pub crisis_mode: bool,
+}
+
+impl CrisisContext {
+    /// The crisis context of a draft, if it is a crisis statement: one on a channel in
+    /// crisis mode, or one its author marked as a crisis draft. The server and the desktop
+    /// both decide it here, so they find the same.
+    pub fn of(
+        urgency: Urgency,
+        channel_in_crisis: bool,
+        author_is_spokesperson: bool,
+    ) -> Option<CrisisContext> {
+        (urgency == Urgency::Crisis || channel_in_crisis).then_some(CrisisContext {
+            author_is_spokesperson,
+            crisis_mode: channel_in_crisis,
+        })
+    }
 }
 
 impl<'a> Subject<'a> {

@@ -65,8 +65,10 @@ impl Draft {
             network: self.network,
             media: &self.media,
             channel: self.channel.as_deref(),
+            // The corpus's crisis drafts are on channels crisis mode covers.
             crisis: self.crisis.then(|| CrisisContext {
                 author_is_spokesperson: self.author_is_spokesperson.unwrap_or(false),
+                crisis_mode: true,
             }),
         }
     }

@@ -157,19 +157,16 @@ impl Review {
     /// The findings on a text about to be stored.
     pub fn findings_of(&self, written: &Written<'_>) -> Vec<Finding> {
         let facts = written.channel.and_then(|c| self.channels.get(&c));
-        // A crisis statement is one on a channel in crisis mode, or one its author marked
-        // as such: either way, only a spokesperson speaks.
-        let in_crisis =
-            written.urgency == Urgency::Crisis || facts.is_some_and(|f| f.in_crisis);
         let subject = Subject {
             body: written.body,
             network: written.network,
             media: written.media,
             channel: facts.map(|f| f.name.as_str()),
-            crisis: in_crisis.then(|| CrisisContext {
-                author_is_spokesperson: facts
-                    .is_some_and(|f| f.spokespeople.contains(&written.author)),
-            }),
+            crisis: CrisisContext::of(
+                written.urgency,
+                facts.is_some_and(|f| f.in_crisis),
+                facts.is_some_and(|f| f.spokespeople.contains(&written.author)),
+            ),
         };
         self.guard.review(&subject)
     }

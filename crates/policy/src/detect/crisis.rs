@@ -12,6 +12,9 @@ pub struct CrisisSpeakerParams {
     /// cues, every such draft is (the span is then the whole draft's: none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cues: Vec<String>,
+    /// Only on channels crisis mode covers, not on drafts merely marked as crisis drafts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub only_in_crisis_mode: bool,
 }
 
 /// Parameters of the crisis-tone detector.
@@ -31,15 +34,15 @@ pub struct CrisisToneParams {
 #[derive(Debug)]
 pub(crate) struct Speaker {
     cues: Option<Regex>,
+    only_in_crisis_mode: bool,
 }
 
 impl Detect for Speaker {
     fn find(&self, input: &Input<'_>, hits: &mut Vec<Hit>) {
-        if input
-            .subject
-            .crisis
-            .is_none_or(|c| c.author_is_spokesperson)
-        {
+        let Some(crisis) = input.subject.crisis else {
+            return;
+        };
+        if crisis.author_is_spokesperson || (self.only_in_crisis_mode && !crisis.crisis_mode) {
             return;
         }
         match &self.cues {
@@ -62,7 +65,10 @@ pub(crate) fn speaker(params: &CrisisSpeakerParams) -> Result<Speaker, String> {
     } else {
         Some(phrase_regex(&params.cues)?)
     };
-    Ok(Speaker { cues })
+    Ok(Speaker {
+        cues,
+        only_in_crisis_mode: params.only_in_crisis_mode,
+    })
 }
 
 /// Finds light-hearted wording and emoji in drafts on a channel in crisis mode.
@@ -122,10 +128,12 @@ mod tests {
     fn a_non_spokesperson_speaking_for_the_organisation_in_a_crisis_is_found_where_they_do() {
         let d = speaker(&CrisisSpeakerParams {
             cues: vec!["on behalf of".into(), "I can confirm".into()],
+            only_in_crisis_mode: false,
         })
         .unwrap_or_else(|e| panic!("{e}"));
         let someone_else = Some(CrisisContext {
             author_is_spokesperson: false,
+            crisis_mode: false,
         });
         let claims = "I'm the duty supervisor and I can confirm it started in the stockroom.";
         assert_eq!(hits(&d, claims, someone_else), 1);
@@ -139,17 +147,28 @@ mod tests {
 
     #[test]
     fn only_a_non_spokesperson_on_a_channel_in_crisis_is_an_unauthorised_speaker() {
-        let d = speaker(&CrisisSpeakerParams { cues: vec![] }).unwrap_or_else(|e| panic!("{e}"));
+        let d = speaker(&CrisisSpeakerParams {
+            cues: vec![],
+            only_in_crisis_mode: true,
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
         let body = "Everyone is safe.";
         assert_eq!(hits(&d, body, None), 0, "no crisis");
         let spokesperson = CrisisContext {
             author_is_spokesperson: true,
+            crisis_mode: true,
         };
         let someone_else = CrisisContext {
             author_is_spokesperson: false,
+            crisis_mode: true,
+        };
+        let marked_only = CrisisContext {
+            crisis_mode: false,
+            ..someone_else
         };
         assert_eq!(hits(&d, body, Some(spokesperson)), 0);
         assert_eq!(hits(&d, body, Some(someone_else)), 1);
+        assert_eq!(hits(&d, body, Some(marked_only)), 0, "not in crisis mode");
     }
 
     #[test]
@@ -162,6 +181,7 @@ mod tests {
         let body = "Beauty counter confessions: save one in a fire? 🔥";
         let crisis = Some(CrisisContext {
             author_is_spokesperson: true,
+            crisis_mode: true,
         });
         assert_eq!(hits(&d, body, None), 0);
         assert_eq!(hits(&d, body, crisis), 2);
