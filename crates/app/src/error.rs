@@ -27,6 +27,10 @@ pub enum AppError {
     /// message says why and, for a crisis draft, who may.
     #[error("{0}")]
     NotAllowed(String),
+    /// The policy guard found something that blocks the draft, and the approval gave no
+    /// override reason: ask the reviewer why they approve it anyway.
+    #[error("{}", override_message(.0))]
+    OverrideRequired(Vec<countersign_core::Finding>),
     /// The server revoked the session (signed out elsewhere, account disabled, lost
     /// laptop); local data has been wiped.
     #[error("this device was signed out by the server; its local data has been erased")]
@@ -61,6 +65,7 @@ impl AppError {
             AppError::TotpRequired => "totp_required",
             AppError::TotpEnrolmentRequired(_) => "totp_enrolment_required",
             AppError::NotAllowed(_) => "not_allowed",
+            AppError::OverrideRequired(_) => countersign_core::wire::codes::OVERRIDE_REQUIRED,
             AppError::SessionRevoked => "session_revoked",
             AppError::Offline(_) => "offline",
             AppError::NotFound => "not_found",
@@ -84,4 +89,12 @@ impl From<SyncError> for AppError {
             e => AppError::Sync(e),
         }
     }
+}
+
+fn override_message(findings: &[countersign_core::Finding]) -> String {
+    let what: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+    format!(
+        "say why you approve it anyway: the policy guard found {}",
+        what.join("; ")
+    )
 }

@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod guard;
 pub mod rules;
 mod session;
 mod status;

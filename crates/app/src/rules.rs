@@ -308,7 +308,9 @@ mod tests {
                         steps: vec!["review".into()],
                     })
                     .collect(),
+                routing: Default::default(),
             }],
+            policy_version: 0,
             crisis: if on {
                 CrisisState {
                     channels: CrisisChannels::Only(vec![CHANNEL]),

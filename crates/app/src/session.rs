@@ -1,9 +1,12 @@
 //! The [`App`]: sign-in, the session's secrets, and the operations the window calls.
 
 use crate::error::AppError;
+use crate::guard::{self, GuardSlot};
 use crate::rules::{self, ApprovalView};
 use crate::status::SyncStatus;
 use chrono::{DateTime, Utc};
+use countersign_core::channel::Route;
+use countersign_core::finding::{Finding, Measure};
 use countersign_core::wire::admin::{AccessEntry, CrisisOn, CrisisStatus};
 use countersign_core::wire::{Directory, SessionRequest, SessionResponse, SessionUser, codes};
 use countersign_core::{
@@ -88,6 +91,8 @@ struct Session {
     /// The organisation as the last pull described it; reloaded from the cache after each
     /// sync. `None` before a server sent one.
     directory: Mutex<Option<Arc<Directory>>>,
+    /// The policy guard of the cached pack.
+    guard: Arc<GuardSlot>,
 }
 
 impl Session {
@@ -121,6 +126,13 @@ pub struct DraftDetail {
     pub steps: Vec<rules::StepProgress>,
     /// Whether the signed-in reviewer may approve it, and if not why and who may.
     pub approval: ApprovalView,
+    /// What the policy guard finds in it, most serious first (spans in code points).
+    pub findings: Vec<Finding>,
+    /// Its length as its network counts it.
+    pub measure: Measure,
+    /// How the server routed this version, when not the channel's usual way (the fast
+    /// lane, a step added for a finding, a pre-approved reply).
+    pub route: Option<Route>,
 }
 
 /// What sign-out managed to do.
@@ -249,13 +261,18 @@ impl App {
     /// One draft from the cache, with whether the reviewer may approve it.
     pub async fn draft(&self, id: DraftId) -> Result<DraftDetail, AppError> {
         let session = self.current_session().await?;
-        let draft = with_cache(&session.cache, move |c| c.draft(id))
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let slot = Arc::clone(&session.guard);
+        let (draft, guard) =
+            with_cache(&session.cache, move |c| Ok((c.draft(id)?, slot.get(c)?))).await?;
+        let draft = draft.ok_or(AppError::NotFound)?;
         let next_step = draft.next_step().map(str::to_owned);
         let approval = approval_of(&session, &draft);
+        let findings = guard::findings(&guard, &draft, session.directory().as_deref());
         Ok(DraftDetail {
             steps: rules::step_progress(&draft),
+            measure: guard::measure(&draft),
+            route: guard::route(&draft),
+            findings,
             draft,
             next_step,
             approval,
@@ -283,6 +300,10 @@ impl App {
         let me = rules::local_actor(&session.user(), directory.as_deref());
         let now = (self.config.clock)();
         let comment = comment.trim().to_string();
+        let override_reason = override_reason
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty());
+        let slot = Arc::clone(&session.guard);
         with_cache(&session.cache, move |c| {
             let Some(draft) = c.draft(draft_id)? else {
                 return Ok(Err(AppError::NotFound));
@@ -292,6 +313,19 @@ impl App {
                 if !view.allowed {
                     return Ok(Err(AppError::NotAllowed(view.reason.unwrap_or_default())));
                 }
+                // The server refuses an approval over a blocking finding without a reason;
+                // asking here means an offline reviewer is never surprised by that later.
+                if override_reason.is_none() {
+                    let guard = slot.get(c)?;
+                    let blocking: Vec<Finding> =
+                        guard::findings(&guard, &draft, directory.as_deref())
+                            .into_iter()
+                            .filter(Finding::blocks)
+                            .collect();
+                    if !blocking.is_empty() {
+                        return Ok(Err(AppError::OverrideRequired(blocking)));
+                    }
+                }
             }
             let kind = MutationKind::Decide {
                 decision: Decision {
@@ -300,7 +334,7 @@ impl App {
                     draft_version: draft.version,
                     verdict,
                     comment,
-                    override_reason: override_reason.filter(|r| !r.trim().is_empty()),
+                    override_reason,
                     client_time: Some(now),
                 },
             };
@@ -372,6 +406,9 @@ impl App {
             if let Ok(mut slot) = session.directory.lock() {
                 *slot = directory.map(Arc::new);
             }
+        }
+        if result.is_ok() {
+            review_unreviewed(&session).await?;
         }
         self.note_health(result.as_ref().map(drop));
         if matches!(result, Err(AppError::SessionRevoked)) {
@@ -613,6 +650,41 @@ fn poisoned<T>(_: T) -> AppError {
     AppError::Invalid("internal state was poisoned by an earlier crash; restart the app".into())
 }
 
+/// Runs the policy guard on every pending draft the cache holds no verdict for (new or
+/// changed ones, or all of them after the pack or the directory changed), a batch at a
+/// time, reviewing outside the cache lock.
+async fn review_unreviewed(session: &Session) -> Result<(), AppError> {
+    loop {
+        let slot = Arc::clone(&session.guard);
+        let (guard, batch) = with_cache(&session.cache, move |c| {
+            Ok((slot.get(c)?, c.unreviewed(guard::REVIEW_BATCH)?))
+        })
+        .await?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let directory = session.directory();
+        let verdicts = tokio::task::spawn_blocking(move || {
+            batch
+                .iter()
+                .map(|d| guard::verdict(d, &guard::findings(&guard, d, directory.as_deref())))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
+        let reviewed = with_cache(&session.cache, move |c| {
+            c.set_verdicts(&verdicts)?;
+            Ok(verdicts.len())
+        })
+        .await?;
+        if reviewed < guard::REVIEW_BATCH {
+            // A short batch was the last; a draft that changed meanwhile waits for the
+            // next sync rather than keeping this loop going.
+            return Ok(());
+        }
+    }
+}
+
 /// Reopens the previous session from the cache and the keychain, if both are there.
 async fn restore_session(config: &AppConfig) -> Result<Option<Session>, AppError> {
     let path = config.cache_path();
@@ -647,6 +719,7 @@ async fn restore_session(config: &AppConfig) -> Result<Option<Session>, AppError
         engine: SyncEngine::new(api, config.sync),
         access_token: tokio::sync::Mutex::new(None),
         directory: Mutex::new(directory),
+        guard: Arc::default(),
     }))
 }
 
@@ -682,6 +755,7 @@ async fn create_session(
         engine: SyncEngine::new(api, config.sync),
         access_token: tokio::sync::Mutex::new(None),
         directory: Mutex::new(None),
+        guard: Arc::default(),
     })
 }
 

@@ -27,7 +27,7 @@ const UPSERT: &str = "
         channel = excluded.channel, urgency = excluded.urgency,
         scheduled_at = excluded.scheduled_at, created_at = excluded.created_at,
         author = excluded.author, next_step = excluded.next_step, body = excluded.body,
-        draft = excluded.draft";
+        draft = excluded.draft, risk = NULL, findings = 0";
 
 impl Cache {
     /// Applies one page of the changes feed, in one transaction: upserts and removes the
@@ -86,6 +86,8 @@ impl Cache {
             // Roles, channels, spokespeople and crisis mode, for offline use. In the page's
             // transaction, so the directory and the drafts never disagree.
             sync_state::set(&tx, DIRECTORY, &serde_json::to_string(directory)?)?;
+            // Crisis mode, channels and spokespeople change what the guard finds.
+            crate::verdicts::forget_all(&tx)?;
         }
         applied.outbox_dropped = tx
             .prepare_cached(
@@ -317,6 +319,7 @@ mod tests {
                 since: None,
                 declared_by: None,
             },
+            policy_version: 0,
         };
         let mut with = page(vec![], "c1", 0);
         with.directory = Some(directory.clone());

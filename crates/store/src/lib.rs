@@ -51,6 +51,7 @@ mod migrations;
 mod outbox;
 mod queue;
 mod sync_state;
+mod verdicts;
 
 pub use cache::Cache;
 pub use conflicts::Conflict;
@@ -60,3 +61,4 @@ pub use key::CacheKey;
 pub use migrations::SCHEMA_VERSION;
 pub use outbox::RecordedResults;
 pub use queue::{LocalDecision, PREVIEW_CHARS, QueueFilter, QueueItem};
+pub use verdicts::Verdict as GuardVerdict;

@@ -28,6 +28,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "20261125010000_outbox_unanswered",
         sql: include_str!("../migrations/20261125010000_outbox_unanswered.sql"),
     },
+    Migration {
+        name: "20261203000000_verdicts",
+        sql: include_str!("../migrations/20261203000000_verdicts.sql"),
+    },
 ];
 
 /// The schema version this build writes: the number of migrations it carries.

@@ -179,6 +179,8 @@ mod tests {
             reason: Some(reason),
             message: None,
             draft: Some(Box::new(current.clone())),
+            code: None,
+            findings: vec![],
         }
     }
 
@@ -321,6 +323,8 @@ mod tests {
             reason: None,
             message: Some("only a spokesperson may approve a crisis statement".to_owned()),
             draft: None,
+            code: None,
+            findings: vec![],
         };
         let results = [
             conflict(stale, ConflictReason::StaleVersion, &current),

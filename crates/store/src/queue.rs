@@ -8,6 +8,7 @@
 use crate::columns::{self, urgency_rank};
 use crate::{Cache, StoreError};
 use chrono::{DateTime, Utc};
+use countersign_core::finding::Severity;
 use countersign_core::{DraftId, MutationId, Network, Urgency, Verdict};
 use rusqlite::types::Value;
 
@@ -24,6 +25,9 @@ pub struct QueueFilter {
     pub channel: Option<String>,
     /// Only drafts of this urgency.
     pub urgency: Option<Urgency>,
+    /// Only drafts with (true) or without (false) findings worth a look (warn or block).
+    #[serde(default)]
+    pub has_findings: Option<bool>,
     /// At most this many items.
     pub limit: Option<usize>,
     /// Skip this many items first (for paging).
@@ -61,6 +65,12 @@ pub struct QueueItem {
     pub next_step: Option<String>,
     /// The newest decision made here on this draft, if any.
     pub local: Option<LocalDecision>,
+    /// The policy guard's most serious finding on this version, if any.
+    pub risk: Option<Severity>,
+    /// How many findings it has.
+    pub findings: u32,
+    /// False until the guard has reviewed this version (just after a sync brought it).
+    pub reviewed: bool,
 }
 
 /// A decision in the outbox, as the queue shows it.
@@ -80,7 +90,8 @@ impl Cache {
         let mut sql = String::from(
             "SELECT d.id, d.version, d.network, d.channel, d.author, d.urgency,
                     d.scheduled_at, d.created_at, d.body, d.next_step,
-                    o.mutation_id, o.verdict, o.answered_at IS NOT NULL
+                    o.mutation_id, o.verdict, o.answered_at IS NOT NULL,
+                    d.risk, d.findings
              FROM drafts d
              LEFT JOIN outbox o ON o.mutation_id = (
                  SELECT max(mutation_id) FROM outbox
@@ -101,6 +112,11 @@ impl Cache {
         if let Some(urgency) = filter.urgency {
             params.push(Value::Integer(urgency_rank(urgency)));
             sql.push_str(&format!(" AND d.urgency = ?{}", params.len()));
+        }
+        match filter.has_findings {
+            Some(true) => sql.push_str(" AND d.risk >= 2"),
+            Some(false) => sql.push_str(" AND (d.risk IS NULL OR d.risk < 2)"),
+            None => {}
         }
         if let Some(steps) = filter.next_steps.as_ref().filter(|s| !s.is_empty()) {
             let mut placeholders = Vec::with_capacity(steps.len());
@@ -149,6 +165,11 @@ impl Cache {
                 preview: preview(&row.get::<_, String>(8)?),
                 next_step: row.get(9)?,
                 local,
+                risk: row
+                    .get::<_, Option<i64>>(13)?
+                    .and_then(crate::verdicts::severity),
+                findings: row.get(14)?,
+                reviewed: row.get::<_, Option<i64>>(13)?.is_some(),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -139,6 +139,32 @@ impl ApiClient {
         Ok(response)
     }
 
+    /// `GET /api/v1/policy`: the organisation's policy pack, as its version and the JSON
+    /// the desktop caches. This crate does not read packs; it checks only that the answer
+    /// is a JSON object with a version.
+    pub async fn policy(
+        &self,
+        access_token: &Sensitive<String>,
+    ) -> Result<(u64, String), SyncError> {
+        let call = self
+            .http
+            .get(self.url("/api/v1/policy"))
+            .bearer_auth(access_token.expose());
+        let pack: serde_json::Map<String, serde_json::Value> = self.send("policy", call).await?;
+        let version = pack
+            .get("version")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| SyncError::Malformed {
+                endpoint: "policy",
+                detail: "the policy pack has no version".to_string(),
+            })?;
+        let json = serde_json::to_string(&pack).map_err(|e| SyncError::Malformed {
+            endpoint: "policy",
+            detail: e.to_string(),
+        })?;
+        Ok((version, json))
+    }
+
     /// `GET /api/v1/admin/access` (administrators): who has access to what.
     pub async fn access(
         &self,

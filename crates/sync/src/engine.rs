@@ -59,6 +59,8 @@ pub struct SyncReport {
     /// True when a page brought a new directory (roles, channels, crisis mode), now in the
     /// cache.
     pub directory_changed: bool,
+    /// True when the sync fetched a new policy pack, now in the cache.
+    pub policy_changed: bool,
 }
 
 /// Pushes a cache's outbox and pulls the server's changes into it.
@@ -149,9 +151,37 @@ impl SyncEngine {
             }
         }
         if pull {
+            self.fetch_policy_if_new(cache, access_token, client_id, &mut report)
+                .await?;
             with_cache(cache, move |c| c.set_last_synced_at(now)).await?;
         }
         Ok(report)
+    }
+
+    /// Fetches the organisation's policy pack when the directory names a version the cache
+    /// does not hold (a new pack was set, or an earlier fetch failed).
+    async fn fetch_policy_if_new(
+        &self,
+        cache: &SharedCache,
+        access_token: &Sensitive<String>,
+        client_id: ClientId,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let (wanted, held) = with_cache(cache, |c| {
+            let wanted = c.directory()?.map_or(0, |d| d.policy_version);
+            let held = c.policy_pack()?.map_or(0, |(version, _)| version);
+            Ok((wanted, held))
+        })
+        .await?;
+        if wanted == 0 || wanted == held {
+            return Ok(());
+        }
+        let (version, json) = self
+            .retrying(client_id, || self.api.policy(access_token))
+            .await?;
+        with_cache(cache, move |c| c.set_policy_pack(version, &json)).await?;
+        report.policy_changed = true;
+        Ok(())
     }
 
     async fn push_batch(

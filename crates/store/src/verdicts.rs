@@ -1,0 +1,172 @@
+//! The policy guard's verdicts on cached drafts, and the organisation's policy pack.
+//!
+//! The store does not run the guard (it knows nothing of policy packs): the application
+//! reviews [`Cache::unreviewed`] drafts and writes their verdicts back with
+//! [`Cache::set_verdicts`]. A verdict is forgotten whenever what it was based on changes:
+//! the draft (every upsert), the directory (crisis mode, channels, spokespeople) or the
+//! pack ([`Cache::set_policy_pack`]).
+
+use crate::{Cache, StoreError, sync_state};
+use countersign_core::finding::Severity;
+use countersign_core::{Draft, DraftId};
+use rusqlite::{Connection, params};
+
+/// The organisation's policy pack as `GET /api/v1/policy` sent it (JSON).
+const POLICY_PACK: &str = "policy_pack";
+/// Its version.
+const POLICY_VERSION: &str = "policy_version";
+
+/// The guard's verdict on one version of a draft.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// The draft.
+    pub id: DraftId,
+    /// The version reviewed: a verdict on an older one is not stored.
+    pub version: u64,
+    /// The most serious finding, if any.
+    pub worst: Option<Severity>,
+    /// How many findings.
+    pub findings: u32,
+}
+
+pub(crate) fn rank(worst: Option<Severity>) -> i64 {
+    match worst {
+        None => 0,
+        Some(Severity::Info) => 1,
+        Some(Severity::Warn) => 2,
+        Some(Severity::Block) => 3,
+    }
+}
+
+pub(crate) fn severity(rank: i64) -> Option<Severity> {
+    match rank {
+        1 => Some(Severity::Info),
+        2 => Some(Severity::Warn),
+        3 => Some(Severity::Block),
+        _ => None,
+    }
+}
+
+pub(crate) fn forget_all(conn: &Connection) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE drafts SET risk = NULL, findings = 0 WHERE risk IS NOT NULL")?
+        .execute([])?;
+    Ok(())
+}
+
+impl Cache {
+    /// Up to `limit` pending drafts the guard has not reviewed as they are now.
+    pub fn unreviewed(&self, limit: usize) -> Result<Vec<Draft>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT draft FROM drafts WHERE risk IS NULL AND status = 'pending' LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([limit], |row| row.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.iter()
+            .map(|json| serde_json::from_str(json).map_err(StoreError::from))
+            .collect()
+    }
+
+    /// Stores verdicts, in one transaction; one on a version the cache no longer holds is
+    /// skipped (the draft changed meanwhile and will be reviewed again).
+    pub fn set_verdicts(&mut self, verdicts: &[Verdict]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE drafts SET risk = ?1, findings = ?2 WHERE id = ?3 AND version = ?4",
+            )?;
+            for v in verdicts {
+                stmt.execute(params![
+                    rank(v.worst),
+                    v.findings,
+                    v.id.to_string(),
+                    i64::try_from(v.version).unwrap_or(i64::MAX)
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The organisation's policy pack (JSON) and its version, once a sync fetched one.
+    pub fn policy_pack(&self) -> Result<Option<(u64, String)>, StoreError> {
+        let version = sync_state::get_raw(&self.conn, POLICY_VERSION)?;
+        let pack = sync_state::get_raw(&self.conn, POLICY_PACK)?;
+        Ok(match (version.and_then(|v| v.parse().ok()), pack) {
+            (Some(version), Some(pack)) => Some((version, pack)),
+            _ => None,
+        })
+    }
+
+    /// Keeps a newly fetched pack and forgets every verdict made with the old one, in one
+    /// transaction.
+    pub fn set_policy_pack(&mut self, version: u64, pack_json: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        sync_state::set(&tx, POLICY_PACK, pack_json)?;
+        sync_state::set(&tx, POLICY_VERSION, &version.to_string())?;
+        forget_all(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Verdict;
+    use crate::fixtures::{cache, draft, seed};
+    use countersign_core::finding::Severity;
+
+    #[test]
+    fn verdicts_are_kept_until_the_draft_the_pack_or_the_directory_changes() {
+        let mut cache = cache();
+        let (a, b) = (draft(1, "one"), draft(2, "two"));
+        seed(&mut cache, &[a.clone(), b.clone()]);
+        assert_eq!(
+            cache.unreviewed(10).unwrap().len(),
+            2,
+            "new drafts need a review"
+        );
+        let block = Verdict {
+            id: a.id,
+            version: a.version,
+            worst: Some(Severity::Block),
+            findings: 2,
+        };
+        let stale = Verdict {
+            id: b.id,
+            version: b.version + 1,
+            worst: None,
+            findings: 0,
+        };
+        cache.set_verdicts(&[block, stale]).unwrap();
+        let left: Vec<_> = cache.unreviewed(10).unwrap().iter().map(|d| d.id).collect();
+        assert_eq!(left, [b.id], "a verdict on another version is not kept");
+
+        let mut edited = a.clone();
+        edited.version += 1;
+        seed(&mut cache, &[edited]);
+        assert_eq!(
+            cache.unreviewed(10).unwrap().len(),
+            2,
+            "an edit needs a new review"
+        );
+
+        cache
+            .set_verdicts(&[Verdict {
+                version: 2,
+                ..block
+            }])
+            .unwrap();
+        cache.set_policy_pack(4, r#"{"format":1}"#).unwrap();
+        assert_eq!(
+            cache.policy_pack().unwrap(),
+            Some((4, r#"{"format":1}"#.to_owned()))
+        );
+        assert_eq!(
+            cache.unreviewed(10).unwrap().len(),
+            2,
+            "a new pack reviews everything"
+        );
+    }
+}
