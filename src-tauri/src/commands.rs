@@ -12,9 +12,9 @@
 //! | `session_info` | – | `{ user: SessionUser \| null, status: SyncStatus, defaults: { serverUrl, hint } }` |
 //! | `sign_in` | `{ serverUrl, username, password, totp? }` | `SessionUser`; a sync starts in the background |
 //! | `sign_out` | – | `SignOutReport` |
-//! | `queue` | `{ filter?: QueueFilter }` (network, channel, urgency, limit, offset; all optional) | `QueueItem[]` |
-//! | `draft` | `{ id }` | `DraftDetail` (`{ draft, next_step, approval: { allowed, step?, reason?, who_may } }`) |
-//! | `decide` | `{ draftId, verdict: "approve" \| "reject" \| "request_changes", comment, overrideReason? }` | mutation id (number) |
+//! | `queue` | `{ filter?: QueueFilter }` (network, channel, urgency, has_findings, limit, offset; all optional) | `QueueItem[]` (each with `risk`: the worst finding's severity or null, `findings`, `reviewed`) |
+//! | `draft` | `{ id }` | `DraftDetail` (`{ draft, next_step, steps, approval: { allowed, step?, reason?, who_may }, findings: Finding[], measure: { network, weighted_length, limit, unit, valid }, route: null \| { kind: "fast_lane" \| "escalated" \| "pre_approved", step?, reply_id?, reply? } }`); a finding is `{ rule, category, severity, span?: { start, end } (code points), message, reason }` |
+//! | `decide` | `{ draftId, verdict: "approve" \| "reject" \| "request_changes", comment, overrideReason? }` | mutation id (number); `override_required` when approving over a `block` finding without a reason |
 //! | `comment` | `{ draftId, body }` | mutation id (number) |
 //! | `sync_now` | – | `SyncReport` (after the sync) |
 //! | `status` | – | `SyncStatus` |

@@ -407,9 +407,9 @@ impl App {
                 *slot = directory.map(Arc::new);
             }
         }
-        if result.is_ok() {
-            review_unreviewed(&session).await?;
-        }
+        // Offline too: drafts cached before this version of the app, or changed by a
+        // page applied before the connection dropped, get their verdicts all the same.
+        review_unreviewed(&session).await?;
         self.note_health(result.as_ref().map(drop));
         if matches!(result, Err(AppError::SessionRevoked)) {
             self.wipe_after_revocation().await?;
