@@ -8,6 +8,12 @@
 //! findings. With `CORPUS_SCORES_JSON=<file>` set, the scores and every draft's flagged
 //! categories are also written there as JSON (scripts/presidio-compare reads it).
 //!
+//! The held-out set in `tests/corpus/holdout/` was written after the detectors were tuned,
+//! by someone who had read neither the detectors nor the tuning drafts. Its test prints the
+//! same table under "held-out set (never tuned on)" (and, with `CORPUS_SCORES_JSON`, writes
+//! it next to that file with a `-holdout` suffix) but asserts only that the set is well
+//! formed: those figures are for reporting honestly, not targets to tune towards.
+//!
 //! A draft counts as flagged for a category when the guard reports at least one finding of
 //! that category with severity warn or block; info findings change nothing for a reviewer,
 //! so they do not count.
@@ -26,6 +32,11 @@ const MAX_CLEAN_FPR: f64 = 0.05;
 const MIN_DRAFTS: usize = 200;
 const MIN_PER_CATEGORY: usize = 15;
 const MIN_CRISIS_AND_NETWORK: usize = 12;
+/// The held-out set is smaller: it only has to be big enough for the figures to mean
+/// something, and it must never be grown by copying tuning drafts.
+const MIN_HOLDOUT_DRAFTS: usize = 80;
+const MIN_HOLDOUT_PER_CATEGORY: usize = 8;
+
 /// About 45% clean: enough clean drafts that a noisy guard shows, enough risky ones that
 /// recall means something.
 const CLEAN_SHARE: std::ops::RangeInclusive<f64> = 0.40..=0.52;
@@ -85,12 +96,29 @@ fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
 }
 
-/// Every draft of every `*.toml` in the corpus folder but the pack, files in name order.
+/// The held-out drafts live in a sub-folder, which `drafts_in` (not recursive) never enters
+/// when it reads the tuning corpus.
+fn holdout_dir() -> PathBuf {
+    corpus_dir().join("holdout")
+}
+
+/// The tuning corpus: every draft of every `*.toml` directly in the corpus folder but the
+/// pack.
 fn drafts() -> Vec<Draft> {
-    let dir = corpus_dir();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+    drafts_in(&corpus_dir())
+}
+
+/// The held-out set.
+fn holdout_drafts() -> Vec<Draft> {
+    drafts_in(&holdout_dir())
+}
+
+/// Every draft of every `*.toml` file directly in `dir` but the pack, files in name order.
+fn drafts_in(dir: &Path) -> Vec<Draft> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
         .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .filter(|p| p.file_name().is_some_and(|n| n != "pack.toml"))
         .collect();
@@ -124,18 +152,25 @@ fn guard() -> Guard {
     Guard::new(pack).unwrap_or_else(|e| panic!("compiling the corpus pack: {e}"))
 }
 
-#[test]
-fn the_corpus_is_well_formed_and_big_enough_to_measure() {
-    let drafts = drafts();
-    assert!(
-        drafts.len() >= MIN_DRAFTS,
-        "the corpus has {} drafts; scores on fewer than {MIN_DRAFTS} say little",
-        drafts.len()
-    );
+/// How many risky drafts each category has, and how many drafts are clean.
+struct Shape {
+    counts: BTreeMap<Category, usize>,
+    clean: usize,
+}
+
+impl Shape {
+    fn count(&self, c: Category) -> usize {
+        self.counts.get(&c).copied().unwrap_or(0)
+    }
+}
+
+/// Checks what every draft of a set must satisfy (unique slug ids, a body and a note, known
+/// and unrepeated labels, the crisis context exactly on crisis drafts) and counts them.
+fn check_well_formed(drafts: &[Draft]) -> Shape {
     let mut ids = BTreeSet::new();
     let mut counts: BTreeMap<Category, usize> = BTreeMap::new();
     let mut clean = 0;
-    for d in &drafts {
+    for d in drafts {
         let at = format!("{} in {}", d.id, d.file);
         assert!(ids.insert(d.id.as_str()), "{at}: the id is used twice");
         assert!(
@@ -182,6 +217,18 @@ fn the_corpus_is_well_formed_and_big_enough_to_measure() {
             *counts.entry(c).or_default() += 1;
         }
     }
+    Shape { counts, clean }
+}
+
+#[test]
+fn the_corpus_is_well_formed_and_big_enough_to_measure() {
+    let drafts = drafts();
+    assert!(
+        drafts.len() >= MIN_DRAFTS,
+        "the corpus has {} drafts; scores on fewer than {MIN_DRAFTS} say little",
+        drafts.len()
+    );
+    let Shape { counts, clean } = check_well_formed(&drafts);
     for c in Category::ALL {
         let min = match c {
             Category::Crisis | Category::Network => MIN_CRISIS_AND_NETWORK,
@@ -432,9 +479,7 @@ fn the_guard_meets_the_issues_targets_on_the_labelled_corpus() {
         print!("{}", report(&scores));
     }
     if let Some(path) = std::env::var_os("CORPUS_SCORES_JSON") {
-        let text = serde_json::to_string_pretty(&json(&scores)).unwrap_or_default();
-        std::fs::write(&path, text)
-            .unwrap_or_else(|e| panic!("writing {}: {e}", Path::new(&path).display()));
+        write_json(&scores, Path::new(&path));
     }
     let recall = scores.total.recall();
     assert!(
@@ -448,4 +493,93 @@ fn the_guard_meets_the_issues_targets_on_the_labelled_corpus() {
         scores.clean_flagged,
         scores.clean
     );
+}
+
+fn write_json(scores: &Scores<'_>, path: &Path) {
+    let text = serde_json::to_string_pretty(&json(scores)).unwrap_or_default();
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+}
+
+/// Where the held-out scores go: next to `CORPUS_SCORES_JSON`, with `-holdout` before the
+/// extension, so the tuning corpus's file (which scripts/presidio-compare reads) is left as
+/// it is.
+fn holdout_json_path(corpus_json: &Path) -> PathBuf {
+    let stem = corpus_json
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match corpus_json.extension() {
+        Some(ext) => format!("{stem}-holdout.{}", ext.to_string_lossy()),
+        None => format!("{stem}-holdout"),
+    };
+    corpus_json.with_file_name(name)
+}
+
+#[test]
+fn the_holdout_json_file_sits_next_to_the_corpus_one() {
+    assert_eq!(
+        holdout_json_path(Path::new("/tmp/scores.json")),
+        Path::new("/tmp/scores-holdout.json"),
+        "the suffix goes before the extension so the file is still .json"
+    );
+    assert_eq!(
+        holdout_json_path(Path::new("scores")),
+        Path::new("scores-holdout"),
+        "a name without an extension just gains the suffix"
+    );
+}
+
+#[test]
+fn the_holdout_set_is_kept_apart_from_the_tuning_corpus() {
+    let tuning: BTreeSet<String> = drafts().into_iter().map(|d| d.id).collect();
+    let holdout = holdout_drafts();
+    assert!(
+        !holdout.is_empty(),
+        "the held-out set loads from {}",
+        holdout_dir().display()
+    );
+    for d in &holdout {
+        assert!(
+            !tuning.contains(&d.id),
+            "{} in holdout/{} is also in the tuning corpus; a draft cannot be both tuned on and held out",
+            d.id,
+            d.file
+        );
+    }
+}
+
+/// Scores the held-out set and prints them; asserts only that the set is well formed and
+/// big enough to measure. The figures are what the guard does on drafts it was never tuned
+/// on, so they are reported, never turned into targets (a target here would invite tuning
+/// on these drafts too, and the set would stop being held out).
+#[test]
+fn the_holdout_set_is_well_formed_and_its_scores_are_reported() {
+    let drafts = holdout_drafts();
+    assert!(
+        drafts.len() >= MIN_HOLDOUT_DRAFTS,
+        "the held-out set has {} drafts; at least {MIN_HOLDOUT_DRAFTS} are needed",
+        drafts.len()
+    );
+    let shape = check_well_formed(&drafts);
+    for c in Category::ALL {
+        let n = shape.count(c);
+        assert!(
+            n >= MIN_HOLDOUT_PER_CATEGORY,
+            "the held-out set has {n} {} drafts; at least {MIN_HOLDOUT_PER_CATEGORY} are needed",
+            c.as_str()
+        );
+    }
+    assert!(
+        shape.clean > 0 && shape.clean < drafts.len(),
+        "the held-out set needs both clean and risky drafts to measure precision and recall"
+    );
+    let scores = score(&guard(), &drafts);
+    #[allow(clippy::print_stdout)]
+    {
+        println!("\nheld-out set (never tuned on): {} drafts", drafts.len());
+        print!("{}", report(&scores));
+    }
+    if let Some(path) = std::env::var_os("CORPUS_SCORES_JSON") {
+        write_json(&scores, &holdout_json_path(Path::new(&path)));
+    }
 }
