@@ -1,4 +1,4 @@
-// Pure formatting: relative times, schedules and per-network character counting.
+// Pure formatting: relative times, schedules, network names and verdict words.
 // No DOM here, so `node --test` can import it directly.
 
 const MINUTE = 60 * 1000;
@@ -50,108 +50,20 @@ export function scheduleText(scheduledAt, now) {
   return { text: `publishes in ${formatSpan(delta)}`, tone: delta <= HOUR ? "soon" : "later" };
 }
 
-/** How each network measures a post. */
+/** The networks' names, for labels and the filter menu. How long a post may be, and how
+ * its length is counted, is decided in Rust (`detail.measure`). */
 export const NETWORKS = Object.freeze({
-  x: { label: "X", limit: 280, unit: "weighted characters" },
-  bluesky: { label: "Bluesky", limit: 300, unit: "graphemes" },
-  mastodon: { label: "Mastodon", limit: 500, unit: "characters" },
-  threads: { label: "Threads", limit: 500, unit: "characters" },
-  linkedin: { label: "LinkedIn", limit: 3000, unit: "characters" },
-  instagram: { label: "Instagram", limit: 2200, unit: "characters" },
-  facebook: { label: "Facebook", limit: 63206, unit: "characters" },
+  x: "X",
+  bluesky: "Bluesky",
+  mastodon: "Mastodon",
+  threads: "Threads",
+  linkedin: "LinkedIn",
+  instagram: "Instagram",
+  facebook: "Facebook",
 });
 
 export function networkLabel(network) {
-  return NETWORKS[network]?.label ?? String(network ?? "");
-}
-
-// Links the way the networks' own counters find them: a scheme or a www. prefix, up to
-// whitespace, without trailing sentence punctuation.
-const URL_RE = /\b(?:https?:\/\/|www\.)[^\s<>"]+[^\s<>".,;:!?)\]'’”]/giu;
-const URL_WEIGHT = 23;
-
-/** The text with every link replaced by a marker, and how many links there were. */
-function splitUrls(text) {
-  let urls = 0;
-  const rest = text.replace(URL_RE, () => {
-    urls += 1;
-    return "\u0000";
-  });
-  return { urls, rest };
-}
-
-const segmenter = typeof Intl !== "undefined" && Intl.Segmenter
-  ? new Intl.Segmenter(undefined, { granularity: "grapheme" })
-  : null;
-
-/** User-perceived characters (grapheme clusters). */
-export function graphemeLength(text) {
-  if (!segmenter) return [...text].length;
-  let n = 0;
-  for (const _ of segmenter.segment(text)) n += 1;
-  return n;
-}
-
-function graphemes(text) {
-  if (!segmenter) return [...text];
-  return Array.from(segmenter.segment(text), (s) => s.segment);
-}
-
-const EMOJI_RE = /\p{Extended_Pictographic}|\p{Regional_Indicator}/u;
-
-// twitter-text v3: these code point ranges weigh 1, everything else (CJK, emoji…) 2.
-function xCodePointWeight(cp) {
-  if (cp <= 0x10ff) return 1;
-  if (cp >= 0x2000 && cp <= 0x200d) return 1;
-  if (cp >= 0x2010 && cp <= 0x201f) return 1;
-  if (cp >= 0x2032 && cp <= 0x2037) return 1;
-  return 2;
-}
-
-/** X's weighted length: links 23, an emoji (even a ZWJ family) 2, CJK 2, Latin 1. */
-export function xWeightedLength(text) {
-  const { urls, rest } = splitUrls(text);
-  let n = urls * URL_WEIGHT;
-  for (const g of graphemes(rest)) {
-    if (g === "\u0000") continue;
-    if (EMOJI_RE.test(g)) {
-      n += 2;
-      continue;
-    }
-    for (const ch of g) n += xCodePointWeight(ch.codePointAt(0));
-  }
-  return n;
-}
-
-/** Mastodon: code points, links count 23, `@user@domain` counts as `@user`. */
-export function mastodonLength(text) {
-  const { urls, rest } = splitUrls(text);
-  const local = rest.replace(/(@[\p{L}\p{N}_]+)@[\p{L}\p{N}.-]+\.[\p{L}]+/gu, "$1");
-  return urls * URL_WEIGHT + [...local.replaceAll("\u0000", "")].length;
-}
-
-/** Characters as the network counts them. */
-export function postLength(network, text) {
-  const body = String(text ?? "");
-  switch (network) {
-    case "x":
-      return xWeightedLength(body);
-    case "bluesky":
-      return graphemeLength(body);
-    case "mastodon":
-      return mastodonLength(body);
-    default:
-      return [...body].length;
-  }
-}
-
-/** @returns {{count: number, limit: number|null, over: boolean, text: string}} */
-export function characterCount(network, text) {
-  const count = postLength(network, text);
-  const limit = NETWORKS[network]?.limit ?? null;
-  const over = limit !== null && count > limit;
-  const text2 = limit === null ? `${count}` : `${count.toLocaleString("en")} / ${limit.toLocaleString("en")}`;
-  return { count, limit, over, text: text2 };
+  return NETWORKS[network] ?? String(network ?? "");
 }
 
 /** Initials for an avatar: "Acme Help" → "AH", "@acme_help" → "AC". */

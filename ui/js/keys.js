@@ -25,15 +25,15 @@ export const KEY_HELP = [
   { keys: ["k", "↑"], action: "Previous draft" },
   { keys: ["g", "Home"], action: "First draft" },
   { keys: ["G", "End"], action: "Last draft" },
-  { keys: ["a"], action: "Approve" },
+  { keys: ["a"], action: "Approve (over a blocking finding: asks why)" },
   { keys: ["r"], action: "Reject (optional reason)" },
   { keys: ["c"], action: "Request changes (comment required)" },
   { keys: ["m"], action: "Comment" },
   { keys: ["s"], action: "Sync now" },
   { keys: ["f"], action: "Focus the filters" },
   { keys: ["?"], action: "Show this help" },
-  { keys: ["Esc"], action: "Close overlays, cancel a comment" },
-  { keys: ["Enter"], action: "Send a comment (Shift+Enter: new line)" },
+  { keys: ["Esc"], action: "Close overlays, cancel a comment or an override" },
+  { keys: ["Enter"], action: "Send a comment or an override reason (Shift+Enter: new line)" },
 ];
 
 const TYPING_INPUT_TYPES = new Set([

@@ -11,6 +11,8 @@ import {
 import { createSignin, signedOutText, signinErrorText } from "./views/signin.js";
 import { createQueueView } from "./views/queue.js";
 import { renderDraft, renderDraftMessage } from "./views/draft.js";
+import { wireFindingEmphasis } from "./views/findings.js";
+import { blockingCount } from "./findings.js";
 import { newerStatus, renderStatus } from "./views/status.js";
 import { renderConflicts } from "./views/conflicts.js";
 import { renderHelp } from "./views/help.js";
@@ -27,6 +29,7 @@ const els = {
   network: $("#filter-network"),
   channel: $("#filter-channel"),
   urgency: $("#filter-urgency"),
+  findings: $("#filter-findings"),
   clearFilters: $("#clear-filters"),
   crisis: $("#crisis-banner"),
   crisisMode: $("#crisis-mode"),
@@ -59,6 +62,8 @@ let awaitingFirstSync = false; // signed in just now: the first sync brings what
 let accessView = null; // {entries, loadError, busy, error} while the Access view is open
 
 const signin = createSignin(els.signin, { onSubmit: submitSignIn });
+wireFindingEmphasis(els.draft);
+
 const queueView = createQueueView({
   scroller: els.queue,
   spacer: $("#queue-spacer"),
@@ -217,13 +222,14 @@ function setOptions(select, options, value) {
 
 function renderFilterOptions() {
   const f = qs.filter;
-  setOptions(els.network, [["", "All networks"], ...Object.entries(NETWORKS).map(([k, n]) => [k, n.label])], f.network);
+  setOptions(els.network, [["", "All networks"], ...Object.entries(NETWORKS)], f.network);
   const channels = channelOptions(allItems ?? qs.items, f.network);
   if (f.channel && !channels.includes(f.channel)) channels.unshift(f.channel);
   setOptions(els.channel, [["", "All channels"], ...channels.map((c) => [c, c])], f.channel);
   setOptions(els.urgency, [["", "Any urgency"], ["crisis", "Crisis"], ["urgent", "Urgent"], ["normal", "Normal"]], f.urgency);
+  setOptions(els.findings, [["", "Any findings"], ["has", "Has findings"], ["none", "No findings"]], f.findings);
   els.clearFilters.hidden = !hasFilter(f);
-  for (const s of [els.network, els.channel, els.urgency]) s.classList.toggle("active", Boolean(s.value));
+  for (const s of [els.network, els.channel, els.urgency, els.findings]) s.classList.toggle("active", Boolean(s.value));
 }
 
 els.filters.addEventListener("change", (event) => {
@@ -328,7 +334,7 @@ function currentDraftId() {
   return outsideQueue ? detail.draft.id : qs.selectedId ?? detail?.draft.id ?? null;
 }
 
-async function decide(draftId, verdict, comment = "") {
+async function decide(draftId, verdict, comment = "", overrideReason = "") {
   // Optimistic: the row shows as done and the selection moves on before the backend answers.
   const { state, undo } = decideOptimistic(qs, draftId, verdict);
   qs = state;
@@ -338,7 +344,7 @@ async function decide(draftId, verdict, comment = "") {
   if (detail?.draft.id === draftId) renderDetail();
   if (qs.selectedId !== draftId) scheduleDetail();
   try {
-    const mutationId = await backend.decide({ draftId, verdict, comment });
+    const mutationId = await backend.decide({ draftId, verdict, comment, overrideReason });
     qs = confirmDecision(qs, undo, mutationId);
     renderQueue();
     refreshStatus();
@@ -346,6 +352,14 @@ async function decide(draftId, verdict, comment = "") {
     qs = rollback(qs, undo);
     renderQueue();
     if (detail?.draft.id === draftId) renderDetail();
+    if (e.code === "override_required") {
+      // The guard found something blocking that the window did not know of (the draft was
+      // not loaded yet, or a new policy pack came): ask for the reason, as `a` would have.
+      openOverride(draftId, overrideReason
+        ? "The policy check changed while you were typing: read the findings again and say why."
+        : "");
+      return;
+    }
     if (e.code === "not_allowed") toast(els.toasts, e.message, "warn");
     else report(e, `Could not record that you ${verdictVerb(verdict)}`);
     if (e.code === "not_found") refreshQueue();
@@ -365,6 +379,19 @@ function openComposer(mode) {
   els.draft.querySelector("textarea[data-composer]")?.focus();
 }
 
+/** Opens the override prompt on `draftId`, selected and freshly loaded (its findings may have changed). */
+async function openOverride(draftId, error = "") {
+  clearTimeout(detailTimer);
+  composer = { mode: "override", draftId };
+  composerError = error;
+  if (qs.items.some((i) => i.id === draftId)) {
+    qs = select(qs, draftId);
+    renderQueue({ reveal: true });
+  }
+  await showDraft(draftId);
+  if (composer?.draftId === draftId) els.draft.querySelector("textarea[data-composer]")?.focus();
+}
+
 function cancelComposer() {
   composer = null;
   composerError = "";
@@ -380,6 +407,16 @@ async function submitComposer() {
   if (mode === "request_changes" && !text) {
     composerError = "Say what should change: the author needs to know.";
     renderDetail();
+    return;
+  }
+  if (mode === "override") {
+    if (!text) {
+      composerError = "A reason is required: say why this should be published despite the blocking findings.";
+      renderDetail();
+      return;
+    }
+    els.queue.focus();
+    decide(draftId, "approve", "", text);
     return;
   }
   if (mode === "comment") {
@@ -417,6 +454,12 @@ function decideSelected(verdict) {
   // if the draft is not loaded yet, the backend asks the same rules and refuses.
   if (verdict === "approve" && detail?.draft.id === draftId && detail.approval?.allowed === false) {
     toast(els.toasts, detail.approval.reason ?? "You may not approve this draft.", "warn");
+    return;
+  }
+  // Over a blocking finding the approval needs a reason: ask for it in the same flow.
+  // The backend asks the guard again either way (and says override_required).
+  if (verdict === "approve" && detail?.draft.id === draftId && blockingCount(detail.findings) > 0) {
+    openComposer("override");
     return;
   }
   decide(draftId, verdict, "");

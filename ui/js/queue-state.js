@@ -1,9 +1,15 @@
 // The queue's state as plain data, changed only by pure functions that return a new
 // state. The view renders it; main.js calls the backend. `node --test` imports this file.
 
-/** @typedef {{network: string, channel: string, urgency: string}} Filter */
+/**
+ * `findings` is "" (any), "has" (drafts the guard flagged: a warn or block finding) or
+ * "none" (no such finding).
+ * @typedef {{network: string, channel: string, urgency: string, findings: string}} Filter
+ */
 
-export const EMPTY_FILTER = Object.freeze({ network: "", channel: "", urgency: "" });
+export const EMPTY_FILTER = Object.freeze({ network: "", channel: "", urgency: "", findings: "" });
+
+const FINDINGS_VALUES = new Set(["", "has", "none"]);
 
 /** A fresh state. `optimistic` maps draft id → the local decision shown before the backend confirmed it. */
 export function createState() {
@@ -147,6 +153,7 @@ export function titleText(count) {
 
 export function setFilter(state, key, value) {
   if (!(key in EMPTY_FILTER)) return state;
+  if (key === "findings" && !FINDINGS_VALUES.has(value ?? "")) return state;
   const filter = { ...state.filter, [key]: value ?? "" };
   // A channel belongs to one network: changing the network clears a channel it lacks.
   if (key === "network" && value) filter.channel = "";
@@ -158,7 +165,7 @@ export function clearFilter(state) {
 }
 
 export function hasFilter(filter) {
-  return Boolean(filter.network || filter.channel || filter.urgency);
+  return Boolean(filter.network || filter.channel || filter.urgency || filter.findings);
 }
 
 /** The `queue` command's filter argument: only the fields in use. */
@@ -167,6 +174,8 @@ export function filterArgs(filter) {
   if (filter.network) args.network = filter.network;
   if (filter.channel) args.channel = filter.channel;
   if (filter.urgency) args.urgency = filter.urgency;
+  if (filter.findings === "has") args.has_findings = true;
+  else if (filter.findings === "none") args.has_findings = false;
   return args;
 }
 

@@ -119,6 +119,22 @@ test("filters: only fields in use go to the backend; a new network clears the ch
   assert.equal(hasFilter(clearFilter(s).filter), false);
 });
 
+test("the findings filter: has findings, no findings, any; through the same filter state", () => {
+  let s = createState();
+  assert.equal(s.filter.findings, "", "no findings filter at first");
+  s = setFilter(s, "findings", "has");
+  assert.equal(hasFilter(s.filter), true, "a findings filter is a filter (Clear shows, the empty text says so)");
+  assert.deepEqual(filterArgs(s.filter), { has_findings: true });
+  s = setFilter(s, "network", "x");
+  assert.deepEqual(filterArgs(s.filter), { network: "x", has_findings: true }, "combines with the others");
+  s = setFilter(s, "findings", "none");
+  assert.deepEqual(filterArgs(s.filter), { network: "x", has_findings: false }, "false is sent, not dropped");
+  s = setFilter(s, "findings", "");
+  assert.deepEqual(filterArgs(s.filter), { network: "x" }, "any: the backend is not asked to filter");
+  assert.equal(setFilter(s, "findings", "maybe"), s, "an unknown value is ignored");
+  assert.equal(clearFilter(setFilter(s, "findings", "has")).filter.findings, "", "Clear clears it");
+});
+
 test("channel options are unique, sorted, and per network", () => {
   const items = [
     item("1", { network: "x", channel: "@b" }), item("2", { network: "x", channel: "@a" }),

@@ -2,10 +2,11 @@
 // actions, and its history. Every server string goes in as text.
 import { h } from "../dom.js";
 import {
-  characterCount, initials, networkLabel, nextStepText, relativeTime, scheduleText,
-  stepLabel, verdictVerb,
+  initials, networkLabel, nextStepText, relativeTime, scheduleText, stepLabel, verdictVerb,
 } from "../format.js";
+import { blockingCount, measureText, overrideTitle } from "../findings.js";
 import { rowState } from "../queue-state.js";
+import { findingsPanel, renderBody } from "./findings.js";
 
 function time(at, now) {
   return h("time", { datetime: at, title: at ? new Date(at).toLocaleString() : "" }, relativeTime(at, now));
@@ -35,12 +36,14 @@ function mediaList(media) {
   }));
 }
 
-function post(draft, reuse) {
-  const count = characterCount(draft.network, draft.body);
+function post(detail, reuse) {
+  const { draft } = detail;
+  // The length as the network counts it, measured in Rust (the one implementation).
+  const count = measureText(detail.measure, networkLabel(draft.network));
   // The same element is kept from draft to draft (its text replaced), so whoever holds
   // it (a screen reader, an end-to-end test) keeps reading the current draft.
   const body = reuse ?? h("div", { class: "post-body", testid: "draft-body" });
-  body.textContent = draft.body;
+  renderBody(body, draft.body, detail.findings);
   return h("article", { class: `post post-${draft.network}` },
     h("header", { class: "post-head" },
       h("span", { class: "avatar", "aria-hidden": "true" }, initials(draft.channel)),
@@ -49,12 +52,11 @@ function post(draft, reuse) {
         h("div", { class: "post-network" }, networkLabel(draft.network)))),
     body,
     mediaList(draft.media),
-    h("footer", { class: "post-foot" },
-      h("span", {
-        class: ["char-count", count.over && "over"],
-        testid: "char-count",
-        title: count.over ? `${count.count - count.limit} over ${networkLabel(draft.network)}'s limit` : "Within the limit",
-      }, count.text)));
+    count
+      ? h("footer", { class: "post-foot" },
+        h("span", { class: ["char-count", count.over && "over"], testid: "char-count", title: count.title },
+          count.text, count.over ? h("span", { class: "visually-hidden" }, ` (${count.title})`) : null))
+      : null);
 }
 
 /** "Rita", "Rita and Rob", "A, B and C". */
@@ -121,28 +123,53 @@ const COMPOSER = {
   reject: { title: "Reject", placeholder: "Reason (optional)", send: "Reject", required: false },
   request_changes: { title: "Request changes", placeholder: "What should change?", send: "Request changes", required: true },
   comment: { title: "Comment", placeholder: "Your comment", send: "Comment", required: false },
+  // Approving over a blocking finding: the reason goes to the server with the approval and
+  // into the draft's history.
+  override: {
+    title: "", placeholder: "Why is it right to publish this as it is?", send: "Approve anyway", required: true,
+  },
 };
 
-function composer(mode, error) {
+function composer(mode, error, blocking) {
   const c = COMPOSER[mode];
   if (!c) return null;
+  const override = mode === "override";
+  const title = override ? overrideTitle(blocking) : c.title;
   const box = h("textarea", {
-    class: "composer-input", rows: "3", placeholder: c.placeholder, "aria-label": c.title,
-    dataset: { composer: mode }, testid: "composer-input",
+    class: "composer-input", rows: override ? "2" : "3", placeholder: c.placeholder, "aria-label": title,
+    dataset: { composer: mode }, testid: override ? "override-reason" : "composer-input",
+    "aria-describedby": error ? "composer-error" : null, "aria-invalid": error ? "true" : null,
   });
-  return h("form", { class: "composer", dataset: { composerForm: mode }, testid: "composer" },
-    h("div", { class: "composer-title" }, c.title),
+  return h("form", {
+    class: ["composer", override && "override-prompt"], dataset: { composerForm: mode },
+    testid: override ? "override-prompt" : "composer",
+  },
+    h("div", { class: "composer-title" }, title),
+    override ? h("p", { class: "composer-lede small" }, "Your reason is recorded with the approval, in the draft's history.") : null,
     box,
-    error ? h("p", { class: "form-error", role: "alert" }, error) : null,
+    error ? h("p", { class: "form-error", role: "alert", id: "composer-error", testid: "composer-error" }, error) : null,
     h("div", { class: "composer-foot" },
       h("span", { class: "muted small" }, "Enter to send · Shift+Enter for a new line · Esc to cancel"),
       h("div", { class: "composer-buttons" },
         h("button", { type: "button", class: "button subtle", dataset: { action: "cancel-composer" } }, "Cancel"),
-        h("button", { type: "submit", class: ["button", mode === "reject" ? "danger" : "primary"] }, c.send))));
+        h("button", { type: "submit", class: ["button", mode === "reject" ? "danger" : "primary"], testid: "composer-send" }, c.send))));
+}
+
+function routedWords(route) {
+  switch (route?.kind) {
+    case "fast_lane":
+      return "was routed to the fast lane: the guard found nothing";
+    case "escalated":
+      return `was sent to the ${String(route.step ?? "").replaceAll("_", " ")} step too: the guard found something blocking`;
+    case "pre_approved":
+      return `matched the pre-approved reply “${route.reply ?? route.reply_id ?? ""}”: no review needed`;
+    default:
+      return "was routed by the policy guard";
+  }
 }
 
 function historyEntry(entry, now) {
-  const who = entry.by?.display_name ?? "Someone";
+  let who = entry.by?.display_name ?? "Someone";
   let what;
   let extra = null;
   switch (entry.event) {
@@ -193,6 +220,11 @@ function historyEntry(entry, now) {
         ? `moved ${entry.from?.display_name ?? "a leaver"}'s place in the ${entry.step} step to ${entry.to?.display_name ?? "their successor"}`
         : `handed the draft over from ${entry.from?.display_name ?? "a leaver"} to ${entry.to?.display_name ?? "their successor"}`;
       break;
+    case "routed":
+      // The guard routes a draft, not a person.
+      who = "The draft";
+      what = routedWords(entry.route);
+      break;
     case "left_step":
       what = `dropped ${entry.person?.display_name ?? "a leaver"}'s place in the ${entry.step ?? ""} step (they left)`;
       break;
@@ -240,9 +272,11 @@ export function renderDraft(root, { detail, item, now, composer: mode = null, co
         decidable ? null : h("span", { class: "status-pill" }, draft.status.replaceAll("_", " ")))),
     localBanner(item),
     progress(detail, now),
-    h("div", { class: "preview" }, replyCard(draft.in_reply_to), post(draft, body)),
+    // Before the text: the reviewer reads what the guard found, then the post with it marked.
+    findingsPanel(detail),
+    h("div", { class: "preview" }, replyCard(draft.in_reply_to), post(detail, body)),
     actions(!decidable, detail.approval),
-    composer(mode, composerError),
+    composer(mode, composerError, blockingCount(detail.findings)),
     history(draft.history, now)));
 }
 

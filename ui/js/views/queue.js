@@ -1,6 +1,7 @@
 // The queue: a virtual list. Only the rows in view exist in the DOM, absolutely
 // positioned inside a spacer as tall as the whole list.
 import { h } from "../dom.js";
+import { badgeLabel } from "../findings.js";
 import { networkLabel, scheduleText, verdictLabel } from "../format.js";
 import { rowState, selectedIndex } from "../queue-state.js";
 import { scrollToReveal, visibleWindow, rowTop } from "../virtual.js";
@@ -10,6 +11,21 @@ export const ROW_HEIGHT = 84;
 function urgencyBadge(urgency) {
   if (urgency !== "crisis" && urgency !== "urgent") return null;
   return h("span", { class: `badge badge-${urgency}` }, urgency === "crisis" ? "Crisis" : "Urgent");
+}
+
+const RISK_WORDS = { block: "Block", warn: "Warn", info: "Info" };
+
+/** What the guard found: a badge for block and warn, a quiet one for info, "checking" before it looked. */
+function riskBadge(item) {
+  if (item.reviewed === false) {
+    return h("span", { class: "risk risk-unreviewed", testid: "risk-badge", dataset: { risk: "unreviewed" }, title: "The policy guard has not checked this version yet" }, "checking…");
+  }
+  const label = badgeLabel(item.risk, item.findings);
+  if (!label) return null;
+  return h("span", {
+    class: `risk risk-${item.risk}`, role: "img", "aria-label": label, title: label,
+    testid: "risk-badge", dataset: { risk: item.risk },
+  }, h("span", { "aria-hidden": "true" }, `${RISK_WORDS[item.risk]} ${Math.max(1, Number(item.findings) || 0)}`));
 }
 
 function stateMark(item) {
@@ -39,6 +55,7 @@ function row(item, index, selected, now) {
     h("span", { class: `row-when when-${when.tone}` }, when.text)),
   h("div", { class: "row-line row-preview" }, item.preview),
   h("div", { class: "row-line row-bottom" },
+    riskBadge(item),
     h("span", { class: "row-author" }, item.author),
     stateMark(item)));
   el.style.top = `${rowTop(index, ROW_HEIGHT)}px`;
