@@ -16,7 +16,7 @@
 //!
 //! Anything inside an `except` phrase ("killer deal", "entitled to") is innocent.
 
-use super::near::{gap, literal_regex, matches, normal, sentences};
+use super::near::{ascii_boundaries, gap, literal_regex, matches, normal, sentences};
 use super::{Detect, Hit, Input};
 use crate::pack::Organisation;
 use regex::Regex;
@@ -92,7 +92,7 @@ pub(crate) fn compile(params: &ContemptParams, org: &Organisation) -> Result<Con
         let joined = params
             .patterns
             .iter()
-            .map(|p| format!("(?:{p})"))
+            .map(|p| format!("(?:{})", ascii_boundaries(p)))
             .collect::<Vec<_>>()
             .join("|");
         Some(

@@ -27,8 +27,10 @@
 //! Sentences with general-message cues ("if", "anyone", "ask our pharmacist") make "your
 //! child" and "your mum" hypothetical rather than somebody in particular.
 
-use super::near::{gap, longest_first, matches, normal, sentences, starts_sentence, word_span};
-use super::{Detect, Hit, Input, phrase_regex};
+use super::near::{
+    ascii_boundaries, gap, literal_regex, matches, normal, sentences, starts_sentence, word_span,
+};
+use super::{Detect, Hit, Input};
 use crate::pack::Organisation;
 use crate::text::Text;
 use regex::Regex;
@@ -161,14 +163,6 @@ fn set(words: &[String]) -> HashSet<String> {
     words.iter().map(|w| normal(w)).collect()
 }
 
-fn optional_phrases(phrases: &[String]) -> Result<Option<Regex>, String> {
-    if phrases.iter().all(|p| p.trim().is_empty()) {
-        Ok(None)
-    } else {
-        phrase_regex(&longest_first(phrases)).map(Some)
-    }
-}
-
 /// Builds the detector from the rule's lists and the organisation's VIP and customer names.
 pub(crate) fn compile(
     params: &HealthParams,
@@ -204,11 +198,11 @@ pub(crate) fn compile(
         let joined = params
             .descriptors
             .iter()
-            .map(|p| format!("(?:{p})"))
+            .map(|p| format!("(?:{})", ascii_boundaries(p)))
             .collect::<Vec<_>>()
             .join("|");
         Some(
-            Regex::new(&format!(r"(?i)\b(?:{joined})"))
+            Regex::new(&format!(r"(?i)(?-u:\b)(?:{joined})"))
                 .map_err(|e| format!("a descriptor does not compile: {e}"))?,
         )
     };
@@ -219,36 +213,48 @@ pub(crate) fn compile(
         .cloned()
         .collect();
     Ok(HealthAboutPerson {
-        terms: phrase_regex(&longest_first(&all))?,
+        terms: literal_regex(&all)?.ok_or("the detector needs health words")?,
         weights,
         term_words,
         services: set(&params.services),
         relatives: set(&params.relatives),
         descriptors,
-        listed: optional_phrases(&names)?,
+        listed: literal_regex(&names)?,
         titles: set(&params.titles),
         not_names: set(&params.not_names),
         place_words: set(&params.place_words),
         person_verbs: set(&params.person_verbs),
         person_nouns: set(&params.person_nouns),
         greetings: set(&params.greetings),
-        general: optional_phrases(&params.general)?,
+        general: literal_regex(&params.general)?,
         window: params.window,
     })
 }
 
 /// A word without its possessive ending: "Sinclair's" is "sinclair", `true`.
-fn base(word: &str) -> (String, bool) {
-    let lower = normal(word);
+fn base(lower: &str) -> (&str, bool) {
     match lower.strip_suffix("'s") {
-        Some(b) => (b.to_owned(), true),
+        Some(b) => (b, true),
         None => (lower, false),
+    }
+}
+
+/// A word as the lists hold it: lower case, one kind of apostrophe. Cheaper than
+/// [`normal`], which also collapses spaces a single word does not have.
+fn lower_word(word: &str) -> String {
+    let lower = word.to_lowercase();
+    if lower.contains('’') {
+        lower.replace('’', "'")
+    } else {
+        lower
     }
 }
 
 /// Everything about one draft the rules compare: its words' sentences and the people in it.
 struct Draft<'t> {
     text: &'t Text<'t>,
+    /// Each word as the lists hold it ([`lower_word`]).
+    lower: Vec<String>,
     sentence: Vec<usize>,
     general: Vec<bool>,
     people: Vec<Person>,
@@ -272,28 +278,28 @@ impl HealthAboutPerson {
 
     /// True when word `i` could be (part of) a name: capitalised, not a listed non-name,
     /// not a health word ("Pharmacy First").
-    fn name_like(&self, text: &Text<'_>, i: usize) -> bool {
+    fn name_like(&self, text: &Text<'_>, lower: &[String], i: usize) -> bool {
         if !self.is_capitalised_word(text, i) {
             return false;
         }
-        let (b, _) = base(text.words[i].text);
-        !self.not_names.contains(&b)
-            && !self.term_words.contains(&b)
-            && !self.greetings.contains(&b)
-            && !self.titles.contains(&b)
-            && !self.relatives.contains(&b)
+        let (b, _) = base(&lower[i]);
+        !self.not_names.contains(b)
+            && !self.term_words.contains(b)
+            && !self.greetings.contains(b)
+            && !self.titles.contains(b)
+            && !self.relatives.contains(b)
     }
 
     /// Words that name the reader: after a greeting ("Hi Gary"), first and followed by a
     /// comma ("Gary mate,"), or set off by commas (", Sue,").
-    fn addressees(&self, text: &Text<'_>) -> HashSet<usize> {
+    fn addressees(&self, text: &Text<'_>, lower: &[String]) -> HashSet<usize> {
         let mut found = HashSet::new();
         let words = &text.words;
         for i in 0..words.len() {
-            if !self.name_like(text, i) {
+            if !self.name_like(text, lower, i) {
                 continue;
             }
-            let after_greeting = i > 0 && self.greetings.contains(&normal(words[i - 1].text));
+            let after_greeting = i > 0 && self.greetings.contains(&lower[i - 1]);
             let before = if i == 0 {
                 ""
             } else {
@@ -305,7 +311,7 @@ impl HealthAboutPerson {
             if after_greeting || vocative || first_then_comma {
                 found.insert(i);
                 // A surname after the first name: "Hi Maureen Bellamy,".
-                if i + 1 < words.len() && after == ' ' && self.name_like(text, i + 1) {
+                if i + 1 < words.len() && after == ' ' && self.name_like(text, lower, i + 1) {
                     found.insert(i + 1);
                 }
             }
@@ -313,7 +319,7 @@ impl HealthAboutPerson {
         found
     }
 
-    fn people(&self, text: &Text<'_>, sentence: &[usize]) -> Vec<Person> {
+    fn people(&self, text: &Text<'_>, lower: &[String], sentence: &[usize]) -> Vec<Person> {
         let words = &text.words;
         let mut people = Vec::new();
         if let Some(listed) = &self.listed {
@@ -334,12 +340,11 @@ impl HealthAboutPerson {
                 });
             }
         }
-        let addressees = self.addressees(text);
-        let lower: Vec<String> = words.iter().map(|w| normal(w.text)).collect();
+        let addressees = self.addressees(text, lower);
         let mut i = 0;
         while i < words.len() {
-            if self.relatives.contains(&base(words[i].text).0) {
-                if let Some(owner) = self.relative_owner(text, &lower, i) {
+            if self.relatives.contains(base(&lower[i]).0) {
+                if let Some(owner) = self.relative_owner(text, lower, i) {
                     people.push(Person {
                         words: owner.start..i + 1,
                         bytes: words[owner.start].start..words[i].end,
@@ -351,7 +356,7 @@ impl HealthAboutPerson {
                 i += 1;
                 continue;
             }
-            if addressees.contains(&i) || !self.name_like(text, i) {
+            if addressees.contains(&i) || !self.name_like(text, lower, i) {
                 i += 1;
                 continue;
             }
@@ -360,11 +365,11 @@ impl HealthAboutPerson {
             while end < words.len()
                 && sentence[end] == sentence[i]
                 && !addressees.contains(&end)
-                && !base(words[end - 1].text).1
+                && !base(&lower[end - 1]).1
                 && text.body[words[end - 1].end..words[end].start]
                     .trim()
                     .is_empty()
-                && self.name_like(text, end)
+                && self.name_like(text, lower, end)
             {
                 end += 1;
             }
@@ -372,7 +377,7 @@ impl HealthAboutPerson {
             let in_proper_name = end < words.len()
                 && sentence[end] == sentence[i]
                 && self.is_capitalised_word(text, end);
-            let last_possessive = base(words[end - 1].text).1 && !in_proper_name;
+            let last_possessive = base(&lower[end - 1]).1 && !in_proper_name;
             let before = i.checked_sub(1).map(|p| lower[p].as_str());
             let titled = before.is_some_and(|p| {
                 self.titles.contains(p.trim_end_matches('.')) || self.person_nouns.contains(p)
@@ -423,17 +428,19 @@ impl HealthAboutPerson {
             "her" | "his" | "their" | "your" | "my" | "our" => return Some(p..p + 1),
             _ => {}
         }
-        let (b, possessive) = base(text.words[p].text);
+        let (b, possessive) = base(&lower[p]);
         if !possessive {
             return None;
         }
-        if self.relatives.contains(&b) {
+        if self.relatives.contains(b) {
             // "your mum's sister": the owner chain starts further back.
             return Some(self.relative_owner(text, lower, p).map_or(p, |r| r.start)..p + 1);
         }
-        if self.name_like(text, p) || (b != "it" && b != "that" && !self.not_names.contains(&b)) {
+        if self.name_like(text, lower, p)
+            || (b != "it" && b != "that" && !self.not_names.contains(b))
+        {
             let mut start = p;
-            while start > 0 && self.name_like(text, start - 1) {
+            while start > 0 && self.name_like(text, lower, start - 1) {
                 start -= 1;
             }
             return Some(start..p + 1);
@@ -444,7 +451,6 @@ impl HealthAboutPerson {
     /// Who owns the detail starting at word `first`: the possessive among the three words
     /// before it, in its sentence.
     fn owner(&self, draft: &Draft<'_>, first: usize) -> Owner {
-        let words = &draft.text.words;
         for back in 1..=3 {
             let Some(p) = first.checked_sub(back) else {
                 break;
@@ -452,8 +458,7 @@ impl HealthAboutPerson {
             if draft.sentence[p] != draft.sentence[first] {
                 break;
             }
-            let lower = normal(words[p].text);
-            match lower.as_str() {
+            match draft.lower[p].as_str() {
                 "your" | "yours" => return Owner::Reader,
                 "our" | "its" => return Owner::Organisation,
                 "my" => return Owner::Author,
@@ -463,7 +468,7 @@ impl HealthAboutPerson {
                 | "are" | "were" | "has" | "had" | "be" | "been" => break,
                 _ => {}
             }
-            if base(words[p].text).1 {
+            if base(&draft.lower[p]).1 {
                 return match draft
                     .people
                     .iter()
@@ -599,9 +604,11 @@ impl Detect for HealthAboutPerson {
                 }
             }
         }
-        let people = self.people(text, &sentence);
+        let lower: Vec<String> = text.words.iter().map(|w| lower_word(w.text)).collect();
+        let people = self.people(text, &lower, &sentence);
         let draft = Draft {
             text,
+            lower,
             sentence,
             general,
             people,
@@ -611,9 +618,12 @@ impl Detect for HealthAboutPerson {
                 continue;
             }
             let is_service = |i: usize| {
-                text.words
-                    .get(i)
-                    .is_some_and(|w| self.services.contains(&normal(w.text)))
+                text.words.get(i).is_some_and(|_| {
+                    draft
+                        .lower
+                        .get(i)
+                        .is_some_and(|w| self.services.contains(w))
+                })
             };
             // "flu jab", "blood pressure checks": a service, whichever word says so.
             let service = is_service(words.end) || is_service(words.end.saturating_sub(1));

@@ -1,6 +1,7 @@
 //! Words and phrases: fixed lists, regular expressions, and the organisation's own lists.
 
-use super::{Detect, Hit, Input, phrase_regex};
+use super::near::literal_regex;
+use super::{Detect, Hit, Input};
 use crate::pack::Organisation;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -98,7 +99,7 @@ fn case_blind(patterns: &[String]) -> Result<Option<Regex>, String> {
     }
     let joined = patterns
         .iter()
-        .map(|p| format!("(?:{p})"))
+        .map(|p| format!("(?:{})", super::near::ascii_boundaries(p)))
         .collect::<Vec<_>>()
         .join("|");
     Regex::new(&format!("(?i){joined}"))
@@ -107,14 +108,12 @@ fn case_blind(patterns: &[String]) -> Result<Option<Regex>, String> {
 }
 
 pub(crate) fn phrases(params: &PhrasesParams) -> Result<Matcher, String> {
-    let except = if params.except.is_empty() {
-        None
-    } else {
-        Some(phrase_regex(&params.except)?)
-    };
+    // `literal_regex`: ASCII word boundaries (fast on any text), and phrases may end in
+    // punctuation ("store colleagues:").
+    let find = literal_regex(&params.phrases)?.ok_or("the list of phrases is empty")?;
     Ok(Matcher {
-        find: Some(phrase_regex(&params.phrases)?),
-        except,
+        find: Some(find),
+        except: literal_regex(&params.except)?,
         media: false,
     })
 }
@@ -167,7 +166,12 @@ fn run_together_regex(terms: &[String]) -> Result<Regex, String> {
                 .join(r"[\s_\-]*")
         })
         .collect();
-    Regex::new(&format!(r"(?i)\b(?:{})\b", alternatives.join("|"))).map_err(|e| e.to_string())
+    // ASCII boundaries, for speed (see `near::literal_regex`).
+    Regex::new(&format!(
+        r"(?i)(?-u:\b)(?:{})(?-u:\b)",
+        alternatives.join("|")
+    ))
+    .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
