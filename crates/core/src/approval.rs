@@ -384,12 +384,16 @@ pub fn edit(
     let mut routed = None;
     if let Some((rules, risk)) = rules {
         let policy = &rules.channel.policy;
+        let last_route = draft.history.iter().rev().find_map(|h| match &h.event {
+            HistoryEvent::Routed { route } => Some(route),
+            _ => None,
+        });
         // What the draft needed before, less what routing added: an edit routes afresh.
         let previous: Vec<_> = draft
             .required_steps
             .iter()
             .map(|s| s.rule())
-            .filter(|r| !rules.routing.added(policy, &r.step))
+            .filter(|r| !rules.routing.added(policy, last_route, &r.step))
             .collect();
         // The author's own additions, for a route that replaces the policy.
         let own: Vec<_> = previous

@@ -393,18 +393,21 @@ impl Routing {
         Ok(())
     }
 
-    /// True when `step` is there only because of routing (the fast lane's or the escalation
-    /// step), not because `policy` asks for it: an edit routes afresh, so such steps must not
-    /// be carried over as if the author had asked for them.
-    pub fn added(&self, policy: &[StepRule], step: &str) -> bool {
-        let in_policy = policy.iter().any(|r| r.step == step);
-        let from_block = self.on_block.as_ref().is_some_and(|r| r.step == step);
-        let from_lane = self
-            .fast_lane
-            .iter()
-            .flatten()
-            .any(|r| r.step == step);
-        !in_policy && (from_block || from_lane)
+    /// True when `step` is there only because of routing, not because `policy` or the
+    /// author asks for it: an edit routes afresh, so such steps must not be carried over as
+    /// if the author had asked for them. `last` is the draft's latest route (its history's
+    /// last `Routed` entry): only the step an escalation added is the escalation's, so a
+    /// step the author asked for that routing could also add (`legal`) stays theirs. The
+    /// fast lane is not recorded step by step, so its steps are the lane's as set now.
+    pub fn added(&self, policy: &[StepRule], last: Option<&Route>, step: &str) -> bool {
+        if policy.iter().any(|r| r.step == step) {
+            return false;
+        }
+        match last {
+            Some(Route::Escalated { step: added }) => added == step,
+            Some(Route::FastLane) => self.fast_lane.iter().flatten().any(|r| r.step == step),
+            Some(Route::PreApproved { .. }) | None => false,
+        }
     }
 }
 
@@ -473,8 +476,10 @@ impl ChannelRules {
                 Some(lane) => (lane.clone(), Some(Route::FastLane)),
                 None => (policy, None),
             },
+            // Nothing to add when the policy or the author already asks for the step; the
+            // route is recorded only for a step routing alone added.
             Risk::Blocking => match &routing.on_block {
-                Some(step) if !policy.iter().any(|r| r.step == step.step) => {
+                Some(step) if !policy.iter().chain(requested).any(|r| r.step == step.step) => {
                     let route = Route::Escalated {
                         step: step.step.clone(),
                     };
@@ -610,14 +615,30 @@ mod tests {
             reply: "late-delivery".into(),
         };
         let (steps, route) = r.route(&[], &Risk::Clean);
-        assert_eq!((names(&steps), route), (vec!["peer"], Some(Route::FastLane)));
+        assert_eq!(
+            (names(&steps), route),
+            (vec!["peer"], Some(Route::FastLane))
+        );
         let (steps, route) = r.route(&[], &Risk::Blocking);
         let escalated = Route::Escalated {
             step: "legal".into(),
         };
-        assert_eq!((names(&steps), route), (vec!["senior", "legal"], Some(escalated)));
+        assert_eq!(
+            (names(&steps), route),
+            (vec!["senior", "legal"], Some(escalated))
+        );
+        let (steps, route) = r.route(&rules(&["legal"]), &Risk::Blocking);
+        assert_eq!(
+            (names(&steps), route),
+            (vec!["senior"], None),
+            "the author asked for legal already: routing adds nothing (the request still applies)"
+        );
         let (steps, route) = r.route(&[], &Risk::Findings);
-        assert_eq!((names(&steps), route), (vec!["senior"], None), "warnings: usual policy");
+        assert_eq!(
+            (names(&steps), route),
+            (vec!["senior"], None),
+            "warnings: usual policy"
+        );
         let (steps, route) = r.route(&[], &reply);
         assert!(steps.is_empty(), "a pre-approved reply needs no review");
         assert!(matches!(route, Some(Route::PreApproved { .. })));
@@ -633,9 +654,17 @@ mod tests {
     fn crisis_mode_and_a_channel_without_routing_keep_the_usual_policy() {
         for risk in [Risk::Clean, Risk::Blocking] {
             let (steps, route) = routed(full_routing(), true).route(&[], &risk);
-            assert_eq!((names(&steps), route), (vec!["senior"], None), "{risk:?} in crisis");
+            assert_eq!(
+                (names(&steps), route),
+                (vec!["senior"], None),
+                "{risk:?} in crisis"
+            );
             let (steps, route) = routed(Routing::default(), false).route(&[], &risk);
-            assert_eq!((names(&steps), route), (vec!["senior"], None), "{risk:?} unrouted");
+            assert_eq!(
+                (names(&steps), route),
+                (vec!["senior"], None),
+                "{risk:?} unrouted"
+            );
         }
         let no_lane = Routing {
             pre_approved_replies: true,
@@ -650,13 +679,25 @@ mod tests {
     }
 
     #[test]
-    fn steps_added_by_routing_are_told_apart_from_the_policys_own() {
+    fn steps_added_by_routing_are_told_apart_from_the_policys_and_the_authors_own() {
         let routing = full_routing();
         let policy = rules(&["senior", "peer"]);
-        assert!(routing.added(&policy, "legal"));
-        assert!(!routing.added(&policy, "peer"), "the policy asks for it too");
-        assert!(!routing.added(&policy, "senior"));
-        assert!(!Routing::default().added(&policy, "legal"));
+        let escalated = Route::Escalated {
+            step: "legal".into(),
+        };
+        assert!(routing.added(&policy, Some(&escalated), "legal"));
+        assert!(
+            !routing.added(&policy, None, "legal"),
+            "not escalated: the author asked for legal"
+        );
+        assert!(!routing.added(&policy, Some(&Route::FastLane), "legal"));
+        assert!(routing.added(&rules(&["senior"]), Some(&Route::FastLane), "peer"));
+        assert!(
+            !routing.added(&policy, Some(&Route::FastLane), "peer"),
+            "the policy asks for it too"
+        );
+        assert!(!routing.added(&policy, Some(&escalated), "senior"));
+        assert!(!Routing::default().added(&policy, None, "legal"));
         assert!(routing.check().is_ok());
         let empty_lane = Routing {
             fast_lane: Some(vec![]),

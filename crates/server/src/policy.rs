@@ -28,10 +28,18 @@ pub(crate) struct GuardCache {
 }
 
 /// The organisation's pack laid over the built-in one; `None` is the built-in pack alone.
+///
+/// Its `version` is the organisation's revision, the number the directory's
+/// `policy_version` names: 0 for the built-in pack alone. The built-in pack's own number
+/// (1) would read as the organisation's first pack, so a desktop holding it would take
+/// the first real pack for one it already has.
 pub fn effective_pack(stored: Option<&StoredPack>) -> Result<Pack, PackError> {
     let builtin = Pack::builtin();
     match stored {
-        None => Ok(builtin),
+        None => Ok(Pack {
+            version: 0,
+            ..builtin
+        }),
         Some(stored) => {
             let mut organisation = Pack::from_toml(&stored.source)?;
             organisation.version = stored.version;

@@ -25,6 +25,8 @@ mod errors;
 mod leave;
 #[path = "api/matrix.rs"]
 mod matrix;
+#[path = "api/policy.rs"]
+mod policy;
 #[path = "api/rules.rs"]
 mod rules;
 #[path = "api/scope.rs"]

@@ -604,3 +604,339 @@ async fn the_cli_sets_channels_crisis_accounts_leavers_and_2fa_and_reports_acces
         "the JSON report is the admin API's AccessEntry"
     );
 }
+
+/// Runs `countersign-server ARGS` with `stdin`; its exit code, stdout and stderr apart
+/// (`lint` prints JSON lines on stdout, which logs on stderr must not mix into).
+fn lint(args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
+    let mut child = Command::new(BIN)
+        .arg("lint")
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Each line of `lint`'s output as JSON, or the test fails naming the line.
+fn findings(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l:?}")))
+        .collect()
+}
+
+#[test]
+fn lint_prints_findings_as_json_lines_and_fails_on_a_blocking_one() {
+    let email = "Hi Zoë, we’ve emailed you at zoe.jones@example.com with the details.\n";
+    let (code, out, err) = lint(&["--network", "x"], email);
+    assert_eq!(code, Some(1), "a blocking finding exits 1: {out} {err}");
+    let found = findings(&out);
+    let rule = found
+        .iter()
+        .find(|f| f["rule"] == "personal_data.email")
+        .unwrap_or_else(|| panic!("the e-mail rule is named: {out}"));
+    assert_eq!(rule["severity"], "block");
+    assert_eq!(
+        rule["span"],
+        json!({"start": 29, "end": 50}),
+        "spans count code points, after the trailing newline is dropped"
+    );
+    for key in ["category", "message", "reason"] {
+        assert!(
+            rule[key].as_str().is_some_and(|s| !s.is_empty()),
+            "{key}: {rule}"
+        );
+    }
+
+    let (code, out, err) = lint(&["--network", "x"], "Hi Zoë, your parcel is on its way.\n");
+    assert_eq!(code, Some(0), "a clean text exits 0: {err}");
+    assert_eq!(out, "", "and prints nothing");
+
+    let (code, out, _) = lint(&["--network", "x"], "Our <b>spring sale</b> starts today!");
+    assert_eq!(code, Some(0), "warnings alone exit 0: {out}");
+    assert!(
+        findings(&out).iter().all(|f| f["severity"] == "warn") && !out.is_empty(),
+        "{out}"
+    );
+
+    let (code, _, err) = lint(&["--network", "myspace"], "Hello");
+    assert_eq!(code, Some(2), "an unknown network is a usage error: {err}");
+}
+
+#[test]
+fn lint_measure_prints_one_line_with_its_fields_in_order() {
+    let (code, out, err) = lint(&["--network", "x", "--measure"], "Hello world\n");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        out, "{\"network\":\"x\",\"weighted_length\":11,\"limit\":280,\"valid\":true}\n",
+        "exactly this line, fields in this order"
+    );
+    let long = "a".repeat(281);
+    let (code, out, _) = lint(&["--network", "x", "--measure"], &long);
+    assert_eq!(code, Some(1), "too long exits 1: {out}");
+    assert_eq!(
+        out,
+        "{\"network\":\"x\",\"weighted_length\":281,\"limit\":280,\"valid\":false}\n"
+    );
+}
+
+#[test]
+fn lint_with_an_organisation_pack_flags_its_code_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack.toml");
+    std::fs::write(
+        &pack,
+        "format = 1\nname = \"Acme\"\n[organisation]\ncode_names = [\"Project Falcon\"]\n",
+    )
+    .unwrap();
+    let text = "Project Falcon lands in stores next week!";
+    let (code, out, _) = lint(&["--network", "x"], text);
+    assert_eq!(
+        (code, out.as_str()),
+        (Some(0), ""),
+        "the built-in pack knows no code names"
+    );
+    let pack = pack.to_str().unwrap();
+    let (code, out, err) = lint(&["--network", "x", "--pack", pack], text);
+    assert_eq!(code, Some(1), "{out} {err}");
+    let found = findings(&out);
+    assert!(
+        found.iter().any(|f| f["rule"] == "confidential.code_name"
+            && f["span"] == json!({"start": 0, "end": 14})),
+        "the code name is found where it is: {out}"
+    );
+
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "format = 2\nname = \"Acme\"\n").unwrap();
+    let (code, out, err) = lint(
+        &["--network", "x", "--pack", broken.to_str().unwrap()],
+        text,
+    );
+    assert_eq!(code, Some(1), "an unusable pack fails: {out}");
+    assert!(err.contains("format"), "saying why: {err}");
+}
+
+#[tokio::test]
+async fn the_cli_sets_and_shows_the_pack_keeps_replies_and_routes_channels() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let out = run(data, &["policy", "show"], true);
+    assert!(out.contains("the built-in one"), "{out}");
+
+    let pack = dir.path().join("pack.toml");
+    let source = "# Acme's pack\nformat = 1\nname = \"Acme\"\n[organisation]\ncode_names = [\"Project Falcon\"]\n";
+    std::fs::write(&pack, source).unwrap();
+    let pack = pack.to_str().unwrap();
+    let out = run(data, &["policy", "set", "--file", pack], true);
+    assert!(
+        out.contains("\"Acme\"") && out.contains("version 1"),
+        "{out}"
+    );
+    let out = run(data, &["policy", "show"], true);
+    assert!(
+        out.contains("version 1") && out.contains("Administrator (server console)"),
+        "the version and who set it: {out}"
+    );
+    assert!(
+        out.contains(source.trim_end()),
+        "the pack as set, comments kept: {out}"
+    );
+    let out = run(data, &["policy", "set", "--file", pack], true);
+    assert!(out.contains("version 2"), "{out}");
+    let out = run(data, &["policy", "show", "--effective"], true);
+    assert!(
+        out.contains("version 2")
+            && out.contains("personal_data.email")
+            && out.contains("Project Falcon"),
+        "the effective pack, built-in rules and the organisation's names: {out}"
+    );
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "format = 1\n[overrides.\"nope\"]\nseverity = \"warn\"\n",
+    )
+    .unwrap();
+    run(
+        data,
+        &["policy", "set", "--file", bad.to_str().unwrap()],
+        false,
+    );
+    assert!(
+        run(data, &["policy", "show"], true).contains("version 2"),
+        "a refused pack changes nothing"
+    );
+
+    // The reply library.
+    let late =
+        "Sorry to hear that, {first_name} — DM us your order number and we'll sort it today.";
+    let out = run(
+        data,
+        &["replies", "add", "--name", "late-delivery", "--text", late],
+        true,
+    );
+    assert!(out.contains("added reply late-delivery"), "{out}");
+    run(
+        data,
+        &["replies", "add", "--name", "late-delivery", "--text", late],
+        false,
+    );
+    let out = run(
+        data,
+        &[
+            "replies",
+            "add",
+            "--name",
+            "email-us",
+            "--text",
+            "Hi {first_name}, write to care.desk@example.com and we'll help.",
+        ],
+        false,
+    );
+    assert!(
+        out.contains("personal_data.email"),
+        "says what it found: {out}"
+    );
+    let out = run(data, &["replies", "list"], true);
+    assert!(out.contains("late-delivery") && out.contains(late), "{out}");
+    let out = run(data, &["replies", "list", "--search", "refund"], true);
+    assert!(out.contains("no replies match"), "{out}");
+    let out = run(data, &["replies", "list", "--search", "order"], true);
+    assert!(out.contains("late-delivery"), "{out}");
+
+    // Routing.
+    run(data, &["team", "add", "--name", "Care"], true);
+    let add_channel = [
+        "channel",
+        "add",
+        "--name",
+        "care-x",
+        "--network",
+        "x",
+        "--account",
+        "@care_example",
+        "--team",
+        "Care",
+        "--step",
+        "review",
+    ];
+    run(data, &add_channel, true);
+    let route = [
+        "channel",
+        "route",
+        "care-x",
+        "--fast-lane",
+        "peer",
+        "--on-block",
+        "legal",
+        "--pre-approved-replies",
+    ];
+    let out = run(data, &route, true);
+    assert_eq!(
+        out.trim(),
+        "care-x: clean drafts take the fast lane (peer); blocking findings add legal; \
+         pre-approved replies need no review",
+        "{out}"
+    );
+    run(
+        data,
+        &["channel", "route", "nowhere", "--on-block", "legal"],
+        false,
+    );
+    let out = run(
+        data,
+        &["channel", "route", "care-x", "--on-block", "a:0"],
+        false,
+    );
+    assert!(out.contains("quorum"), "{out}");
+
+    // What the CLI set is what drafts are routed by.
+    let server = countersign_server::open(countersign_server::ServerConfig::new(dir.path()))
+        .await
+        .unwrap();
+    for (name, roles, steps) in [
+        ("ana", vec![countersign_core::Role::Author], vec![]),
+        ("pete", vec![countersign_core::Role::Reviewer], vec!["peer"]),
+        (
+            "rita",
+            vec![countersign_core::Role::Reviewer],
+            vec!["review"],
+        ),
+        (
+            "lena",
+            vec![countersign_core::Role::Reviewer],
+            vec!["legal"],
+        ),
+    ] {
+        let team = countersign_server::admin::team_named(&server, "Care")
+            .await
+            .unwrap()
+            .id;
+        countersign_server::admin::add_user(
+            &server,
+            countersign_server::admin::NewUser {
+                username: name.into(),
+                display_name: name.into(),
+                password: countersign_core::Sensitive::new("a long enough password".into()),
+                roles,
+                steps: steps.into_iter().map(String::from).collect(),
+                teams: vec![team],
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let ana = countersign_server::admin::user_named(&server, "ana")
+        .await
+        .unwrap()
+        .id;
+    let channel = countersign_server::admin::channel_named(&server, "care-x")
+        .await
+        .unwrap();
+    let write = |body: &str| {
+        let request = crate::support::new_draft(&channel, body);
+        let server = server.clone();
+        async move {
+            countersign_server::admin::create_draft(&server, ana, request)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        write("Hi Zoë, your parcel is on its way.")
+            .await
+            .step_names(),
+        ["peer"]
+    );
+    assert_eq!(
+        write("Project Falcon lands next week").await.step_names(),
+        ["review", "legal"],
+        "the pack set by the CLI finds the code name, and legal is added"
+    );
+    let reply = write(&late.replace("{first_name}", "Zoë")).await;
+    assert_eq!(
+        reply.status,
+        countersign_core::DraftStatus::Approved,
+        "the reply added by the CLI is pre-approved"
+    );
+
+    let out = run(data, &["replies", "remove", "late-delivery"], true);
+    assert!(out.contains("removed reply late-delivery"), "{out}");
+    let out = run(data, &["replies", "remove", "late-delivery"], false);
+    assert!(out.contains("no reply named"), "{out}");
+    let out = run(data, &["replies", "list"], true);
+    assert!(out.contains("no replies"), "{out}");
+}
