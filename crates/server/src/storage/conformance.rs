@@ -9,18 +9,22 @@
 //! Covered here: scope changes in the changes feed (a team or channel taken away turns into
 //! removals at the next page, given back into arrivals), the directory's sequence number
 //! (a page carries the directory exactly when it changed after the cursor), what turning
-//! crisis mode on and off does to drafts, handovers (a refused one writes nothing), and that
+//! crisis mode on and off does to drafts, handovers (a refused one writes nothing), that
 //! the feed and a push judge the account as their own snapshot or transaction holds it, not
-//! as the caller looked it up a moment before.
+//! as the caller looked it up a moment before, and the policy guard's settings (pack
+//! versions, channel routing, the reply library, and the directory following them).
 
 use super::{
     ChangesPage, ChangesRequest, CrisisUpdate, Handover, HandoverOutcome, NewSession,
-    SessionTokens, Storage, TeamRecord, UserChange, UserRecord, UserUpdate,
+    SessionTokens, Storage, StorageError, StoredPack, TeamRecord, UserChange, UserRecord,
+    UserUpdate,
 };
 use crate::auth::token::TokenHash;
 use crate::fixtures::t0;
 use chrono::{DateTime, Duration, Utc};
+use countersign_core::channel::Routing;
 use countersign_core::handover::HandoverProblem;
+use countersign_core::wire::Reply;
 use countersign_core::{
     Approval, Channel, ChannelAccess, ChannelId, CrisisChannels, CrisisState, DecisionId, Draft,
     DraftId, DraftStatus, HistoryEntry, HistoryEvent, Network, Refusal, Role, Sensitive, StepRule,
@@ -750,7 +754,7 @@ pub(crate) async fn a_push_judges_the_account_as_stored_when_it_applies(storage:
                     countersign_core::Verdict::Approve,
                 )],
                 now: t0(),
-            review: None,
+                review: None,
             })
             .await
             .unwrap();
@@ -765,4 +769,215 @@ pub(crate) async fn a_push_judges_the_account_as_stored_when_it_applies(storage:
             "the draft is untouched by a reviewer {who}"
         );
     }
+}
+
+/// Policy packs count up from 1 and the latest is the one in force, exactly as set (the
+/// source verbatim, who, when); earlier versions do not come back.
+pub(crate) async fn policy_packs_count_up_and_the_latest_is_in_force(storage: &dyn Storage) {
+    let org = Org::create(storage).await;
+    assert_eq!(
+        storage.policy_pack().await.unwrap(),
+        None,
+        "a new store has no pack: the built-in one applies"
+    );
+    let by = org.user("bea").person();
+    let first = "# first\nformat = 1\nname = \"Acme\"\n".to_owned();
+    let second = "format = 1\nname = \"Acme\"\n[organisation]\ncode_names = [\"Falcon\"]\n";
+    let v1 = storage
+        .set_policy_pack(first.clone(), by.clone(), t0())
+        .await
+        .unwrap();
+    let later = t0() + Duration::minutes(5);
+    let v2 = storage
+        .set_policy_pack(second.to_owned(), by.clone(), later)
+        .await
+        .unwrap();
+    assert_eq!((v1, v2), (1, 2), "versions count up from 1");
+    let stored = storage
+        .policy_pack()
+        .await
+        .unwrap()
+        .expect("a pack was set");
+    assert_eq!(
+        stored,
+        StoredPack {
+            version: 2,
+            source: second.to_owned(),
+            set_by: by.clone(),
+            set_at: later,
+        },
+        "the latest pack is in force, as it was set"
+    );
+    let v3 = storage.set_policy_pack(first, by, later).await.unwrap();
+    assert_eq!(v3, 3, "setting an earlier text again is a new version");
+    assert_eq!(
+        storage.policy_pack().await.unwrap().map(|p| p.version),
+        Some(3)
+    );
+}
+
+/// Every channel has a routing, empty until set; one set comes back as it was and leaves
+/// the others alone; a channel that does not exist is reported, not created.
+pub(crate) async fn routings_default_to_empty_and_round_trip(storage: &dyn Storage) {
+    let org = Org::create(storage).await;
+    let routings = storage.routings().await.unwrap();
+    let ids: BTreeSet<ChannelId> = routings.iter().map(|(id, _)| *id).collect();
+    assert_eq!(
+        ids,
+        BTreeSet::from([org.care_x.id, org.care_bluesky.id, org.brand_x.id]),
+        "every channel is listed"
+    );
+    assert!(
+        routings.iter().all(|(_, r)| *r == Routing::default()),
+        "a new channel routes nothing: {routings:?}"
+    );
+    let routing = Routing {
+        on_block: Some(StepRule::one("legal")),
+        fast_lane: Some(vec![StepRule::parse("peer:2").unwrap()]),
+        pre_approved_replies: true,
+    };
+    assert!(
+        storage
+            .set_channel_routing(org.care_x.id, routing.clone(), t0())
+            .await
+            .unwrap()
+    );
+    let routings = storage.routings().await.unwrap();
+    let of = |id: ChannelId| {
+        routings
+            .iter()
+            .find(|(c, _)| *c == id)
+            .map(|(_, r)| r.clone())
+    };
+    assert_eq!(of(org.care_x.id), Some(routing), "round trip");
+    assert_eq!(of(org.brand_x.id), Some(Routing::default()), "others stay");
+    assert!(
+        !storage
+            .set_channel_routing(ChannelId(Uuid::now_v7()), Routing::default(), t0())
+            .await
+            .unwrap(),
+        "no such channel"
+    );
+    assert_eq!(storage.routings().await.unwrap().len(), 3);
+    assert!(
+        storage
+            .set_channel_policy(
+                org.care_x.id,
+                vec![StepRule::parse("review:2").unwrap()],
+                t0()
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        storage
+            .routings()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|(c, _)| *c == org.care_x.id)
+            .map(|(_, r)| r.on_block),
+        Some(Some(StepRule::one("legal"))),
+        "changing a channel's policy keeps its routing"
+    );
+}
+
+/// Replies are listed by name; a second one with a taken name is refused and changes
+/// nothing; removing by name reports whether there was one.
+pub(crate) async fn replies_are_added_once_and_removed_by_name(storage: &dyn Storage) {
+    let reply = |name: &str, text: &str| Reply {
+        id: Uuid::now_v7(),
+        name: name.into(),
+        text: text.into(),
+        created_at: t0(),
+    };
+    assert!(storage.replies().await.unwrap().is_empty());
+    let late = reply(
+        "late-delivery",
+        "Sorry, {first_name}: DM us your order number.",
+    );
+    let thanks = reply("thanks", "Thank you, {first_name}!");
+    storage.add_reply(thanks.clone()).await.unwrap();
+    storage.add_reply(late.clone()).await.unwrap();
+    assert_eq!(
+        storage.replies().await.unwrap(),
+        [late.clone(), thanks.clone()],
+        "by name, as added"
+    );
+    let taken = storage
+        .add_reply(reply("thanks", "Cheers, {first_name}."))
+        .await;
+    assert!(
+        matches!(taken, Err(StorageError::AlreadyExists(_))),
+        "a taken name is refused: {taken:?}"
+    );
+    assert_eq!(storage.replies().await.unwrap(), [late.clone(), thanks]);
+    assert!(storage.remove_reply("thanks".into()).await.unwrap());
+    assert!(
+        !storage.remove_reply("thanks".into()).await.unwrap(),
+        "gone already"
+    );
+    assert!(!storage.remove_reply("nothing".into()).await.unwrap());
+    assert_eq!(storage.replies().await.unwrap(), [late]);
+}
+
+/// Setting a pack or a channel's routing reaches desktops with the next page's directory
+/// (a pack with its version); setting the routing of no channel does not.
+pub(crate) async fn a_new_pack_or_routing_moves_the_directory(storage: &dyn Storage) {
+    let org = Org::create(storage).await;
+    let first = pages(storage, &org, "rui", 0).await;
+    let directory = first[0].directory.as_ref().expect("the first page has it");
+    assert_eq!(directory.policy_version, 0, "no pack yet");
+    let mut cursor = cursor_after(&first);
+
+    let by = org.user("bea").person();
+    let source = "format = 1\nname = \"Acme\"\n".to_owned();
+    storage
+        .set_policy_pack(source.clone(), by.clone(), t0())
+        .await
+        .unwrap();
+    let after_pack = page(storage, &org, "rui", cursor).await;
+    assert_eq!(
+        after_pack.directory.as_ref().map(|d| d.policy_version),
+        Some(1),
+        "a new pack comes with the next page, with its version"
+    );
+    cursor = directory_follows(storage, &org, cursor, "a policy pack").await;
+
+    let routing = Routing {
+        on_block: Some(StepRule::one("legal")),
+        ..Routing::default()
+    };
+    assert!(
+        storage
+            .set_channel_routing(org.care_x.id, routing.clone(), t0())
+            .await
+            .unwrap()
+    );
+    let after_routing = page(storage, &org, "rui", cursor).await;
+    let care_x = after_routing
+        .directory
+        .as_ref()
+        .and_then(|d| d.channels.iter().find(|c| c.channel.id == org.care_x.id))
+        .map(|c| c.routing.clone());
+    assert_eq!(care_x, Some(routing), "the directory names the new routing");
+    cursor = directory_follows(storage, &org, cursor, "a channel's routing").await;
+
+    storage
+        .set_channel_routing(ChannelId(Uuid::now_v7()), Routing::default(), t0())
+        .await
+        .unwrap();
+    let quiet = page(storage, &org, "rui", cursor).await;
+    assert!(
+        quiet.directory.is_none(),
+        "routing no channel changes nothing desktops hold"
+    );
+
+    storage.set_policy_pack(source, by, t0()).await.unwrap();
+    let again = page(storage, &org, "rui", cursor).await;
+    assert_eq!(
+        again.directory.map(|d| d.policy_version),
+        Some(2),
+        "the same text set again is a new version desktops fetch"
+    );
 }

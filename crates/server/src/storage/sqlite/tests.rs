@@ -377,7 +377,7 @@ async fn a_push_applies_in_order_and_repeats_first_results() {
             decide(4, b.id, 1, Verdict::Approve),
         ],
         now: t0(),
-            review: None,
+        review: None,
     };
     let results = f.storage.push(batch.clone()).await.unwrap();
     let statuses: Vec<_> = results.iter().map(|r| r.status).collect();
@@ -531,5 +531,29 @@ mod conformance {
     async fn a_push_judges_the_account_as_stored_when_it_applies() {
         let (_dir, storage) = empty_store();
         suite::a_push_judges_the_account_as_stored_when_it_applies(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn policy_packs_count_up_and_the_latest_is_in_force() {
+        let (_dir, storage) = empty_store();
+        suite::policy_packs_count_up_and_the_latest_is_in_force(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn routings_default_to_empty_and_round_trip() {
+        let (_dir, storage) = empty_store();
+        suite::routings_default_to_empty_and_round_trip(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn replies_are_added_once_and_removed_by_name() {
+        let (_dir, storage) = empty_store();
+        suite::replies_are_added_once_and_removed_by_name(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn a_new_pack_or_routing_moves_the_directory() {
+        let (_dir, storage) = empty_store();
+        suite::a_new_pack_or_routing_moves_the_directory(&storage).await;
     }
 }
