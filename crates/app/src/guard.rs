@@ -8,7 +8,7 @@
 use countersign_core::channel::Route;
 use countersign_core::finding::{self, Finding, Measure};
 use countersign_core::wire::Directory;
-use countersign_core::{Draft, HistoryEvent};
+use countersign_core::Draft;
 use countersign_policy::{CrisisContext, Guard, Pack, Subject};
 use countersign_store::{Cache, GuardVerdict, StoreError};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -96,14 +96,7 @@ pub(crate) fn verdict(draft: &Draft, findings: &[Finding]) -> GuardVerdict {
 
 /// How the server routed the draft's current version, if not the usual way.
 pub fn route(draft: &Draft) -> Option<Route> {
-    draft
-        .history
-        .iter()
-        .rev()
-        .find_map(|entry| match &entry.event {
-            HistoryEvent::Routed { route } if entry.version == draft.version => Some(route.clone()),
-            _ => None,
-        })
+    draft.route().cloned()
 }
 
 /// The draft's length as its network counts it.

@@ -525,6 +525,26 @@ impl Draft {
             .find(|step| !step.is_satisfied(&self.approvals))
     }
 
+    /// How the server routed the current version, when not the channel's usual way (the
+    /// latest `Routed` history entry of this version).
+    pub fn route(&self) -> Option<&crate::channel::Route> {
+        self.history
+            .iter()
+            .rev()
+            .find_map(|entry| match &entry.event {
+                HistoryEvent::Routed { route } if entry.version == self.version => Some(route),
+                _ => None,
+            })
+    }
+
+    /// The reply a pre-approved draft matched, by name.
+    pub fn pre_approved_reply(&self) -> Option<&str> {
+        match self.route() {
+            Some(crate::channel::Route::PreApproved { reply, .. }) => Some(reply),
+            _ => None,
+        }
+    }
+
     /// The name of [`next_required_step`](Self::next_required_step).
     pub fn next_step(&self) -> Option<&str> {
         self.next_required_step().map(|s| s.step.as_str())

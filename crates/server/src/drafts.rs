@@ -286,9 +286,17 @@ pub fn build(
             event: HistoryEvent::Created,
         }],
     };
-    let (route_rules, route) = rules.route(&requested, risk);
+    // A step the author asks for that the policy has anyway is no addition of theirs: it
+    // neither keeps a pre-approved reply in review nor follows the draft into the fast lane.
+    let own: Vec<_> = requested
+        .iter()
+        .filter(|r| !rules.channel.policy.iter().any(|p| p.step == r.step))
+        .cloned()
+        .collect();
+    let (route_rules, route) = rules.route(&own, risk);
+    let requested = if route.is_some() { &own } else { &requested };
     draft.required_steps = rules
-        .steps_under(&route_rules, &draft, &requested)
+        .steps_under(&route_rules, &draft, requested)
         .map_err(|e| ServerError::Invalid(e.to_string()))?;
     if let Some(route) = route {
         let event = HistoryEvent::Routed { route };

@@ -7,3 +7,7 @@ ALTER TABLE drafts ADD COLUMN findings INTEGER NOT NULL DEFAULT 0;      -- how m
 
 -- The drafts still to review, found without a scan.
 CREATE INDEX drafts_unreviewed ON drafts (id) WHERE risk IS NULL AND status = 'pending';
+
+-- The pre-approved reply a draft matched (the server approved it without review), so the
+-- console can list what went out that way.
+ALTER TABLE drafts ADD COLUMN pre_approved_reply TEXT;

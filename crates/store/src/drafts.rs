@@ -20,14 +20,15 @@ pub struct AppliedPage {
 
 const UPSERT: &str = "
     INSERT INTO drafts (id, version, status, network, channel, urgency, scheduled_at,
-                        created_at, author, next_step, body, draft)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                        created_at, author, next_step, body, draft, pre_approved_reply)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
     ON CONFLICT (id) DO UPDATE SET
         version = excluded.version, status = excluded.status, network = excluded.network,
         channel = excluded.channel, urgency = excluded.urgency,
         scheduled_at = excluded.scheduled_at, created_at = excluded.created_at,
         author = excluded.author, next_step = excluded.next_step, body = excluded.body,
-        draft = excluded.draft, risk = NULL, findings = 0";
+        draft = excluded.draft, pre_approved_reply = excluded.pre_approved_reply,
+        risk = NULL, findings = 0";
 
 impl Cache {
     /// Applies one page of the changes feed, in one transaction: upserts and removes the
@@ -167,6 +168,7 @@ fn upsert_draft(stmt: &mut Statement<'_>, draft: &Draft) -> Result<(), StoreErro
         draft.next_step(),
         draft.body,
         json,
+        draft.pre_approved_reply(),
     ])?;
     Ok(())
 }

@@ -28,6 +28,10 @@ pub struct QueueFilter {
     /// Only drafts with (true) or without (false) findings worth a look (warn or block).
     #[serde(default)]
     pub has_findings: Option<bool>,
+    /// Instead of the pending queue: the drafts the server approved without review because
+    /// they are pre-approved replies, newest first.
+    #[serde(default)]
+    pub pre_approved: bool,
     /// At most this many items.
     pub limit: Option<usize>,
     /// Skip this many items first (for paging).
@@ -71,6 +75,8 @@ pub struct QueueItem {
     pub findings: u32,
     /// False until the guard has reviewed this version (just after a sync brought it).
     pub reviewed: bool,
+    /// The pre-approved reply it matched, when the server approved it without review.
+    pub pre_approved_reply: Option<String>,
 }
 
 /// A decision in the outbox, as the queue shows it.
@@ -91,13 +97,17 @@ impl Cache {
             "SELECT d.id, d.version, d.network, d.channel, d.author, d.urgency,
                     d.scheduled_at, d.created_at, d.body, d.next_step,
                     o.mutation_id, o.verdict, o.answered_at IS NOT NULL,
-                    d.risk, d.findings
+                    d.risk, d.findings, d.pre_approved_reply
              FROM drafts d
              LEFT JOIN outbox o ON o.mutation_id = (
                  SELECT max(mutation_id) FROM outbox
-                 WHERE draft_id = d.id AND verdict IS NOT NULL)
-             WHERE d.status = 'pending'",
+                 WHERE draft_id = d.id AND verdict IS NOT NULL)",
         );
+        sql.push_str(if filter.pre_approved {
+            " WHERE d.status = 'approved' AND d.pre_approved_reply IS NOT NULL"
+        } else {
+            " WHERE d.status = 'pending'"
+        });
         let mut params: Vec<Value> = Vec::new();
         // Only the filters in use appear in the SQL, so each combination gets a plan that
         // can use the indexes (an `?1 IS NULL OR ...` clause would defeat them).
@@ -118,7 +128,9 @@ impl Cache {
             Some(false) => sql.push_str(" AND (d.risk IS NULL OR d.risk < 2)"),
             None => {}
         }
-        if let Some(steps) = filter.next_steps.as_ref().filter(|s| !s.is_empty()) {
+        // Pre-approved drafts wait for no step: every reviewer may look at what went out.
+        let steps = filter.next_steps.as_ref().filter(|s| !s.is_empty() && !filter.pre_approved);
+        if let Some(steps) = steps {
             let mut placeholders = Vec::with_capacity(steps.len());
             for step in steps {
                 params.push(Value::Text(step.clone()));
@@ -129,10 +141,14 @@ impl Cache {
                 placeholders.join(", ")
             ));
         }
-        // The same columns, in the same order, as the drafts_queue index.
-        sql.push_str(
-            " ORDER BY d.urgency, d.scheduled_at IS NULL, d.scheduled_at, d.created_at, d.id",
-        );
+        if filter.pre_approved {
+            sql.push_str(" ORDER BY d.created_at DESC, d.id");
+        } else {
+            // The same columns, in the same order, as the drafts_queue index.
+            sql.push_str(
+                " ORDER BY d.urgency, d.scheduled_at IS NULL, d.scheduled_at, d.created_at, d.id",
+            );
+        }
         let limit = filter
             .limit
             .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
@@ -170,6 +186,7 @@ impl Cache {
                     .and_then(crate::verdicts::severity),
                 findings: row.get(14)?,
                 reviewed: row.get::<_, Option<i64>>(13)?.is_some(),
+                pre_approved_reply: row.get(15)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

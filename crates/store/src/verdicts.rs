@@ -114,8 +114,39 @@ impl Cache {
 #[cfg(test)]
 mod tests {
     use super::Verdict;
+    use crate::QueueFilter;
     use crate::fixtures::{cache, draft, seed};
+    use countersign_core::channel::Route;
     use countersign_core::finding::Severity;
+    use countersign_core::{DraftStatus, HistoryEntry, HistoryEvent};
+
+    #[test]
+    fn pre_approved_replies_are_listed_apart_from_the_queue_with_the_reply_they_matched() {
+        let mut cache = cache();
+        let mut reply = draft(1, "Sorry to hear that, Gary — DM us your order number.");
+        reply.status = DraftStatus::Approved;
+        reply.required_steps.clear();
+        let route = Route::PreApproved {
+            reply_id: "r1".into(),
+            reply: "late-delivery".into(),
+        };
+        let entry = HistoryEntry::on(&reply, &reply.author, reply.created_at, HistoryEvent::Routed { route });
+        reply.history.push(entry);
+        let pending = draft(2, "A routine reply");
+        seed(&mut cache, &[reply.clone(), pending.clone()]);
+        let queue: Vec<_> = cache.queue(&QueueFilter::default()).unwrap().iter().map(|i| i.id).collect();
+        assert_eq!(queue, [pending.id], "the queue is what waits for review");
+        let listed = cache
+            .queue(&QueueFilter {
+                pre_approved: true,
+                next_steps: Some(vec!["review".into()]),
+                ..QueueFilter::default()
+            })
+            .unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].id, reply.id);
+        assert_eq!(listed[0].pre_approved_reply.as_deref(), Some("late-delivery"));
+    }
 
     #[test]
     fn verdicts_are_kept_until_the_draft_the_pack_or_the_directory_changes() {

@@ -11,6 +11,20 @@ const CHLOE: &str = "chloe.baker";
 
 pub(super) fn samples() -> Vec<Sample> {
     vec![
+        // The care team's pre-approved "late delivery" reply with a first name filled in:
+        // the server approves it without review, and the console lists it as such.
+        Sample::new(
+            SAM,
+            X,
+            HELP_X,
+            "Sorry to hear that, Priya — DM us your order number and we'll sort it today.",
+        )
+        .reply(
+            "@priya_reads",
+            "Tracking says my parcel was delivered yesterday. It wasn't. @HartwellHelp",
+        )
+        .due(15)
+        .age(3),
         Sample::new(
             SAM,
             X,
