@@ -1,7 +1,9 @@
 use super::*;
 use crate::storage::ChangesRequest;
 use crate::{ServerConfig, open};
-use countersign_core::{DraftStatus, Network, Urgency};
+use countersign_core::channel::Route;
+use countersign_core::finding::{Finding, Severity};
+use countersign_core::{DraftStatus, HistoryEvent, Network, Urgency};
 
 fn all_samples() -> Vec<Sample> {
     customer_care::samples()
@@ -158,4 +160,156 @@ async fn bulk_drafts_need_an_author() {
         bulk_drafts(&server, 1, 10).await,
         Err(ServerError::Invalid(_))
     ));
+}
+
+/// Each sample with what the guard finds in it as the seeded server reviews a new draft:
+/// the demo pack laid over the built-in one, the sample's channel, its author's standing.
+async fn reviewed_samples(server: &Server) -> Vec<(Sample, Vec<Finding>)> {
+    let review = Review::load(server).await.unwrap();
+    let channels = admin::list_channels(server).await.unwrap();
+    let mut reviewed = vec![];
+    for sample in all_samples() {
+        let channel = channels
+            .iter()
+            .find(|c| c.network == sample.network && c.account == sample.channel)
+            .unwrap_or_else(|| panic!("no channel {}", sample.channel));
+        let author = admin::user_named(server, sample.author).await.unwrap();
+        let findings = review.findings_of(&Written {
+            body: sample.body,
+            network: sample.network,
+            media: &sample.media,
+            channel: Some(channel.id),
+            author: author.id,
+            urgency: sample.urgency,
+        });
+        reviewed.push((sample, findings));
+    }
+    reviewed
+}
+
+#[tokio::test]
+async fn every_sample_written_to_break_the_policy_is_flagged_by_the_guard() {
+    let (_dir, server, _) = seeded().await;
+    let pack = admin::policy_pack(&server).await.unwrap();
+    assert_eq!(
+        (pack.effective.name.as_str(), pack.effective.version),
+        ("Hartwell & Lane", 1),
+        "the demo's pack is in force over the built-in one"
+    );
+    let mut missed = vec![];
+    for (sample, findings) in reviewed_samples(&server).await {
+        let Some(breaks) = sample.breaks else {
+            continue;
+        };
+        let flagged: Vec<String> = findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Warn)
+            .map(|f| format!("{} ({})", f.rule, f.severity.as_str()))
+            .collect();
+        // Printed for every breaking sample, so a run shows what the guard makes of each.
+        println!(
+            "{:<7} {:?} {}: {breaks}: [{}]",
+            if flagged.is_empty() {
+                "MISSED"
+            } else {
+                "flagged"
+            },
+            sample.network,
+            sample.channel,
+            flagged.join(", ")
+        );
+        if flagged.is_empty() {
+            missed.push(format!(
+                "{:?} {} ({breaks}): {:?}",
+                sample.network, sample.channel, sample.body
+            ));
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "{} of the demo's drafts written to break the policy pass the guard with no warning:\n  {}",
+        missed.len(),
+        missed.join("\n  ")
+    );
+}
+
+#[tokio::test]
+async fn seeded_drafts_with_a_blocking_finding_go_past_legal() {
+    let (_dir, server, drafts) = seeded().await;
+    let review = Review::load(&server).await.unwrap();
+    let channels = admin::list_channels(&server).await.unwrap();
+    let samples = all_samples();
+    let mut escalated = 0;
+    for draft in &drafts {
+        let channel = channels
+            .iter()
+            .find(|c| Some(c.id) == draft.channel_id)
+            .unwrap();
+        // A revised draft's sample is the text it was first written with.
+        let first_body = draft
+            .history
+            .iter()
+            .find_map(|h| match &h.event {
+                HistoryEvent::Edited { previous_body } => Some(previous_body.as_str()),
+                _ => None,
+            })
+            .unwrap_or(&draft.body);
+        let sample = samples
+            .iter()
+            .find(|s| s.body == first_body)
+            .unwrap_or_else(|| panic!("no sample was written as {first_body:?}"));
+        let routes: Vec<&Route> = draft
+            .history
+            .iter()
+            .filter(|h| h.version == draft.version)
+            .filter_map(|h| match &h.event {
+                HistoryEvent::Routed { route } => Some(route),
+                _ => None,
+            })
+            .collect();
+        let blocking: Vec<String> = review
+            .findings(draft)
+            .into_iter()
+            .filter(Finding::blocks)
+            .map(|f| f.rule)
+            .collect();
+        let asked_by_policy_or_author =
+            channel.policy.iter().any(|r| r.step == "legal") || sample.steps.contains(&"legal");
+        if blocking.is_empty() {
+            assert!(
+                !routes.iter().any(|r| matches!(r, Route::Escalated { .. })),
+                "nothing blocks {:?}, so nothing is added: {routes:?}",
+                draft.body
+            );
+            continue;
+        }
+        assert!(
+            draft.step_names().contains(&"legal"),
+            "{blocking:?} in {:?}: the General Counsel must see it, steps {:?}",
+            draft.body,
+            draft.step_names()
+        );
+        if asked_by_policy_or_author {
+            assert!(
+                routes.is_empty(),
+                "legal was asked for already, so routing added nothing to {:?}: {routes:?}",
+                draft.body
+            );
+        } else {
+            assert_eq!(
+                routes,
+                [&Route::Escalated {
+                    step: "legal".into()
+                }],
+                "{blocking:?} in {:?} on {}: the escalation is recorded",
+                draft.body,
+                channel.name
+            );
+            escalated += 1;
+        }
+    }
+    assert!(
+        escalated >= 5,
+        "most of the demo's breaches are on channels without legal: only {escalated} escalated"
+    );
 }
