@@ -188,6 +188,10 @@ async fn reviewed_samples(server: &Server) -> Vec<(Sample, Vec<Finding>)> {
 }
 
 #[tokio::test]
+#[allow(
+    clippy::print_stdout,
+    reason = "the list of what the guard makes of each breaking sample is the report"
+)]
 async fn every_sample_written_to_break_the_policy_is_flagged_by_the_guard() {
     let (_dir, server, _) = seeded().await;
     let pack = admin::policy_pack(&server).await.unwrap();
@@ -206,7 +210,8 @@ async fn every_sample_written_to_break_the_policy_is_flagged_by_the_guard() {
             .filter(|f| f.severity >= Severity::Warn)
             .map(|f| format!("{} ({})", f.rule, f.severity.as_str()))
             .collect();
-        // Printed for every breaking sample, so a run shows what the guard makes of each.
+        // Printed for every breaking sample (`--no-capture`), so a run shows what the guard
+        // makes of each.
         println!(
             "{:<7} {:?} {}: {breaks}: [{}]",
             if flagged.is_empty() {
