@@ -14,6 +14,13 @@
 //! it next to that file with a `-holdout` suffix) but asserts only that the set is well
 //! formed: those figures are for reporting honestly, not targets to tune towards.
 //!
+//! The second held-out set in `tests/corpus/holdout2/` was written later still, by someone
+//! who had read neither the detectors, the tuning drafts nor the first held-out set, while
+//! the detectors were still being changed: it is where the final figures come from. Its
+//! test prints the table under "second held-out set (never tuned on)" (and writes a
+//! `-holdout2` JSON file beside `CORPUS_SCORES_JSON`), asserting only that it is well formed
+//! and shares no id with the other two sets.
+//!
 //! A draft counts as flagged for a category when the guard reports at least one finding of
 //! that category with severity warn or block; info findings change nothing for a reviewer,
 //! so they do not count.
@@ -36,6 +43,10 @@ const MIN_CRISIS_AND_NETWORK: usize = 12;
 /// something, and it must never be grown by copying tuning drafts.
 const MIN_HOLDOUT_DRAFTS: usize = 80;
 const MIN_HOLDOUT_PER_CATEGORY: usize = 8;
+/// The second held-out set: where the final figures come from, so a little bigger per
+/// category than the first.
+const MIN_HOLDOUT2_DRAFTS: usize = 100;
+const MIN_HOLDOUT2_PER_CATEGORY: usize = 9;
 
 /// About 45% clean: enough clean drafts that a noisy guard shows, enough risky ones that
 /// recall means something.
@@ -102,6 +113,11 @@ fn holdout_dir() -> PathBuf {
     corpus_dir().join("holdout")
 }
 
+/// The second held-out set, also out of `drafts_in`'s reach.
+fn holdout2_dir() -> PathBuf {
+    corpus_dir().join("holdout2")
+}
+
 /// The tuning corpus: every draft of every `*.toml` directly in the corpus folder but the
 /// pack.
 fn drafts() -> Vec<Draft> {
@@ -111,6 +127,11 @@ fn drafts() -> Vec<Draft> {
 /// The held-out set.
 fn holdout_drafts() -> Vec<Draft> {
     drafts_in(&holdout_dir())
+}
+
+/// The second held-out set.
+fn holdout2_drafts() -> Vec<Draft> {
+    drafts_in(&holdout2_dir())
 }
 
 /// Every draft of every `*.toml` file directly in `dir` but the pack, files in name order.
@@ -504,13 +525,18 @@ fn write_json(scores: &Scores<'_>, path: &Path) {
 /// extension, so the tuning corpus's file (which scripts/presidio-compare reads) is left as
 /// it is.
 fn holdout_json_path(corpus_json: &Path) -> PathBuf {
+    suffixed_json_path(corpus_json, "-holdout")
+}
+
+/// `corpus_json` with `suffix` before its extension (each held-out set gets its own file).
+fn suffixed_json_path(corpus_json: &Path, suffix: &str) -> PathBuf {
     let stem = corpus_json
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let name = match corpus_json.extension() {
-        Some(ext) => format!("{stem}-holdout.{}", ext.to_string_lossy()),
-        None => format!("{stem}-holdout"),
+        Some(ext) => format!("{stem}{suffix}.{}", ext.to_string_lossy()),
+        None => format!("{stem}{suffix}"),
     };
     corpus_json.with_file_name(name)
 }
@@ -582,4 +608,69 @@ fn the_holdout_set_is_well_formed_and_its_scores_are_reported() {
     if let Some(path) = std::env::var_os("CORPUS_SCORES_JSON") {
         write_json(&scores, &holdout_json_path(Path::new(&path)));
     }
+}
+
+/// Scores the second held-out set and prints them under their own heading; like the first
+/// held-out test it asserts only that the set is well formed, big enough to measure, and
+/// apart from the other sets (an id shared with the tuning corpus or the first held-out set
+/// would mean a draft was copied, and the set would no longer be unseen).
+#[test]
+fn the_second_holdout_set_is_well_formed_apart_from_the_others_and_its_scores_are_reported() {
+    let others: BTreeMap<String, &str> = drafts()
+        .into_iter()
+        .map(|d| (d.id, "the tuning corpus"))
+        .chain(
+            holdout_drafts()
+                .into_iter()
+                .map(|d| (d.id, "the first held-out set")),
+        )
+        .collect();
+    let drafts = holdout2_drafts();
+    assert!(
+        drafts.len() >= MIN_HOLDOUT2_DRAFTS,
+        "the second held-out set has {} drafts; at least {MIN_HOLDOUT2_DRAFTS} are needed",
+        drafts.len()
+    );
+    let shape = check_well_formed(&drafts);
+    for c in Category::ALL {
+        let n = shape.count(c);
+        assert!(
+            n >= MIN_HOLDOUT2_PER_CATEGORY,
+            "the second held-out set has {n} {} drafts; at least {MIN_HOLDOUT2_PER_CATEGORY} are needed",
+            c.as_str()
+        );
+    }
+    assert!(
+        shape.clean > 0 && shape.clean < drafts.len(),
+        "the second held-out set needs both clean and risky drafts to measure precision and recall"
+    );
+    for d in &drafts {
+        if let Some(set) = others.get(&d.id) {
+            panic!(
+                "{} in holdout2/{} is also in {set}; ids are unique across all three sets",
+                d.id, d.file
+            );
+        }
+    }
+    let scores = score(&guard(), &drafts);
+    #[allow(clippy::print_stdout)]
+    {
+        println!(
+            "\nsecond held-out set (never tuned on): {} drafts",
+            drafts.len()
+        );
+        print!("{}", report(&scores));
+    }
+    if let Some(path) = std::env::var_os("CORPUS_SCORES_JSON") {
+        write_json(&scores, &suffixed_json_path(Path::new(&path), "-holdout2"));
+    }
+}
+
+#[test]
+fn the_second_holdout_json_file_has_its_own_suffix() {
+    assert_eq!(
+        suffixed_json_path(Path::new("/tmp/scores.json"), "-holdout2"),
+        Path::new("/tmp/scores-holdout2.json"),
+        "the second held-out set must not overwrite the first one's file"
+    );
 }
