@@ -396,11 +396,7 @@ pub fn edit(
             .filter(|r| !rules.routing.added(policy, last_route, &r.step))
             .collect();
         // The author's own additions, for a route that replaces the policy.
-        let own: Vec<_> = previous
-            .iter()
-            .filter(|r| !policy.iter().any(|p| p.step == r.step))
-            .cloned()
-            .collect();
+        let own = crate::channel::beyond_policy(policy, &previous);
         let (route_rules, route) = rules.route(&own, risk);
         let requested = if route.is_some() { &own } else { &previous };
         next.required_steps = rules

@@ -272,6 +272,20 @@ pub fn steps_for_draft(
     Ok(steps)
 }
 
+/// The author's requests that ask for more than `policy`: steps it lacks, or a stricter
+/// quorum on one it has. Only these are the author's own; a request the policy meets anyway
+/// neither keeps a pre-approved reply in review nor follows a draft into the fast lane.
+pub fn beyond_policy(policy: &[StepRule], requested: &[StepRule]) -> Vec<StepRule> {
+    requested
+        .iter()
+        .filter(|r| match policy.iter().find(|p| p.step == r.step) {
+            None => true,
+            Some(p) => r.quorum.is_stricter_than(p.quorum),
+        })
+        .cloned()
+        .collect()
+}
+
 /// Turns rules into a draft's required steps.
 ///
 /// `holders(step)` lists the people who may take `step` on this draft (active deciders of

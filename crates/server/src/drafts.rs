@@ -286,13 +286,7 @@ pub fn build(
             event: HistoryEvent::Created,
         }],
     };
-    // A step the author asks for that the policy has anyway is no addition of theirs: it
-    // neither keeps a pre-approved reply in review nor follows the draft into the fast lane.
-    let own: Vec<_> = requested
-        .iter()
-        .filter(|r| !rules.channel.policy.iter().any(|p| p.step == r.step))
-        .cloned()
-        .collect();
+    let own = countersign_core::channel::beyond_policy(&rules.channel.policy, &requested);
     let (route_rules, route) = rules.route(&own, risk);
     let requested = if route.is_some() { &own } else { &requested };
     draft.required_steps = rules

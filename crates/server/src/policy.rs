@@ -13,7 +13,7 @@ use crate::Server;
 use crate::error::ServerError;
 use crate::storage::StoredPack;
 use countersign_core::channel::Risk;
-use countersign_core::finding::{Finding, Severity};
+use countersign_core::finding::{Category, Finding, Severity};
 use countersign_core::wire::Reply;
 use countersign_core::{ChannelId, Draft, Media, Network, Urgency, UserId};
 use countersign_policy::replies::Template;
@@ -53,7 +53,10 @@ pub async fn guard(server: &Server) -> Result<Arc<Guard>, ServerError> {
     let stored = server.storage().policy_pack().await?;
     let version = stored.as_ref().map_or(0, |s| s.version);
     let cache = &server.guard_cache().compiled;
-    if let Some((v, guard)) = cache.lock().unwrap_or_else(PoisonError::into_inner).as_ref()
+    if let Some((v, guard)) = cache
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_ref()
         && *v == version
     {
         return Ok(Arc::clone(guard));
@@ -61,7 +64,9 @@ pub async fn guard(server: &Server) -> Result<Arc<Guard>, ServerError> {
     // A stored pack was checked when it was set; failing now means this build reads packs
     // differently, which an administrator must hear about rather than have ignored.
     let pack = effective_pack(stored.as_ref()).map_err(|e| {
-        ServerError::Policy(format!("the stored policy pack v{version} cannot be used: {e}"))
+        ServerError::Policy(format!(
+            "the stored policy pack v{version} cannot be used: {e}"
+        ))
     })?;
     let guard = Arc::new(
         Guard::new(pack)
@@ -181,8 +186,15 @@ impl Review {
 
     /// What routing needs to know about `findings` on `body`: blocking, findings, clean, or
     /// a clean pre-approved reply whose slot values are themselves clean.
+    ///
+    /// Blocking means a `block` finding about what the draft says; a network's own limits
+    /// (length, hashtags) block approval too, but no added step can fix them — the author
+    /// must — so they only keep a draft off the fast lane.
     pub fn risk(&self, body: &str, network: Network, findings: &[Finding]) -> Risk {
-        if findings.iter().any(Finding::blocks) {
+        if findings
+            .iter()
+            .any(|f| f.blocks() && f.category != Category::Network)
+        {
             return Risk::Blocking;
         }
         if !findings.is_empty() {

@@ -47,9 +47,8 @@ pub async fn set_policy_pack(
 /// The pack in force.
 pub async fn policy_pack(server: &Server) -> Result<PolicyView, ServerError> {
     let stored = server.storage().policy_pack().await?;
-    let effective = effective_pack(stored.as_ref()).map_err(|e| {
-        ServerError::Policy(format!("the stored policy pack cannot be used: {e}"))
-    })?;
+    let effective = effective_pack(stored.as_ref())
+        .map_err(|e| ServerError::Policy(format!("the stored policy pack cannot be used: {e}")))?;
     Ok(PolicyView { stored, effective })
 }
 
@@ -64,6 +63,21 @@ pub async fn set_channel_routing(
         .check()
         .map_err(|e| ServerError::Invalid(e.to_string()))?;
     let found = channel_named(server, channel).await?;
+    // A step nobody in the team can take would make every draft routed to it unwritable.
+    let rules = crate::drafts::rules_for(server, &found).await?;
+    let steps = routing
+        .on_block
+        .iter()
+        .chain(routing.fast_lane.iter().flatten());
+    for step in steps {
+        if !rules.deciders.iter().any(|d| d.may_take_step(&step.step)) {
+            return Err(ServerError::Invalid(format!(
+                "nobody in {} may take the step {:?}; give someone the step first \
+                 (`countersign-server user step add`)",
+                rules.team_name, step.step
+            )));
+        }
+    }
     server
         .storage()
         .set_channel_routing(found.id, routing.clone(), server.now())
@@ -127,7 +141,11 @@ pub async fn replies(server: &Server, query: &str) -> Result<Vec<Reply>, ServerE
 
 /// Removes the reply named `name`.
 pub async fn remove_reply(server: &Server, name: &str) -> Result<(), ServerError> {
-    if server.storage().remove_reply(name.trim().to_owned()).await? {
+    if server
+        .storage()
+        .remove_reply(name.trim().to_owned())
+        .await?
+    {
         Ok(())
     } else {
         Err(ServerError::NotFound(format!(
