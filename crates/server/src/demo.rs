@@ -22,15 +22,15 @@ mod sample;
 pub use bulk::bulk_drafts;
 
 use crate::admin::{self, AccountChange, NewUser};
+use crate::directory::console_operator;
 use crate::error::ServerError;
+use crate::policy::{Review, Written};
 use crate::{Server, drafts};
 use chrono::{DateTime, Duration, Utc};
 use countersign_core::approval::{self, Actor};
-use crate::directory::console_operator;
-use crate::policy::{Review, Written};
 use countersign_core::channel::{Routing, StepRequest};
-use countersign_core::wire::NewReply;
 use countersign_core::wire::NewDraft;
+use countersign_core::wire::NewReply;
 use countersign_core::wire::admin::NewChannel;
 use countersign_core::{
     ChannelRules, Decision, DecisionId, Draft, Network, Role, Sensitive, StepRule, Verdict,

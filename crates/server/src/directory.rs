@@ -4,8 +4,8 @@
 
 use crate::sessions::session_user;
 use crate::storage::{TeamRecord, UserRecord};
-use countersign_core::wire::{ChannelView, Directory, Spokesperson};
 use countersign_core::channel::Routing;
+use countersign_core::wire::{ChannelView, Directory, Spokesperson};
 use countersign_core::{Channel, ChannelId, CrisisChannels, CrisisState, Person, Role};
 
 /// The spokespeople authorised for `channel`: active accounts with the spokesperson role
@@ -208,7 +208,14 @@ mod tests {
             since: Some(t0()),
             declared_by: None,
         };
-        let directory = build(&users[0], &teams, &channels, &users, &crisis, &PolicyFacts::default());
+        let directory = build(
+            &users[0],
+            &teams,
+            &channels,
+            &users,
+            &crisis,
+            &PolicyFacts::default(),
+        );
         let names: Vec<&str> = directory
             .channels
             .iter()
@@ -234,7 +241,14 @@ mod tests {
         );
         assert_eq!(directory.me.person.username, "rita");
 
-        let calm = build(&users[2], &teams, &channels, &users, &crisis, &PolicyFacts::default());
+        let calm = build(
+            &users[2],
+            &teams,
+            &channels,
+            &users,
+            &crisis,
+            &PolicyFacts::default(),
+        );
         assert_eq!(calm.channels.len(), 1);
         assert!(!calm.crisis.is_on(), "none of sue's channels is in crisis");
     }

@@ -10,9 +10,9 @@
 //! - further ahead: **invalid** ("out of order"), not stored, and `last_mutation_id` stays,
 //!   because the client always sends its outbox in order and must resend the gap.
 
+use crate::policy::Review;
 use chrono::{DateTime, Utc};
 use countersign_core::approval::{self, Actor};
-use crate::policy::Review;
 use countersign_core::finding::Finding;
 use countersign_core::wire::codes;
 use countersign_core::{

@@ -18,10 +18,10 @@ use crate::auth::token::TokenHash;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use countersign_core::approval::Actor;
-use countersign_core::handover::HandoverProblem;
 use countersign_core::channel::Routing;
-use countersign_core::wire::{Directory, Reply};
+use countersign_core::handover::HandoverProblem;
 use countersign_core::wire::admin::{CrisisEffect, LeaveReport};
+use countersign_core::wire::{Directory, Reply};
 use countersign_core::{
     Channel, ChannelAccess, ChannelId, ClientId, CrisisState, Draft, DraftId, Mutation, MutationId,
     MutationResult, Person, Refusal, Role, Sensitive, StepRule, TeamId, UserId,

@@ -3,13 +3,13 @@
 use crate::Server;
 use crate::cursor::Cursor;
 use crate::error::ServerError;
+use crate::policy::Review;
 use crate::push::MAX_MUTATIONS;
 use crate::storage::{ChangesPage, ChangesRequest, PushBatch, UserRecord};
-use crate::policy::Review;
-use countersign_core::{ClientId, MutationKind, Verdict};
-use std::sync::Arc;
 use countersign_core::approval::Actor;
 use countersign_core::wire::{PushRequest, PushResponse};
+use countersign_core::{ClientId, MutationKind, Verdict};
+use std::sync::Arc;
 
 /// Page size when the client does not ask for one.
 pub const DEFAULT_PAGE: usize = 500;

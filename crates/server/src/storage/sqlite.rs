@@ -21,11 +21,11 @@ use super::{
     SessionTokens, Storage, StorageError, StorageResult, StoredPack, TeamRecord, UserChange,
     UserRecord, UserUpdate,
 };
-use countersign_core::channel::Routing;
-use countersign_core::wire::Reply;
 use crate::auth::token::TokenHash;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use countersign_core::channel::Routing;
+use countersign_core::wire::Reply;
 use countersign_core::{
     Channel, ChannelId, CrisisState, Draft, DraftId, MutationResult, Person, Role, Sensitive,
     StepRule, UserId,

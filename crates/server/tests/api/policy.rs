@@ -776,7 +776,11 @@ async fn an_edit_keeps_the_step_its_author_asked_for_when_routing_could_also_add
     let (status, body) = g.t.post("/api/v1/drafts", &g.alex, &request).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let draft: Draft = serde_json::from_value(body).unwrap();
-    assert_eq!(draft.step_names(), ["review", "legal"], "alex asked for legal");
+    assert_eq!(
+        draft.step_names(),
+        ["review", "legal"],
+        "alex asked for legal"
+    );
 
     let path = format!("/api/v1/drafts/{}", draft.id);
     let edit = json!({"version": draft.version, "body": "Hi Zoë, your parcel arrives today."});

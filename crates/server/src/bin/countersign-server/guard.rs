@@ -91,7 +91,10 @@ pub async fn replies(command: RepliesCommand) -> anyhow::Result<()> {
             let server = open(&data).await?;
             let found = admin::replies(&server, &search).await?;
             if found.is_empty() {
-                println!("no replies{}", if search.is_empty() { "" } else { " match" });
+                println!(
+                    "no replies{}",
+                    if search.is_empty() { "" } else { " match" }
+                );
             }
             for reply in found {
                 println!("{:<24} {}", reply.name, reply.text);
@@ -123,7 +126,10 @@ pub fn routing_text(routing: &Routing) -> String {
     let mut parts = Vec::new();
     if let Some(lane) = &routing.fast_lane {
         let steps: Vec<String> = lane.iter().map(ToString::to_string).collect();
-        parts.push(format!("clean drafts take the fast lane ({})", steps.join(" → ")));
+        parts.push(format!(
+            "clean drafts take the fast lane ({})",
+            steps.join(" → ")
+        ));
     }
     if let Some(step) = &routing.on_block {
         parts.push(format!("blocking findings add {step}"));
@@ -159,7 +165,10 @@ pub async fn show_pack(data: &DataDir, effective: bool) -> anyhow::Result<()> {
     let server = open(data).await?;
     let view = admin::policy_pack(&server).await?;
     match &view.stored {
-        None => println!("policy pack: the built-in one ({} rules)", view.effective.rules.len()),
+        None => println!(
+            "policy pack: the built-in one ({} rules)",
+            view.effective.rules.len()
+        ),
         Some(stored) => println!(
             "policy pack: {:?} version {}, set by {} at {}, over {} ({} rules in all)",
             view.effective.name,
@@ -173,7 +182,10 @@ pub async fn show_pack(data: &DataDir, effective: bool) -> anyhow::Result<()> {
     if effective {
         print!("{}", view.effective.to_toml());
     } else if let Some(stored) = &view.stored {
-        println!("--- the organisation's pack as set ---\n{}", stored.source.trim_end());
+        println!(
+            "--- the organisation's pack as set ---\n{}",
+            stored.source.trim_end()
+        );
     }
     Ok(())
 }
@@ -204,7 +216,11 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
             valid: m.valid,
         };
         writeln!(out, "{}", serde_json::to_string(&line)?)?;
-        return Ok(if m.valid { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        return Ok(if m.valid {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
     }
     let pack = match &args.pack {
         None => Pack::builtin(),

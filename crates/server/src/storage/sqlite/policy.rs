@@ -16,7 +16,9 @@ pub(super) fn policy_pack(tx: &Connection) -> StorageResult<Option<StoredPack>> 
             "SELECT version, source, set_by_json, set_at FROM policy_packs \
              ORDER BY version DESC LIMIT 1",
         )?
-        .query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+        .query_row([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
         .optional()?;
     row.map(|(version, source, by, at)| {
         Ok(StoredPack {
@@ -62,7 +64,9 @@ pub(super) fn policy_version(tx: &Connection) -> StorageResult<u64> {
 pub(super) fn routings(tx: &Connection) -> StorageResult<Vec<(ChannelId, Routing)>> {
     let mut stmt = tx.prepare_cached("SELECT id, routing_json FROM channels ORDER BY name")?;
     let rows = stmt
-        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(|(id, json)| Ok((ChannelId(parse_uuid(&id)?), serde_json::from_str(&json)?)))
@@ -77,7 +81,11 @@ pub(super) fn set_channel_routing(
 ) -> StorageResult<bool> {
     let changed = tx.execute(
         "UPDATE channels SET routing_json = ?1, updated_at = ?2 WHERE id = ?3",
-        params![serde_json::to_string(routing)?, to_text(now), id.to_string()],
+        params![
+            serde_json::to_string(routing)?,
+            to_text(now),
+            id.to_string()
+        ],
     )?;
     if changed > 0 {
         mark_directory_changed(tx)?;
