@@ -57,6 +57,19 @@ impl Network {
         Self::ALL.into_iter().find(|n| n.as_str() == s)
     }
 
+    /// The network's name as people write it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Network::X => "X",
+            Network::Bluesky => "Bluesky",
+            Network::Mastodon => "Mastodon",
+            Network::Linkedin => "LinkedIn",
+            Network::Facebook => "Facebook",
+            Network::Instagram => "Instagram",
+            Network::Threads => "Threads",
+        }
+    }
+
     /// The longest post the network accepts, in its own unit of length.
     pub const fn length_limit(self) -> usize {
         match self {

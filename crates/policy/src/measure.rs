@@ -71,15 +71,7 @@ pub(crate) fn x_refused_char(body: &str) -> Option<char> {
 
 /// The network's name for people.
 pub(crate) fn label(network: Network) -> &'static str {
-    match network {
-        Network::X => "X",
-        Network::Bluesky => "Bluesky",
-        Network::Mastodon => "Mastodon",
-        Network::Linkedin => "LinkedIn",
-        Network::Facebook => "Facebook",
-        Network::Instagram => "Instagram",
-        Network::Threads => "Threads",
-    }
+    network.label()
 }
 
 /// Mastodon's `StatusLengthValidator`: links become a 23-character placeholder, then

@@ -311,15 +311,7 @@ pub fn new_id(now: DateTime<Utc>) -> DraftId {
 
 /// The network's name as people write it.
 pub fn network_name(network: Network) -> &'static str {
-    match network {
-        Network::X => "X",
-        Network::Bluesky => "Bluesky",
-        Network::Mastodon => "Mastodon",
-        Network::Linkedin => "LinkedIn",
-        Network::Facebook => "Facebook",
-        Network::Instagram => "Instagram",
-        Network::Threads => "Threads",
-    }
+    network.label()
 }
 
 fn not_found(id: DraftId) -> ServerError {
