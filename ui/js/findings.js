@@ -93,7 +93,33 @@ export function excerpt(text, range, max = 60) {
   return chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : chars.join("");
 }
 
-export const SEVERITY_LABELS = Object.freeze({ block: "Block", warn: "Warning", info: "Note" });
+/**
+ * Findings as the list shows them: the same rule saying the same thing more than once
+ * (three guesses about a fire's cause) is one entry with each place it was found, and a
+ * rule's reason is shown once, on its first entry. `{indices, finding, showReason}`, in
+ * the order the findings came (most serious first).
+ */
+export function groupFindings(findings) {
+  const groups = [];
+  const byKey = new Map();
+  const reasoned = new Set();
+  (findings ?? []).forEach((finding, index) => {
+    const key = `${finding?.rule}\u0000${finding?.message}`;
+    const known = byKey.get(key);
+    if (known) {
+      known.indices.push(index);
+      return;
+    }
+    const group = { indices: [index], finding, showReason: !reasoned.has(finding?.rule) };
+    reasoned.add(finding?.rule);
+    byKey.set(key, group);
+    groups.push(group);
+  });
+  return groups;
+}
+
+// The same words as the queue badges.
+export const SEVERITY_LABELS = Object.freeze({ block: "Block", warn: "Warn", info: "Info" });
 
 export const CATEGORY_LABELS = Object.freeze({
   personal_data: "Personal data",

@@ -810,6 +810,16 @@ els.overlay.addEventListener("submit", (event) => {
   }
 });
 
+// A refusal ("a reason is required") goes once the reviewer starts typing the reason.
+els.draft.addEventListener("input", (event) => {
+  const target = event.target;
+  if (!(target instanceof HTMLTextAreaElement) || !target.dataset.composer || !composerError) return;
+  composerError = "";
+  els.draft.querySelector("[data-testid=composer-error]")?.remove();
+  target.removeAttribute("aria-invalid");
+  target.removeAttribute("aria-describedby");
+});
+
 els.draft.addEventListener("submit", (event) => {
   if (event.target instanceof HTMLFormElement && event.target.dataset.composerForm) {
     event.preventDefault();

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   badgeLabel, blockingCount, codePointOffsets, excerpt, findingRanges, findingsSummary,
-  markSegments, measureText, overrideTitle, routeText, spanToRange, worstSeverity,
+  groupFindings, markSegments, measureText, overrideTitle, routeText, spanToRange, worstSeverity,
 } from "../js/findings.js";
 
 const finding = (start, end, severity = "block", extra = {}) => ({
@@ -155,4 +155,23 @@ test("the length shown is Rust's measure", () => {
     measureText({ network: "bluesky", weighted_length: 290, limit: 300, unit: "graphemes", valid: false }, "Bluesky").title,
     "Over Bluesky's limit", "within the graphemes but over the byte cap: Rust's valid decides");
   assert.equal(measureText(undefined), null);
+});
+
+test("the list groups a rule saying the same thing twice, and gives each rule's reason once", () => {
+  const guess = (start, end) => finding(start, end, "block", { rule: "crisis.speculation", message: "Speculation" });
+  const list = [
+    finding(0, 4, "block", { rule: "crisis.unauthorised_speaker", message: "Speaks for us" }),
+    guess(5, 9), guess(10, 12),
+    finding(13, 14, "block", { rule: "health.identifiable_person", message: "about A" }),
+    finding(15, 16, "block", { rule: "health.identifiable_person", message: "about B" }),
+    guess(20, 22),
+  ];
+  const groups = groupFindings(list);
+  assert.deepEqual(groups.map((g) => [g.finding.rule, g.indices, g.showReason]), [
+    ["crisis.unauthorised_speaker", [0], true],
+    ["crisis.speculation", [1, 2, 5], true],
+    ["health.identifiable_person", [3], true],
+    ["health.identifiable_person", [4], false],
+  ], "same rule and message: one entry; same rule, other message: its own entry, reason once");
+  assert.deepEqual(groupFindings(undefined), []);
 });

@@ -106,16 +106,18 @@ const ACTIONS = [
   { action: "comment", label: "Comment", key: "m", cls: "subtle" },
 ];
 
-function actions(disabled, approval) {
+function actions(disabled, approval, blocking) {
   // Whether approving is allowed is the rules' answer (Rust), not the window's guess.
   const blocked = !disabled && approval && approval.allowed === false;
+  const asks = !disabled && !blocked && blocking > 0;
   return h("div", { class: "actions-block" },
     h("div", { class: "actions", role: "group", "aria-label": "Decide" },
       ACTIONS.map((a) => h("button", {
         type: "button", class: ["button", a.cls], dataset: { action: a.action },
         disabled: disabled || (a.action === "approve" && blocked), testid: `action-${a.action}`,
-        "aria-keyshortcuts": a.key, title: a.action === "approve" && blocked ? approval.reason : null,
-      }, a.label, h("kbd", {}, a.key)))),
+        "aria-keyshortcuts": a.key,
+        title: a.action === "approve" && blocked ? approval.reason : a.action === "approve" && asks ? "Asks why first" : null,
+      }, a.action === "approve" && asks ? "Approve…" : a.label, h("kbd", {}, a.key)))),
     blocked ? h("p", { class: "approve-blocked", role: "note", testid: "approve-blocked" }, approval.reason) : null);
 }
 
@@ -275,7 +277,7 @@ export function renderDraft(root, { detail, item, now, composer: mode = null, co
     // Before the text: the reviewer reads what the guard found, then the post with it marked.
     findingsPanel(detail),
     h("div", { class: "preview" }, replyCard(draft.in_reply_to), post(detail, body)),
-    actions(!decidable, detail.approval),
+    actions(!decidable, detail.approval, blockingCount(detail.findings)),
     composer(mode, composerError, blockingCount(detail.findings)),
     history(draft.history, now)));
 }

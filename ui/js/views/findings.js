@@ -3,8 +3,8 @@
 // finding to its mark. Text nodes and <mark> elements only; every server string is text.
 import { h } from "../dom.js";
 import {
-  SEVERITY_LABELS, categoryLabel, excerpt, findingRanges, findingsSummary, markSegments,
-  routeText, worstSeverity,
+  SEVERITY_LABELS, categoryLabel, excerpt, findingRanges, findingsSummary, groupFindings,
+  markSegments, routeText, worstSeverity,
 } from "../findings.js";
 
 /**
@@ -24,23 +24,29 @@ export function renderBody(el, body, findings) {
   return el;
 }
 
-function findingItem(finding, index, range, body) {
-  const quoted = excerpt(body, range);
+function findingItem(group, ranges, body) {
+  const { finding, indices, showReason } = group;
+  const quotes = [...new Set(indices.map((i) => excerpt(body, ranges[i])).filter(Boolean))];
   return h("li", {
-    class: ["finding", `severity-${finding.severity}`, !range && "whole-draft"],
+    class: ["finding", `severity-${finding.severity}`, !quotes.length && "whole-draft"],
     tabindex: "0",
     testid: "finding",
-    dataset: { finding: index, rule: finding.rule, severity: finding.severity, marked: range ? "true" : "false" },
+    dataset: {
+      finding: indices.join(" "), rule: finding.rule, severity: finding.severity,
+      marked: quotes.length ? "true" : "false",
+    },
   },
   h("div", { class: "finding-head" },
     h("span", { class: `severity severity-${finding.severity}` }, SEVERITY_LABELS[finding.severity] ?? finding.severity),
     h("span", { class: "finding-category" }, categoryLabel(finding.category)),
+    indices.length > 1 ? h("span", { class: "finding-times" }, `${indices.length} times`) : null,
     h("code", { class: "finding-rule" }, finding.rule)),
   h("div", { class: "finding-message" }, finding.message),
-  quoted
-    ? h("div", { class: "finding-quote" }, h("span", { class: "visually-hidden" }, "In the text: "), quoted)
+  quotes.length
+    ? h("div", { class: "finding-quotes" }, h("span", { class: "visually-hidden" }, "In the text: "),
+      quotes.map((q) => h("span", { class: "finding-quote" }, q)))
     : h("div", { class: "finding-where small" }, "About the whole draft"),
-  finding.reason ? h("div", { class: "finding-reason small" }, finding.reason) : null);
+  showReason && finding.reason ? h("div", { class: "finding-reason small" }, finding.reason) : null);
 }
 
 /** The panel: a summary, each finding with its reason, and why the steps are what they are. */
@@ -59,13 +65,16 @@ export function findingsPanel(detail) {
     h("h3", { id: "findings-title" }, "Policy check"),
     h("span", { class: "findings-summary", testid: "findings-summary" }, findingsSummary(findings))),
   findings.length
-    ? h("ol", { class: "finding-list" }, findings.map((f, i) => findingItem(f, i, ranges[i], body)))
+    ? h("ol", { class: "finding-list" }, groupFindings(findings).map((g) => findingItem(g, ranges, body)))
     : null,
   route ? h("p", { class: ["route-note", `route-${detail.route.kind}`], testid: "route-note" }, route) : null);
 }
 
-function marksOf(root, index) {
-  return root.querySelectorAll(`mark[data-findings~="${CSS.escape(String(index))}"]`);
+/** The marks of a list entry's findings (`data-finding` holds their indices). */
+function marksOf(root, indices) {
+  const wanted = String(indices ?? "").split(" ").filter(Boolean);
+  if (!wanted.length) return [];
+  return [...root.querySelectorAll(wanted.map((i) => `mark[data-findings~="${CSS.escape(i)}"]`).join(", "))];
 }
 
 /**

@@ -1,7 +1,7 @@
 // The queue: a virtual list. Only the rows in view exist in the DOM, absolutely
 // positioned inside a spacer as tall as the whole list.
 import { h } from "../dom.js";
-import { badgeLabel } from "../findings.js";
+import { SEVERITY_LABELS, badgeLabel } from "../findings.js";
 import { networkLabel, scheduleText, verdictLabel } from "../format.js";
 import { rowState, selectedIndex } from "../queue-state.js";
 import { scrollToReveal, visibleWindow, rowTop } from "../virtual.js";
@@ -13,7 +13,6 @@ function urgencyBadge(urgency) {
   return h("span", { class: `badge badge-${urgency}` }, urgency === "crisis" ? "Crisis" : "Urgent");
 }
 
-const RISK_WORDS = { block: "Block", warn: "Warn", info: "Info" };
 
 /** What the guard found: a badge for block and warn, a quiet one for info, "checking" before it looked. */
 function riskBadge(item) {
@@ -25,7 +24,7 @@ function riskBadge(item) {
   return h("span", {
     class: `risk risk-${item.risk}`, role: "img", "aria-label": label, title: label,
     testid: "risk-badge", dataset: { risk: item.risk },
-  }, h("span", { "aria-hidden": "true" }, `${RISK_WORDS[item.risk]} ${Math.max(1, Number(item.findings) || 0)}`));
+  }, h("span", { "aria-hidden": "true" }, `${SEVERITY_LABELS[item.risk]} ${Math.max(1, Number(item.findings) || 0)}`));
 }
 
 function stateMark(item) {
