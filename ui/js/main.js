@@ -291,8 +291,11 @@ async function refreshDetailQuietly() {
   try {
     const d = await backend.draft(detail.draft.id);
     if (seq !== detailSeq) return;
+    // The guard's answer can change with the draft unchanged (a new pack, crisis mode on
+    // its channel): what the pane shows of it counts too.
+    const shown = (x) => JSON.stringify([x.findings ?? [], x.route ?? null, x.approval ?? null]);
     if (d.draft.version !== detail.draft.version || d.draft.history?.length !== detail.draft.history?.length
-      || d.draft.status !== detail.draft.status) {
+      || d.draft.status !== detail.draft.status || shown(d) !== shown(detail)) {
       detail = d;
       renderDetail();
     } else {
