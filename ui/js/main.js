@@ -6,7 +6,7 @@ import { keyAction } from "./keys.js";
 import {
   channelOptions, clearFilter, confirmDecision, createState, decideOptimistic, filterArgs,
   hasFilter, move, rollback, select, selectFirst, selectLast,
-  setFilter, setItems, titleText, toReviewCount,
+  setFilter, setItems, titleText, toReviewCount, listsPreApproved,
 } from "./queue-state.js";
 import { createSignin, signedOutText, signinErrorText } from "./views/signin.js";
 import { createQueueView } from "./views/queue.js";
@@ -36,6 +36,7 @@ const els = {
   accessOpen: $("#access-open"),
   queue: $("#queue"),
   queueCount: $("#queue-count"),
+  queueTitle: $("#queue-title"),
   draft: $("#draft"),
   status: $("#status-line"),
   overlay: $("#overlay"),
@@ -154,13 +155,18 @@ function renderQueue({ reveal = false } = {}) {
   queueView.render(qs, {
     reveal,
     at: Date.now(),
-    emptyText: hasFilter(qs.filter)
+    emptyText: listsPreApproved(qs.filter)
+      ? "No pre-approved replies went out without review."
+      : hasFilter(qs.filter)
       ? "No drafts match these filters."
       : "Nothing to review. New drafts appear here as they arrive.",
   });
   const toReview = toReviewCount(qs.items, qs.optimistic);
   const decided = qs.items.length - toReview;
-  els.queueCount.textContent = decided > 0 ? `${toReview} to review · ${decided} decided` : `${toReview} to review`;
+  els.queueTitle.textContent = listsPreApproved(qs.filter) ? "Pre-approved replies" : "To review";
+  els.queueCount.textContent = listsPreApproved(qs.filter)
+    ? `${qs.items.length} approved without review`
+    : decided > 0 ? `${toReview} to review · ${decided} decided` : `${toReview} to review`;
   backend.setTitle(titleText(reviewCount()));
 }
 
@@ -227,7 +233,10 @@ function renderFilterOptions() {
   if (f.channel && !channels.includes(f.channel)) channels.unshift(f.channel);
   setOptions(els.channel, [["", "All channels"], ...channels.map((c) => [c, c])], f.channel);
   setOptions(els.urgency, [["", "Any urgency"], ["crisis", "Crisis"], ["urgent", "Urgent"], ["normal", "Normal"]], f.urgency);
-  setOptions(els.findings, [["", "Any findings"], ["has", "Has findings"], ["none", "No findings"]], f.findings);
+  setOptions(els.findings, [
+    ["", "Any findings"], ["has", "Has findings"], ["none", "No findings"],
+    ["pre", "Pre-approved replies"],
+  ], f.findings);
   els.clearFilters.hidden = !hasFilter(f);
   for (const s of [els.network, els.channel, els.urgency, els.findings]) s.classList.toggle("active", Boolean(s.value));
 }

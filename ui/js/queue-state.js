@@ -2,14 +2,20 @@
 // state. The view renders it; main.js calls the backend. `node --test` imports this file.
 
 /**
- * `findings` is "" (any), "has" (drafts the guard flagged: a warn or block finding) or
- * "none" (no such finding).
+ * `findings` is "" (any), "has" (drafts the guard flagged: a warn or block finding),
+ * "none" (no such finding) or "pre" (instead of the queue: the pre-approved replies the
+ * server approved without review, for a reviewer to look over).
  * @typedef {{network: string, channel: string, urgency: string, findings: string}} Filter
  */
 
 export const EMPTY_FILTER = Object.freeze({ network: "", channel: "", urgency: "", findings: "" });
 
-const FINDINGS_VALUES = new Set(["", "has", "none"]);
+const FINDINGS_VALUES = new Set(["", "has", "none", "pre"]);
+
+/** True when the filter lists the pre-approved replies instead of the queue. */
+export function listsPreApproved(filter) {
+  return filter.findings === "pre";
+}
 
 /** A fresh state. `optimistic` maps draft id → the local decision shown before the backend confirmed it. */
 export function createState() {
@@ -176,6 +182,7 @@ export function filterArgs(filter) {
   if (filter.urgency) args.urgency = filter.urgency;
   if (filter.findings === "has") args.has_findings = true;
   else if (filter.findings === "none") args.has_findings = false;
+  else if (filter.findings === "pre") args.pre_approved = true;
   return args;
 }
 

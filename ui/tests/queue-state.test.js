@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  channelOptions, clearFilter, confirmDecision, createState, decideOptimistic, filterArgs,
+  channelOptions, clearFilter, confirmDecision, createState, decideOptimistic, filterArgs, listsPreApproved,
   hasFilter, move, rollback, rowState, select, selectFirst, selectLast, selectedIndex,
   selectedItem, setFilter, setItems, titleText, toReviewCount,
 } from "../js/queue-state.js";
@@ -131,6 +131,10 @@ test("the findings filter: has findings, no findings, any; through the same filt
   assert.deepEqual(filterArgs(s.filter), { network: "x", has_findings: false }, "false is sent, not dropped");
   s = setFilter(s, "findings", "");
   assert.deepEqual(filterArgs(s.filter), { network: "x" }, "any: the backend is not asked to filter");
+  s = setFilter(s, "findings", "pre");
+  assert.deepEqual(filterArgs(s.filter), { network: "x", pre_approved: true }, "the pre-approved replies instead of the queue");
+  assert.equal(listsPreApproved(s.filter), true);
+  assert.equal(listsPreApproved(setFilter(s, "findings", "has").filter), false);
   assert.equal(setFilter(s, "findings", "maybe"), s, "an unknown value is ignored");
   assert.equal(clearFilter(setFilter(s, "findings", "has")).filter.findings, "", "Clear clears it");
 });

@@ -1,7 +1,8 @@
 //! The policy guard in the real window: a finding listed before the body and marked in it
 //! exactly where Rust says, `a` on a draft with a blocking finding asking for a reason in
 //! the draft pane (an empty one refused, a given one sent with the approval), and the
-//! queue's "has findings" filter holding every draft the demo marks as a breach.
+//! queue's "has findings" filter holding every draft the demo marks as a breach, and the
+//! pre-approved replies listed apart with the reply each matched.
 
 use crate::harness::{Desktop, demo_server, enabled};
 use crate::webdriver::Session;
@@ -470,5 +471,28 @@ async fn the_has_findings_filter_lists_only_flagged_drafts_and_every_demo_breach
         everything.len(),
         "the two filters split the queue between them"
     );
+
+    // What went out without review: the demo's pre-approved "late delivery" reply, apart
+    // from the queue, saying which reply it matched.
+    choose_filter(s, "findings", "pre").await;
+    let pre = s
+        .wait_for("the pre-approved replies", || async {
+            let rows = all_rows(s).await;
+            (rows.len() == 1 && rows[0]["risk"] == "pre").then_some(rows)
+        })
+        .await;
+    let label = pre[0]["label"].as_str().unwrap_or_default();
+    assert!(
+        label.contains("late-delivery"),
+        "the row names the reply: {label}"
+    );
+    let id = pre[0]["id"].as_str().unwrap_or_default().to_owned();
+    open_draft(s, &id, "Sorry to hear that, Priya").await;
+    let pane = s.find("[data-testid=draft-detail]").await;
+    s.wait_for("the route to be explained", || async {
+        s.text(&pane).await.contains("late-delivery").then_some(())
+    })
+    .await;
+    desktop.shot("pre-approved").await;
     desktop.close().await;
 }

@@ -16,6 +16,11 @@ function urgencyBadge(urgency) {
 
 /** What the guard found: a badge for block and warn, a quiet one for info, "checking" before it looked. */
 function riskBadge(item) {
+  if (item.pre_approved_reply) {
+    const label = `Pre-approved reply “${item.pre_approved_reply}”: approved without review`;
+    return h("span", { class: "risk risk-pre", role: "img", "aria-label": label, title: label, testid: "risk-badge", dataset: { risk: "pre" } },
+      h("span", { "aria-hidden": "true" }, `Pre-approved · ${item.pre_approved_reply}`));
+  }
   if (item.reviewed === false) {
     return h("span", { class: "risk risk-unreviewed", testid: "risk-badge", dataset: { risk: "unreviewed" }, title: "The policy guard has not checked this version yet" }, "checking…");
   }
