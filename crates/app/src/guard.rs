@@ -5,10 +5,10 @@
 //! gathers a draft's context from the cached directory (its channel's name, crisis mode,
 //! spokespeople), so the desktop and the server review the same text the same way.
 
+use countersign_core::Draft;
 use countersign_core::channel::Route;
 use countersign_core::finding::{self, Finding, Measure};
 use countersign_core::wire::Directory;
-use countersign_core::Draft;
 use countersign_policy::{CrisisContext, Guard, Pack, Subject};
 use countersign_store::{Cache, GuardVerdict, StoreError};
 use std::sync::{Arc, Mutex, PoisonError};

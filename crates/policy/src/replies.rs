@@ -155,6 +155,9 @@ mod tests {
             Template::parse("Hi {first_name, thanks"),
             Err(TemplateError::BadSlot(_))
         ));
-        assert_eq!(Template::parse("{a} {b}").err(), Some(TemplateError::NoText));
+        assert_eq!(
+            Template::parse("{a} {b}").err(),
+            Some(TemplateError::NoText)
+        );
     }
 }

@@ -129,7 +129,10 @@ impl Cache {
             None => {}
         }
         // Pre-approved drafts wait for no step: every reviewer may look at what went out.
-        let steps = filter.next_steps.as_ref().filter(|s| !s.is_empty() && !filter.pre_approved);
+        let steps = filter
+            .next_steps
+            .as_ref()
+            .filter(|s| !s.is_empty() && !filter.pre_approved);
         if let Some(steps) = steps {
             let mut placeholders = Vec::with_capacity(steps.len());
             for step in steps {

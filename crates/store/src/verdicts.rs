@@ -130,11 +130,21 @@ mod tests {
             reply_id: "r1".into(),
             reply: "late-delivery".into(),
         };
-        let entry = HistoryEntry::on(&reply, &reply.author, reply.created_at, HistoryEvent::Routed { route });
+        let entry = HistoryEntry::on(
+            &reply,
+            &reply.author,
+            reply.created_at,
+            HistoryEvent::Routed { route },
+        );
         reply.history.push(entry);
         let pending = draft(2, "A routine reply");
         seed(&mut cache, &[reply.clone(), pending.clone()]);
-        let queue: Vec<_> = cache.queue(&QueueFilter::default()).unwrap().iter().map(|i| i.id).collect();
+        let queue: Vec<_> = cache
+            .queue(&QueueFilter::default())
+            .unwrap()
+            .iter()
+            .map(|i| i.id)
+            .collect();
         assert_eq!(queue, [pending.id], "the queue is what waits for review");
         let listed = cache
             .queue(&QueueFilter {
@@ -145,7 +155,10 @@ mod tests {
             .unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].id, reply.id);
-        assert_eq!(listed[0].pre_approved_reply.as_deref(), Some("late-delivery"));
+        assert_eq!(
+            listed[0].pre_approved_reply.as_deref(),
+            Some("late-delivery")
+        );
     }
 
     #[test]
