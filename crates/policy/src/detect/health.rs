@@ -75,6 +75,11 @@ pub struct HealthParams {
     /// Nouns before a name that say it is somebody's ("our customer Dawn Pickering").
     #[serde(default)]
     pub person_nouns: Vec<String>,
+    /// Nouns for staff before a name ("our colleague Sarah", "pharmacist Priya"): somebody,
+    /// but usually the one giving a service, so only the health words in their sentence
+    /// are taken to be about them ("our colleague Sarah is on medical leave").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub staff_nouns: Vec<String>,
     /// Words that introduce the reader, whose name is not a third party ("Hi", "Thanks").
     #[serde(default)]
     pub greetings: Vec<String>,
@@ -82,6 +87,26 @@ pub struct HealthParams {
     /// "anyone", "ask our pharmacist").
     #[serde(default)]
     pub general: Vec<String>,
+    /// Endings that make a word a condition or a procedure whatever the word
+    /// ("-ectomy", "-itis", "-oscopy"): "hysterectomy", "tonsillitis" and "colonoscopy" need
+    /// no list of their own. Matched on words of at least three letters before the ending.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub condition_endings: Vec<String>,
+    /// Words with one of those endings that are not about health ("nostalgia", "diploma").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_conditions: Vec<String>,
+    /// Emoji that say "medicine" or "hospital" ("💊", "🩺"): about somebody only right next
+    /// to them ("Spotted Tom Hardy 💊👀"), since a pharmacy's own posts are full of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emoji: Vec<String>,
+    /// Words that make a run of capitalised words an event, a campaign or an organisation,
+    /// not a person ("Pride Month", "Menopause Awareness Week", "Cancer Research UK").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub event_words: Vec<String>,
+    /// Pronouns that point back at somebody named in an earlier sentence ("he", "she"):
+    /// "Tom Hardy popped in. He picked up Viagra."
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subject_pronouns: Vec<String>,
     /// How many words may lie between a health detail and the person it is about.
     #[serde(default = "default_window")]
     pub window: usize,
@@ -96,6 +121,8 @@ fn default_window() -> usize {
 enum Weight {
     /// "prescription", "tablets": only tied to somebody.
     Generic,
+    /// "💊": only right next to somebody named, listed, related or described.
+    Emoji,
     /// "anxiety", "insulin", "pregnancy test".
     Named,
 }
@@ -107,6 +134,10 @@ enum Who {
     Listed,
     /// A name in the possessive ("Sinclair's") or after a title ("Mrs Patel").
     Marked,
+    /// A name after a noun for staff ("our pharmacist Priya", "our colleague Sarah"):
+    /// pharmacy posts introduce the people giving a service this way all the time, so
+    /// like a bare name it is about the health words of its own sentence only.
+    Introduced,
     /// A full name or a name doing something ("Ava Sinclair", "Jenny was").
     Bare,
     /// A relative after a possessive. `yours` when the possessive is "your": hypothetical in
@@ -121,6 +152,8 @@ struct Person {
     words: Range<usize>,
     bytes: Range<usize>,
     who: Who,
+    /// Two or more words of name ("Tom Hardy"): a full name is somebody even unlisted.
+    full: bool,
 }
 
 /// Who owns a health detail, from the possessive before it.
@@ -154,8 +187,12 @@ pub(crate) struct HealthAboutPerson {
     place_words: HashSet<String>,
     person_verbs: HashSet<String>,
     person_nouns: HashSet<String>,
+    staff_nouns: HashSet<String>,
     greetings: HashSet<String>,
     general: Option<Regex>,
+    not_conditions: HashSet<String>,
+    event_words: HashSet<String>,
+    subject_pronouns: HashSet<String>,
     window: usize,
 }
 
@@ -178,11 +215,15 @@ pub(crate) fn compile(
             weights.insert(normal(term), weight);
         }
     }
+    for e in &params.emoji {
+        weights.insert(normal(e), Weight::Emoji);
+    }
     let all: Vec<String> = params
         .conditions
         .iter()
         .chain(&params.medicines)
         .chain(&params.generic)
+        .chain(&params.emoji)
         .cloned()
         .collect();
     if all.iter().all(|t| t.trim().is_empty()) {
@@ -212,8 +253,28 @@ pub(crate) fn compile(
         .chain(&org.customer_names)
         .cloned()
         .collect();
+    let listed_terms = literal_regex(&all)?.ok_or("the detector needs health words")?;
+    // Words with a condition's ending come after the listed words in one alternation, so
+    // a listed word ("diagnosis") keeps its own weight.
+    let endings: Vec<String> = params
+        .condition_endings
+        .iter()
+        .map(|e| e.trim())
+        .filter(|e| !e.is_empty())
+        .map(regex::escape)
+        .collect();
+    let terms = if endings.is_empty() {
+        listed_terms
+    } else {
+        Regex::new(&format!(
+            r"{}|(?i:(?-u:\b)[a-z]{{3,}}(?:{})(?-u:\b))",
+            listed_terms.as_str(),
+            endings.join("|")
+        ))
+        .map_err(|e| format!("the condition endings do not compile: {e}"))?
+    };
     Ok(HealthAboutPerson {
-        terms: literal_regex(&all)?.ok_or("the detector needs health words")?,
+        terms,
         weights,
         term_words,
         services: set(&params.services),
@@ -225,8 +286,12 @@ pub(crate) fn compile(
         place_words: set(&params.place_words),
         person_verbs: set(&params.person_verbs),
         person_nouns: set(&params.person_nouns),
+        staff_nouns: set(&params.staff_nouns),
         greetings: set(&params.greetings),
         general: literal_regex(&params.general)?,
+        not_conditions: set(&params.not_conditions),
+        event_words: set(&params.event_words),
+        subject_pronouns: set(&params.subject_pronouns),
         window: params.window,
     })
 }
@@ -257,6 +322,8 @@ struct Draft<'t> {
     lower: Vec<String>,
     sentence: Vec<usize>,
     general: Vec<bool>,
+    /// Sentences with a pronoun that points back at somebody ("He picked up …").
+    pointing: Vec<bool>,
     people: Vec<Person>,
 }
 
@@ -328,6 +395,7 @@ impl HealthAboutPerson {
                     words: w,
                     bytes: b,
                     who: Who::Listed,
+                    full: true,
                 });
             }
         }
@@ -337,6 +405,7 @@ impl HealthAboutPerson {
                     words: w,
                     bytes: b,
                     who: Who::Described,
+                    full: false,
                 });
             }
         }
@@ -349,8 +418,9 @@ impl HealthAboutPerson {
                         words: owner.start..i + 1,
                         bytes: words[owner.start].start..words[i].end,
                         who: Who::Relative {
-                            yours: lower[owner.start] == "your",
+                            yours: matches!(lower[owner.start].as_str(), "your" | "ur" | "yr"),
                         },
+                        full: false,
                     });
                 }
                 i += 1;
@@ -378,10 +448,25 @@ impl HealthAboutPerson {
                 && sentence[end] == sentence[i]
                 && self.is_capitalised_word(text, end);
             let last_possessive = base(&lower[end - 1]).1 && !in_proper_name;
-            let before = i.checked_sub(1).map(|p| lower[p].as_str());
-            let titled = before.is_some_and(|p| {
-                self.titles.contains(p.trim_end_matches('.')) || self.person_nouns.contains(p)
+            // "Pride Month", "Menopause Awareness Week", "Cancer Research UK": capitalised,
+            // but an event or an organisation, whichever of its words says so (the next
+            // capitalised word too, when it is not name-like: "Macmillan Coffee Morning").
+            let event = (i..=end).any(|k| {
+                lower.get(k).is_some_and(|w| {
+                    (k < end || self.is_capitalised_word(text, k))
+                        && self.event_words.contains(base(w).0)
+                })
             });
+            if event {
+                i = end;
+                continue;
+            }
+            let before = i.checked_sub(1).map(|p| lower[p].as_str());
+            let introduced = before.is_some_and(|p| self.staff_nouns.contains(p));
+            let titled = introduced
+                || before.is_some_and(|p| {
+                    self.titles.contains(p.trim_end_matches('.')) || self.person_nouns.contains(p)
+                });
             let placed = before.is_some_and(|p| self.place_words.contains(p));
             let at_start = starts_sentence(sentence, i);
             let full = end - i >= 2;
@@ -389,7 +474,9 @@ impl HealthAboutPerson {
                 .get(end)
                 .is_some_and(|next| self.person_verbs.contains(next))
                 && sentence.get(end) == sentence.get(i);
-            let who = if titled {
+            let who = if introduced {
+                Some(Who::Introduced)
+            } else if titled {
                 Some(Who::Marked)
             } else if placed {
                 None
@@ -406,6 +493,7 @@ impl HealthAboutPerson {
                     words: first..end,
                     bytes: words[first].start..words[end - 1].end,
                     who,
+                    full,
                 });
             }
             i = end;
@@ -425,7 +513,11 @@ impl HealthAboutPerson {
             return None;
         }
         match lower[p].as_str() {
-            "her" | "his" | "their" | "your" | "my" | "our" => return Some(p..p + 1),
+            // "ur nan", "yr dad", and the North's "me mam": the same possessives written
+            // as people text.
+            "her" | "his" | "their" | "your" | "ur" | "yr" | "my" | "me" | "our" => {
+                return Some(p..p + 1);
+            }
             _ => {}
         }
         let (b, possessive) = base(&lower[p]);
@@ -459,7 +551,7 @@ impl HealthAboutPerson {
                 break;
             }
             match draft.lower[p].as_str() {
-                "your" | "yours" => return Owner::Reader,
+                "your" | "yours" | "ur" | "yr" => return Owner::Reader,
                 "our" | "its" => return Owner::Organisation,
                 "my" => return Owner::Author,
                 "her" | "his" | "their" => return Owner::Pronoun,
@@ -500,6 +592,8 @@ impl HealthAboutPerson {
         let same_sentence =
             |p: &Person| draft.sentence[p.words.start] == draft.sentence[words.start];
         let strong = |p: &Person| matches!(p.who, Who::Listed | Who::Marked | Who::Described);
+        // Names that say nothing more than that somebody is called that.
+        let weak = |p: &Person| matches!(p.who, Who::Bare | Who::Introduced);
         let nearest = |reach_back: usize, reach_on: usize, ok: &dyn Fn(&Person) -> bool| {
             draft
                 .people
@@ -522,27 +616,43 @@ impl HealthAboutPerson {
         if service {
             return named_in_sentence().map(Ok);
         }
+        if weight == Weight::Emoji {
+            // "Tom Hardy 💊", "Ava's mum 💉": right next to somebody a reader can pick out.
+            return nearest(2, 2, &|p| {
+                same_sentence(p)
+                    && match p.who {
+                        Who::Listed | Who::Described | Who::Relative { .. } => true,
+                        Who::Marked | Who::Bare => p.full || p.who == Who::Marked,
+                        Who::Introduced => false,
+                    }
+            })
+            .map(Ok);
+        }
+        // "Tom Hardy popped in. He picked up …": a full name in an earlier sentence, when
+        // this one points back at somebody.
+        let pointed_back = |p: &Person| {
+            p.full && p.words.start < words.start && draft.pointing[draft.sentence[words.start]]
+        };
         match self.owner(draft, words.start) {
             Owner::Author => None,
             // "our weight loss service" is ours, unless a named person joined it.
             Owner::Organisation => match weight {
                 Weight::Named => named_in_sentence().map(Ok),
-                Weight::Generic => None,
+                Weight::Generic | Weight::Emoji => None,
             },
             Owner::Reader => (weight == Weight::Named && !general).then_some(Err(())),
             Owner::Person(index) => draft.people.get(index).filter(|p| counts(p)).map(Ok),
-            Owner::Pronoun => nearest(self.window * 2, self.window / 2, &|p| p.who != Who::Bare)
-                .or_else(|| nearest(self.window, 0, &same_sentence))
+            Owner::Pronoun => nearest(self.window * 2, self.window / 2, &|p| !weak(p))
+                .or_else(|| nearest(self.window, 0, &|p| same_sentence(p) || p.full))
                 .map(Ok),
             Owner::Nobody => match weight {
                 Weight::Named => nearest(self.window, self.window, &|p| {
-                    p.who != Who::Bare || same_sentence(p)
+                    !weak(p) || same_sentence(p) || pointed_back(p)
                 })
                 .map(Ok),
-                Weight::Generic => nearest(self.window, self.window, &|p| {
-                    p.who != Who::Bare && same_sentence(p)
-                })
-                .map(Ok),
+                Weight::Generic | Weight::Emoji => {
+                    nearest(self.window, self.window, &|p| !weak(p) && same_sentence(p)).map(Ok)
+                }
             },
         }
     }
@@ -572,11 +682,14 @@ impl Detect for HealthAboutPerson {
         // Health words first: most drafts have none, and then nothing else is worth doing.
         let mut details: Vec<(Range<usize>, Range<usize>, Weight)> = Vec::new();
         for m in self.terms.find_iter(text.body) {
-            let weight = self
-                .weights
-                .get(&normal(m.as_str()))
-                .copied()
-                .unwrap_or(Weight::Generic);
+            let key = normal(m.as_str());
+            // A word found by its ending alone ("tonsillitis") is a condition, unless the
+            // pack says it is not one ("nostalgia").
+            let weight = match self.weights.get(&key) {
+                Some(&w) => w,
+                None if self.not_conditions.contains(&key) => continue,
+                None => Weight::Named,
+            };
             let words = word_span(text, &m.range());
             // Neighbouring health words are one detail: "repeat prescription", "blood
             // pressure tablets".
@@ -586,7 +699,11 @@ impl Detect for HealthAboutPerson {
             {
                 last.0.end = words.end;
                 last.1.end = m.end();
-                last.2 = last.2.max(weight);
+                // An emoji beside words ("insulin 💊") says no more than the words do.
+                last.2 = match (last.2, weight) {
+                    (Weight::Emoji, w) | (w, Weight::Emoji) => w,
+                    (a, b) => a.max(b),
+                };
                 continue;
             }
             details.push((words, m.range(), weight));
@@ -605,12 +722,21 @@ impl Detect for HealthAboutPerson {
             }
         }
         let lower: Vec<String> = text.words.iter().map(|w| lower_word(w.text)).collect();
+        let mut pointing = vec![false; sentence_count];
+        for (i, w) in lower.iter().enumerate() {
+            if self.subject_pronouns.contains(w)
+                && let Some(&s) = sentence.get(i)
+            {
+                pointing[s] = true;
+            }
+        }
         let people = self.people(text, &lower, &sentence);
         let draft = Draft {
             text,
             lower,
             sentence,
             general,
+            pointing,
             people,
         };
         for (words, bytes, weight) in details {
@@ -825,5 +951,108 @@ mod tests {
                 .is_empty()
         );
         assert!(found("Hi Gemma, your flu jab is booked for Friday at 10am.").is_empty());
+    }
+
+    #[test]
+    fn informal_possessives_and_relatives_are_third_parties() {
+        assert_eq!(
+            found("Ur nan's insulin pens are ready to collect, Jade"),
+            ["insulin pens"]
+        );
+        assert_eq!(
+            found("Saw Dave earlier, his missus has just had a hysterectomy"),
+            ["hysterectomy"]
+        );
+        assert_eq!(
+            found("Her hubby's tonsillitis is back again, poor thing"),
+            ["tonsillitis"]
+        );
+        assert_eq!(
+            found("me mam's migraines are awful this week"),
+            ["migraines"]
+        );
+    }
+
+    #[test]
+    fn a_condition_found_by_its_ending_needs_a_person_and_look_alikes_are_not_conditions() {
+        assert_eq!(
+            found("Spotted Gemma Collins picking up something for her endometriosis"),
+            ["endometriosis"]
+        );
+        assert!(
+            found("Ava Sinclair shared her nostalgia for our old aroma range").is_empty(),
+            "nostalgia and aroma end like conditions but are not"
+        );
+        assert!(
+            found("Tonsillitis season: our pharmacists can help with sore throats").is_empty(),
+            "a condition with nobody attached"
+        );
+    }
+
+    #[test]
+    fn a_health_emoji_is_about_the_full_name_right_next_to_it_only() {
+        assert_eq!(found("Spotted Harry Kane 💊👀 in Leeds today"), ["💊"]);
+        for clean in [
+            "Meet our pharmacist Priya Shah 💊 she runs the Leeds clinic",
+            "Flu jabs 💉 now at every store, no appointment needed",
+            "Harry Kane was in Leeds today signing shirts. Pop in for flu jabs 💉 all week",
+        ] {
+            assert!(found(clean).is_empty(), "clean: {clean}");
+        }
+    }
+
+    #[test]
+    fn a_full_name_in_one_sentence_is_who_he_or_she_is_in_the_next() {
+        assert_eq!(
+            found("Jamie Vardy popped in this morning. He bought Viagra and a meal deal"),
+            ["Viagra"]
+        );
+        assert_eq!(
+            found("Jamie Vardy popped in this morning. Picked up his statins, lovely man"),
+            ["statins"]
+        );
+        assert!(
+            found("Jamie Vardy popped in this morning. Antihistamines are 2 for £5 all week.")
+                .is_empty(),
+            "no pronoun points back at him"
+        );
+    }
+
+    #[test]
+    fn a_named_colleagues_sick_leave_is_found_but_a_colleague_offering_a_service_is_not() {
+        assert_eq!(
+            found(
+                "Our colleague Sarah is on medical leave after her knee op, so the Otley counter closes at 4"
+            ),
+            ["medical leave", "knee op"]
+        );
+        assert_eq!(
+            found("Wishing our Leeds manager Dev a speedy recovery!"),
+            ["speedy recovery"]
+        );
+        for clean in [
+            "Got questions about menopause or HRT? Our pharmacist Priya is answering them live on Thursday.",
+            "Our pharmacy manager Dev will call you tomorrow about your next prescription.",
+            "Our pharmacist Amira runs blood pressure checks every Tuesday.",
+        ] {
+            assert!(found(clean).is_empty(), "clean: {clean}");
+        }
+    }
+
+    #[test]
+    fn capitalised_events_and_business_news_are_not_people() {
+        for clean in [
+            "This Menopause Awareness Month our pharmacists can talk you through HRT options.",
+            "Celebrating Pride Month with free HIV testing at our Soho pharmacy.",
+            "Black Friday Week: hay fever tablets half price.",
+            "Britain's biggest chemist chain reported higher sales this quarter.",
+            "Rival chemist chain Lloyds is closing stores, the papers say.",
+        ] {
+            assert!(
+                found(clean).is_empty(),
+                "clean: {clean}: {:?}",
+                found(clean)
+            );
+        }
     }
 }
