@@ -389,4 +389,53 @@ mod tests {
             "laughing with a customer is not laughing at one"
         );
     }
+
+    #[test]
+    fn sarcasm_without_an_insult_word_is_found() {
+        for body in [
+            "Checking the tracking before messaging us. What a concept 👏",
+            "You can collect it from the locker yourself. We believe in you 🙂",
+            "Bless you, Karen. The opening hours are on the door.",
+            "ok boomer, the app does it for you",
+            "The size is on the label. Reading is hard, isn't it?",
+            "Listening 👏 to 👏 customers 👏",
+            "It's in the email, sweetie.",
+            "Calm down hun, it's a candle",
+            "Nearly there, you can do it 🙃",
+        ] {
+            assert!(!found(body).is_empty(), "sarcasm: {body}");
+        }
+    }
+
+    #[test]
+    fn a_customers_words_echoed_to_laugh_at_them_are_mockery() {
+        for body in [
+            "Today's favourite DM: \"WHY IS MY PARCEL NOT HERE YET\" 😂 it was ordered an hour ago",
+            "WHERE IS MY REFUND lol, it's a Sunday",
+            "Apparently our candles are 'too candley' 🙄",
+        ] {
+            assert!(
+                rule_ids(body).iter().any(|id| id == "contempt.mockery"),
+                "{body}: {:?}",
+                found(body)
+            );
+        }
+    }
+
+    #[test]
+    fn warm_praise_pet_names_in_thanks_and_happy_quotes_are_clean() {
+        for body in [
+            "Thanks hun! Your order is on its way 💕",
+            "Aww bless you Jade, thank you so much for the lovely review!",
+            "Congratulations to our Leeds winners 👏👏👏",
+            "Well done to everyone who ran the Leeds 10k for charity 👏",
+            "Hope you enjoy it 🙂 Let us know how you get on.",
+            "\"Best candle I've ever bought\" 😍 thank you, Sue!",
+            "Our new LEEDS FLAGSHIP STORE opens on Friday 🎉",
+            "You've got this! Good luck with the marathon on Sunday 💪",
+            "Assembly is tricky, isn't it? Here's our video guide to help.",
+        ] {
+            assert_eq!(found(body), Vec::<(String, String)>::new(), "clean: {body}");
+        }
+    }
 }

@@ -25,6 +25,10 @@ pub struct CrisisToneParams {
     /// Emoji that read as jokes next to bad news.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub emoji: Vec<String>,
+    /// Earnest wording with one of the terms in it ("water and snacks", "no joke"): a term
+    /// inside one of these is not a finding.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub except: Vec<String>,
 }
 
 /// Finds crisis statements by someone who is not an authorised spokesperson that speak
@@ -76,6 +80,7 @@ pub(crate) fn speaker(params: &CrisisSpeakerParams) -> Result<Speaker, String> {
 pub(crate) struct Tone {
     terms: Regex,
     emoji: Vec<String>,
+    except: Option<Regex>,
 }
 
 impl Detect for Tone {
@@ -84,7 +89,17 @@ impl Detect for Tone {
             return;
         }
         let body = input.text.body;
-        let mut found: Vec<_> = self.terms.find_iter(body).map(|m| m.range()).collect();
+        let earnest: Vec<_> = self
+            .except
+            .as_ref()
+            .map(|e| e.find_iter(body).map(|m| m.range()).collect())
+            .unwrap_or_default();
+        let mut found: Vec<_> = self
+            .terms
+            .find_iter(body)
+            .map(|m| m.range())
+            .filter(|r| !earnest.iter().any(|e| e.start <= r.start && r.end <= e.end))
+            .collect();
         for e in &self.emoji {
             found.extend(body.match_indices(e.as_str()).map(|(i, s)| i..i + s.len()));
         }
@@ -97,6 +112,11 @@ pub(crate) fn tone(params: &CrisisToneParams) -> Result<Tone, String> {
     Ok(Tone {
         terms: phrase_regex(&params.terms)?,
         emoji: params.emoji.clone(),
+        except: if params.except.is_empty() {
+            None
+        } else {
+            Some(phrase_regex(&params.except)?)
+        },
     })
 }
 
@@ -176,6 +196,7 @@ mod tests {
         let d = tone(&CrisisToneParams {
             terms: vec!["confessions".into()],
             emoji: vec!["🔥".into()],
+            except: vec![],
         })
         .unwrap_or_else(|e| panic!("{e}"));
         let body = "Beauty counter confessions: save one in a fire? 🔥";
@@ -185,5 +206,32 @@ mod tests {
         });
         assert_eq!(hits(&d, body, None), 0);
         assert_eq!(hits(&d, body, crisis), 2);
+    }
+
+    #[test]
+    fn treats_and_jokes_in_a_crisis_are_light_hearted_unless_said_in_earnest() {
+        let d = tone(&CrisisToneParams {
+            terms: vec!["snacks".into(), "running on coffee".into(), "joke".into()],
+            emoji: vec!["🍕".into()],
+            except: vec!["water and snacks".into(), "no joke".into()],
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let crisis = Some(CrisisContext {
+            author_is_spokesperson: false,
+            crisis_mode: true,
+        });
+        assert_eq!(
+            hits(&d, "Team running on coffee and snacks tonight 🍕", crisis),
+            3
+        );
+        assert_eq!(
+            hits(
+                &d,
+                "We are handing out water and snacks to everyone waiting. This is no joke for families.",
+                crisis
+            ),
+            0,
+            "earnest mentions"
+        );
     }
 }
