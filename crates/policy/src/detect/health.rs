@@ -531,8 +531,15 @@ impl HealthAboutPerson {
         if self.name_like(text, lower, p)
             || (b != "it" && b != "that" && !self.not_names.contains(b))
         {
+            // A name runs back over name-like words joined by spaces only: "Hartwell
+            // Harrogate! ⭐ Ava Sinclair's" is Ava Sinclair's, not a shop's.
             let mut start = p;
-            while start > 0 && self.name_like(text, lower, start - 1) {
+            while start > 0
+                && self.name_like(text, lower, start - 1)
+                && text.body[text.words[start - 1].end..text.words[start].start]
+                    .trim()
+                    .is_empty()
+            {
                 start -= 1;
             }
             return Some(start..p + 1);
@@ -833,8 +840,8 @@ mod tests {
             "{hits:?}"
         );
         assert!(
-            hits[1].1.contains("Ava Sinclair's mum"),
-            "the message names who: {}",
+            hits[1].1.contains("about Ava Sinclair's mum,"),
+            "the message names who, and only who: {}",
             hits[1].1
         );
     }
