@@ -101,7 +101,11 @@ impl Cues {
             if text.word_at(end) + gap >= target && !ends_sentence(&text.body[end..at]) {
                 return true;
             }
-            pos = m.start() + haystack[m.start()..].chars().next().map_or(1, char::len_utf8);
+            pos = m.start()
+                + haystack[m.start()..]
+                    .chars()
+                    .next()
+                    .map_or(1, char::len_utf8);
         }
         false
     }
