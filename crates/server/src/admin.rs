@@ -22,7 +22,8 @@ pub use channels::{add_channel, channel_named, list_channels, set_channel_policy
 pub use crisis::{crisis_off, crisis_on, crisis_status};
 pub use leave::leave;
 pub use policy::{
-    PolicyView, add_reply, policy_pack, remove_reply, replies, set_channel_routing, set_policy_pack,
+    PolicyView, add_reply, channel_routings, policy_pack, remove_reply, replies,
+    set_channel_routing, set_policy_pack,
 };
 
 use crate::auth::{password, totp};

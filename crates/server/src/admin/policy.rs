@@ -85,6 +85,14 @@ pub async fn set_channel_routing(
     Ok(routing)
 }
 
+/// What each channel does with the guard's verdict, by channel id (a channel not listed
+/// routes nothing).
+pub async fn channel_routings(
+    server: &Server,
+) -> Result<Vec<(countersign_core::ChannelId, Routing)>, ServerError> {
+    Ok(server.storage().routings().await?)
+}
+
 /// Adds a pre-approved reply. Its text must parse as a template and, with its slots left
 /// empty, have no findings worth a warning: the library approves text once for everyone.
 pub async fn add_reply(server: &Server, new: NewReply) -> Result<Reply, ServerError> {

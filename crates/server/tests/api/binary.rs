@@ -896,6 +896,11 @@ async fn the_cli_sets_and_shows_the_pack_keeps_replies_and_routes_channels() {
          pre-approved replies need no review",
         "{out}"
     );
+    let out = run(data, &["channel", "list"], true);
+    assert!(
+        out.contains("↳ clean drafts take the fast lane (peer); blocking findings add legal"),
+        "the channel list shows its routing: {out}"
+    );
     run(
         data,
         &["channel", "route", "nowhere", "--on-block", "legal"],

@@ -211,12 +211,17 @@ pub async fn channel(command: ChannelCommand) -> anyhow::Result<()> {
         ChannelCommand::List { data } => {
             let server = open(&data).await?;
             let teams = admin::teams(&server).await?;
+            let routings = admin::channel_routings(&server).await?;
             for channel in admin::list_channels(&server).await? {
                 let team = teams
                     .iter()
                     .find(|t| t.id == channel.team)
                     .map_or("?", |t| t.name.as_str());
                 println!("{}", describe(&channel, team));
+                let routing = routings.iter().find(|(id, _)| *id == channel.id);
+                if let Some((_, routing)) = routing.filter(|(_, r)| *r != Default::default()) {
+                    println!("{:<18} ↳ {}", "", crate::guard::routing_text(routing));
+                }
             }
         }
         ChannelCommand::Route(args) => crate::guard::route(args).await?,
