@@ -26,14 +26,14 @@ pub(crate) struct GuardSlot {
 impl GuardSlot {
     /// The guard for the pack in `cache`, compiled once per pack version.
     pub(crate) fn get(&self, cache: &Cache) -> Result<Arc<Guard>, StoreError> {
-        let stored = cache.policy_pack()?;
-        let version = stored.as_ref().map_or(0, |(v, _)| *v);
+        let version = cache.policy_version()?;
         let mut slot = self.compiled.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((v, guard)) = slot.as_ref()
             && *v == version
         {
             return Ok(Arc::clone(guard));
         }
+        let stored = cache.policy_pack()?;
         let guard = Arc::new(compile(stored.as_ref().map(|(_, json)| json.as_str())));
         *slot = Some((version, Arc::clone(&guard)));
         Ok(guard)

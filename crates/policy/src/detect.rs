@@ -8,6 +8,8 @@ mod near;
 pub(crate) mod network;
 pub(crate) mod personal;
 pub(crate) mod terms;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use crate::pack::{Detector, Organisation};
 use crate::subject::Subject;

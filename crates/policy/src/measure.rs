@@ -69,11 +69,6 @@ pub(crate) fn x_refused_char(body: &str) -> Option<char> {
     body.chars().find(|&c| urls::is_invalid(c))
 }
 
-/// The network's name for people.
-pub(crate) fn label(network: Network) -> &'static str {
-    network.label()
-}
-
 /// Mastodon's `StatusLengthValidator`: links become a 23-character placeholder, then
 /// mentions of remote accounts lose their domain, then code points are counted.
 fn mastodon_length(body: &str) -> usize {

@@ -43,7 +43,7 @@ pub async fn create(server: &Server, actor: &Actor, new: NewDraft) -> Result<Dra
         return Err(ServerError::Forbidden(format!(
             "you do not write for {} on {}",
             channel.account,
-            network_name(channel.network)
+            channel.network.label()
         )));
     }
     let rules = rules_for(server, &channel).await?;
@@ -195,7 +195,7 @@ pub async fn channel_for(
             ServerError::Invalid(format!(
                 "{account} on {} is not one of the organisation's channels; an administrator \
                  adds it with `countersign-server channel add`",
-                network_name(network)
+                network.label()
             ))
         })
 }
@@ -307,11 +307,6 @@ pub fn build(
 /// A UUIDv7 draft id stamped with `now` (the server's clock, not the system's).
 pub fn new_id(now: DateTime<Utc>) -> DraftId {
     DraftId(crate::clock::uuid_v7(now))
-}
-
-/// The network's name as people write it.
-pub fn network_name(network: Network) -> &'static str {
-    network.label()
 }
 
 fn not_found(id: DraftId) -> ServerError {

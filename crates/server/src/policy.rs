@@ -50,17 +50,19 @@ pub fn effective_pack(stored: Option<&StoredPack>) -> Result<Pack, PackError> {
 
 /// The guard of the pack in force.
 pub async fn guard(server: &Server) -> Result<Arc<Guard>, ServerError> {
-    let stored = server.storage().policy_pack().await?;
-    let version = stored.as_ref().map_or(0, |s| s.version);
     let cache = &server.guard_cache().compiled;
+    let current = server.storage().policy_version().await?;
     if let Some((v, guard)) = cache
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .as_ref()
-        && *v == version
+        && *v == current
     {
         return Ok(Arc::clone(guard));
     }
+    // Only a new version (or the first use) reads the pack's text and builds it.
+    let stored = server.storage().policy_pack().await?;
+    let version = stored.as_ref().map_or(0, |s| s.version);
     // A stored pack was checked when it was set; failing now means this build reads packs
     // differently, which an administrator must hear about rather than have ignored.
     let pack = effective_pack(stored.as_ref()).map_err(|e| {

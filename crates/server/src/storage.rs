@@ -499,6 +499,9 @@ pub trait Storage: Send + Sync + 'static {
 
     /// The organisation's policy pack in force, if an administrator ever set one.
     async fn policy_pack(&self) -> StorageResult<Option<StoredPack>>;
+    /// The version of the pack in force, 0 for none: what every push and draft asks, where
+    /// the pack's text is read only when the version changed.
+    async fn policy_version(&self) -> StorageResult<u64>;
     /// Stores a new policy pack (already checked) as the next version, and returns that
     /// version. Earlier ones are kept.
     async fn set_policy_pack(

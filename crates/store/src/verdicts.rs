@@ -89,6 +89,14 @@ impl Cache {
         Ok(())
     }
 
+    /// The version of the cached policy pack, 0 when there is none: cheap to ask on every
+    /// draft opened, where the pack itself is read only when the version changed.
+    pub fn policy_version(&self) -> Result<u64, StoreError> {
+        Ok(sync_state::get_raw(&self.conn, POLICY_VERSION)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
     /// The organisation's policy pack (JSON) and its version, once a sync fetched one.
     pub fn policy_pack(&self) -> Result<Option<(u64, String)>, StoreError> {
         let version = sync_state::get_raw(&self.conn, POLICY_VERSION)?;

@@ -123,25 +123,16 @@ pub(crate) fn tone(params: &CrisisToneParams) -> Result<Tone, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::testing;
     use crate::subject::{CrisisContext, Subject};
-    use crate::text::Text;
     use countersign_core::Network;
 
     fn hits(d: &dyn Detect, body: &str, crisis: Option<CrisisContext>) -> usize {
-        let text = Text::new(body);
         let subject = Subject {
             crisis,
             ..Subject::text(body, Network::Facebook)
         };
-        let mut hits = Vec::new();
-        d.find(
-            &Input {
-                text: &text,
-                subject: &subject,
-            },
-            &mut hits,
-        );
-        hits.len()
+        testing::hits(d, &subject).len()
     }
 
     #[test]

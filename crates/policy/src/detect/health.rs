@@ -782,6 +782,7 @@ impl Detect for HealthAboutPerson {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::testing;
     use crate::pack::{Detector, Pack};
     use crate::subject::Subject;
     use countersign_core::Network;
@@ -800,17 +801,9 @@ mod tests {
     }
 
     fn found_with(org: &Organisation, body: &str) -> Vec<(String, String)> {
-        let text = Text::new(body);
         let subject = Subject::text(body, Network::X);
-        let mut hits = Vec::new();
-        detector(org).find(
-            &Input {
-                text: &text,
-                subject: &subject,
-            },
-            &mut hits,
-        );
-        hits.into_iter()
+        testing::hits(&detector(org), &subject)
+            .into_iter()
             .map(|h| {
                 (
                     h.range.map(|r| body[r].to_owned()).unwrap_or_default(),

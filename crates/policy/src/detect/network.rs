@@ -19,7 +19,7 @@ impl Detect for Length {
     fn find(&self, input: &Input<'_>, hits: &mut Vec<Hit>) {
         let network = input.subject.network;
         let body = input.subject.body;
-        let label = measure::label(network);
+        let label = network.label();
         let m = measure::measure(body, network);
         if m.weighted_length > m.limit {
             hits.push(Hit {
@@ -118,7 +118,7 @@ impl Detect for Hashtags {
             range: Some(first_over),
             message: Some(format!(
                 "Too many hashtags for {}: {count}, {} allowed; this is the first one over",
-                measure::label(input.subject.network),
+                input.subject.network.label(),
                 self.max
             )),
         });
@@ -306,22 +306,9 @@ pub(crate) fn markup(_params: &MarkupParams) -> Result<Markup, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::testing::hits;
     use crate::subject::Subject;
-    use crate::text::Text;
     use countersign_core::Media;
-
-    fn hits(detector: &dyn Detect, subject: &Subject<'_>) -> Vec<Hit> {
-        let text = Text::new(subject.body);
-        let mut hits = Vec::new();
-        detector.find(
-            &Input {
-                text: &text,
-                subject,
-            },
-            &mut hits,
-        );
-        hits
-    }
 
     fn messages(detector: &dyn Detect, body: &str, network: Network) -> Vec<String> {
         hits(detector, &Subject::text(body, network))

@@ -156,44 +156,6 @@ fn alternation(words: &[String], what: &str) -> Result<String, String> {
 }
 
 #[cfg(test)]
-pub(crate) mod testing {
-    //! Runs a detector on a body and returns the texts it found.
-
-    use crate::detect::{Detect, Input};
-    use crate::pack::{Detector, Pack};
-    use crate::subject::Subject;
-    use crate::text::Text;
-    use countersign_core::Network;
-
-    /// The texts `detector` finds in `body`.
-    pub fn found(detector: &dyn Detect, body: &str) -> Vec<String> {
-        let text = Text::new(body);
-        let subject = Subject::text(body, Network::X);
-        let mut hits = Vec::new();
-        detector.find(
-            &Input {
-                text: &text,
-                subject: &subject,
-            },
-            &mut hits,
-        );
-        hits.into_iter()
-            .filter_map(|h| h.range.map(|r| body[r].to_owned()))
-            .collect()
-    }
-
-    /// The built-in pack's detector for the rule `id`.
-    pub fn builtin(id: &str) -> Detector {
-        Pack::builtin()
-            .rules
-            .into_iter()
-            .find(|r| r.id == id)
-            .map(|r| r.detector)
-            .unwrap_or_else(|| panic!("the built-in pack has no rule {id}"))
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use super::*;
 

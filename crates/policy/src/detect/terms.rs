@@ -337,25 +337,9 @@ fn run_together_regex(terms: &[String], kinds: &[String]) -> Result<Regex, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::testing::{found, hits};
     use crate::subject::Subject;
-    use crate::text::Text;
     use countersign_core::Network;
-
-    fn found(m: &dyn Detect, body: &str) -> Vec<String> {
-        let text = Text::new(body);
-        let subject = Subject::text(body, Network::X);
-        let mut hits = Vec::new();
-        m.find(
-            &Input {
-                text: &text,
-                subject: &subject,
-            },
-            &mut hits,
-        );
-        hits.into_iter()
-            .filter_map(|h| h.range.map(|r| body[r].to_owned()))
-            .collect()
-    }
 
     fn list(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| (*s).to_owned()).collect()
@@ -415,19 +399,11 @@ mod tests {
             alt_text: Some("A jar labelled Project Juniper".into()),
         }];
         let body = "More soon.";
-        let text = Text::new(body);
         let subject = Subject {
             media: &media,
             ..Subject::text(body, Network::Instagram)
         };
-        let mut hits = Vec::new();
-        m.find(
-            &Input {
-                text: &text,
-                subject: &subject,
-            },
-            &mut hits,
-        );
+        let hits = hits(&m, &subject);
         assert_eq!(hits.len(), 1, "the alt text is published too: {hits:?}");
         assert_eq!(hits[0].range, None);
     }
@@ -474,19 +450,7 @@ mod tests {
             &org,
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let text = Text::new(body);
-        let subject = Subject::text(body, Network::X);
-        let mut hits = Vec::new();
-        m.find(
-            &Input {
-                text: &text,
-                subject: &subject,
-            },
-            &mut hits,
-        );
-        hits.into_iter()
-            .filter_map(|h| h.range.map(|r| body[r].to_owned()))
-            .collect()
+        found(&m, body)
     }
 
     #[test]

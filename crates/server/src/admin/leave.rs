@@ -4,7 +4,6 @@
 
 use crate::Server;
 use crate::admin::{Names, user_named};
-use crate::drafts::network_name;
 use crate::error::ServerError;
 use crate::storage::{Handover, HandoverOutcome, UserRecord};
 use countersign_core::handover::HandoverProblem;
@@ -71,11 +70,7 @@ async fn blocked_message(
 ) -> Result<String, ServerError> {
     let names = Names::load(server).await?;
     let (who, whose) = (&heir.username, &leaver.username);
-    let on = format!(
-        "the {} draft for {}",
-        network_name(draft.network),
-        draft.channel
-    );
+    let on = format!("the {} draft for {}", draft.network.label(), draft.channel);
     let why = match problem {
         HandoverProblem::NotAnAuthor => format!(
             "{who} cannot own {whose}'s drafts without the author role (user role add \

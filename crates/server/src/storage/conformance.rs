@@ -780,6 +780,7 @@ pub(crate) async fn policy_packs_count_up_and_the_latest_is_in_force(storage: &d
         None,
         "a new store has no pack: the built-in one applies"
     );
+    assert_eq!(storage.policy_version().await.unwrap(), 0);
     let by = org.user("bea").person();
     let first = "# first\nformat = 1\nname = \"Acme\"\n".to_owned();
     let second = "format = 1\nname = \"Acme\"\n[organisation]\ncode_names = [\"Falcon\"]\n";
@@ -814,6 +815,7 @@ pub(crate) async fn policy_packs_count_up_and_the_latest_is_in_force(storage: &d
         storage.policy_pack().await.unwrap().map(|p| p.version),
         Some(3)
     );
+    assert_eq!(storage.policy_version().await.unwrap(), 3);
 }
 
 /// Every channel has a routing, empty until set; one set comes back as it was and leaves

@@ -306,6 +306,10 @@ impl Storage for SqliteStorage {
         self.read(|tx| policy::policy_pack(tx)).await
     }
 
+    async fn policy_version(&self) -> StorageResult<u64> {
+        self.read(|tx| policy::policy_version(tx)).await
+    }
+
     async fn set_policy_pack(
         &self,
         source: String,

@@ -185,7 +185,7 @@ fn is_ordinal(found: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::detect::personal::testing::{builtin, found};
+    use crate::detect::testing::{builtin, found};
     use crate::detect::{Detect, compile};
     use crate::pack::Organisation;
 

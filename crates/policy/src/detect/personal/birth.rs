@@ -124,7 +124,7 @@ impl Detect for DateOfBirth {
 
 #[cfg(test)]
 mod tests {
-    use crate::detect::personal::testing::{builtin, found};
+    use crate::detect::testing::{builtin, found};
     use crate::detect::{Detect, compile};
     use crate::pack::Organisation;
 

@@ -403,7 +403,7 @@ fn run_at(bytes: &[u8], start: usize, separators: Separators) -> Option<Run> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::personal::testing::{builtin, found};
+    use crate::detect::testing::{builtin, found};
     use crate::detect::{Detect, compile};
     use crate::pack::Organisation;
 

@@ -282,7 +282,7 @@ const IBAN_LENGTHS: &[(&str, usize)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::personal::testing::{builtin, found};
+    use crate::detect::testing::{builtin, found};
     use crate::detect::{Detect, compile};
     use crate::pack::Organisation;
 

@@ -262,7 +262,7 @@ fn starts_sentence(between: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::personal::testing::{builtin, found};
+    use crate::detect::testing::{builtin, found};
     use crate::detect::{Detect, compile};
 
     fn references_with(body: &str, organisation: &Organisation) -> Vec<String> {
