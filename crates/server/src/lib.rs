@@ -156,12 +156,21 @@ pub async fn open(config: ServerConfig) -> Result<Server, ServerError> {
 
 /// Serves the API on `listener` until `shutdown` completes, then stops accepting
 /// connections and lets requests in flight finish.
+///
+/// Each request carries its peer's address (`ConnectInfo<SocketAddr>`), which the sign-in
+/// throttle counts attempts by; a router used without it (tests calling
+/// [`Server::router`] directly) simply has no source address to count.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     server: Server,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, server.router())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        server
+            .router()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
