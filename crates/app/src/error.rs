@@ -47,6 +47,14 @@ pub enum AppError {
     /// The server or the sync failed in another way.
     #[error(transparent)]
     Sync(SyncError),
+    /// Erasing this device's data did not finish: some steps failed (named in the message).
+    /// The cache key goes first, so what is left cannot be read, and a mark in the data
+    /// folder makes the next start finish the job before it shows anything.
+    #[error(
+        "this device's local data could not all be erased ({0}); Countersign will finish \
+         erasing it when it next starts"
+    )]
+    WipeIncomplete(String),
     /// The OS keychain failed.
     #[error(transparent)]
     Keychain(#[from] KeychainError),
@@ -72,6 +80,7 @@ impl AppError {
             AppError::Invalid(_) => "invalid",
             AppError::Sync(SyncError::Malformed { .. }) => "bad_server_answer",
             AppError::Sync(_) => "server_error",
+            AppError::WipeIncomplete(_) => "wipe_incomplete",
             AppError::Keychain(_) => "keychain",
             AppError::Store(_) => "storage",
         }

@@ -158,13 +158,24 @@ impl App {
     /// Opens the app. When a previous session's cache and key are present it opens straight
     /// into that session, offline or not; a cache whose key is gone is unreadable and is
     /// removed.
+    ///
+    /// A wipe an earlier run left unfinished (see [`WIPE_MARK`]) is finished first, and the
+    /// app then opens signed out; if it fails again the status line says so.
     pub async fn open(config: AppConfig) -> Result<App, AppError> {
-        let session = restore_session(&config).await?;
+        let mut health = Health::default();
+        let session = match finish_interrupted_wipe(&config).await {
+            Ok(false) => restore_session(&config).await?,
+            Ok(true) => None,
+            Err(e) => {
+                health.last_error = Some(e.to_string());
+                None
+            }
+        };
         Ok(App {
             config,
             session: tokio::sync::RwLock::new(session.map(Arc::new)),
             syncing: tokio::sync::Mutex::new(()),
-            health: Mutex::new(Health::default()),
+            health: Mutex::new(health),
             status_reads: Arc::new(AtomicU64::new(0)),
         })
     }
@@ -759,12 +770,56 @@ async fn create_session(
     })
 }
 
-/// Deletes the keychain entries and the cache. Deleting the key first means that even if
-/// removing the file fails, what is left cannot be read.
+/// The file a wipe leaves in the data folder until every step of it succeeded. Its presence
+/// at [`App::open`] means a wipe was interrupted (a keychain that failed, a killed process):
+/// the app finishes it before it opens any session.
+pub const WIPE_MARK: &str = "wipe-pending";
+
+/// Deletes the keychain entries and the cache.
+///
+/// The cache key goes first: once it is gone the cache is unreadable noise, even if removing
+/// the file then fails. Every step is attempted even when an earlier one failed, and the
+/// [`WIPE_MARK`] written before the first step is removed only when all of them succeeded.
 async fn wipe_local(config: &AppConfig) -> Result<(), AppError> {
-    config.keychain.delete(REFRESH_TOKEN).await?;
-    config.keychain.delete(CACHE_KEY).await?;
-    Ok(Cache::destroy(&config.cache_path())?)
+    let mark = config.data_dir.join(WIPE_MARK);
+    let mut failed: Vec<String> = Vec::new();
+    if let Err(e) = std::fs::create_dir_all(&config.data_dir)
+        .and_then(|()| std::fs::write(&mark, b"a wipe of this folder has not finished\n"))
+    {
+        // Without the mark an interrupted wipe is not finished at the next start; the wipe
+        // itself must still go ahead.
+        failed.push(format!("leaving the wipe mark: {e}"));
+    }
+    if let Err(e) = config.keychain.delete(CACHE_KEY).await {
+        failed.push(format!("deleting the cache key: {e}"));
+    }
+    if let Err(e) = config.keychain.delete(REFRESH_TOKEN).await {
+        failed.push(format!("deleting the refresh token: {e}"));
+    }
+    if let Err(e) = Cache::destroy(&config.cache_path()) {
+        failed.push(format!("deleting the cache: {e}"));
+    }
+    if !failed.is_empty() {
+        tracing::warn!(steps = %failed.join("; "), "the wipe did not finish");
+        return Err(AppError::WipeIncomplete(failed.join("; ")));
+    }
+    match std::fs::remove_file(&mark) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(AppError::WipeIncomplete(format!(
+            "removing the wipe mark: {e}"
+        ))),
+    }
+}
+
+/// Finishes a wipe an earlier run left unfinished, if its mark is there. True when one was
+/// pending (the app then opens signed out, whatever the wipe's outcome this time).
+async fn finish_interrupted_wipe(config: &AppConfig) -> Result<bool, AppError> {
+    if !config.data_dir.join(WIPE_MARK).exists() {
+        return Ok(false);
+    }
+    tracing::warn!("finishing a wipe an earlier run left unfinished");
+    wipe_local(config).await.map(|()| true)
 }
 
 #[cfg(test)]

@@ -2,18 +2,20 @@
 
 use crate::{KeychainError, SecretStore};
 use countersign_core::Sensitive;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// A [`SecretStore`] that keeps secrets in a map in this process. Nothing is persisted.
 ///
 /// [`MemoryKeychain::set_unavailable`] makes every call fail as a locked keychain would, so
-/// callers can test how they handle that.
+/// callers can test how they handle that; [`MemoryKeychain::fail_deletes_of`] makes
+/// deleting one entry fail, as a keychain that locks or crashes in the middle of a wipe does.
 #[derive(Default)]
 pub struct MemoryKeychain {
     entries: Mutex<HashMap<String, Sensitive<String>>>,
     unavailable: AtomicBool,
+    undeletable: Mutex<HashSet<String>>,
 }
 
 impl MemoryKeychain {
@@ -26,6 +28,20 @@ impl MemoryKeychain {
     /// missing keychain does. Entries are kept and come back when set to `false`.
     pub fn set_unavailable(&self, unavailable: bool) {
         self.unavailable.store(unavailable, Ordering::SeqCst);
+    }
+
+    /// While `fail` is `true`, deleting `account` fails with [`KeychainError::Unavailable`]
+    /// (and keeps the entry); every other call works.
+    pub fn fail_deletes_of(&self, account: &str, fail: bool) {
+        let mut undeletable = self
+            .undeletable
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if fail {
+            undeletable.insert(account.to_owned());
+        } else {
+            undeletable.remove(account);
+        }
     }
 
     /// How many entries are stored.
@@ -77,6 +93,16 @@ impl SecretStore for MemoryKeychain {
 
     fn delete(&self, account: &str) -> Result<(), KeychainError> {
         self.check_available()?;
+        let undeletable = self
+            .undeletable
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if undeletable.contains(account) {
+            return Err(KeychainError::Unavailable {
+                source: format!("the in-memory keychain is set to fail deleting {account}").into(),
+            });
+        }
+        drop(undeletable);
         self.entries().remove(account);
         Ok(())
     }
@@ -145,6 +171,20 @@ mod tests {
         assert!(keychain.delete("cache_key").is_err());
         keychain.set_unavailable(false);
         assert_eq!(keychain.get("cache_key").unwrap().unwrap().expose(), "k");
+    }
+
+    #[test]
+    fn a_delete_set_to_fail_keeps_its_entry_and_spares_the_others() {
+        let keychain = MemoryKeychain::new();
+        keychain.set("cache_key", &secret("k")).unwrap();
+        keychain.set("refresh_token", &secret("r")).unwrap();
+        keychain.fail_deletes_of("refresh_token", true);
+        assert!(keychain.delete("refresh_token").is_err());
+        keychain.delete("cache_key").unwrap();
+        assert!(keychain.get("refresh_token").unwrap().is_some(), "kept");
+        keychain.fail_deletes_of("refresh_token", false);
+        keychain.delete("refresh_token").unwrap();
+        assert!(keychain.is_empty());
     }
 
     #[test]

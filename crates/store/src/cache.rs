@@ -49,14 +49,19 @@ impl Cache {
     /// Deleting the key from the keychain is what makes the data unrecoverable; this removes
     /// the (unreadable) bytes as well.
     pub fn destroy(path: &Path) -> Result<(), StoreError> {
+        // Every file is attempted even when one cannot be removed: a wipe leaves as little
+        // behind as it can. The first failure is reported.
+        let mut first_failure = None;
         for file in companion_files(path) {
             match std::fs::remove_file(&file) {
                 Ok(()) => {}
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-                Err(err) => return Err(err.into()),
+                Err(err) => {
+                    first_failure.get_or_insert(err);
+                }
             }
         }
-        Ok(())
+        first_failure.map_or(Ok(()), |err| Err(err.into()))
     }
 
     fn setup(mut conn: Connection, key: &CacheKey) -> Result<Cache, StoreError> {

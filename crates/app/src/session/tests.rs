@@ -83,3 +83,124 @@ async fn signing_in_to_nowhere_is_an_offline_error_and_leaves_nothing_behind() {
     assert!(!config.cache_path().exists());
     assert!(keys.get(REFRESH_TOKEN).expect("keychain").is_none());
 }
+
+/// A session as a previous run left it: a cache with its key in the keychain, the server and
+/// the user recorded, a refresh token saved.
+fn a_saved_session(config: &AppConfig, keys: &MemoryKeychain) {
+    std::fs::create_dir_all(&config.data_dir).expect("mkdir");
+    let key = CacheKey::generate();
+    keys.set(CACHE_KEY, &key.to_hex()).expect("store the key");
+    keys.set(REFRESH_TOKEN, &Sensitive::new("refresh-secret".to_owned()))
+        .expect("store the token");
+    let user = SessionUser {
+        person: countersign_core::Person {
+            id: countersign_core::UserId(Uuid::new_v4()),
+            username: "rita".to_owned(),
+            display_name: "Rita Okafor".to_owned(),
+        },
+        roles: vec![countersign_core::Role::Reviewer],
+        steps: vec![],
+        teams: vec![],
+    };
+    let user = serde_json::to_string(&user).expect("a user record");
+    let cache = Cache::open(&config.cache_path(), &key).expect("create cache");
+    cache
+        .set_setting(SERVER_URL, "http://127.0.0.1:9")
+        .expect("server");
+    cache.set_setting(USER, &user).expect("user");
+}
+
+#[tokio::test]
+async fn a_saved_session_reopens_so_the_wipe_tests_below_mean_something() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, keys) = config(dir.path());
+    a_saved_session(&config, &keys);
+    let app = App::open(config).await.expect("open");
+    assert!(
+        app.user().await.is_some(),
+        "the saved session opens offline"
+    );
+}
+
+#[tokio::test]
+async fn a_wipe_whose_keychain_fails_midway_deletes_the_key_first_tries_every_step_and_says_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, keys) = config(dir.path());
+    a_saved_session(&config, &keys);
+    keys.fail_deletes_of(REFRESH_TOKEN, true);
+
+    let error = wipe_local(&config).await.expect_err("one step failed");
+    assert_eq!(error.code(), "wipe_incomplete", "{error}");
+    assert!(error.to_string().contains("refresh token"), "{error}");
+    assert!(
+        keys.get(CACHE_KEY).expect("keychain").is_none(),
+        "the key went first"
+    );
+    assert!(!config.cache_path().exists(), "the cache was still deleted");
+    assert!(config.data_dir.join(WIPE_MARK).exists(), "the mark stays");
+    assert!(keys.get(REFRESH_TOKEN).expect("keychain").is_some());
+
+    // The next start, with a working keychain, finishes the wipe before anything else.
+    keys.fail_deletes_of(REFRESH_TOKEN, false);
+    let app = App::open(config.clone()).await.expect("open");
+    assert!(app.user().await.is_none());
+    assert!(keys.is_empty(), "the refresh token is gone too");
+    assert!(
+        !config.data_dir.join(WIPE_MARK).exists(),
+        "done, so unmarked"
+    );
+    assert_eq!(app.status().await.expect("status").last_error, None);
+}
+
+#[tokio::test]
+async fn a_wipe_interrupted_before_its_first_step_is_finished_at_the_next_start() {
+    // A process killed right after the mark was written: the cache, its key and the token
+    // are all still there and would reopen the session without the mark.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, keys) = config(dir.path());
+    a_saved_session(&config, &keys);
+    std::fs::write(config.data_dir.join(WIPE_MARK), b"").expect("mark");
+
+    let app = App::open(config.clone()).await.expect("open");
+    assert!(
+        app.user().await.is_none(),
+        "a marked folder never reopens its session"
+    );
+    assert!(keys.is_empty());
+    assert!(!config.cache_path().exists());
+    assert!(!config.data_dir.join(WIPE_MARK).exists());
+}
+
+#[tokio::test]
+async fn a_start_whose_wipe_fails_again_opens_signed_out_and_says_why() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, keys) = config(dir.path());
+    a_saved_session(&config, &keys);
+    std::fs::write(config.data_dir.join(WIPE_MARK), b"").expect("mark");
+    keys.fail_deletes_of(CACHE_KEY, true);
+    // A companion the wipe cannot remove (a directory where the WAL file would be).
+    let wal = std::path::PathBuf::from(format!("{}-wal", config.cache_path().display()));
+    let _ = std::fs::remove_file(&wal);
+    std::fs::create_dir_all(wal.join("stuck")).expect("a directory in the way");
+
+    let app = App::open(config.clone()).await.expect("open");
+    assert!(
+        app.user().await.is_none(),
+        "never reopens a session marked for wiping"
+    );
+    let status = app.status().await.expect("status");
+    let said = status.last_error.unwrap_or_default();
+    assert!(
+        said.contains("could not all be erased") && said.contains("cache key"),
+        "{said}"
+    );
+    assert!(
+        keys.get(REFRESH_TOKEN).expect("keychain").is_none(),
+        "the other steps ran"
+    );
+    assert!(!config.cache_path().exists(), "the main file went");
+    assert!(
+        config.data_dir.join(WIPE_MARK).exists(),
+        "still marked for the next start"
+    );
+}
