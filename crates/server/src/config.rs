@@ -24,13 +24,35 @@ pub struct ServerConfig {
     pub login_attempts: u32,
     /// The window failed sign-ins are counted in.
     pub login_window: Duration,
+    /// Failed sign-ins allowed per source address (an IPv4 address, or an IPv6 /64) within
+    /// [`login_window`](Self::login_window), whatever the usernames tried.
+    pub login_attempts_per_source: u32,
+    /// The most usernames and source addresses the sign-in limiter tracks at once; past it,
+    /// sign-ins whose keys it cannot track are refused (`503`) rather than any live count
+    /// forgotten.
+    pub login_tracked_keys: usize,
+    /// Proxies (e.g. a reverse proxy on loopback) whose `X-Forwarded-For` names the source
+    /// address of a sign-in; from any other peer the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How many password hashes (argon2id, 19 MiB each) may run at once.
+    pub hash_concurrency: usize,
+    /// How long a sign-in waits for a free hashing slot before it is answered `503`.
+    pub hash_wait: Duration,
+    /// How long after a refresh the just-spent refresh token still gets the same new pair
+    /// (its answer may have been lost on the way); later, presenting it revokes the session.
+    pub refresh_grace: Duration,
+    /// How long a session lasts from its sign-in, however often it is refreshed; then
+    /// refreshing fails with `session_expired`.
+    pub session_lifetime: Duration,
     /// The server's notion of now.
     pub clock: Clock,
 }
 
 impl ServerConfig {
-    /// Production defaults: 15-minute access tokens, 30-day refresh tokens, 1 MiB bodies,
-    /// 10 failed sign-ins per 5 minutes, the system clock.
+    /// Production defaults: 15-minute access tokens, 30-day refresh tokens (a 60-second
+    /// grace for a lost refresh answer) in sessions of at most 90 days, 1 MiB bodies,
+    /// 10 failed sign-ins per account and 100 per source address in 5 minutes, as many
+    /// password hashes at once as there are CPUs, the system clock.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
@@ -39,6 +61,13 @@ impl ServerConfig {
             body_limit: 1024 * 1024,
             login_attempts: 10,
             login_window: Duration::from_secs(300),
+            login_attempts_per_source: 100,
+            login_tracked_keys: 100_000,
+            trusted_proxies: Vec::new(),
+            hash_concurrency: std::thread::available_parallelism().map_or(1, usize::from),
+            hash_wait: Duration::from_secs(3),
+            refresh_grace: Duration::from_secs(60),
+            session_lifetime: Duration::from_secs(90 * 24 * 3600),
             clock: Clock::system(),
         }
     }
