@@ -183,7 +183,8 @@ pub enum MutationStatus {
     Conflict,
     /// The user may not do this (role, team or step).
     Forbidden,
-    /// Not a well-formed mutation, or out of order; `message` says why.
+    /// Not a well-formed mutation, or out of order (`code` `mutation_gap`: not processed,
+    /// send again in order); `message` says why.
     Invalid,
 }
 
@@ -280,6 +281,11 @@ pub struct MutationResult {
     /// For `override_required`: the policy guard's findings on the version decided on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
+    /// For `mutation_gap`: the id the server expects next from this client (its
+    /// `last_mutation_id` + 1). The mutation was not processed; the client re-sends from
+    /// this id on (see [`crate::wire::codes::MUTATION_GAP`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_mutation_id: Option<MutationId>,
 }
 
 impl MutationResult {
@@ -294,6 +300,7 @@ impl MutationResult {
             draft: None,
             code: None,
             findings: vec![],
+            expected_mutation_id: None,
         }
     }
 

@@ -188,6 +188,26 @@ pub struct PushRequest {
     pub client_id: ClientId,
     /// Its outbox, in order.
     pub mutations: Vec<Mutation>,
+    /// Ids this client no longer holds, which the server may step over: sent only after a
+    /// `mutation_gap` answer. Absent in every ordinary push.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<SkippedMutations>,
+}
+
+/// A client's word, in a push, that it holds no mutation numbered `from` to `to` (both
+/// included): each was answered by a server and dropped after a pull confirmed it. A server
+/// restored from a backup has never processed them; it accepts the declaration only when
+/// `from` is exactly the id it expects next and every mutation of the push comes after
+/// `to`, and then moves its `last_mutation_id` to `to`. Skipping ids this database never
+/// processed cannot apply anything twice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SkippedMutations {
+    /// The first id skipped: the `expected_mutation_id` of the `mutation_gap` answer.
+    pub from: MutationId,
+    /// The last id skipped: one below the first mutation the client still holds.
+    pub to: MutationId,
 }
 
 /// Answer to a push: one result per mutation, in the same order.
@@ -313,4 +333,13 @@ pub mod codes {
     /// override reason: ask the reviewer why, and send the approval again with it. The
     /// refusal carries the findings.
     pub const OVERRIDE_REQUIRED: &str = "override_required";
+    /// A push result (status `invalid`): the mutation skips ahead of the one the server
+    /// expects (`expected_mutation_id`), which happens when the server was restored from a
+    /// backup. Nothing was processed or stored. The client re-opens what it holds from the
+    /// expected id on and sends it again, declaring with `skip` the ids it no longer holds.
+    pub const MUTATION_GAP: &str = "mutation_gap";
+    /// `GET /api/v1/changes` (409): the cursor is past the end of this server's feed (it was
+    /// restored from a backup). Forget the cursor and the cached drafts, keep the outbox, and
+    /// pull again from the start.
+    pub const CURSOR_AHEAD: &str = "cursor_ahead";
 }

@@ -181,6 +181,7 @@ mod tests {
             draft: Some(Box::new(current.clone())),
             code: None,
             findings: vec![],
+            expected_mutation_id: None,
         }
     }
 
@@ -325,6 +326,7 @@ mod tests {
             draft: None,
             code: None,
             findings: vec![],
+            expected_mutation_id: None,
         };
         let results = [
             conflict(stale, ConflictReason::StaleVersion, &current),

@@ -200,6 +200,7 @@ impl SyncEngine {
         let request = PushRequest {
             client_id,
             mutations,
+            skip: None,
         };
         let response = self
             .retrying(client_id, || self.api.push(access_token, &request))

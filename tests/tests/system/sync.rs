@@ -149,6 +149,7 @@ async fn the_same_push_twice_is_answered_as_duplicates_and_applies_nothing_twice
                 },
             })
             .collect(),
+        skip: None,
     };
 
     let first = api.push(&token, &batch).await.expect("first push");
