@@ -7,14 +7,20 @@
 //! - exactly the next one: **evaluated** against the draft as stored now, with
 //!   `countersign_core::approval`, and whatever the outcome (`applied`, `conflict`,
 //!   `forbidden`, `invalid`) it is permanent, stored, and advances `last_mutation_id`;
-//! - further ahead: **invalid** ("out of order"), not stored, and `last_mutation_id` stays,
-//!   because the client always sends its outbox in order and must resend the gap.
+//! - further ahead: **invalid** with the code `mutation_gap` and the id expected, not
+//!   stored, and `last_mutation_id` stays. A client sends its outbox in order, so this
+//!   happens only when the server lost what it had processed — it was restored from a
+//!   backup. The client re-sends what it holds from the expected id on; for ids it no longer
+//!   holds (dropped after a pull confirmed them) it declares a **skip** `{from, to}`, which
+//!   [`skip_to`] accepts only when `from` is exactly the expected id. Ids above
+//!   `last_mutation_id` were never processed by this database, so stepping over them can
+//!   never apply anything twice.
 
 use crate::policy::Review;
 use chrono::{DateTime, Utc};
 use countersign_core::approval::{self, Actor};
 use countersign_core::finding::Finding;
-use countersign_core::wire::codes;
+use countersign_core::wire::{SkippedMutations, codes};
 use countersign_core::{
     ConflictReason, Decision, Draft, Mutation, MutationId, MutationKind, MutationResult,
     MutationStatus, Refusal, Verdict,
@@ -43,10 +49,51 @@ pub fn classify(last: MutationId, id: MutationId) -> Step {
     } else if id == last.next() {
         Step::Apply
     } else {
-        Step::Refuse(invalid(
-            id,
-            format!("out of order, expected {}", last.next()),
-        ))
+        Step::Refuse(gap(id, last.next()))
+    }
+}
+
+/// The answer to a mutation that skips ahead of `expected`: not processed, not stored.
+fn gap(id: MutationId, expected: MutationId) -> MutationResult {
+    MutationResult {
+        code: Some(codes::MUTATION_GAP.to_owned()),
+        expected_mutation_id: Some(expected),
+        ..invalid(id, format!("out of order, expected {expected}"))
+    }
+}
+
+/// Checks a push's `skip` declaration for sense, before any storage is touched: a range
+/// that is not empty, starts at 1 or later, and holds none of the push's own mutations
+/// (a client cannot both hold and not hold an id). The error is a sentence for a 400.
+pub fn check_skip(skip: Option<&SkippedMutations>, mutations: &[Mutation]) -> Result<(), String> {
+    let Some(skip) = skip else { return Ok(()) };
+    if skip.from.0 == 0 || skip.from > skip.to {
+        return Err(format!(
+            "skip must name ids from 1 up, from <= to (got {} to {})",
+            skip.from, skip.to
+        ));
+    }
+    if let Some(m) = mutations
+        .iter()
+        .find(|m| (skip.from..=skip.to).contains(&m.mutation_id))
+    {
+        return Err(format!(
+            "skip {} to {} covers mutation {}, which the push carries",
+            skip.from, skip.to, m.mutation_id
+        ));
+    }
+    Ok(())
+}
+
+/// Where the client's `last` processed id stands once its `skip` declaration (checked by
+/// [`check_skip`]) is taken into account: moved to `skip.to` when the declaration starts
+/// exactly at the id expected next, unchanged otherwise — a stale declaration (a retried
+/// push whose first attempt already moved `last` on) or one that would step back is simply
+/// ignored, and the mutations are classified as they stand. Never below `last`.
+pub fn skip_to(last: MutationId, skip: Option<&SkippedMutations>) -> MutationId {
+    match skip {
+        Some(skip) if skip.from == last.next() && skip.to >= skip.from => skip.to,
+        _ => last,
     }
 }
 

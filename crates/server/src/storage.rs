@@ -89,6 +89,18 @@ pub enum StorageError {
     /// The client id was registered by another user.
     #[error("client {0} belongs to another user")]
     ClientTaken(ClientId),
+    /// A changes cursor past the end of the feed: this server never issued it, so it was
+    /// restored from a backup taken before. The client must pull again from the start.
+    #[error(
+        "the cursor {cursor} is past the end of this server's changes feed ({end}): the \
+         server was restored from a backup; pull again from the start"
+    )]
+    CursorAhead {
+        /// The cursor given.
+        cursor: u64,
+        /// The last change sequence number this server holds.
+        end: u64,
+    },
 }
 
 impl StorageError {
@@ -332,6 +344,9 @@ pub struct PushBatch {
     pub client_id: ClientId,
     /// The mutations, in outbox order.
     pub mutations: Vec<Mutation>,
+    /// Ids the client declares it no longer holds (checked by [`crate::push::check_skip`]);
+    /// see [`crate::push::skip_to`].
+    pub skip: Option<countersign_core::wire::SkippedMutations>,
     /// Now: the time recorded on applied decisions.
     pub now: DateTime<Utc>,
     /// The policy guard, for batches with approvals: an approval of a draft with a `block`

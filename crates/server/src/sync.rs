@@ -61,11 +61,14 @@ pub async fn push(
     } else {
         None
     };
+    crate::push::check_skip(request.skip.as_ref(), &request.mutations)
+        .map_err(ServerError::Invalid)?;
     let results = server
         .storage()
         .push(PushBatch {
             actor: actor.clone(),
             client_id: request.client_id,
+            skip: request.skip,
             mutations: request.mutations,
             now: server.now(),
             review,

@@ -148,6 +148,9 @@ impl From<ServerError> for ApiError {
                 "client_taken",
                 "this client id is registered to another user; make a new one",
             ),
+            ServerError::Storage(StorageError::CursorAhead { .. }) => {
+                Self::new(StatusCode::CONFLICT, codes::CURSOR_AHEAD, message)
+            }
             ServerError::Storage(StorageError::AlreadyExists(_)) => {
                 Self::new(StatusCode::CONFLICT, "already_exists", message)
             }

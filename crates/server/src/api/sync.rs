@@ -60,6 +60,7 @@ enum ChangeBody {
         (status = 400, description = "Bad query or a cursor this server did not make (`invalid_query`, `invalid_cursor`)", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "The client id belongs to another user (`client_taken`)", body = ErrorBody),
+        (status = 409, description = "The cursor is past the end of this server's feed (`cursor_ahead`): it was restored from a backup. Forget the cursor and the cached drafts (keep the outbox) and pull again from the start", body = ErrorBody),
     ))]
 pub(crate) async fn changes(
     State(server): State<Server>,
@@ -115,8 +116,8 @@ fn changes_body(page: ChangesPage) -> Result<ChangesBody, serde_json::Error> {
     security(("bearer" = [])),
     request_body = PushRequest,
     responses(
-        (status = 200, description = "One result per mutation, in order: applied, duplicate (with the first result), conflict (with reason and current draft), forbidden or invalid", body = PushResponse),
-        (status = 400, description = "Malformed request (`invalid_json`)", body = ErrorBody),
+        (status = 200, description = "One result per mutation, in order: applied, duplicate (with the first result), conflict (with reason and current draft), forbidden or invalid. An invalid result with code `mutation_gap` was not processed: the mutation skips ahead of `expected_mutation_id` (the server was restored from a backup); send again from that id, declaring with `skip` the ids no longer held", body = PushResponse),
+        (status = 400, description = "Malformed request (`invalid_json`), or a `skip` that is empty or covers a mutation of the push (`invalid_request`)", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "The client id belongs to another user (`client_taken`)", body = ErrorBody),
         (status = 413, description = "More than 1000 mutations (`too_many_mutations`) or body too large (`body_too_large`)", body = ErrorBody),

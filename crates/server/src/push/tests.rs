@@ -1,5 +1,6 @@
 use super::*;
 use crate::fixtures::{actor, decide, draft, t0, team};
+use countersign_core::wire::SkippedMutations;
 use countersign_core::{DraftStatus, Role, Verdict};
 
 #[test]
@@ -27,11 +28,75 @@ fn classify_follows_the_last_processed_id() {
 }
 
 #[test]
-fn skipping_ahead_names_the_expected_id() {
+fn skipping_ahead_is_a_mutation_gap_naming_the_expected_id() {
     let Step::Refuse(result) = classify(MutationId(2), MutationId(9)) else {
         panic!("a gap must be refused");
     };
     assert_eq!(result.message.as_deref(), Some("out of order, expected 3"));
+    assert_eq!(
+        result.code.as_deref(),
+        Some(codes::MUTATION_GAP),
+        "the desktop must be able to tell a gap from a refusal"
+    );
+    assert_eq!(result.expected_mutation_id, Some(MutationId(3)));
+    let Step::Refuse(zero) = classify(MutationId(2), MutationId(0)) else {
+        panic!("id 0 must be refused");
+    };
+    assert_eq!(zero.code, None, "id 0 is malformed, not a gap");
+}
+
+fn skip(from: u64, to: u64) -> SkippedMutations {
+    SkippedMutations {
+        from: MutationId(from),
+        to: MutationId(to),
+    }
+}
+
+#[test]
+fn a_skip_moves_last_only_when_it_starts_at_the_expected_id() {
+    let last = MutationId(4);
+    let cases = [
+        (None, 4, "no declaration"),
+        (Some(skip(5, 9)), 9, "starts at the expected id"),
+        (Some(skip(5, 5)), 5, "a single id"),
+        (
+            Some(skip(3, 9)),
+            4,
+            "overlaps processed ids: stale, ignored",
+        ),
+        (Some(skip(6, 9)), 4, "leaves a hole: ignored"),
+        (
+            Some(skip(2, 3)),
+            4,
+            "a retried push's old declaration: ignored",
+        ),
+    ];
+    for (declared, expected, name) in cases {
+        assert_eq!(
+            skip_to(last, declared.as_ref()),
+            MutationId(expected),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_skip_that_makes_no_sense_is_refused_before_anything_is_stored() {
+    let t = team();
+    let author = actor("ana", &[Role::Author], &[], &[t]);
+    let d = draft(t, &author.person);
+    let batch = [
+        decide(3, d.id, 1, Verdict::Approve),
+        decide(8, d.id, 1, Verdict::Approve),
+    ];
+    assert_eq!(check_skip(None, &batch), Ok(()));
+    assert_eq!(check_skip(Some(&skip(4, 7)), &batch), Ok(()));
+    for bad in [skip(0, 2), skip(7, 5), skip(5, 8), skip(3, 3)] {
+        assert!(
+            check_skip(Some(&bad), &batch).is_err(),
+            "{bad:?} must be refused"
+        );
+    }
 }
 
 #[test]

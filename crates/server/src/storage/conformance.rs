@@ -755,6 +755,7 @@ pub(crate) async fn a_push_judges_the_account_as_stored_when_it_applies(storage:
                 )],
                 now: t0(),
                 review: None,
+                skip: None,
             })
             .await
             .unwrap();

@@ -353,3 +353,155 @@ async fn a_thousand_decisions_apply_in_one_push() {
         "1000 decisions took {elapsed:?}"
     );
 }
+
+#[tokio::test]
+async fn the_directory_carries_the_servers_offline_lease() {
+    let t = TestServer::with(|config| {
+        config.offline_lease = std::time::Duration::from_secs(3 * 24 * 3600);
+    })
+    .await;
+    org(&t.server).await;
+    let token = t.sign_in("rita").await.access;
+    let (_, page) = t
+        .get(&format!("/api/v1/changes?client_id={}", client()), &token)
+        .await;
+    assert_eq!(
+        page["directory"]["offline_lease_secs"],
+        json!(3 * 24 * 3600),
+        "desktops learn the lease with the directory: {page}"
+    );
+}
+
+/// `POST /api/v1/push` with a `skip` declaration; the status and body.
+async fn push_with_skip(
+    t: &TestServer,
+    token: &str,
+    client: &str,
+    skip: Value,
+    mutations: Vec<Value>,
+) -> (StatusCode, Value) {
+    t.post(
+        "/api/v1/push",
+        token,
+        &json!({"client_id": client, "skip": skip, "mutations": mutations}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_gap_is_a_mutation_gap_and_only_a_skip_from_the_expected_id_resumes_it_once() {
+    let t = TestServer::start().await;
+    let org = org(&t.server).await;
+    let a = draft_by(&t.server, org.alex, "first").await;
+    let b = draft_by(&t.server, org.alex, "second").await;
+    let rita = t.sign_in("rita").await.access;
+    let client = client();
+    let results = t
+        .push(&rita, &client, vec![decide(1, a.id, 1, "approve")])
+        .await;
+    assert_eq!(results[0]["status"], "applied");
+
+    // As after a restore: the desktop's next id is 5, the server expects 2.
+    let results = t
+        .push(&rita, &client, vec![decide(5, b.id, 1, "approve")])
+        .await;
+    assert_eq!(results[0]["status"], "invalid");
+    assert_eq!(results[0]["code"], "mutation_gap");
+    assert_eq!(results[0]["expected_mutation_id"], 2);
+
+    // A declaration that does not start at the expected id changes nothing.
+    let (status, body) = push_with_skip(
+        &t,
+        &rita,
+        &client,
+        json!({"from": 3, "to": 4}),
+        vec![decide(5, b.id, 1, "approve")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["results"][0]["code"], "mutation_gap", "{body}");
+    assert_eq!(body["results"][0]["expected_mutation_id"], 2);
+
+    // Nonsense is a 400 and stores nothing.
+    for bad in [
+        json!({"from": 2, "to": 5}),
+        json!({"from": 4, "to": 2}),
+        json!({"from": 0, "to": 4}),
+        json!({"from": 2, "to": 4, "extra": true}),
+    ] {
+        let (status, body) = push_with_skip(
+            &t,
+            &rita,
+            &client,
+            bad.clone(),
+            vec![decide(5, b.id, 1, "approve")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert!(
+            ["invalid_request", "invalid_json"].contains(&error_code(&body)),
+            "{bad}: {body}"
+        );
+    }
+    let (_, page) = t
+        .get(&format!("/api/v1/changes?client_id={client}"), &rita)
+        .await;
+    assert_eq!(page["last_mutation_id"], 1, "nothing moved the client on");
+
+    // The right declaration resumes; a retry of the same push is a duplicate.
+    for expected in ["applied", "duplicate"] {
+        let (status, body) = push_with_skip(
+            &t,
+            &rita,
+            &client,
+            json!({"from": 2, "to": 4}),
+            vec![decide(5, b.id, 1, "approve")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["results"][0]["status"], expected, "{body}");
+    }
+    let (_, page) = t
+        .get(&format!("/api/v1/changes?client_id={client}"), &rita)
+        .await;
+    assert_eq!(page["last_mutation_id"], 5);
+    let decided = countersign_server::admin::draft(&t.server, b.id)
+        .await
+        .unwrap();
+    let decisions = decided
+        .history
+        .iter()
+        .filter(|h| matches!(h.event, countersign_core::HistoryEvent::Decided { .. }))
+        .count();
+    assert_eq!(decisions, 1, "the resumed decision applied exactly once");
+}
+
+#[tokio::test]
+async fn a_cursor_past_the_end_of_the_feed_is_a_409_cursor_ahead() {
+    let t = TestServer::start().await;
+    let org = org(&t.server).await;
+    draft_by(&t.server, org.alex, "first").await;
+    let rita = t.sign_in("rita").await.access;
+    let client = client();
+    let pages = pull_all(&t, &rita, &client, 50).await;
+    let end = pages.last().unwrap()["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, page) = t
+        .get(
+            &format!("/api/v1/changes?client_id={client}&cursor={end}"),
+            &rita,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "the end itself is fine: {page}");
+    let ahead = end.parse::<u64>().unwrap() + 1;
+    let (status, body) = t
+        .get(
+            &format!("/api/v1/changes?client_id={client}&cursor={ahead}"),
+            &rita,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(error_code(&body), "cursor_ahead");
+}

@@ -132,6 +132,14 @@ pub(super) fn changes_page(
         return Ok((page, owner));
     }
     let (directory_seq, last_seq) = counters(tx)?;
+    if request.after > last_seq {
+        // Every cursor this database issued is at or below its last sequence number: this
+        // one came from the same server before it was restored from a backup.
+        return Err(StorageError::CursorAhead {
+            cursor: request.after,
+            end: last_seq,
+        });
+    }
     let scope_change = first_scope_change(tx, user_id, request.after)?;
     // The account as this snapshot holds it, not as the caller looked it up a moment ago: a
     // scope change committed in between must be judged against the scope after it, or its
@@ -485,7 +493,9 @@ pub(super) fn push(tx: &Connection, batch: &PushBatch) -> StorageResult<Vec<Muta
     };
     let client = batch.client_id;
     let first_last = claim_client(tx, client, actor.person.id, batch.now)?;
-    let mut last = first_last;
+    // A declared skip (after a restore from a backup) moves `last` over ids this database
+    // never processed, in the same transaction as the batch it came with.
+    let mut last = push::skip_to(first_last, batch.skip.as_ref());
     let mut seq = ChangeSeq::load(tx)?;
     let mut results = Vec::with_capacity(batch.mutations.len());
     for mutation in &batch.mutations {

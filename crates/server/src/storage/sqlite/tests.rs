@@ -378,6 +378,7 @@ async fn a_push_applies_in_order_and_repeats_first_results() {
         ],
         now: t0(),
         review: None,
+        skip: None,
     };
     let results = f.storage.push(batch.clone()).await.unwrap();
     let statuses: Vec<_> = results.iter().map(|r| r.status).collect();
@@ -437,6 +438,7 @@ async fn a_client_belongs_to_the_first_user_who_uses_it() {
             mutations: vec![],
             now: t0(),
             review: None,
+            skip: None,
         })
         .await
         .unwrap_err();
