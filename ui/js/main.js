@@ -43,7 +43,7 @@ const els = {
   toasts: $("#toasts"),
 };
 
-const SESSION_ENDED = new Set(["not_signed_in", "sign_in_required", "session_revoked"]);
+const SESSION_ENDED = new Set(["not_signed_in", "sign_in_required", "session_revoked", "lease_expired"]);
 
 let defaults = { serverUrl: "", hint: "" };
 let user = null;
@@ -138,7 +138,7 @@ function firstScreen(screen) {
 /** Shows an error; returns true when it ended the session. */
 function report(e, doing) {
   if (SESSION_ENDED.has(e?.code)) {
-    showSignin(signedOutText(e.code) || e.message);
+    showSignin(signedOutText(e.code, e.message) || e.message);
     return true;
   }
   toast(els.toasts, doing ? `${doing}: ${e?.message ?? "something went wrong"}` : e?.message ?? "Something went wrong", "error");

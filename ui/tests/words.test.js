@@ -49,6 +49,11 @@ test("sign-in errors by code, never by message", () => {
   assert.equal(signedOutText("user"), "");
   assert.match(signedOutText("session_revoked"), /erased/);
   assert.equal(signedOutText("something new"), "something new");
+  assert.equal(
+    signedOutText("lease_expired", "you have been offline for more than 14 days: sign in again"),
+    "You have been offline for more than 14 days: sign in again",
+  );
+  assert.match(signedOutText("lease_expired"), /offline too long/);
 });
 
 test("backend errors always come out as {code, message}", () => {

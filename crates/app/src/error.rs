@@ -13,6 +13,17 @@ pub enum AppError {
     /// The saved session can no longer be refreshed; the cache and its outbox are kept.
     #[error("your session has ended: sign in again (nothing waiting to sync is lost)")]
     SignInRequired,
+    /// The desktop has been out of contact with the server for longer than its offline
+    /// lease: the window asks for a sign-in before it shows anything (the cache and its
+    /// outbox are kept for the same reviewer).
+    #[error(
+        "you have been offline for more than {days} days: sign in again to see your drafts \
+         (nothing waiting to sync is lost)"
+    )]
+    LeaseExpired {
+        /// The lease, in whole days.
+        days: u64,
+    },
     /// Wrong username, password or two-factor code.
     #[error("the username, password or code is not right")]
     BadCredentials,
@@ -69,6 +80,7 @@ impl AppError {
         match self {
             AppError::NotSignedIn => "not_signed_in",
             AppError::SignInRequired => "sign_in_required",
+            AppError::LeaseExpired { .. } => "lease_expired",
             AppError::BadCredentials => "bad_credentials",
             AppError::TotpRequired => "totp_required",
             AppError::TotpEnrolmentRequired(_) => "totp_enrolment_required",

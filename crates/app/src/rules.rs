@@ -11,6 +11,36 @@ use countersign_core::{
 use serde::Serialize;
 use std::time::Duration;
 
+/// How long the desktop shows cached drafts without contact when the server has not said.
+pub const DEFAULT_OFFLINE_LEASE: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// The offline lease the server set in `directory`, else [`DEFAULT_OFFLINE_LEASE`].
+pub fn offline_lease(directory: Option<&Directory>) -> Duration {
+    directory
+        .and_then(|d| d.offline_lease_secs)
+        .map_or(DEFAULT_OFFLINE_LEASE, Duration::from_secs)
+}
+
+/// True when the cached drafts may no longer be shown: the last contact with the server is
+/// longer ago than `lease`, or was never recorded. A lost laptop kept offline stops showing
+/// its drafts; a sign-in (which needs the password) renews the lease.
+///
+/// The local clock is all an offline desktop has: a last contact in the future (the clock
+/// was wrong then, or has been set back) counts as no time offline yet. Once the app has
+/// seen a lease expire it remembers that until a sign-in, so setting the clock back after
+/// the expiry changes nothing.
+pub fn lease_expired(
+    last_contact: Option<DateTime<Utc>>,
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> bool {
+    let Some(contact) = last_contact else {
+        return true;
+    };
+    let offline = (now - contact).to_std().unwrap_or(Duration::ZERO);
+    offline > lease
+}
+
 /// Whether the signed-in reviewer may approve a draft now, and if not, why and who may.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ApprovalView {
@@ -311,6 +341,7 @@ mod tests {
                 routing: Default::default(),
             }],
             policy_version: 0,
+            offline_lease_secs: None,
             crisis: if on {
                 CrisisState {
                     channels: CrisisChannels::Only(vec![CHANNEL]),
@@ -452,5 +483,27 @@ mod tests {
             None
         );
         assert_eq!(crisis_banner(None, Some(now()), now(), limit), None);
+    }
+
+    #[test]
+    fn the_lease_runs_from_the_last_contact_and_is_the_servers_when_it_says() {
+        let day = chrono::TimeDelta::days(1);
+        let mut d = directory(false);
+        assert_eq!(offline_lease(Some(&d)), DEFAULT_OFFLINE_LEASE, "old servers say nothing");
+        assert_eq!(offline_lease(None), DEFAULT_OFFLINE_LEASE);
+        d.offline_lease_secs = Some(3 * 24 * 3600);
+        let three_days = offline_lease(Some(&d));
+        assert_eq!(three_days, Duration::from_secs(3 * 24 * 3600));
+        assert!(!lease_expired(Some(now() - day * 3), three_days, now()), "exactly 3 days: still in");
+        assert!(lease_expired(Some(now() - day * 3 - chrono::TimeDelta::seconds(1)), three_days, now()));
+        assert!(!lease_expired(Some(now() - day * 13), DEFAULT_OFFLINE_LEASE, now()));
+        assert!(lease_expired(Some(now() - day * 15), DEFAULT_OFFLINE_LEASE, now()));
+    }
+
+    #[test]
+    fn no_recorded_contact_means_the_lease_is_over_and_a_future_contact_counts_from_now() {
+        assert!(lease_expired(None, DEFAULT_OFFLINE_LEASE, now()), "never in contact");
+        let later = now() + chrono::TimeDelta::days(400);
+        assert!(!lease_expired(Some(later), DEFAULT_OFFLINE_LEASE, now()), "clock set back: offline for 0 s, not negative");
     }
 }

@@ -14,7 +14,7 @@ use countersign_core::{
     MutationKind, Sensitive, Verdict,
 };
 use countersign_keychain::Keychain;
-use countersign_store::{Cache, CacheKey, Conflict, QueueFilter, QueueItem};
+use countersign_store::{Cache, CacheKey, Conflict, QueueFilter, QueueItem, StoreError};
 use countersign_sync::SyncError;
 use countersign_sync::engine::{SharedCache, with_cache};
 use countersign_sync::{ApiClient, SyncConfig, SyncEngine, SyncReport};
@@ -32,6 +32,10 @@ const CACHE_KEY: &str = "cache-key";
 /// Cache settings.
 const SERVER_URL: &str = "server_url";
 const USER: &str = "user";
+/// When the desktop last heard from the server (a sign-in or a sync), RFC 3339.
+const LAST_CONTACT: &str = "last_contact_at";
+/// `"1"` once the offline lease was seen to run out, until the next sign-in.
+const LEASE_EXPIRED: &str = "lease_expired";
 /// How long sign-out waits for the server to revoke the session before going on offline.
 const REVOKE_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long the crisis state may go unconfirmed by the server before the banner warns.
@@ -93,6 +97,32 @@ struct Session {
     directory: Mutex<Option<Arc<Directory>>>,
     /// The policy guard of the cached pack.
     guard: Arc<GuardSlot>,
+    /// The offline lease as last checked (see [`rules::lease_expired`]).
+    lease: Mutex<Lease>,
+}
+
+/// What the desktop knows about its offline lease.
+#[derive(Clone, Copy, Debug, Default)]
+struct Lease {
+    last_contact: Option<DateTime<Utc>>,
+    expired: bool,
+}
+
+impl Lease {
+    /// Read from the cache's settings; a cache from before leases counts from its last sync.
+    fn load(cache: &Cache) -> Result<Lease, StoreError> {
+        let last_contact = match cache.get_setting(LAST_CONTACT)? {
+            Some(at) => DateTime::parse_from_rfc3339(&at)
+                .ok()
+                .map(|at| at.with_timezone(&Utc)),
+            None => cache.last_synced_at()?,
+        };
+        let expired = cache.get_setting(LEASE_EXPIRED)?.as_deref() == Some("1");
+        Ok(Lease {
+            last_contact,
+            expired,
+        })
+    }
 }
 
 impl Session {
@@ -230,6 +260,7 @@ impl App {
             )
             .await?;
         *session.access_token.lock().await = Some(Sensitive::new(response.access_token.clone()));
+        self.note_contact(&session).await?;
         *slot = Some(Arc::clone(&session));
         Ok(response.user)
     }
@@ -264,14 +295,14 @@ impl App {
     /// someone with no steps, such as an administrator), most urgent first, with any local
     /// decision not yet synced.
     pub async fn queue(&self, mut filter: QueueFilter) -> Result<Vec<QueueItem>, AppError> {
-        let session = self.current_session().await?;
+        let session = self.leased_session().await?;
         filter.next_steps = Some(session.user().steps).filter(|s| !s.is_empty());
         Ok(with_cache(&session.cache, move |c| c.queue(&filter)).await?)
     }
 
     /// One draft from the cache, with whether the reviewer may approve it.
     pub async fn draft(&self, id: DraftId) -> Result<DraftDetail, AppError> {
-        let session = self.current_session().await?;
+        let session = self.leased_session().await?;
         let slot = Arc::clone(&session.guard);
         let (draft, guard) =
             with_cache(&session.cache, move |c| Ok((c.draft(id)?, slot.get(c)?))).await?;
@@ -409,8 +440,13 @@ impl App {
     /// [`AppError::Offline`] with the outbox untouched.
     pub async fn sync_now(&self) -> Result<SyncReport, AppError> {
         let _one_at_a_time = self.syncing.lock().await;
-        let session = self.current_session().await?;
+        // Past the lease a sign-in (the password) is needed, not just the refresh token a
+        // lost laptop still holds.
+        let session = self.leased_session().await?;
         let result = self.sync_session(&session).await;
+        if result.is_ok() {
+            self.note_contact(&session).await?;
+        }
         if result.as_ref().is_ok_and(|r| r.directory_changed) {
             // Read back only when a page brought one: most syncs find nothing new.
             let directory = with_cache(&session.cache, |c| c.directory()).await?;
@@ -637,7 +673,48 @@ impl App {
     }
 
     async fn cache(&self) -> Result<SharedCache, AppError> {
-        Ok(Arc::clone(&self.current_session().await?.cache))
+        Ok(Arc::clone(&self.leased_session().await?.cache))
+    }
+
+    /// The session, if its offline lease has not run out; else [`AppError::LeaseExpired`],
+    /// remembered in the cache until the next sign-in.
+    async fn leased_session(&self) -> Result<Arc<Session>, AppError> {
+        let session = self.current_session().await?;
+        let lease = rules::offline_lease(session.directory().as_deref());
+        let expired = {
+            let mut state = session.lease.lock().map_err(poisoned)?;
+            let was = state.expired;
+            state.expired =
+                was || rules::lease_expired(state.last_contact, lease, (self.config.clock)());
+            (state.expired, was)
+        };
+        match expired {
+            (false, _) => Ok(session),
+            (true, was) => {
+                if !was {
+                    tracing::info!("the offline lease ran out: a sign-in is needed");
+                    with_cache(&session.cache, |c| c.set_setting(LEASE_EXPIRED, "1")).await?;
+                }
+                Err(AppError::LeaseExpired {
+                    days: lease.as_secs().div_ceil(24 * 3600),
+                })
+            }
+        }
+    }
+
+    /// Records that the server answered just now: the offline lease starts again.
+    async fn note_contact(&self, session: &Session) -> Result<(), AppError> {
+        let now = (self.config.clock)();
+        *session.lease.lock().map_err(poisoned)? = Lease {
+            last_contact: Some(now),
+            expired: false,
+        };
+        with_cache(&session.cache, move |c| {
+            c.set_setting(LAST_CONTACT, &now.to_rfc3339())?;
+            c.set_setting(LEASE_EXPIRED, "0")
+        })
+        .await?;
+        Ok(())
     }
 }
 
@@ -712,11 +789,12 @@ async fn restore_session(config: &AppConfig) -> Result<Option<Session>, AppError
         let cache = Cache::open(&path, &key)?;
         let server_url = cache.get_setting(SERVER_URL)?;
         let user = cache.get_setting(USER)?;
-        Ok((cache, server_url, user))
+        let lease = Lease::load(&cache)?;
+        Ok((cache, server_url, user, lease))
     })
     .await
     .map_err(|e| AppError::Invalid(e.to_string()))??;
-    let (cache, Some(server_url), Some(user)) = opened else {
+    let (cache, Some(server_url), Some(user), lease) = opened else {
         return Ok(None);
     };
     let user: SessionUser = serde_json::from_str(&user)
@@ -731,6 +809,7 @@ async fn restore_session(config: &AppConfig) -> Result<Option<Session>, AppError
         access_token: tokio::sync::Mutex::new(None),
         directory: Mutex::new(directory),
         guard: Arc::default(),
+        lease: Mutex::new(lease),
     }))
 }
 
@@ -767,6 +846,7 @@ async fn create_session(
         access_token: tokio::sync::Mutex::new(None),
         directory: Mutex::new(None),
         guard: Arc::default(),
+        lease: Mutex::default(),
     })
 }
 

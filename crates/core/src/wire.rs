@@ -146,6 +146,11 @@ pub struct Directory {
     /// whose cached pack is older fetches it again. 0: the built-in pack alone.
     #[serde(default)]
     pub policy_version: u64,
+    /// How long, in seconds, a desktop may show its cached drafts without contact with the
+    /// server; past it the window asks for a sign-in before it shows anything. `None` (a
+    /// server from before leases): the desktop's default, 14 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline_lease_secs: Option<u64>,
 }
 
 /// A channel as a desktop sees it.

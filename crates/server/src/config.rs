@@ -44,6 +44,9 @@ pub struct ServerConfig {
     /// How long a session lasts from its sign-in, however often it is refreshed; then
     /// refreshing fails with `session_expired`.
     pub session_lifetime: Duration,
+    /// How long a desktop may show its cached drafts without contact with the server;
+    /// past it the window asks for a sign-in first (sent with the directory).
+    pub offline_lease: Duration,
     /// The server's notion of now.
     pub clock: Clock,
 }
@@ -68,6 +71,7 @@ impl ServerConfig {
             hash_wait: Duration::from_secs(3),
             refresh_grace: Duration::from_secs(60),
             session_lifetime: Duration::from_secs(90 * 24 * 3600),
+            offline_lease: Duration::from_secs(14 * 24 * 3600),
             clock: Clock::system(),
         }
     }

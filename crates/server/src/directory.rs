@@ -106,6 +106,8 @@ pub fn build(
         channels: views,
         crisis,
         policy_version: policy.version,
+        // The server's configuration, not the organisation's data: `sync::changes` sets it.
+        offline_lease_secs: None,
     }
 }
 

@@ -27,7 +27,7 @@ pub async fn changes(
     limit: Option<usize>,
 ) -> Result<ChangesPage, ServerError> {
     let limit = limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
-    Ok(server
+    let mut page = server
         .storage()
         .changes(ChangesRequest {
             user: user.clone(),
@@ -36,7 +36,11 @@ pub async fn changes(
             limit,
             now: server.now(),
         })
-        .await?)
+        .await?;
+    if let Some(directory) = page.directory.as_mut() {
+        directory.offline_lease_secs = Some(server.config().offline_lease.as_secs());
+    }
+    Ok(page)
 }
 
 /// Applies a push batch in one transaction; see [`crate::push`] for the rules.

@@ -322,6 +322,7 @@ mod tests {
                 declared_by: None,
             },
             policy_version: 0,
+            offline_lease_secs: None,
         };
         let mut with = page(vec![], "c1", 0);
         with.directory = Some(directory.clone());

@@ -26,7 +26,7 @@ export function signinErrorText(error, serverUrl) {
 }
 
 /** Why the app came back to this screen, from a `signed-out` event's reason. */
-export function signedOutText(reason) {
+export function signedOutText(reason, message) {
   switch (reason) {
     case undefined:
     case null:
@@ -37,6 +37,13 @@ export function signedOutText(reason) {
     case "session_revoked":
     case "revoked":
       return "This device was signed out by the server, and its local data has been erased.";
+    case "lease_expired": {
+      // The server sets the lease; the app's message names it ("more than 14 days").
+      const said = typeof message === "string" && message ? message : "";
+      return said
+        ? said[0].toUpperCase() + said.slice(1)
+        : "You have been offline too long. Sign in again to see your drafts — decisions waiting to sync are kept.";
+    }
     case "sign_in_required":
     case "expired":
       return "Your session has ended. Sign in again — decisions waiting to sync are kept.";

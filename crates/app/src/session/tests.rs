@@ -108,6 +108,73 @@ fn a_saved_session(config: &AppConfig, keys: &MemoryKeychain) {
         .set_setting(SERVER_URL, "http://127.0.0.1:9")
         .expect("server");
     cache.set_setting(USER, &user).expect("user");
+    let contact = (config.clock)() - chrono::TimeDelta::days(1);
+    cache
+        .set_setting(LAST_CONTACT, &contact.to_rfc3339())
+        .expect("last contact");
+}
+
+fn at(config: &AppConfig, when: DateTime<Utc>) -> AppConfig {
+    AppConfig {
+        clock: Arc::new(move || when),
+        ..config.clone()
+    }
+}
+
+#[tokio::test]
+async fn past_the_offline_lease_nothing_is_shown_and_setting_the_clock_back_does_not_help() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, keys) = config(dir.path());
+    a_saved_session(&config, &keys);
+    let now = (config.clock)();
+
+    let app = App::open(at(&config, now)).await.expect("open");
+    app.queue(QueueFilter::default())
+        .await
+        .expect("a day offline: the queue shows");
+
+    let app = App::open(at(&config, now + chrono::TimeDelta::days(14)))
+        .await
+        .expect("open");
+    let error = app
+        .queue(QueueFilter::default())
+        .await
+        .expect_err("15 days offline");
+    assert_eq!(error.code(), "lease_expired", "{error}");
+    assert!(error.to_string().contains("more than 14 days"), "{error}");
+    for refused in [
+        app.draft(DraftId(Uuid::nil())).await.map(drop),
+        app.conflicts().await.map(drop),
+        app.decide(DraftId(Uuid::nil()), Verdict::Approve, "", None)
+            .await
+            .map(drop),
+        app.sync_now().await.map(drop),
+    ] {
+        assert_eq!(
+            refused.expect_err("nothing past the lease").code(),
+            "lease_expired"
+        );
+    }
+    drop(app);
+
+    let app = App::open(at(&config, now)).await.expect("open");
+    let error = app
+        .queue(QueueFilter::default())
+        .await
+        .expect_err("remembered");
+    assert_eq!(
+        error.code(),
+        "lease_expired",
+        "the clock set back changes nothing"
+    );
+    assert!(
+        keys.get(CACHE_KEY).expect("keychain").is_some(),
+        "the cache is kept"
+    );
+    assert!(
+        config.cache_path().exists(),
+        "with its outbox, for the same reviewer"
+    );
 }
 
 #[tokio::test]
