@@ -4,6 +4,7 @@
 mod fault_proxy;
 mod faults;
 mod keychain_and_disk;
+mod lease;
 mod policy;
 mod rules;
 mod support;
