@@ -370,6 +370,18 @@ pub enum HistoryEvent {
         /// How.
         route: crate::channel::Route,
     },
+    /// Older entries folded into one, so a draft's history stays bounded
+    /// ([`crate::limits::trim_history`]). It takes the time, person and version of the first
+    /// entry it stands for.
+    Summarised {
+        /// How many entries it stands for.
+        entries: u64,
+        /// Everyone who edited the text in them: they still may not approve the draft.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        editors: Vec<Person>,
+        /// When the last of them happened.
+        until: DateTime<Utc>,
+    },
     /// Something a newer server records; shown by name only.
     #[serde(other)]
     Other,
@@ -422,7 +434,8 @@ pub struct Draft {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
-    /// What happened to it, oldest first.
+    /// What happened to it, oldest first. The server keeps the newest entries inline and
+    /// folds older ones into one `summarised` entry ([`crate::limits::trim_history`]).
     #[serde(default)]
     pub history: Vec<HistoryEntry>,
 }
@@ -581,8 +594,19 @@ impl Draft {
     pub fn writers(&self) -> Vec<UserId> {
         let mut ids = vec![self.author.id, self.owner().id];
         for entry in &self.history {
-            if matches!(entry.event, HistoryEvent::Edited { .. }) && !ids.contains(&entry.by.id) {
-                ids.push(entry.by.id);
+            match &entry.event {
+                HistoryEvent::Edited { .. } if !ids.contains(&entry.by.id) => {
+                    ids.push(entry.by.id);
+                }
+                // Edits folded away by the history's cap still count.
+                HistoryEvent::Summarised { editors, .. } => {
+                    for editor in editors {
+                        if !ids.contains(&editor.id) {
+                            ids.push(editor.id);
+                        }
+                    }
+                }
+                _ => {}
             }
         }
         ids.dedup();

@@ -29,6 +29,7 @@ pub mod draft;
 pub mod finding;
 pub mod handover;
 pub mod ids;
+pub mod limits;
 pub mod mutation;
 pub mod sensitive;
 pub mod wire;

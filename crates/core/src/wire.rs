@@ -221,6 +221,42 @@ pub struct SkippedMutations {
 pub struct PushResponse {
     /// One result per mutation.
     pub results: Vec<MutationResult>,
+    /// The current state of each draft a conflict in `results` is about (a repeated one
+    /// included), once each, so a thousand refused comments on one draft send it once; a
+    /// conflict result itself carries no draft. Drafts the caller may no longer see are left
+    /// out, and so are those past [`crate::limits::MAX_PAGE_BYTES`] (the changes feed
+    /// brings them). [`PushResponse::resolved`] puts them back into the results.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drafts: Vec<Draft>,
+}
+
+impl PushResponse {
+    /// The results, each conflict with its draft as it is now: from `drafts`, found by the
+    /// draft its mutation in `request` names (a result that already carries one, from an
+    /// older server, keeps it). Every result is kept, in order.
+    pub fn resolved(self, request: &PushRequest) -> Vec<MutationResult> {
+        use std::collections::HashMap;
+        let drafts: HashMap<DraftId, Draft> = self.drafts.into_iter().map(|d| (d.id, d)).collect();
+        let draft_of: HashMap<MutationId, DraftId> = request
+            .mutations
+            .iter()
+            .map(|m| (m.mutation_id, m.kind.draft_id()))
+            .collect();
+        self.results
+            .into_iter()
+            .map(|mut result| {
+                let conflict = result.effective_status() == crate::MutationStatus::Conflict;
+                if conflict && result.draft.is_none() {
+                    result.draft = draft_of
+                        .get(&result.mutation_id)
+                        .and_then(|id| drafts.get(id))
+                        .cloned()
+                        .map(Box::new);
+                }
+                result
+            })
+            .collect()
+    }
 }
 
 /// `POST /api/v1/drafts`: an author writes a draft.

@@ -78,5 +78,8 @@ pub async fn push(
             review,
         })
         .await?;
-    Ok(PushResponse { results })
+    Ok(PushResponse {
+        results,
+        drafts: vec![],
+    })
 }
