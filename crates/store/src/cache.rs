@@ -29,12 +29,14 @@ pub struct Cache {
 
 impl Cache {
     /// Opens the cache at `path` with `key`, creating an empty one if the file does not
-    /// exist, and brings its schema up to date. The directory must exist.
+    /// exist, and brings its schema up to date. The folder is created if missing; it is
+    /// made `0700` and the cache's files `0600` (on Unix) before SQLite opens them.
     ///
     /// Fails with [`StoreError::WrongKey`] when `key` does not decrypt the file (or it is
     /// not a Countersign cache), [`StoreError::NewerSchema`] when a newer Countersign wrote
     /// it, and [`StoreError::MigrationChanged`] when its recorded migrations differ.
     pub fn open(path: &Path, key: &CacheKey) -> Result<Cache, StoreError> {
+        crate::private::prepare(path, &companion_files(path)[1..])?;
         Self::setup(Connection::open(path)?, key)
     }
 

@@ -58,6 +58,18 @@ pub enum StoreError {
     #[error("a value in the offline cache is not valid JSON: {0}")]
     Json(#[from] serde_json::Error),
 
+    /// The cache's folder or a file of it could not be made private to this OS user.
+    #[error(
+        "cannot make {} readable by this user only: {source}",
+        path.display()
+    )]
+    Permissions {
+        /// The folder or file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+
     /// A file of the cache could not be removed.
     #[error("the offline cache's files could not be removed: {0}")]
     Io(#[from] std::io::Error),

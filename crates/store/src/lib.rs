@@ -49,6 +49,7 @@ mod fixtures;
 mod key;
 mod migrations;
 mod outbox;
+mod private;
 mod queue;
 mod sync_state;
 mod verdicts;
