@@ -123,9 +123,12 @@ impl utoipa::PartialSchema for Quorum {
 impl utoipa::ToSchema for Quorum {}
 
 /// One step of a channel's policy.
+///
+/// Read in both directions (a request's policy, and every channel in a desktop's directory),
+/// so it accepts unknown fields: a desktop keeps working when a newer server adds one. The
+/// server refuses them in requests at its boundary (`countersign_server::api::extract`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct StepRule {
     /// The qualification that may take it, e.g. `review` or `legal`: a single word.
     pub step: String,
@@ -168,7 +171,12 @@ impl fmt::Display for StepRule {
 }
 
 /// A step as an author asks for it: by name alone (one approval), or with a quorum.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Its `Deserialize` is written by hand rather than derived `untagged`: an untagged derive
+/// buffers the value first, and from the buffer no wrapper can see an unknown field inside
+/// the rule; read in one pass, the server's boundary check refuses `{"step": "legal",
+/// "typo": 1}` like any other unknown field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum StepRequest {
@@ -176,6 +184,32 @@ pub enum StepRequest {
     Name(String),
     /// `{"step": "legal", "quorum": 2}`.
     Rule(StepRule),
+}
+
+impl<'de> Deserialize<'de> for StepRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = StepRequest;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a step name, or {\"step\": name, \"quorum\": n}")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<StepRequest, E> {
+                Ok(StepRequest::Name(v.to_owned()))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<StepRequest, A::Error> {
+                StepRule::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(StepRequest::Rule)
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
 }
 
 impl StepRequest {
@@ -582,6 +616,30 @@ mod tests {
 
     fn rules(text: &[&str]) -> Vec<StepRule> {
         text.iter().map(|t| StepRule::parse(t).unwrap()).collect()
+    }
+
+    #[test]
+    fn a_step_request_reads_a_name_or_a_rule_and_writes_the_same() {
+        for (text, expected) in [
+            (r#""legal""#, StepRequest::Name("legal".into())),
+            (
+                r#"{"step":"legal","quorum":2}"#,
+                StepRequest::Rule(StepRule {
+                    step: "legal".into(),
+                    quorum: Quorum::Count(2),
+                }),
+            ),
+        ] {
+            let read: StepRequest = serde_json::from_str(text).expect("a step request reads");
+            assert_eq!(read, expected, "{text}");
+            assert_eq!(serde_json::to_string(&read).expect("writes"), text);
+        }
+        for bad in ["5", "null", "[\"legal\"]", r#"{"quorum":2}"#] {
+            assert!(
+                serde_json::from_str::<StepRequest>(bad).is_err(),
+                "{bad} is not a step request"
+            );
+        }
     }
 
     fn person(n: u128, name: &str) -> Person {

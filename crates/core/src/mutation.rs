@@ -65,9 +65,11 @@ pub struct Decision {
 }
 
 /// W3C Web Annotation `TextQuoteSelector`: the quoted text and a little context either side.
+/// (Read in both directions — a push, and the history of every draft a desktop pulls — so it
+/// accepts unknown fields: a desktop keeps working when a newer server adds one. The server
+/// refuses them in requests at its boundary, `countersign_server::api::extract`.)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct TextQuoteSelector {
     /// The exact text annotated.
     pub exact: String,
@@ -80,9 +82,11 @@ pub struct TextQuoteSelector {
 }
 
 /// W3C Web Annotation `TextPositionSelector`, in Unicode code points, end exclusive.
+/// (Read in both directions — a push, and the history of every draft a desktop pulls — so it
+/// accepts unknown fields: a desktop keeps working when a newer server adds one. The server
+/// refuses them in requests at its boundary, `countersign_server::api::extract`.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct TextPositionSelector {
     /// First code point.
     pub start: u32,
@@ -92,9 +96,11 @@ pub struct TextPositionSelector {
 
 /// Where in the body an annotation points. Both selectors are kept so the annotation can be
 /// re-anchored after an edit (quote first, position as a hint).
+/// (Read in both directions — a push, and the history of every draft a desktop pulls — so it
+/// accepts unknown fields: a desktop keeps working when a newer server adds one. The server
+/// refuses them in requests at its boundary, `countersign_server::api::extract`.)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct TextSelector {
     /// The quoted text.
     pub quote: TextQuoteSelector,
@@ -104,9 +110,11 @@ pub struct TextSelector {
 }
 
 /// A comment on a draft: on the whole draft now, on a text range later.
+/// (Read in both directions — a push, and the history of every draft a desktop pulls — so it
+/// accepts unknown fields: a desktop keeps working when a newer server adds one. The server
+/// refuses them in requests at its boundary, `countersign_server::api::extract`.)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct Annotation {
     /// Made by the client (UUIDv7).
     pub id: AnnotationId,
@@ -125,7 +133,14 @@ pub struct Annotation {
 }
 
 /// One entry of a client's outbox, as pushed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Its `Deserialize` is written by hand and refuses unknown fields. A derive over
+/// `#[serde(flatten)]` of an internally tagged enum would buffer the whole body first, and
+/// from that buffer neither `deny_unknown_fields` (which flatten does not support) nor the
+/// server's boundary check can see an unknown field, in the mutation or inside its decision
+/// or annotation. The payload's key names the kind (`decision` for `decide`, `annotation` for
+/// `annotate`), so one pass reads the keys in any order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Mutation {
     /// Position in the client's outbox, from 1.
@@ -133,6 +148,88 @@ pub struct Mutation {
     /// What it does.
     #[serde(flatten)]
     pub kind: MutationKind,
+}
+
+impl<'de> Deserialize<'de> for Mutation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["mutation_id", "kind", "decision", "annotation"];
+
+        #[derive(Deserialize)]
+        #[serde(field_identifier, rename_all = "snake_case")]
+        enum Field {
+            MutationId,
+            Kind,
+            Decision,
+            Annotation,
+        }
+
+        #[derive(Clone, Copy, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Kind {
+            Decide,
+            Annotate,
+        }
+
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Mutation;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a mutation: {mutation_id, kind, decision | annotation}")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Mutation, A::Error> {
+                use serde::de::Error;
+                let (mut mutation_id, mut kind) = (None, None);
+                let (mut decision, mut annotation) = (None, None);
+                while let Some(field) = map.next_key::<Field>()? {
+                    match field {
+                        Field::MutationId if mutation_id.is_none() => {
+                            mutation_id = Some(map.next_value::<MutationId>()?);
+                        }
+                        Field::Kind if kind.is_none() => kind = Some(map.next_value::<Kind>()?),
+                        Field::Decision if decision.is_none() => {
+                            decision = Some(map.next_value::<Decision>()?);
+                        }
+                        Field::Annotation if annotation.is_none() => {
+                            annotation = Some(map.next_value::<Annotation>()?);
+                        }
+                        Field::MutationId => return Err(A::Error::duplicate_field("mutation_id")),
+                        Field::Kind => return Err(A::Error::duplicate_field("kind")),
+                        Field::Decision => return Err(A::Error::duplicate_field("decision")),
+                        Field::Annotation => return Err(A::Error::duplicate_field("annotation")),
+                    }
+                }
+                let mutation_id =
+                    mutation_id.ok_or_else(|| A::Error::missing_field("mutation_id"))?;
+                let kind = match (kind, decision, annotation) {
+                    (None, _, _) => return Err(A::Error::missing_field("kind")),
+                    (Some(Kind::Decide), Some(decision), None) => MutationKind::Decide { decision },
+                    (Some(Kind::Annotate), None, Some(annotation)) => {
+                        MutationKind::Annotate { annotation }
+                    }
+                    (Some(Kind::Decide), None, _) => {
+                        return Err(A::Error::missing_field("decision"));
+                    }
+                    (Some(Kind::Annotate), _, None) => {
+                        return Err(A::Error::missing_field("annotation"));
+                    }
+                    // The other kind's payload beside this one's: not a field of this kind.
+                    (Some(Kind::Decide), Some(_), Some(_)) => {
+                        return Err(A::Error::unknown_field("annotation", FIELDS));
+                    }
+                    (Some(Kind::Annotate), Some(_), Some(_)) => {
+                        return Err(A::Error::unknown_field("decision", FIELDS));
+                    }
+                };
+                Ok(Mutation { mutation_id, kind })
+            }
+        }
+        deserializer.deserialize_struct("Mutation", FIELDS, Visit)
+    }
 }
 
 /// The kinds of [`Mutation`].
@@ -324,5 +421,95 @@ impl MutationResult {
     /// True when the mutation took effect on the server (now or the first time).
     pub fn took_effect(&self) -> bool {
         self.effective_status() == MutationStatus::Applied
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn decision() -> serde_json::Value {
+        json!({
+            "id": "0190f0c6-7b5e-7c5a-9d7e-3c1f5b2a4e10",
+            "draft_id": "0190f0c6-7b5e-7c5a-9d7e-3c1f5b2a4e11",
+            "draft_version": 2,
+            "verdict": "approve",
+            "comment": ""
+        })
+    }
+
+    #[test]
+    fn a_mutation_reads_back_what_it_writes_with_its_keys_in_any_order() {
+        let first = json!({"mutation_id": 3, "kind": "decide", "decision": decision()});
+        let last = json!({"decision": decision(), "mutation_id": 3, "kind": "decide"});
+        let a: Mutation = serde_json::from_value(first.clone()).expect("kind first reads");
+        let b: Mutation = serde_json::from_value(last).expect("kind last reads");
+        assert_eq!(a, b, "the order of the keys must not matter");
+        assert_eq!(
+            serde_json::to_value(&a).expect("writes"),
+            first,
+            "the wire form is unchanged"
+        );
+        let note = json!({"mutation_id": 4, "kind": "annotate", "annotation": {
+            "id": "0190f0c6-7b5e-7c5a-9d7e-3c1f5b2a4e12",
+            "draft_id": "0190f0c6-7b5e-7c5a-9d7e-3c1f5b2a4e11",
+            "draft_version": 2, "body": "why?"}});
+        let c: Mutation = serde_json::from_value(note).expect("an annotation reads");
+        assert!(matches!(c.kind, MutationKind::Annotate { .. }));
+    }
+
+    #[test]
+    fn a_mutation_refuses_unknown_missing_and_mismatched_fields() {
+        let cases = [
+            (
+                json!({"mutation_id": 1, "kind": "decide", "decision": decision(), "x": 1}),
+                "unknown field `x`",
+            ),
+            (
+                json!({"mutation_id": 1, "kind": "decide"}),
+                "missing field `decision`",
+            ),
+            (
+                json!({"kind": "decide", "decision": decision()}),
+                "missing field `mutation_id`",
+            ),
+            (
+                json!({"mutation_id": 1, "decision": decision()}),
+                "missing field `kind`",
+            ),
+            (
+                json!({"mutation_id": 1, "kind": "annotate", "decision": decision()}),
+                "missing field `annotation`",
+            ),
+            (
+                json!({"mutation_id": 1, "kind": "erase", "decision": decision()}),
+                "unknown variant `erase`",
+            ),
+        ];
+        for (body, expected) in cases {
+            let error = serde_json::from_value::<Mutation>(body.clone())
+                .expect_err("a malformed mutation must not read");
+            assert!(error.to_string().contains(expected), "{body}: {error}");
+        }
+        let mut inner = decision();
+        inner["typo"] = json!(true);
+        let body = json!({"mutation_id": 1, "kind": "decide", "decision": inner});
+        assert!(
+            serde_json::from_value::<Mutation>(body).is_err(),
+            "a decision is a request-only type and refuses unknown fields itself"
+        );
+    }
+
+    #[test]
+    fn types_that_come_back_in_answers_accept_fields_a_newer_server_adds() {
+        let annotation = json!({
+            "id": "0190f0c6-7b5e-7c5a-9d7e-3c1f5b2a4e12",
+            "draft_id": "0190f0c6-7b5e-7c5a-9d7e-3c1f5b2a4e11",
+            "draft_version": 2, "body": "why?", "colour": "red",
+            "target": {"quote": {"exact": "a", "since": 2}, "position": {"start": 0, "end": 1, "unit": "cp"}, "new": 1}
+        });
+        serde_json::from_value::<Annotation>(annotation)
+            .expect("an annotation in a draft's history must tolerate new fields");
     }
 }

@@ -1,5 +1,8 @@
 //! The changes-feed cursor. Opaque to clients; today it is the last change sequence number
 //! they have seen, as decimal text. The empty string (or no cursor) means "from the start".
+//! Sequence numbers are SQLite integers, so a cursor above `i64::MAX` was never made by this
+//! server and is refused like any other foreign cursor (it used to reach storage and fail
+//! there, as a 500).
 
 use std::fmt;
 use std::str::FromStr;
@@ -31,7 +34,11 @@ impl FromStr for Cursor {
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(BadCursor(s.to_owned()));
         }
-        s.parse().map(Cursor).map_err(|_| BadCursor(s.to_owned()))
+        s.parse::<i64>()
+            .ok()
+            .and_then(|seq| u64::try_from(seq).ok())
+            .map(Cursor)
+            .ok_or_else(|| BadCursor(s.to_owned()))
     }
 }
 
@@ -53,9 +60,20 @@ mod tests {
 
     #[test]
     fn a_cursor_round_trips_through_its_text() {
-        let c = Cursor(18_446_744_073_709_551_615);
+        let c = Cursor(i64::MAX as u64);
         assert_eq!(c.to_string().parse(), Ok(c));
         assert_eq!(Cursor::parse_param(Some("42")), Ok(Cursor(42)));
+    }
+
+    #[test]
+    fn a_cursor_past_the_largest_sequence_number_is_refused() {
+        for past in ["9223372036854775808", "18446744073709551615"] {
+            assert_eq!(
+                Cursor::parse_param(Some(past)),
+                Err(BadCursor(past.into())),
+                "{past} is past i64::MAX: no sequence number can be that large"
+            );
+        }
     }
 
     #[test]

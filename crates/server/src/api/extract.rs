@@ -1,22 +1,31 @@
 //! Extractors that answer in the API's error shape. axum's own `Json`, `Query` and `Path`
 //! reject with plain text (and 422 for unknown fields); these wrap them and map every
 //! rejection to `{"error": {"code", "message"}}`.
+//!
+//! A JSON body is strict at every depth. Types that only ever arrive in requests say
+//! `#[serde(deny_unknown_fields)]` themselves; types that also travel back in answers (a
+//! draft's media and history, a channel's policy steps, its routing) must not, or a desktop
+//! would fail on the first field a newer server adds. So [`from_json`] also reports every
+//! field any derive would have skipped (`serde_ignored`), and refuses the body when there is
+//! one: requests are strict here, answers stay tolerant on the desktop.
 
 use super::error::ApiError;
 use crate::sessions::{self, Authenticated};
 use crate::{AuthError, Server};
-use axum::extract::rejection::JsonRejection;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use serde::de::{self, DeserializeOwned, Visitor};
+use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// A JSON body (request) or JSON answer (response).
 ///
-/// Rejections: malformed JSON, wrong types and unknown fields → 400 `invalid_json`; no JSON
-/// content type → 415 `unsupported_media_type`; over the body limit → 413 `body_too_large`.
+/// Rejections: no JSON content type → 415 `unsupported_media_type`; over the body limit →
+/// 413 `body_too_large`; anything [`from_json`] refuses → 400 `invalid_json`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Json<T>(pub T);
 
@@ -28,10 +37,17 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Json(value)),
-            Err(rejection) => Err(json_rejection(&rejection)),
+        if !is_json(req.headers()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON, with Content-Type: application/json",
+            ));
         }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| body_rejection(&rejection))?;
+        from_json(&bytes).map(Json)
     }
 }
 
@@ -41,26 +57,159 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
-/// Maps axum's JSON rejections to the API's codes.
-pub fn json_rejection(rejection: &JsonRejection) -> ApiError {
-    match rejection {
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the body as JSON, with Content-Type: application/json",
-        ),
-        JsonRejection::BytesRejection(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "the request body is larger than the server accepts",
-            )
-        }
-        JsonRejection::BytesRejection(r) => {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", r.body_text())
-        }
-        other => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", other.body_text()),
+/// `application/json`, or any `application/…+json`; parameters (`charset`) aside.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    let subtype = subtype.to_ascii_lowercase();
+    kind.eq_ignore_ascii_case("application") && (subtype == "json" || subtype.ends_with("+json"))
+}
+
+/// A body that could not be read: too large (413), or cut off.
+fn body_rejection(rejection: &BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the request body is larger than the server accepts",
+        )
+    } else {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            rejection.body_text(),
+        )
     }
+}
+
+/// Reads a request body as `T`, or answers 400 `invalid_json` naming what is wrong and where:
+/// not JSON (including invalid UTF-8 and lone surrogates), nested deeper than 128 levels
+/// (serde_json's recursion limit), an integer above `i64::MAX` anywhere (every number the
+/// server keeps is an SQLite integer, so a larger one could only fail later, as a 500), a
+/// wrong type, a missing field, or an unknown field at any depth.
+pub fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut json = serde_json::Deserializer::from_slice(bytes);
+    let mut track = serde_path_to_error::Track::new();
+    Integers::deserialize(serde_path_to_error::Deserializer::new(
+        &mut json, &mut track,
+    ))
+    .map_err(|e| invalid_json(&track.path().to_string(), &e))?;
+
+    let mut json = serde_json::Deserializer::from_slice(bytes);
+    let mut track = serde_path_to_error::Track::new();
+    let mut unknown: Option<String> = None;
+    let mut note = |path: serde_ignored::Path<'_>| {
+        unknown.get_or_insert_with(|| path.to_string());
+    };
+    let value = T::deserialize(serde_path_to_error::Deserializer::new(
+        serde_ignored::Deserializer::new(&mut json, &mut note),
+        &mut track,
+    ))
+    .map_err(|e| invalid_json(&track.path().to_string(), &e))?;
+    json.end().map_err(|e| invalid_json(".", &e))?;
+    match unknown {
+        Some(path) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("unknown field `{path}`: this server does not know it"),
+        )),
+        None => Ok(value),
+    }
+}
+
+/// 400 `invalid_json`; `path` is serde_path_to_error's (`.` for the whole body).
+fn invalid_json(path: &str, error: &serde_json::Error) -> ApiError {
+    let message = match path {
+        "." => format!("the body is not what this endpoint takes: {error}"),
+        at => format!("the body is not what this endpoint takes: {at}: {error}"),
+    };
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", message)
+}
+
+/// Any JSON value, refusing an integer above `i64::MAX`.
+struct Integers;
+
+impl<'de> Deserialize<'de> for Integers {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(Integers)
+    }
+}
+
+impl<'de> Visitor<'de> for Integers {
+    type Value = Integers;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Integers, E> {
+        if i64::try_from(v).is_ok() {
+            Ok(Integers)
+        } else {
+            Err(E::custom(format_args!(
+                "{v} is larger than any number this server keeps (at most {})",
+                i64::MAX
+            )))
+        }
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Integers, E> {
+        Ok(Integers)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Integers, E> {
+        Ok(Integers)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Integers, E> {
+        Ok(Integers)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Integers, E> {
+        Ok(Integers)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Integers, E> {
+        Ok(Integers)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Integers, A::Error> {
+        while seq.next_element::<Integers>()?.is_some() {}
+        Ok(Integers)
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Integers, A::Error> {
+        // Keys as text, so the error's path names them.
+        while map.next_key::<String>()?.is_some() {
+            map.next_value::<Integers>()?;
+        }
+        Ok(Integers)
+    }
+}
+
+/// A count in a query (`limit=`), for `#[serde(deserialize_with)]`: any run of decimal
+/// digits, however long — a count too large for this machine reads as the largest, so the
+/// caller's clamp treats `limit=99999999999999999999999` like `limit=6000` — and nothing else.
+pub fn saturating_count<'de, D: de::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<usize>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(de::Error::custom(format_args!(
+            "{text:?} is not a whole number"
+        )));
+    }
+    Ok(Some(text.parse().unwrap_or(usize::MAX)))
 }
 
 /// Query parameters. Any rejection → 400 `invalid_query`.

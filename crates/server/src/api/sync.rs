@@ -29,7 +29,10 @@ pub(crate) struct ChangesParams {
     client_id: Option<ClientId>,
     /// `next_cursor` of the previous page; leave out to start from the beginning.
     cursor: Option<String>,
-    /// Page size: default 500, at most 5000 (larger values are clamped).
+    /// Page size: default 500. Any whole number is taken and clamped into 1–5000: 0 reads as
+    /// 1, anything above 5000 as 5000 however large. Anything else is 400 `invalid_query`.
+    #[serde(default, deserialize_with = "super::extract::saturating_count")]
+    #[param(value_type = Option<u64>, minimum = 0)]
     limit: Option<usize>,
 }
 
