@@ -37,6 +37,7 @@ pub fn router(server: Server) -> Router {
         .route("/healthz", get(health))
         .route("/api/v1/sessions", post(sessions::create))
         .route("/api/v1/sessions/refresh", post(sessions::refresh))
+        .route("/api/v1/sessions/revoke", post(sessions::revoke))
         .route(
             "/api/v1/sessions/current",
             axum::routing::delete(sessions::delete),

@@ -7,10 +7,12 @@
 //! rightful desktop is told to sign in again.
 
 use crate::Server;
-use crate::auth::token::{Token, TokenHash};
+use crate::auth::token::{Salt, Token, TokenHash};
 use crate::auth::{password, totp};
 use crate::error::{AuthError, ServerError};
-use crate::storage::{NewSession, RefreshOutcome, SessionTokens, UserRecord};
+use crate::storage::{
+    NewSession, Refresh, RefreshOutcome, SessionTokens, StorageError, UserRecord,
+};
 use chrono::{DateTime, TimeDelta, Utc};
 use countersign_core::Sensitive;
 use countersign_core::approval::Actor;
@@ -96,6 +98,7 @@ pub async fn sign_in(
     }
     server.limiter().clear(&username);
     let (tokens, access, refresh) = issue(server, now);
+    let access_expires_at = tokens.access_expires_at;
     server
         .storage()
         .create_session(NewSession {
@@ -106,7 +109,7 @@ pub async fn sign_in(
         })
         .await?;
     tracing::info!(username = %user.username, "signed in");
-    Ok(response(server, access, refresh, &user))
+    Ok(response(server, access, refresh, access_expires_at, &user))
 }
 
 /// True when `code` is the user's TOTP code for the current time step or a neighbour, and
@@ -127,27 +130,62 @@ async fn second_factor(
 
 /// Spends a refresh token for a new token pair.
 ///
-/// An already spent token revokes its session ([`AuthError::SessionRevoked`]); a token of a
-/// revoked session or disabled user gets the same; an expired one
+/// An already spent token revokes its session ([`AuthError::SessionRevoked`]) — any token
+/// the session ever spent, until it would have expired — except the one spent last, within
+/// [`refresh_grace`](crate::ServerConfig::refresh_grace) of spending it and while the pair
+/// it got is still unused: that is a retry after a lost answer, and it gets the same pair
+/// again. A token of a revoked session or disabled user gets [`AuthError::SessionRevoked`];
+/// an expired one, or one of a session older than
+/// [`session_lifetime`](crate::ServerConfig::session_lifetime),
 /// [`AuthError::SessionExpired`]; anything else [`AuthError::Unauthenticated`]. An account
 /// the two-factor policy covers without an authenticator gets
 /// [`ServerError::EnrolmentRequired`] and keeps its (unspent) token, so nothing on its
 /// desktop is lost while an administrator enrols it.
 pub async fn refresh(server: &Server, refresh_token: &str) -> Result<SessionResponse, ServerError> {
     let now = server.now();
-    let (tokens, access, refresh) = issue(server, now);
+    let config = server.config();
+    let salt = Salt::generate();
+    let (access, refresh) = Token::derive_pair(refresh_token, &salt);
+    let tokens = SessionTokens {
+        access_hash: access.hash(),
+        access_expires_at: after(now, config.access_ttl),
+        refresh_hash: refresh.hash(),
+        refresh_expires_at: after(now, config.refresh_ttl),
+    };
     let two_factor_roles = server.storage().two_factor_roles().await?;
     let outcome = server
         .storage()
-        .refresh_session(
-            &TokenHash::of(refresh_token),
-            tokens,
+        .refresh_session(Refresh {
+            presented: TokenHash::of(refresh_token),
+            next: tokens,
+            next_salt: salt.to_stored(),
             now,
-            two_factor_roles.clone(),
-        )
+            grace_until: after(now, config.refresh_grace),
+            session_lifetime: TimeDelta::from_std(config.session_lifetime)
+                .unwrap_or(TimeDelta::MAX),
+            two_factor_roles: two_factor_roles.clone(),
+        })
         .await?;
     match outcome {
-        RefreshOutcome::Rotated(user) => Ok(response(server, access, refresh, &user)),
+        RefreshOutcome::Rotated {
+            user,
+            access_expires_at,
+        } => Ok(response(server, access, refresh, access_expires_at, &user)),
+        RefreshOutcome::Repeated {
+            user,
+            salt,
+            access_expires_at,
+        } => {
+            let salt = Salt::from_stored(&salt).ok_or_else(|| {
+                StorageError::Corrupt("a spent refresh token's salt is unreadable".into())
+            })?;
+            let (access, refresh) = Token::derive_pair(refresh_token, &salt);
+            tracing::info!(
+                username = %user.username,
+                "a refresh was retried within its grace; the same pair is answered again"
+            );
+            Ok(response(server, access, refresh, access_expires_at, &user))
+        }
         RefreshOutcome::EnrolmentRequired(user) => {
             let role = user
                 .roles
@@ -200,6 +238,22 @@ pub async fn sign_out(server: &Server, session_id: Uuid) -> Result<(), ServerErr
         .await?)
 }
 
+/// Ends the session a refresh token belongs to — its current one or any it spent — for a
+/// client without a usable access token. Unknown tokens change nothing, and say nothing.
+pub async fn sign_out_with_refresh(
+    server: &Server,
+    refresh_token: &str,
+) -> Result<(), ServerError> {
+    let known = server
+        .storage()
+        .revoke_by_refresh(&TokenHash::of(refresh_token), server.now())
+        .await?;
+    if known {
+        tracing::info!("signed out with a refresh token");
+    }
+    Ok(())
+}
+
 /// The refusal of an account the two-factor policy covers that has no authenticator yet.
 fn enrolment_required(user: &UserRecord, role: countersign_core::Role) -> ServerError {
     ServerError::EnrolmentRequired(format!(
@@ -235,11 +289,21 @@ fn issue(server: &Server, now: DateTime<Utc>) -> (SessionTokens, Token, Token) {
     (tokens, access, refresh)
 }
 
-fn response(server: &Server, access: Token, refresh: Token, user: &UserRecord) -> SessionResponse {
+/// The answer: the pair, the seconds until the access token expires (rounded up, so a
+/// token with any time left says at least 1) and the user.
+fn response(
+    server: &Server,
+    access: Token,
+    refresh: Token,
+    access_expires_at: DateTime<Utc>,
+    user: &UserRecord,
+) -> SessionResponse {
+    let left = access_expires_at - server.now();
+    let secs = left.num_seconds() + i64::from(left.subsec_nanos() > 0);
     SessionResponse {
         access_token: access.into_secret(),
         refresh_token: refresh.into_secret(),
-        expires_in: server.config().access_ttl.as_secs(),
+        expires_in: u64::try_from(secs).unwrap_or(0),
         user: session_user(user),
     }
 }

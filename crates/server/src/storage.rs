@@ -224,22 +224,74 @@ pub struct SessionLookup {
     pub user: UserRecord,
 }
 
+/// A refresh token presented to [`Storage::refresh_session`], and what to rotate to.
+#[derive(Clone, Debug)]
+pub struct Refresh {
+    /// Hash of the presented token.
+    pub presented: TokenHash,
+    /// The pair to rotate to when the presented token is current. Backends cap both
+    /// expiries at the session's end (its start plus `session_lifetime`).
+    pub next: SessionTokens,
+    /// The salt `next` was derived with from the presented token
+    /// ([`crate::auth::token::Token::derive_pair`]), kept until `grace_until` so that a
+    /// retry with the same token can derive the same pair. Never the tokens themselves.
+    pub next_salt: String,
+    /// Now.
+    pub now: DateTime<Utc>,
+    /// Until when a retry with the presented token gets `next` again (its answer may have
+    /// been lost); after that, presenting it revokes the session like any spent token.
+    pub grace_until: DateTime<Utc>,
+    /// How long a session may last from its start, however often it is refreshed.
+    pub session_lifetime: chrono::TimeDelta,
+    /// The roles whose accounts must use two-factor sign-in.
+    pub two_factor_roles: Vec<Role>,
+}
+
 /// What presenting a refresh token led to.
 #[derive(Clone, Debug)]
 pub enum RefreshOutcome {
-    /// The token was current: the session now has the new tokens.
-    Rotated(Box<UserRecord>),
-    /// The token was already spent: the session is now revoked (theft detection).
+    /// The token was current: the session now has the new tokens, the access token
+    /// expiring at `access_expires_at` (capped at the session's end).
+    Rotated {
+        /// The session's user.
+        user: Box<UserRecord>,
+        /// When the new access token expires.
+        access_expires_at: DateTime<Utc>,
+    },
+    /// The token was spent moments ago (within its grace) for the pair that is still the
+    /// session's current one: its answer was probably lost. Nothing changed; derive that
+    /// pair again from the presented token and `salt`, and answer it once more.
+    Repeated {
+        /// The session's user.
+        user: Box<UserRecord>,
+        /// The salt the current pair was derived with.
+        salt: String,
+        /// When the current access token expires.
+        access_expires_at: DateTime<Utc>,
+    },
+    /// The token was already spent (and not within its grace for the current pair): the
+    /// session is now revoked (theft detection). Any spent token of the session counts,
+    /// until it would have expired.
     Reused,
     /// The session was revoked earlier, or its user is disabled.
     Revoked,
-    /// The refresh token is past its expiry.
+    /// The refresh token is past its expiry, or the session past its lifetime.
     Expired,
     /// The organisation requires two-factor sign-in for one of the user's roles and they
     /// have no authenticator: nothing was rotated, the token is not spent.
     EnrolmentRequired(Box<UserRecord>),
     /// No session knows this token.
     Unknown,
+}
+
+/// A failed sign-in as stored: which limiter key (the hex SHA-256 of
+/// `account:<username>` or `source:<address>`) and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignInFailure {
+    /// The key's hash.
+    pub key: String,
+    /// When it failed.
+    pub at: DateTime<Utc>,
 }
 
 /// Which drafts a reader may see in the changes feed.
@@ -563,18 +615,41 @@ pub trait Storage: Send + Sync + 'static {
     async fn create_session(&self, session: NewSession) -> StorageResult<()>;
     /// The session whose current access token has this hash.
     async fn session_by_access(&self, access: &TokenHash) -> StorageResult<Option<SessionLookup>>;
-    /// Spends a refresh token: rotates to `next` if it is current, revokes the session if it
-    /// was already spent. A user without an authenticator who holds one of `two_factor_roles`
-    /// gets [`RefreshOutcome::EnrolmentRequired`] and nothing is spent.
-    async fn refresh_session(
-        &self,
-        presented: &TokenHash,
-        next: SessionTokens,
-        now: DateTime<Utc>,
-        two_factor_roles: Vec<Role>,
-    ) -> StorageResult<RefreshOutcome>;
+    /// Spends a refresh token: rotates to `refresh.next` if it is current; answers
+    /// [`RefreshOutcome::Repeated`] when it was spent within its grace for the pair that is
+    /// still current; revokes the session when it is any other spent token of it (each is
+    /// remembered until it would have expired). A session past its lifetime is
+    /// [`RefreshOutcome::Expired`]. A user without an authenticator who holds one of the
+    /// two-factor roles gets [`RefreshOutcome::EnrolmentRequired`] and nothing is spent.
+    /// Spent tokens past their expiry, and salts past their grace, are forgotten on the way.
+    async fn refresh_session(&self, refresh: Refresh) -> StorageResult<RefreshOutcome>;
     /// Revokes a session.
     async fn revoke_session(&self, session_id: Uuid, now: DateTime<Utc>) -> StorageResult<()>;
+    /// Revokes the session this refresh token belongs to, current or spent (sign-out without
+    /// an access token). False when no session knows it.
+    async fn revoke_by_refresh(
+        &self,
+        presented: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool>;
+
+    /// Records a failed sign-in under each of `keys` at `at`, and forgets every failure
+    /// from before `forget_before`, in one transaction.
+    async fn record_sign_in_failure(
+        &self,
+        keys: Vec<String>,
+        at: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> StorageResult<()>;
+    /// Forgets the failures of one key (an account after a successful sign-in).
+    async fn clear_sign_in_failures(&self, key: String) -> StorageResult<()>;
+    /// The newest `limit` failures since `since`, oldest first: what a starting server's
+    /// limiter counts.
+    async fn sign_in_failures(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> StorageResult<Vec<SignInFailure>>;
 
     /// Inserts new drafts, each with the next change sequence number, in one transaction.
     async fn insert_drafts(&self, drafts: Vec<Draft>) -> StorageResult<()>;

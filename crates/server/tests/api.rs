@@ -27,6 +27,8 @@ mod leave;
 mod matrix;
 #[path = "api/policy.rs"]
 mod policy;
+#[path = "api/refresh.rs"]
+mod refresh;
 #[path = "api/rules.rs"]
 mod rules;
 #[path = "api/scope.rs"]

@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         super::sessions::create,
         super::sessions::refresh,
         super::sessions::delete,
+        super::sessions::revoke,
         super::sessions::me,
         super::sync::changes,
         super::sync::push,

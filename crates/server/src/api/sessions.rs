@@ -31,8 +31,8 @@ pub(crate) async fn create(
 #[utoipa::path(post, path = "/api/v1/sessions/refresh", tag = "sessions",
     request_body = RefreshRequest,
     responses(
-        (status = 200, description = "A new token pair; the presented refresh token is spent", body = SessionResponse),
-        (status = 401, description = "`session_revoked` (already spent token: the session is now revoked; or revoked earlier), `session_expired`, or `unauthenticated` (unknown token)", body = ErrorBody),
+        (status = 200, description = "A new token pair; the presented refresh token is spent. A retry with the token just spent, within the grace window (60 s by default) and while the pair it got is unused, gets that same pair again (its answer was probably lost)", body = SessionResponse),
+        (status = 401, description = "`session_revoked` (a token the session already spent, any of them until it would have expired: the session is now revoked; or revoked earlier), `session_expired` (the token expired, or the session is past its absolute lifetime, 90 days by default: sign in again), or `unauthenticated` (unknown token)", body = ErrorBody),
         (status = 403, description = "The two-factor policy now covers the account and it has no authenticator (`totp_enrolment_required`); the token is not spent", body = ErrorBody),
     ))]
 pub(crate) async fn refresh(
@@ -56,6 +56,24 @@ pub(crate) async fn delete(
     Auth(caller): Auth,
 ) -> Result<StatusCode, ApiError> {
     sessions::sign_out(&server, caller.session_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sign out with the refresh token alone (RFC 7009 style), for a client whose access token
+/// has expired or is gone: revokes the session the token belongs to, whether it is the
+/// current one or one it already spent. An unknown token gets the same answer, and nothing
+/// is revoked.
+#[utoipa::path(post, path = "/api/v1/sessions/revoke", tag = "sessions",
+    request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "The session this token belongs to, if any, is revoked"),
+        (status = 400, description = "Malformed request (`invalid_json`)", body = ErrorBody),
+    ))]
+pub(crate) async fn revoke(
+    State(server): State<Server>,
+    Json(request): Json<RefreshRequest>,
+) -> Result<StatusCode, ApiError> {
+    sessions::sign_out_with_refresh(&server, &request.refresh_token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,8 +1,15 @@
 //! Bearer tokens: made from 32 random bytes, handed out once, stored as a SHA-256 hash.
+//!
+//! The pair a refresh hands out is not drawn at random but derived (HKDF-SHA256) from the
+//! refresh token it spends and a fresh random salt: the same spent token and salt give the
+//! same pair again, which is how a retry after a lost answer gets that answer without the
+//! server ever storing a token. The salt alone (all the database keeps, for the grace
+//! window) gives nothing without the spent token, which only the client had.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use countersign_core::Sensitive;
+use hkdf::Hkdf;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 
@@ -17,6 +24,26 @@ impl Token {
         Self(Sensitive::new(URL_SAFE_NO_PAD.encode(bytes)))
     }
 
+    /// The access and refresh tokens a refresh spending `spent` hands out with this salt
+    /// ([`Salt::generate`]). Deterministic: the same inputs give the same pair.
+    pub fn derive_pair(spent: &str, salt: &Salt) -> (Self, Self) {
+        let hkdf = Hkdf::<Sha256>::new(Some(&salt.0), spent.as_bytes());
+        let derive = |info: &[u8]| {
+            let mut bytes = [0u8; 32];
+            // HKDF-SHA256 expands up to 255 * 32 bytes, so 32 cannot fail. Were it to, a
+            // random token is still a good token: only a retry after a lost answer would
+            // then fail to get the same pair (and the desktop signs in again).
+            if hkdf.expand(info, &mut bytes).is_err() {
+                bytes = rand::random();
+            }
+            Self(Sensitive::new(URL_SAFE_NO_PAD.encode(bytes)))
+        };
+        (
+            derive(b"countersign refresh v1: access token"),
+            derive(b"countersign refresh v1: refresh token"),
+        )
+    }
+
     /// What is stored for this token.
     pub fn hash(&self) -> TokenHash {
         TokenHash::of(self.0.expose())
@@ -25,6 +52,34 @@ impl Token {
     /// The token itself, to put in a response. Nowhere else.
     pub fn into_secret(self) -> String {
         self.0.into_inner()
+    }
+}
+
+/// 32 random bytes a refreshed pair is derived with ([`Token::derive_pair`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Salt([u8; 32]);
+
+impl Salt {
+    /// A fresh salt from the thread's CSPRNG.
+    pub fn generate() -> Self {
+        Self(rand::random())
+    }
+
+    /// The salt as stored: base64url without padding.
+    pub fn to_stored(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.0)
+    }
+
+    /// Reads a stored salt back; `None` when it is not one.
+    pub fn from_stored(text: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        Some(Self(bytes.try_into().ok()?))
+    }
+}
+
+impl std::fmt::Debug for Salt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Salt(<redacted>)")
     }
 }
 
@@ -80,6 +135,47 @@ mod tests {
         );
         let token = Token::generate();
         assert_eq!(token.hash(), TokenHash::of(&token.clone().into_secret()));
+    }
+
+    #[test]
+    fn a_derived_pair_is_the_same_for_the_same_token_and_salt_only() {
+        let salt = Salt::generate();
+        let (access, refresh) = Token::derive_pair("spent-token", &salt);
+        let (again_access, again_refresh) = Token::derive_pair("spent-token", &salt);
+        let (access, refresh) = (access.into_secret(), refresh.into_secret());
+        assert_eq!(
+            access,
+            again_access.into_secret(),
+            "same inputs, same access"
+        );
+        assert_eq!(
+            refresh,
+            again_refresh.into_secret(),
+            "same inputs, same refresh"
+        );
+        assert_ne!(access, refresh, "the two tokens of a pair differ");
+        assert_eq!(access.len(), 43, "32 bytes in unpadded base64");
+        let (other_salt, _) = Token::derive_pair("spent-token", &Salt::generate());
+        assert_ne!(
+            other_salt.into_secret(),
+            access,
+            "another salt, another pair"
+        );
+        let (other_token, _) = Token::derive_pair("other-token", &salt);
+        assert_ne!(
+            other_token.into_secret(),
+            access,
+            "another token, another pair"
+        );
+    }
+
+    #[test]
+    fn a_salt_round_trips_through_its_stored_form_and_garbage_is_refused() {
+        let salt = Salt::generate();
+        assert_eq!(Salt::from_stored(&salt.to_stored()), Some(salt.clone()));
+        assert_eq!(Salt::from_stored("not base64!"), None);
+        assert_eq!(Salt::from_stored("c2hvcnQ"), None, "too short");
+        assert!(!format!("{salt:?}").contains(&salt.to_stored()));
     }
 
     #[test]

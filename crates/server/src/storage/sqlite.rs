@@ -17,8 +17,8 @@ mod sequence;
 
 use super::{
     ChangesPage, ChangesRequest, CrisisChange, CrisisUpdate, DraftChange, DraftUpdate, Handover,
-    HandoverOutcome, NewSession, PushBatch, RefreshOutcome, SessionLookup, SessionStats,
-    SessionTokens, Storage, StorageError, StorageResult, StoredPack, TeamRecord, UserChange,
+    HandoverOutcome, NewSession, PushBatch, Refresh, RefreshOutcome, SessionLookup, SessionStats,
+    SignInFailure, Storage, StorageError, StorageResult, StoredPack, TeamRecord, UserChange,
     UserRecord, UserUpdate,
 };
 use crate::auth::token::TokenHash;
@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/20261125_0002_totp.sql"),
     include_str!("../../migrations/20261202_0003_rules.sql"),
     include_str!("../../migrations/20261203_0004_policy.sql"),
+    include_str!("../../migrations/20261204_0005_sign_in.sql"),
 ];
 
 /// How many reader connections to keep.
@@ -381,22 +382,47 @@ impl Storage for SqliteStorage {
             .await
     }
 
-    async fn refresh_session(
-        &self,
-        presented: &TokenHash,
-        next: SessionTokens,
-        now: DateTime<Utc>,
-        two_factor_roles: Vec<Role>,
-    ) -> StorageResult<RefreshOutcome> {
-        let presented = presented.clone();
-        self.write(move |tx| {
-            accounts::refresh_session(tx, &presented, &next, now, &two_factor_roles)
-        })
-        .await
+    async fn refresh_session(&self, refresh: Refresh) -> StorageResult<RefreshOutcome> {
+        self.write(move |tx| accounts::refresh_session(tx, &refresh))
+            .await
     }
 
     async fn revoke_session(&self, session_id: Uuid, now: DateTime<Utc>) -> StorageResult<()> {
         self.write(move |tx| accounts::revoke_session(tx, session_id, now))
+            .await
+    }
+
+    async fn revoke_by_refresh(
+        &self,
+        presented: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> StorageResult<bool> {
+        let presented = presented.clone();
+        self.write(move |tx| accounts::revoke_by_refresh(tx, &presented, now))
+            .await
+    }
+
+    async fn record_sign_in_failure(
+        &self,
+        keys: Vec<String>,
+        at: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> StorageResult<()> {
+        self.write(move |tx| accounts::record_sign_in_failure(tx, &keys, at, forget_before))
+            .await
+    }
+
+    async fn clear_sign_in_failures(&self, key: String) -> StorageResult<()> {
+        self.write(move |tx| accounts::clear_sign_in_failures(tx, &key))
+            .await
+    }
+
+    async fn sign_in_failures(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> StorageResult<Vec<SignInFailure>> {
+        self.read(move |tx| accounts::sign_in_failures(tx, since, limit))
             .await
     }
 

@@ -92,7 +92,8 @@ async fn an_expired_access_token_says_so_and_a_refresh_rotates_both_tokens() {
 
 #[tokio::test]
 async fn reusing_a_spent_refresh_token_revokes_the_whole_session() {
-    let t = TestServer::start().await;
+    // No grace for a lost answer here (refresh.rs covers it): any replay is a theft.
+    let t = TestServer::with(|c| c.refresh_grace = Duration::ZERO).await;
     org(&t.server).await;
     let first = t.sign_in("rita").await;
     let refresh = |token: String| {

@@ -5,8 +5,8 @@ use super::{from_sql_int, is_unique_violation, parse_time, parse_uuid, to_sql_in
 use crate::auth::token::TokenHash;
 use crate::clock::to_text;
 use crate::storage::{
-    NewSession, RefreshOutcome, Scope, SessionLookup, SessionStats, SessionTokens, StorageError,
-    StorageResult, TeamRecord, UserChange, UserRecord, UserUpdate,
+    NewSession, Refresh, RefreshOutcome, Scope, SessionLookup, SessionStats, SignInFailure,
+    StorageError, StorageResult, TeamRecord, UserChange, UserRecord, UserUpdate,
 };
 use chrono::{DateTime, Utc};
 use countersign_core::{ChannelAccess, ChannelId, Role, Sensitive, TeamId, UserId};
@@ -330,8 +330,8 @@ pub(super) fn insert_session(tx: &Connection, session: &NewSession) -> StorageRe
     let t = &session.tokens;
     tx.execute(
         "INSERT INTO sessions (id, user_id, access_hash, access_expires_at, refresh_hash, \
-         refresh_expires_at, previous_refresh_hash, created_at, revoked_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, NULL)",
+         refresh_expires_at, created_at, revoked_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)",
         params![
             session.id.to_string(),
             session.user_id.to_string(),
@@ -377,78 +377,279 @@ pub(super) fn session_by_access(
     }))
 }
 
-pub(super) fn refresh_session(
+/// A session as a refresh sees it.
+struct SessionRow {
+    id: String,
+    user_id: String,
+    refresh_hash: String,
+    refresh_expires_at: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+    revoked: bool,
+}
+
+fn session_where(
     tx: &Connection,
-    presented: &TokenHash,
-    next: &SessionTokens,
-    now: DateTime<Utc>,
-    two_factor_roles: &[Role],
-) -> StorageResult<RefreshOutcome> {
-    let current = tx
-        .query_row(
-            "SELECT id, user_id, refresh_expires_at, revoked_at FROM sessions \
-             WHERE refresh_hash = ?1",
-            [presented.as_str()],
-            |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, Option<String>>(3)?,
-                ))
-            },
-        )
+    condition: &str,
+    value: &str,
+) -> StorageResult<Option<SessionRow>> {
+    let sql = format!(
+        "SELECT id, user_id, refresh_hash, refresh_expires_at, created_at, revoked_at \
+         FROM sessions WHERE {condition} = ?1"
+    );
+    let row = tx
+        .prepare_cached(&sql)?
+        .query_row([value], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+                row.get::<_, Option<String>>(5)?,
+            ))
+        })
         .optional()?;
-    let Some((id, user_id, refresh_expires_at, revoked_at)) = current else {
-        // Not a current token: if it is a spent one, someone kept a copy. Revoke.
-        let spent = tx.execute(
-            "UPDATE sessions SET revoked_at = ?1 \
-             WHERE previous_refresh_hash = ?2 AND revoked_at IS NULL",
-            params![to_text(now), presented.as_str()],
-        )?;
-        let known = spent > 0
-            || tx
-                .query_row(
-                    "SELECT 1 FROM sessions WHERE previous_refresh_hash = ?1",
-                    [presented.as_str()],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
-        return Ok(if known {
-            RefreshOutcome::Reused
-        } else {
-            RefreshOutcome::Unknown
-        });
+    row.map(
+        |(id, user_id, refresh_hash, refresh_expires_at, created_at, revoked_at)| {
+            Ok(SessionRow {
+                id,
+                user_id,
+                refresh_hash,
+                refresh_expires_at: parse_time(&refresh_expires_at)?,
+                created_at: parse_time(&created_at)?,
+                revoked: revoked_at.is_some(),
+            })
+        },
+    )
+    .transpose()
+}
+
+/// A spent refresh token not yet past its expiry.
+struct SpentRow {
+    session_id: String,
+    grace_until: Option<DateTime<Utc>>,
+    next_salt: Option<String>,
+    next_refresh_hash: Option<String>,
+}
+
+fn spent_token(tx: &Connection, hash: &TokenHash, now: &str) -> StorageResult<Option<SpentRow>> {
+    let row = tx
+        .prepare_cached(
+            "SELECT session_id, grace_until, next_salt, next_refresh_hash \
+             FROM spent_refresh_tokens WHERE refresh_hash = ?1 AND expires_at > ?2",
+        )?
+        .query_row(params![hash.as_str(), now], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, Option<String>>(1)?,
+                row.get::<_, Option<String>>(2)?,
+                row.get::<_, Option<String>>(3)?,
+            ))
+        })
+        .optional()?;
+    row.map(|(session_id, grace_until, next_salt, next_refresh_hash)| {
+        Ok(SpentRow {
+            session_id,
+            grace_until: grace_until.as_deref().map(parse_time).transpose()?,
+            next_salt,
+            next_refresh_hash,
+        })
+    })
+    .transpose()
+}
+
+/// Forgets spent tokens past their expiry (they are refused as unknown anyway) and the salts
+/// of those past their grace (a retry of them now revokes, so the salt is of no use), a
+/// bounded number per call so no refresh pays for a long backlog at once.
+fn forget_spent(tx: &Connection, now: &str) -> StorageResult<()> {
+    tx.prepare_cached(
+        "DELETE FROM spent_refresh_tokens WHERE refresh_hash IN \
+         (SELECT refresh_hash FROM spent_refresh_tokens WHERE expires_at <= ?1 LIMIT 1000)",
+    )?
+    .execute([now])?;
+    tx.prepare_cached(
+        "UPDATE spent_refresh_tokens \
+         SET grace_until = NULL, next_salt = NULL, next_refresh_hash = NULL \
+         WHERE refresh_hash IN (SELECT refresh_hash FROM spent_refresh_tokens \
+                                WHERE grace_until <= ?1 LIMIT 1000)",
+    )?
+    .execute([now])?;
+    Ok(())
+}
+
+/// The end of a session that started at `created_at`.
+fn session_end(created_at: DateTime<Utc>, lifetime: chrono::TimeDelta) -> DateTime<Utc> {
+    created_at
+        .checked_add_signed(lifetime)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+pub(super) fn refresh_session(tx: &Connection, refresh: &Refresh) -> StorageResult<RefreshOutcome> {
+    let now = refresh.now;
+    let now_text = to_text(now);
+    forget_spent(tx, &now_text)?;
+    let Some(session) = session_where(tx, "refresh_hash", refresh.presented.as_str())? else {
+        return spent_refresh(tx, refresh);
     };
-    if revoked_at.is_some() {
+    if session.revoked {
         return Ok(RefreshOutcome::Revoked);
     }
-    let user = user_by_id(tx, UserId(parse_uuid(&user_id)?))?
-        .ok_or_else(|| StorageError::Corrupt(format!("session {id} has no user")))?;
+    let user = user_by_id(tx, UserId(parse_uuid(&session.user_id)?))?
+        .ok_or_else(|| StorageError::Corrupt(format!("session {} has no user", session.id)))?;
     if user.disabled_at.is_some() {
-        revoke_session(tx, parse_uuid(&id)?, now)?;
+        revoke_session(tx, parse_uuid(&session.id)?, now)?;
         return Ok(RefreshOutcome::Revoked);
     }
-    if parse_time(&refresh_expires_at)? <= now {
+    let end = session_end(session.created_at, refresh.session_lifetime);
+    if session.refresh_expires_at <= now || end <= now {
         return Ok(RefreshOutcome::Expired);
     }
-    if user.totp_secret.is_none() && user.roles.iter().any(|r| two_factor_roles.contains(r)) {
+    if user.totp_secret.is_none()
+        && user
+            .roles
+            .iter()
+            .any(|r| refresh.two_factor_roles.contains(r))
+    {
         return Ok(RefreshOutcome::EnrolmentRequired(Box::new(user)));
     }
-    tx.execute(
+    let next = &refresh.next;
+    let access_expires_at = next.access_expires_at.min(end);
+    tx.prepare_cached(
+        "INSERT INTO spent_refresh_tokens (refresh_hash, session_id, spent_at, expires_at, \
+         grace_until, next_salt, next_refresh_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        refresh.presented.as_str(),
+        session.id,
+        now_text,
+        to_text(session.refresh_expires_at),
+        to_text(refresh.grace_until),
+        refresh.next_salt,
+        next.refresh_hash.as_str(),
+    ])?;
+    tx.prepare_cached(
         "UPDATE sessions SET access_hash = ?1, access_expires_at = ?2, refresh_hash = ?3, \
-         refresh_expires_at = ?4, previous_refresh_hash = ?5 WHERE id = ?6",
-        params![
-            next.access_hash.as_str(),
-            to_text(next.access_expires_at),
-            next.refresh_hash.as_str(),
-            to_text(next.refresh_expires_at),
-            presented.as_str(),
-            id,
-        ],
+         refresh_expires_at = ?4 WHERE id = ?5",
+    )?
+    .execute(params![
+        next.access_hash.as_str(),
+        to_text(access_expires_at),
+        next.refresh_hash.as_str(),
+        to_text(next.refresh_expires_at.min(end)),
+        session.id,
+    ])?;
+    Ok(RefreshOutcome::Rotated {
+        user: Box::new(user),
+        access_expires_at,
+    })
+}
+
+/// A presented refresh token that is no session's current one: a retry within its grace,
+/// a replay (someone kept a copy: revoke), or nothing known.
+fn spent_refresh(tx: &Connection, refresh: &Refresh) -> StorageResult<RefreshOutcome> {
+    let now = refresh.now;
+    let Some(spent) = spent_token(tx, &refresh.presented, &to_text(now))? else {
+        return Ok(RefreshOutcome::Unknown);
+    };
+    let session = session_where(tx, "id", &spent.session_id)?.ok_or_else(|| {
+        StorageError::Corrupt(format!(
+            "spent token of a missing session {}",
+            spent.session_id
+        ))
+    })?;
+    if session.revoked {
+        return Ok(RefreshOutcome::Reused);
+    }
+    let user = user_by_id(tx, UserId(parse_uuid(&session.user_id)?))?
+        .ok_or_else(|| StorageError::Corrupt(format!("session {} has no user", session.id)))?;
+    let in_grace = spent.grace_until.is_some_and(|until| now < until)
+        && spent.next_refresh_hash.as_deref() == Some(session.refresh_hash.as_str());
+    match spent.next_salt {
+        Some(salt) if in_grace && user.disabled_at.is_none() => {
+            if session_end(session.created_at, refresh.session_lifetime) <= now {
+                return Ok(RefreshOutcome::Expired);
+            }
+            let access_expires_at: String = tx
+                .prepare_cached("SELECT access_expires_at FROM sessions WHERE id = ?1")?
+                .query_row([&session.id], |row| row.get(0))?;
+            Ok(RefreshOutcome::Repeated {
+                user: Box::new(user),
+                salt,
+                access_expires_at: parse_time(&access_expires_at)?,
+            })
+        }
+        _ => {
+            revoke_session(tx, parse_uuid(&session.id)?, now)?;
+            Ok(RefreshOutcome::Reused)
+        }
+    }
+}
+
+pub(super) fn revoke_by_refresh(
+    tx: &Connection,
+    presented: &TokenHash,
+    now: DateTime<Utc>,
+) -> StorageResult<bool> {
+    let session_id = match session_where(tx, "refresh_hash", presented.as_str())? {
+        Some(session) => session.id,
+        None => match spent_token(tx, presented, &to_text(now))? {
+            Some(spent) => spent.session_id,
+            None => return Ok(false),
+        },
+    };
+    revoke_session(tx, parse_uuid(&session_id)?, now)?;
+    Ok(true)
+}
+
+pub(super) fn record_sign_in_failure(
+    tx: &Connection,
+    keys: &[String],
+    at: DateTime<Utc>,
+    forget_before: DateTime<Utc>,
+) -> StorageResult<()> {
+    tx.prepare_cached(
+        "DELETE FROM sign_in_failures WHERE rowid IN \
+         (SELECT rowid FROM sign_in_failures WHERE failed_at < ?1 LIMIT 1000)",
+    )?
+    .execute([to_text(forget_before)])?;
+    let mut insert =
+        tx.prepare_cached("INSERT INTO sign_in_failures (key_hash, failed_at) VALUES (?1, ?2)")?;
+    let at = to_text(at);
+    for key in keys {
+        insert.execute(params![key, at])?;
+    }
+    Ok(())
+}
+
+pub(super) fn clear_sign_in_failures(tx: &Connection, key: &str) -> StorageResult<()> {
+    tx.prepare_cached("DELETE FROM sign_in_failures WHERE key_hash = ?1")?
+        .execute([key])?;
+    Ok(())
+}
+
+pub(super) fn sign_in_failures(
+    tx: &Connection,
+    since: DateTime<Utc>,
+    limit: usize,
+) -> StorageResult<Vec<SignInFailure>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut stmt = tx.prepare_cached(
+        "SELECT key_hash, failed_at FROM (SELECT key_hash, failed_at FROM sign_in_failures \
+         WHERE failed_at >= ?1 ORDER BY failed_at DESC LIMIT ?2) ORDER BY failed_at",
     )?;
-    Ok(RefreshOutcome::Rotated(Box::new(user)))
+    let rows = stmt
+        .query_map(params![to_text(since), limit], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(key, at)| {
+            Ok(SignInFailure {
+                key,
+                at: parse_time(&at)?,
+            })
+        })
+        .collect()
 }
 
 pub(super) fn revoke_session(tx: &Connection, id: Uuid, now: DateTime<Utc>) -> StorageResult<()> {
