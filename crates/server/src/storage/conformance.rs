@@ -12,12 +12,15 @@
 //! crisis mode on and off does to drafts, handovers (a refused one writes nothing), that
 //! the feed and a push judge the account as their own snapshot or transaction holds it, not
 //! as the caller looked it up a moment before, and the policy guard's settings (pack
-//! versions, channel routing, the reply library, and the directory following them).
+//! versions, channel routing, the reply library, and the directory following them), and
+//! sessions (every spent refresh token remembered, the grace of a lost refresh answer, the
+//! absolute session lifetime, sign-out by refresh token) and the failed sign-ins the limiter
+//! keeps across restarts.
 
 use super::{
-    ChangesPage, ChangesRequest, CrisisUpdate, Handover, HandoverOutcome, NewSession,
-    SessionTokens, Storage, StorageError, StoredPack, TeamRecord, UserChange, UserRecord,
-    UserUpdate,
+    ChangesPage, ChangesRequest, CrisisUpdate, Handover, HandoverOutcome, NewSession, Refresh,
+    RefreshOutcome, SessionTokens, SignInFailure, Storage, StorageError, StoredPack, TeamRecord,
+    UserChange, UserRecord, UserUpdate,
 };
 use crate::auth::token::TokenHash;
 use crate::fixtures::t0;
@@ -982,5 +985,349 @@ pub(crate) async fn a_new_pack_or_routing_moves_the_directory(storage: &dyn Stor
         again.directory.map(|d| d.policy_version),
         Some(2),
         "the same text set again is a new version desktops fetch"
+    );
+}
+
+/// Tokens `name-access` and `name-refresh` expiring an hour and 30 days after `at`.
+fn tokens(name: &str, at: DateTime<Utc>) -> SessionTokens {
+    SessionTokens {
+        access_hash: TokenHash::of(&format!("{name}-access")),
+        access_expires_at: at + Duration::hours(1),
+        refresh_hash: TokenHash::of(&format!("{name}-refresh")),
+        refresh_expires_at: at + Duration::days(30),
+    }
+}
+
+/// Presenting refresh token `presented` at `now`, to rotate to the pair named `next` (its
+/// salt is `salt-<next>`), with a grace of `grace_secs` and a 90-day session lifetime.
+fn refresh(presented: &str, next: &str, now: DateTime<Utc>, grace_secs: i64) -> Refresh {
+    Refresh {
+        presented: TokenHash::of(&format!("{presented}-refresh")),
+        next: tokens(next, now),
+        next_salt: format!("salt-{next}"),
+        now,
+        grace_until: now + Duration::seconds(grace_secs),
+        session_lifetime: Duration::days(90),
+        two_factor_roles: vec![],
+    }
+}
+
+/// A fresh session of `user` whose first pair is named `first`, started at `t0()`.
+async fn session_named(storage: &dyn Storage, user: UserId, first: &str) -> Uuid {
+    let id = Uuid::new_v4();
+    storage
+        .create_session(NewSession {
+            id,
+            user_id: user,
+            tokens: tokens(first, t0()),
+            created_at: t0(),
+        })
+        .await
+        .unwrap();
+    id
+}
+
+/// Whether the session whose current access token is `name-access` is revoked.
+async fn revoked(storage: &dyn Storage, name: &str) -> bool {
+    storage
+        .session_by_access(&TokenHash::of(&format!("{name}-access")))
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no session has the access token {name}"))
+        .revoked_at
+        .is_some()
+}
+
+/// A short name for an outcome, for assertions.
+fn outcome(outcome: &RefreshOutcome) -> &'static str {
+    match outcome {
+        RefreshOutcome::Rotated { .. } => "rotated",
+        RefreshOutcome::Repeated { .. } => "repeated",
+        RefreshOutcome::Reused => "reused",
+        RefreshOutcome::Revoked => "revoked",
+        RefreshOutcome::Expired => "expired",
+        RefreshOutcome::EnrolmentRequired(_) => "enrolment required",
+        RefreshOutcome::Unknown => "unknown",
+    }
+}
+
+/// Every token a session spent is remembered until it would have expired: presenting the
+/// first of four (long after its grace) revokes the session; once it would have expired it
+/// is forgotten (unknown), and a token never issued is unknown.
+pub(crate) async fn every_spent_refresh_token_revokes_until_it_would_have_expired(
+    storage: &dyn Storage,
+) {
+    let org = Org::create(storage).await;
+    let rui = org.user("rui").id;
+    session_named(storage, rui, "p0").await;
+    let mut now = t0();
+    for i in 1..=4 {
+        now += Duration::hours(1);
+        let got = storage
+            .refresh_session(refresh(&format!("p{}", i - 1), &format!("p{i}"), now, 30))
+            .await
+            .unwrap();
+        assert_eq!(outcome(&got), "rotated", "rotation {i}");
+        if let RefreshOutcome::Rotated {
+            user,
+            access_expires_at,
+        } = got
+        {
+            assert_eq!(user.id, rui, "the session's user");
+            assert_eq!(access_expires_at, now + Duration::hours(1), "as asked");
+        }
+    }
+    let replay = storage
+        .refresh_session(refresh("p0", "x", now + Duration::minutes(5), 30))
+        .await
+        .unwrap();
+    assert_eq!(outcome(&replay), "reused", "the first spent token of four");
+    assert!(
+        revoked(storage, "p4").await,
+        "the replay revoked the session"
+    );
+    let current = storage
+        .refresh_session(refresh("p4", "y", now + Duration::minutes(6), 30))
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome(&current),
+        "revoked",
+        "its current token is dead too"
+    );
+
+    // A second session: its first token would have expired 30 days after t0().
+    let bob = org.user("rob").id;
+    session_named(storage, bob, "q0").await;
+    let rotated = storage
+        .refresh_session(refresh("q0", "q1", t0() + Duration::days(1), 30))
+        .await
+        .unwrap();
+    assert_eq!(outcome(&rotated), "rotated");
+    let late = storage
+        .refresh_session(refresh("q0", "z", t0() + Duration::days(30), 30))
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome(&late),
+        "unknown",
+        "a spent token past its own expiry is forgotten"
+    );
+    assert!(!revoked(storage, "q1").await, "and revokes nothing");
+    let never = storage
+        .refresh_session(refresh("never-issued", "w", t0(), 30))
+        .await
+        .unwrap();
+    assert_eq!(outcome(&never), "unknown");
+}
+
+/// The token spent last, presented again within its grace while the pair it got is still
+/// current, is answered with that pair's salt and changes nothing; past the grace, or once
+/// that pair was refreshed, presenting it revokes the session.
+pub(crate) async fn a_retry_within_the_grace_is_repeated_only_while_its_pair_is_current(
+    storage: &dyn Storage,
+) {
+    let org = Org::create(storage).await;
+    let rui = org.user("rui").id;
+    session_named(storage, rui, "a0").await;
+    let spent_at = t0() + Duration::hours(1);
+    storage
+        .refresh_session(refresh("a0", "a1", spent_at, 30))
+        .await
+        .unwrap();
+    let retry = storage
+        .refresh_session(refresh("a0", "other", spent_at + Duration::seconds(29), 30))
+        .await
+        .unwrap();
+    match retry {
+        RefreshOutcome::Repeated {
+            user,
+            salt,
+            access_expires_at,
+        } => {
+            assert_eq!(user.id, rui);
+            assert_eq!(
+                salt, "salt-a1",
+                "the salt of the pair the token was spent for"
+            );
+            assert_eq!(
+                access_expires_at,
+                spent_at + Duration::hours(1),
+                "the current access token's own expiry"
+            );
+        }
+        other => panic!("a retry within the grace must be repeated, not {other:?}"),
+    }
+    assert!(!revoked(storage, "a1").await, "a retry revokes nothing");
+    let again = storage
+        .refresh_session(refresh("a1", "a2", spent_at + Duration::seconds(40), 30))
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome(&again),
+        "rotated",
+        "the repeated pair was never replaced"
+    );
+
+    // a1 spent at +40 s for a2, which is now refreshed in turn: a1 within its grace is
+    // no longer a lost answer.
+    storage
+        .refresh_session(refresh("a2", "a3", spent_at + Duration::seconds(50), 30))
+        .await
+        .unwrap();
+    let stale = storage
+        .refresh_session(refresh("a1", "b", spent_at + Duration::seconds(55), 30))
+        .await
+        .unwrap();
+    assert_eq!(outcome(&stale), "reused", "its pair moved on: a replay");
+    assert!(revoked(storage, "a3").await);
+
+    // Past the grace.
+    let rob = org.user("rob").id;
+    session_named(storage, rob, "c0").await;
+    storage
+        .refresh_session(refresh("c0", "c1", spent_at, 30))
+        .await
+        .unwrap();
+    let late = storage
+        .refresh_session(refresh("c0", "d", spent_at + Duration::seconds(30), 30))
+        .await
+        .unwrap();
+    assert_eq!(outcome(&late), "reused", "the grace ends at grace_until");
+    assert!(revoked(storage, "c1").await);
+}
+
+/// A session ends at its start plus its lifetime, however often it was refreshed: the
+/// tokens a refresh hands out never outlive it, and a refresh after it is expired.
+pub(crate) async fn a_session_past_its_lifetime_is_expired_and_its_tokens_never_outlive_it(
+    storage: &dyn Storage,
+) {
+    let org = Org::create(storage).await;
+    session_named(storage, org.user("rui").id, "e0").await;
+    let short = |presented: &str, next: &str, now| Refresh {
+        session_lifetime: Duration::days(2),
+        ..refresh(presented, next, now, 30)
+    };
+    let near_end = t0() + Duration::days(2) - Duration::minutes(10);
+    match storage
+        .refresh_session(short("e0", "e1", near_end))
+        .await
+        .unwrap()
+    {
+        RefreshOutcome::Rotated {
+            access_expires_at, ..
+        } => assert_eq!(
+            access_expires_at,
+            t0() + Duration::days(2),
+            "the access token is cut at the session's end"
+        ),
+        other => panic!("before its end the session refreshes, not {other:?}"),
+    }
+    let after_end = storage
+        .refresh_session(short("e1", "e2", t0() + Duration::days(2)))
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome(&after_end),
+        "expired",
+        "at its end the session is over"
+    );
+    let retry = storage
+        .refresh_session(short("e0", "e3", t0() + Duration::days(2)))
+        .await
+        .unwrap();
+    assert_ne!(
+        outcome(&retry),
+        "repeated",
+        "not even a retry within the grace outlives the session"
+    );
+}
+
+/// Sign-out with a refresh token finds the session by its current token or one it spent;
+/// an unknown token revokes nothing.
+pub(crate) async fn revoking_by_refresh_token_finds_current_and_spent_tokens(
+    storage: &dyn Storage,
+) {
+    let org = Org::create(storage).await;
+    session_named(storage, org.user("rui").id, "r0").await;
+    session_named(storage, org.user("rob").id, "s0").await;
+    session_named(storage, org.user("bea").id, "u0").await;
+    assert!(
+        storage
+            .revoke_by_refresh(&TokenHash::of("r0-refresh"), t0())
+            .await
+            .unwrap(),
+        "the current refresh token"
+    );
+    assert!(revoked(storage, "r0").await);
+    storage
+        .refresh_session(refresh("s0", "s1", t0() + Duration::hours(1), 30))
+        .await
+        .unwrap();
+    assert!(
+        storage
+            .revoke_by_refresh(&TokenHash::of("s0-refresh"), t0() + Duration::hours(2))
+            .await
+            .unwrap(),
+        "a spent refresh token"
+    );
+    assert!(revoked(storage, "s1").await);
+    assert!(
+        !storage
+            .revoke_by_refresh(&TokenHash::of("never-issued"), t0())
+            .await
+            .unwrap()
+    );
+    assert!(!revoked(storage, "u0").await, "nobody else is signed out");
+}
+
+/// Failed sign-ins are kept per key, read back oldest first from a time on (the newest
+/// `limit` of them), cleared per key, and forgotten once older than the window.
+pub(crate) async fn sign_in_failures_are_kept_read_back_cleared_and_forgotten(
+    storage: &dyn Storage,
+) {
+    let (a, b) = ("account-key".to_owned(), "source-key".to_owned());
+    let at = |secs: i64| t0() + Duration::seconds(secs);
+    for secs in [0, 10, 20] {
+        storage
+            .record_sign_in_failure(vec![a.clone(), b.clone()], at(secs), at(-300))
+            .await
+            .unwrap();
+    }
+    let all = storage.sign_in_failures(at(-300), 100).await.unwrap();
+    assert_eq!(all.len(), 6, "one row per key per failure: {all:?}");
+    assert!(
+        all.windows(2).all(|w| w[0].at <= w[1].at),
+        "oldest first: {all:?}"
+    );
+    let newest = storage.sign_in_failures(at(-300), 2).await.unwrap();
+    assert_eq!(
+        newest.iter().map(|f| f.at).collect::<Vec<_>>(),
+        vec![at(20), at(20)],
+        "the limit keeps the newest"
+    );
+    let since = storage.sign_in_failures(at(10), 100).await.unwrap();
+    assert_eq!(since.len(), 4, "from 10 s on: {since:?}");
+
+    storage.clear_sign_in_failures(a.clone()).await.unwrap();
+    let left = storage.sign_in_failures(at(-300), 100).await.unwrap();
+    assert!(
+        left.iter().all(|f| f.key == b) && left.len() == 3,
+        "only the cleared key's failures went: {left:?}"
+    );
+
+    // A failure at 400 s forgets everything from before 100 s.
+    storage
+        .record_sign_in_failure(vec![a.clone()], at(400), at(100))
+        .await
+        .unwrap();
+    let kept = storage.sign_in_failures(at(-300), 100).await.unwrap();
+    assert_eq!(
+        kept,
+        vec![SignInFailure {
+            key: a,
+            at: at(400)
+        }],
+        "the old failures are forgotten"
     );
 }

@@ -558,4 +558,35 @@ mod conformance {
         let (_dir, storage) = empty_store();
         suite::a_new_pack_or_routing_moves_the_directory(&storage).await;
     }
+
+    #[tokio::test]
+    async fn every_spent_refresh_token_revokes_until_it_would_have_expired() {
+        let (_dir, storage) = empty_store();
+        suite::every_spent_refresh_token_revokes_until_it_would_have_expired(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn a_retry_within_the_grace_is_repeated_only_while_its_pair_is_current() {
+        let (_dir, storage) = empty_store();
+        suite::a_retry_within_the_grace_is_repeated_only_while_its_pair_is_current(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn a_session_past_its_lifetime_is_expired_and_its_tokens_never_outlive_it() {
+        let (_dir, storage) = empty_store();
+        suite::a_session_past_its_lifetime_is_expired_and_its_tokens_never_outlive_it(&storage)
+            .await;
+    }
+
+    #[tokio::test]
+    async fn revoking_by_refresh_token_finds_current_and_spent_tokens() {
+        let (_dir, storage) = empty_store();
+        suite::revoking_by_refresh_token_finds_current_and_spent_tokens(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn sign_in_failures_are_kept_read_back_cleared_and_forgotten() {
+        let (_dir, storage) = empty_store();
+        suite::sign_in_failures_are_kept_read_back_cleared_and_forgotten(&storage).await;
+    }
 }
