@@ -4,7 +4,7 @@ use crate::columns::{self, micros, urgency_rank};
 use crate::sync_state::{self, CURSOR, DIRECTORY};
 use crate::{Cache, StoreError};
 use countersign_core::wire::{Change, ChangesResponse, Directory};
-use countersign_core::{Draft, DraftId};
+use countersign_core::{Draft, DraftId, MutationId};
 use rusqlite::{OptionalExtension, Statement, params};
 
 /// What one [`Cache::apply_changes`] did.
@@ -16,6 +16,28 @@ pub struct AppliedPage {
     pub removed: usize,
     /// Answered outbox rows dropped because the server has seen them.
     pub outbox_dropped: usize,
+    /// Outbox rows and conflicts numbered above the page's `last_mutation_id`, re-opened to
+    /// be pushed again: the server no longer remembers processing them.
+    pub reopened: usize,
+    /// True when the page was not applied: its `last_mutation_id` is below one an earlier
+    /// pull reported, so the server lost history (it was restored from a backup) and the
+    /// cursor the page continues from means nothing to it. The cached drafts and the cursor
+    /// were forgotten ([`Cache::reset_pull`]); pull again from the start.
+    pub reset: bool,
+}
+
+/// The `last_mutation_id` the last pull reported, as decimal text. A server's count for a
+/// client never goes down, so a page reporting a lower one comes from a server that lost
+/// history.
+const SERVER_LAST_MUTATION: &str = "server_last_mutation_id";
+
+/// Forgets the cached drafts and the pull cursor, keeping the outbox, the conflicts and the
+/// directory: the next pull starts from the beginning of the feed and fills the cache again.
+pub(crate) fn reset_pull(tx: &rusqlite::Connection) -> Result<(), StoreError> {
+    tx.prepare_cached("DELETE FROM drafts")?.execute([])?;
+    tx.prepare_cached("DELETE FROM sync_state WHERE key = ?1")?
+        .execute([CURSOR])?;
+    Ok(())
 }
 
 const UPSERT: &str = "
@@ -37,8 +59,12 @@ impl Cache {
     /// below `last_mutation_id`.
     ///
     /// Unanswered rows are never dropped here, even at or below `last_mutation_id`: they
-    /// are pushed again so that their result (applied or a conflict) is learnt. Either the
-    /// whole page is applied or, on error, nothing is.
+    /// are pushed again so that their result (applied or a conflict) is learnt. Rows and
+    /// conflicts *above* it are re-opened, since the server has no record of them (it was
+    /// restored from a backup; resending is safe, as a repeat is answered as a duplicate).
+    /// A page whose `last_mutation_id` is below what an earlier pull reported is not applied:
+    /// the pull is reset instead ([`AppliedPage::reset`]). Either the whole page is applied
+    /// or, on error, nothing is.
     pub fn apply_changes(&mut self, page: &ChangesResponse) -> Result<AppliedPage, StoreError> {
         if self.is_no_op(page)? {
             // The common case of a sync that found nothing: no write, no fsync.
@@ -66,6 +92,17 @@ impl Cache {
     ) -> Result<AppliedPage, StoreError> {
         let tx = self.conn.transaction()?;
         let mut applied = AppliedPage::default();
+        let last = page.last_mutation_id;
+        applied.reopened = crate::outbox::reopen_after(&tx, last)?;
+        let known = server_last_mutation(&tx)?;
+        sync_state::set(&tx, SERVER_LAST_MUTATION, &last.0.to_string())?;
+        if last.0 < known && sync_state::get_raw(&tx, CURSOR)?.is_some() {
+            // Pages continue from the cursor; this server never issued it.
+            reset_pull(&tx)?;
+            tx.commit()?;
+            applied.reset = true;
+            return Ok(applied);
+        }
         {
             let mut upsert = tx.prepare_cached(UPSERT)?;
             let mut remove = tx.prepare_cached("DELETE FROM drafts WHERE id = ?1")?;
@@ -108,14 +145,30 @@ impl Cache {
         {
             return Ok(false);
         }
-        let droppable: bool = self
+        let last = page.last_mutation_id;
+        if server_last_mutation(&self.conn)? != last.0 {
+            return Ok(false);
+        }
+        // An answered row is either covered (to drop) or above what the server processed
+        // (to re-open); a conflict above it is re-opened too.
+        let to_do: bool = self
             .conn
             .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM outbox
-                                WHERE answered_at IS NOT NULL AND mutation_id <= ?1)",
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE answered_at IS NOT NULL)
+                     OR EXISTS (SELECT 1 FROM conflicts WHERE mutation_id > ?1)",
             )?
-            .query_row([page.last_mutation_id.0], |row| row.get(0))?;
-        Ok(!droppable)
+            .query_row([last.0], |row| row.get(0))?;
+        Ok(!to_do)
+    }
+
+    /// Forgets the cached drafts and the pull cursor, in one transaction, keeping the
+    /// outbox and the conflicts: for a server that answered `cursor_ahead` (restored from
+    /// a backup). The next pull starts from the beginning of the feed.
+    pub fn reset_pull(&mut self) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        reset_pull(&tx)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Copies what it can of the WAL into the database without waiting for any reader.
@@ -123,6 +176,11 @@ impl Cache {
         self.conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         Ok(())
+    }
+
+    /// The `last_mutation_id` the last pull reported (0 before the first).
+    pub fn server_last_mutation_id(&self) -> Result<MutationId, StoreError> {
+        Ok(MutationId(server_last_mutation(&self.conn)?))
     }
 
     /// The cached draft with this id, as the server last sent it.
@@ -150,6 +208,12 @@ impl Cache {
             .prepare_cached("SELECT count(*) FROM drafts")?
             .query_row([], |row| row.get(0))?)
     }
+}
+
+fn server_last_mutation(conn: &rusqlite::Connection) -> Result<u64, StoreError> {
+    Ok(sync_state::get_raw(conn, SERVER_LAST_MUTATION)?
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(0))
 }
 
 /// Writes one draft with the page's prepared statement.
@@ -274,17 +338,94 @@ mod tests {
             "3 is unanswered (must be pushed again), 4 is above last_mutation_id"
         );
         assert_eq!(
-            cache.unanswered(10).unwrap()[0].mutation_id,
-            ids[2],
-            "the unanswered row is still offered to the next push"
+            cache
+                .unanswered(10)
+                .unwrap()
+                .iter()
+                .map(|m| m.mutation_id)
+                .collect::<Vec<_>>(),
+            vec![ids[2], ids[3]],
+            "the unanswered row is still offered to the next push, and 4, which the server \
+             does not remember processing, is re-opened to be sent again"
         );
+        assert_eq!(applied.reopened, 1);
 
         cache.apply_changes(&page(vec![], "c", 4)).unwrap();
         assert_eq!(
             remaining(&cache),
-            vec![3],
+            vec![3, 4],
             "an unanswered row is never dropped by a pull"
         );
+    }
+
+    #[test]
+    fn a_page_below_an_earlier_last_mutation_id_resets_the_pull_and_keeps_the_outbox() {
+        let mut cache = cache();
+        let (a, b) = (draft(1, "one"), draft(2, "two"));
+        cache
+            .apply_changes(&page(upserts(&[a.clone(), b.clone()]), "9", 0))
+            .unwrap();
+        let ids: Vec<MutationId> = (0..3)
+            .map(|_| cache.enqueue(&decide(&a, Verdict::Approve), t0()).unwrap())
+            .collect();
+        let applied: Vec<_> = ids.iter().copied().map(MutationResult::applied).collect();
+        cache.record_results(&applied[..2], t0()).unwrap();
+        cache.apply_changes(&page(vec![], "12", 2)).unwrap();
+        cache.record_results(&applied[2..], t0()).unwrap();
+        assert_eq!(cache.server_last_mutation_id().unwrap(), MutationId(2));
+
+        // The server was restored from a backup that knew only mutation 1.
+        let restored = page(upserts(std::slice::from_ref(&a)), "13", 1);
+        let got = cache.apply_changes(&restored).unwrap();
+        assert!(got.reset, "a count that went down means lost history");
+        assert_eq!(got.reopened, 1, "3 was answered by the lost server");
+        assert_eq!(
+            got.upserted, 0,
+            "a page continuing a cursor the server never issued"
+        );
+        assert_eq!(cache.cursor().unwrap(), None, "the next pull starts over");
+        assert_eq!(
+            cache.draft_count().unwrap(),
+            0,
+            "the cache fills again from the start"
+        );
+        assert_eq!(
+            cache
+                .unanswered(10)
+                .unwrap()
+                .iter()
+                .map(|m| m.mutation_id)
+                .collect::<Vec<_>>(),
+            vec![ids[2]],
+            "the outbox is kept and 3 goes out again"
+        );
+
+        // The pull from the start applies as usual.
+        let fresh = page(upserts(std::slice::from_ref(&a)), "5", 1);
+        let got = cache.apply_changes(&fresh).unwrap();
+        assert!(!got.reset);
+        assert_eq!(got.upserted, 1);
+        assert_eq!(cache.cursor().unwrap().as_deref(), Some("5"));
+        assert_eq!(cache.server_last_mutation_id().unwrap(), MutationId(1));
+    }
+
+    #[test]
+    fn a_no_change_page_that_would_reopen_rows_is_not_skipped_as_a_no_op() {
+        let mut cache = cache();
+        let a = draft(1, "one");
+        cache
+            .apply_changes(&page(upserts(std::slice::from_ref(&a)), "4", 0))
+            .unwrap();
+        let id = cache.enqueue(&decide(&a, Verdict::Approve), t0()).unwrap();
+        cache
+            .record_results(&[MutationResult::applied(id)], t0())
+            .unwrap();
+        // Same cursor, no changes, but the server does not count mutation 1.
+        let got = cache.apply_changes(&page(vec![], "4", 0)).unwrap();
+        assert_eq!(got.reopened, 1);
+        assert_eq!(cache.unanswered_count().unwrap(), 1);
+        let again = cache.apply_changes(&page(vec![], "4", 0)).unwrap();
+        assert_eq!(again, super::AppliedPage::default(), "now it is a no-op");
     }
 
     #[test]

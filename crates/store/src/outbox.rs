@@ -4,12 +4,21 @@
 //! effect marks it *answered*; the row then stays (so the queue keeps showing the local
 //! decision) until a pull whose `last_mutation_id` covers it drops it. An answer that was a
 //! refusal moves the row to the conflicts at once.
+//!
+//! A `mutation_gap` answer is neither: the server expects an id below the one sent, so it
+//! has lost mutations it once processed — it was restored from a backup. Nothing was
+//! processed, and every row from the expected id on is **re-opened**: unanswered again,
+//! including rows the lost server had answered (applied ones not yet confirmed by a pull,
+//! and refusals that became conflicts), so each is sent again and applies exactly once on
+//! the server as it is now. The pull cursor goes too ([`Cache::reset_pull`]): it counted a
+//! feed the restored server never had.
 
 use crate::columns::{self, micros};
 use crate::{Cache, StoreError};
 use chrono::{DateTime, Utc};
+use countersign_core::wire::codes;
 use countersign_core::{Mutation, MutationId, MutationKind, MutationResult, MutationStatus};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 /// What one [`Cache::record_results`] did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -20,6 +29,11 @@ pub struct RecordedResults {
     pub conflicts: usize,
     /// Results for mutation ids the outbox does not hold (already dropped or moved).
     pub ignored: usize,
+    /// The id the server expects next, when it answered `mutation_gap` (it was restored
+    /// from a backup): rows from it on were re-opened and the pull cursor reset.
+    pub gap: Option<MutationId>,
+    /// Rows re-opened (answered rows and conflicts put back as unanswered).
+    pub reopened: usize,
 }
 
 impl Cache {
@@ -100,8 +114,12 @@ impl Cache {
     ///   and `result.draft` as the current one, and the row leaves the outbox — a refusal
     ///   never blocks the mutations behind it.
     /// - A result for a mutation id the outbox does not hold is ignored.
+    /// - `mutation_gap` (status `invalid` with that code): not processed, so not a refusal.
+    ///   Every row from the expected id on is re-opened and the pull is reset, as the
+    ///   module says; [`RecordedResults::gap`] tells the caller to push again from there.
     ///
-    /// The cached drafts are not touched: they change only through pulls.
+    /// The cached drafts are not touched, except by the reset a gap causes: they change
+    /// only through pulls.
     pub fn record_results(
         &mut self,
         results: &[MutationResult],
@@ -122,6 +140,10 @@ impl Cache {
             let mut delete = tx.prepare_cached("DELETE FROM outbox WHERE mutation_id = ?1")?;
             for result in results {
                 let id = result.mutation_id.0;
+                if let Some(expected) = gap_of(result) {
+                    recorded.gap = Some(recorded.gap.map_or(expected, |e| e.min(expected)));
+                    continue;
+                }
                 let known = exists.query_row([id], |_| Ok(())).optional()?.is_some();
                 if !known {
                     recorded.ignored += 1;
@@ -154,9 +176,57 @@ impl Cache {
                 }
             }
         }
+        if let Some(expected) = recorded.gap {
+            recorded.reopened = reopen_after(&tx, MutationId(expected.0.saturating_sub(1)))?;
+            crate::drafts::reset_pull(&tx)?;
+        }
         tx.commit()?;
         Ok(recorded)
     }
+
+    /// The lowest mutation id at or above `from` that the outbox holds: where the next push
+    /// after a `mutation_gap` answer starts, and so where a declared skip must end.
+    pub fn first_held_from(&self, from: MutationId) -> Result<Option<MutationId>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT min(mutation_id) FROM outbox WHERE mutation_id >= ?1")?
+            .query_row([from.0], |row| row.get::<_, Option<u64>>(0))?
+            .map(MutationId))
+    }
+}
+
+/// The expected id of a `mutation_gap` answer. A gap answer without an expected id is not
+/// one the desktop can act on; it is treated as the refusal its status says.
+fn gap_of(result: &MutationResult) -> Option<MutationId> {
+    (result.status == MutationStatus::Invalid
+        && result.code.as_deref() == Some(codes::MUTATION_GAP))
+    .then_some(result.expected_mutation_id)
+    .flatten()
+    .filter(|expected| expected.0 >= 1)
+}
+
+/// Re-opens every outbox row and conflict numbered above `last` — the server says it has
+/// processed nothing after `last` — so each is pushed again. Answered rows become unanswered;
+/// conflicts go back into the outbox under their own ids (the reviewer's view of them was
+/// an answer from a server that no longer remembers it). Returns how many rows it touched.
+pub(crate) fn reopen_after(tx: &Connection, last: MutationId) -> Result<usize, StoreError> {
+    let answered = tx
+        .prepare_cached(
+            "UPDATE outbox SET answered_at = NULL
+             WHERE mutation_id > ?1 AND answered_at IS NOT NULL",
+        )?
+        .execute([last.0])?;
+    let refused = tx
+        .prepare_cached(
+            "INSERT INTO outbox (mutation_id, draft_id, verdict, mutation, decided_on, created_at)
+             SELECT mutation_id, draft_id, json_extract(mutation, '$.decision.verdict'),
+                    mutation, decided_on, at
+             FROM conflicts WHERE mutation_id > ?1",
+        )?
+        .execute([last.0])?;
+    tx.prepare_cached("DELETE FROM conflicts WHERE mutation_id > ?1")?
+        .execute([last.0])?;
+    Ok(answered + refused)
 }
 
 #[cfg(test)]
@@ -285,7 +355,8 @@ mod tests {
             RecordedResults {
                 answered: 2,
                 conflicts: 0,
-                ignored: 0
+                ignored: 0,
+                ..RecordedResults::default()
             }
         );
         assert!(
@@ -342,7 +413,8 @@ mod tests {
             RecordedResults {
                 answered: 1,
                 conflicts: 2,
-                ignored: 1
+                ignored: 1,
+                ..RecordedResults::default()
             }
         );
         assert_eq!(
@@ -397,6 +469,112 @@ mod tests {
         cache.dismiss_conflict(stale).unwrap();
         assert_eq!(cache.conflict_count().unwrap(), 1);
         assert_eq!(cache.conflicts().unwrap()[0].mutation_id, forbidden);
+    }
+
+    fn gap(id: MutationId, expected: u64) -> MutationResult {
+        MutationResult {
+            status: MutationStatus::Invalid,
+            message: Some(format!("out of order, expected {expected}")),
+            code: Some(countersign_core::wire::codes::MUTATION_GAP.to_owned()),
+            expected_mutation_id: Some(MutationId(expected)),
+            ..MutationResult::applied(id)
+        }
+    }
+
+    #[test]
+    fn a_mutation_gap_reopens_everything_from_the_expected_id_and_is_no_conflict() {
+        let mut cache = cache();
+        let d = draft(1, "one");
+        cache
+            .apply_changes(&page(
+                crate::fixtures::upserts(std::slice::from_ref(&d)),
+                "7",
+                0,
+            ))
+            .unwrap();
+        let ids: Vec<MutationId> = (0..6)
+            .map(|_| cache.enqueue(&decide(&d, Verdict::Approve), t0()).unwrap())
+            .collect();
+        // 1-3 applied and confirmed by a pull; 4 applied, not confirmed; 5 refused.
+        let answers: Vec<_> = ids[..4]
+            .iter()
+            .copied()
+            .map(MutationResult::applied)
+            .collect();
+        cache.record_results(&answers[..3], t0()).unwrap();
+        cache.apply_changes(&page(vec![], "8", 3)).unwrap();
+        cache.record_results(&answers[3..], t0()).unwrap();
+        cache
+            .record_results(
+                &[conflict(ids[4], ConflictReason::AlreadyDecided, &d)],
+                t0(),
+            )
+            .unwrap();
+        assert_eq!(cache.conflict_count().unwrap(), 1);
+
+        // The server, restored from a backup, has processed only 1 and 2.
+        let recorded = cache.record_results(&[gap(ids[5], 3)], t0()).unwrap();
+        assert_eq!(recorded.gap, Some(MutationId(3)));
+        assert_eq!(recorded.conflicts, 0, "a gap is not a refusal");
+        assert_eq!(
+            recorded.reopened, 2,
+            "4 (answered) and 5 (refused) are lost"
+        );
+        assert_eq!(
+            cache.conflict_count().unwrap(),
+            0,
+            "a refusal by the lost server is not shown as a conflict any more"
+        );
+        let unanswered: Vec<u64> = cache
+            .unanswered(10)
+            .unwrap()
+            .iter()
+            .map(|m| m.mutation_id.0)
+            .collect();
+        assert_eq!(unanswered, vec![4, 5, 6], "sent again, in order");
+        let back = &cache.unanswered(10).unwrap()[1];
+        assert!(
+            matches!(&back.kind, MutationKind::Decide { decision }
+                if decision.verdict == Verdict::Approve && decision.draft_id == d.id),
+            "the refused decision goes back whole: {back:?}"
+        );
+        let verdict: Option<String> = cache
+            .conn
+            .query_row(
+                "SELECT verdict FROM outbox WHERE mutation_id = 5",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            verdict.as_deref(),
+            Some("approve"),
+            "the queue shows it again"
+        );
+        assert_eq!(
+            cache.queue(&Default::default()).unwrap().len(),
+            0,
+            "the pull is reset: the cache fills again from the start"
+        );
+        assert_eq!(cache.cursor().unwrap(), None);
+        assert_eq!(
+            cache.first_held_from(MutationId(3)).unwrap(),
+            Some(MutationId(4)),
+            "3 was dropped here: the next push declares it skipped"
+        );
+        assert_eq!(cache.first_held_from(MutationId(7)).unwrap(), None);
+    }
+
+    #[test]
+    fn a_gap_answer_without_an_expected_id_is_the_refusal_it_says() {
+        let mut cache = cache();
+        let d = draft(1, "one");
+        let id = cache.enqueue(&decide(&d, Verdict::Approve), t0()).unwrap();
+        let mut odd = gap(id, 1);
+        odd.expected_mutation_id = None;
+        let recorded = cache.record_results(&[odd], t0()).unwrap();
+        assert_eq!(recorded.gap, None);
+        assert_eq!(recorded.conflicts, 1);
     }
 
     #[test]
