@@ -55,7 +55,9 @@ pub enum AppError {
     /// The request does not make sense as it stands.
     #[error("{0}")]
     Invalid(String),
-    /// The server or the sync failed in another way.
+    /// The server or the sync failed in another way. An answer that broke the protocol
+    /// (code `bad_server_answer`, or `server_redirected`) names the server and what was
+    /// wrong with it; nothing from it reached the cache and the outbox keeps every decision.
     #[error(transparent)]
     Sync(SyncError),
     /// Erasing this device's data did not finish: some steps failed (named in the message).
@@ -90,7 +92,8 @@ impl AppError {
             AppError::Offline(_) => "offline",
             AppError::NotFound => "not_found",
             AppError::Invalid(_) => "invalid",
-            AppError::Sync(SyncError::Malformed { .. }) => "bad_server_answer",
+            AppError::Sync(SyncError::Redirected { .. }) => "server_redirected",
+            AppError::Sync(e) if e.is_bad_answer() => "bad_server_answer",
             AppError::Sync(_) => "server_error",
             AppError::WipeIncomplete(_) => "wipe_incomplete",
             AppError::Keychain(_) => "keychain",

@@ -19,6 +19,16 @@ pub struct ServerConfig {
     pub refresh_ttl: Duration,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// How long one request may take, from its head being read to its answer (a body
+    /// that trickles in counts); past it the answer is `503 timeout`. Default 30 s.
+    pub request_timeout: Duration,
+    /// How long a client has to send a request's headers — and, over HTTPS, to finish the
+    /// TLS handshake — before the connection is closed (slowloris). An idle keep-alive
+    /// connection is closed after it too. Default 10 s.
+    pub header_read_timeout: Duration,
+    /// The most connections served at once (at least 1); more wait in the listen queue
+    /// until one closes. Default 512, under the usual limit of 1,024 open files.
+    pub max_connections: u32,
     /// Failed sign-ins allowed per username within [`login_window`](Self::login_window)
     /// before further attempts get `429 too_many_attempts`.
     pub login_attempts: u32,
@@ -62,6 +72,9 @@ impl ServerConfig {
             access_ttl: Duration::from_secs(900),
             refresh_ttl: Duration::from_secs(30 * 24 * 3600),
             body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 512,
             login_attempts: 10,
             login_window: Duration::from_secs(300),
             login_attempts_per_source: 100,

@@ -47,6 +47,15 @@ pub enum ServerError {
     /// Hashing a password failed (bad parameters; should not happen).
     #[error("password hashing failed: {0}")]
     PasswordHash(String),
+    /// The data directory or a database file could not be made private to the service's
+    /// user (see [`crate::open`]).
+    #[error("cannot make {} readable by this user only: {source}", path.display())]
+    Permissions {
+        /// The directory or file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// A blocking task panicked or was cancelled.
     #[error("a background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),

@@ -29,6 +29,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod cursor;
+mod data_dir;
 pub mod demo;
 pub mod directory;
 pub mod drafts;
@@ -38,6 +39,8 @@ pub mod push;
 pub mod sessions;
 pub mod storage;
 pub mod sync;
+pub mod tls;
+mod transport;
 
 #[cfg(test)]
 mod fixtures;
@@ -137,40 +140,50 @@ impl Server {
 /// Opens the service's storage: creates the data directory if needed, opens
 /// `<data_dir>/countersign.db` and applies pending migrations.
 ///
+/// The data directory is made `0700` and the database files `0600` (on Unix) before
+/// SQLite opens them, so only the service's user can read them; a looser directory or file
+/// is tightened, with a warning.
+///
 /// Fails with [`StorageError::SchemaTooNew`] (inside [`ServerError::Storage`]) when the
 /// database was written by a newer server.
 pub async fn open(config: ServerConfig) -> Result<Server, ServerError> {
     let dir = config.data_dir.clone();
     let path = config.database_path();
-    let storage = tokio::task::spawn_blocking(move || {
-        std::fs::create_dir_all(&dir).map_err(|source| StorageError::DataDir {
-            path: dir.clone(),
-            source,
-        })?;
-        SqliteStorage::open(&path)
+    let storage = tokio::task::spawn_blocking(move || -> Result<_, ServerError> {
+        data_dir::prepare(&dir, &path)?;
+        Ok(SqliteStorage::open(&path)?)
     })
     .await??;
     tracing::debug!(path = %storage.path().display(), "storage open");
     Server::with_storage(config, Arc::new(storage)).await
 }
 
-/// Serves the API on `listener` until `shutdown` completes, then stops accepting
-/// connections and lets requests in flight finish.
+/// Serves the API over plain HTTP on `listener` until `shutdown` completes, then stops
+/// accepting connections and lets requests in flight finish.
 ///
 /// Each request carries its peer's address (`ConnectInfo<SocketAddr>`), which the sign-in
 /// throttle counts attempts by; a router used without it (tests calling
 /// [`Server::router`] directly) simply has no source address to count.
+///
+/// The configuration's [`request_timeout`](ServerConfig::request_timeout),
+/// [`header_read_timeout`](ServerConfig::header_read_timeout) and
+/// [`max_connections`](ServerConfig::max_connections) apply (see the `transport` module).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     server: Server,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        server
-            .router()
-            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    transport::run(listener, server, None, shutdown).await
+}
+
+/// Serves the API over HTTPS with `tls` (see [`tls::Tls::load`]) on `listener` until
+/// `shutdown` completes, as [`serve`] does over plain HTTP. A client that does not speak
+/// TLS (plain HTTP to this port) is disconnected without an answer.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    server: Server,
+    tls: tls::Tls,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    transport::run(listener, server, Some(tls), shutdown).await
 }

@@ -37,5 +37,7 @@ mod scope;
 mod sync;
 #[path = "api/totp.rs"]
 mod totp;
+#[path = "api/transport.rs"]
+mod transport;
 #[path = "api/two_factor.rs"]
 mod two_factor;

@@ -142,10 +142,10 @@ impl SyncEngine {
                     progress.pulled_to_end = true;
                 }
                 Action::Stalled => {
-                    return Err(SyncError::Malformed {
-                        endpoint: "push",
-                        detail: "the server answered none of the queued decisions".to_string(),
-                    });
+                    return Err(self.api.malformed(
+                        "push",
+                        "it answered none of the queued decisions".to_string(),
+                    ));
                 }
                 Action::Done => break,
             }
@@ -223,13 +223,20 @@ impl SyncEngine {
         limit: u32,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        let cursor = with_cache(cache, |c| c.cursor()).await?;
+        let (cursor, mut directory) =
+            with_cache(cache, |c| Ok((c.cursor()?, c.directory()?))).await?;
         let mut page_number = 0;
         let size = |n: u32| plan::page_size(n, self.config.first_page, limit);
         let mut page = self
             .fetch_page(access_token, client_id, cursor, size(page_number))
             .await?;
         loop {
+            // A page is checked against the directory it brings, or the latest before it,
+            // before any of it is applied.
+            if let Some(brought) = &page.directory {
+                directory = Some(brought.clone());
+            }
+            self.api.check_scope(&page, directory.as_ref())?;
             page_number += 1;
             report.pages += 1;
             report.pulled += page.changes.len() as u64;

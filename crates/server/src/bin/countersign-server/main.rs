@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! countersign-server serve --listen 127.0.0.1:8080 --data-dir /var/lib/countersign
+//! countersign-server serve --listen 0.0.0.0:443 --tls-cert fullchain.pem --tls-key key.pem \
+//!     [--request-timeout-secs 30] [--header-timeout-secs 10] [--max-connections 512]
 //! countersign-server demo  --listen 127.0.0.1:8080 --data-dir ./demo-data
 //! countersign-server team add --name "Customer Care"
 //! countersign-server channel add --name care-x --network x --account @HartwellHelp \
@@ -27,6 +29,7 @@
 #![allow(clippy::print_stdout)]
 
 mod guard;
+mod listen;
 mod org;
 mod users;
 
@@ -98,6 +101,8 @@ struct ServeArgs {
     #[arg(long, env = "COUNTERSIGN_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
     #[command(flatten)]
+    transport: listen::TransportArgs,
+    #[command(flatten)]
     data: DataDir,
 }
 
@@ -145,7 +150,18 @@ pub async fn open(data: &DataDir) -> anyhow::Result<Server> {
 /// Serves; with `demo`, first creates the demo organisation (when the data directory is
 /// new) with that many extra drafts.
 async fn serve(args: ServeArgs, demo: Option<usize>) -> anyhow::Result<()> {
-    let server = open(&args.data).await?;
+    // First: a certificate that cannot be served stops the command before anything starts.
+    let tls = args.transport.tls()?;
+    let mut config = ServerConfig::new(&args.data.data_dir);
+    args.transport.apply(&mut config);
+    let server = countersign_server::open(config)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the data directory {}",
+                args.data.data_dir.display()
+            )
+        })?;
     let credentials = match demo {
         Some(extra_drafts) => {
             let credentials = demo::seed(&server, server.now())
@@ -163,12 +179,12 @@ async fn serve(args: ServeArgs, demo: Option<usize>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let url = format!("http://{}", listener.local_addr()?);
+    let url = listen::url(&listener, tls.as_ref())?;
     if let Some(credentials) = credentials {
         print_demo(&credentials, &url)?;
     }
     tracing::info!(%url, data_dir = %args.data.data_dir.display(), "serving");
-    countersign_server::serve(listener, server, shutdown_signal()).await?;
+    listen::serve(listener, server, tls, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }
