@@ -4,8 +4,8 @@ use crate::client::ApiClient;
 use crate::error::SyncError;
 use crate::plan::{self, Action, Limits, Progress};
 use chrono::{DateTime, Utc};
-use countersign_core::wire::{ChangesResponse, PushRequest};
-use countersign_core::{ClientId, Sensitive};
+use countersign_core::wire::{ChangesResponse, PushRequest, codes};
+use countersign_core::{ClientId, MutationId, Sensitive};
 use countersign_store::Cache;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -129,17 +129,26 @@ impl SyncEngine {
         progress.pulled_to_end = !pull;
         loop {
             match plan::next_action(&progress, &limits) {
-                Action::Push { batch } => {
-                    let answered = self
-                        .push_batch(cache, access_token, client_id, batch, now, &mut report)
+                Action::Push { batch, resume_at } => {
+                    let pushed = self
+                        .push_batch(
+                            cache,
+                            access_token,
+                            client_id,
+                            (batch, resume_at),
+                            now,
+                            &mut report,
+                        )
                         .await?;
-                    progress.push_stalled = answered == 0;
-                    progress.unanswered = with_cache(cache, |c| c.unanswered_count()).await?;
+                    let unanswered = with_cache(cache, |c| c.unanswered_count()).await?;
+                    progress.pushed(pushed.sent, pushed.answered, pushed.gap, unanswered);
                 }
                 Action::Pull { limit } => {
-                    self.pull_to_end(cache, access_token, client_id, limit, &mut report)
+                    let pulled = self
+                        .pull_to_end(cache, access_token, client_id, limit, &mut report)
                         .await?;
-                    progress.pulled_to_end = true;
+                    let unanswered = with_cache(cache, |c| c.unanswered_count()).await?;
+                    progress.pulled(pulled.reopened, pulled.restarted, unanswered);
                 }
                 Action::Stalled => {
                     return Err(self.api.malformed(
@@ -148,6 +157,9 @@ impl SyncEngine {
                     ));
                 }
                 Action::Done => break,
+            }
+            if !pull {
+                progress.pulled_to_end = true;
             }
         }
         if pull {
@@ -184,37 +196,65 @@ impl SyncEngine {
         Ok(())
     }
 
+    /// Pushes the oldest `batch` unanswered mutations; after a `mutation_gap` answer
+    /// (`resume_at`, the id the server expects) it declares the ids from there up to the
+    /// first one still held as skipped.
     async fn push_batch(
         &self,
         cache: &SharedCache,
         access_token: &Sensitive<String>,
         client_id: ClientId,
-        batch: usize,
+        (batch, resume_at): (usize, Option<MutationId>),
         now: DateTime<Utc>,
         report: &mut SyncReport,
-    ) -> Result<usize, SyncError> {
-        let mutations = with_cache(cache, move |c| c.unanswered(batch)).await?;
+    ) -> Result<Pushed, SyncError> {
+        let (mutations, first_held) = with_cache(cache, move |c| {
+            let first_held = match resume_at {
+                Some(expected) => c.first_held_from(expected)?,
+                None => None,
+            };
+            Ok((c.unanswered(batch)?, first_held))
+        })
+        .await?;
         if mutations.is_empty() {
-            return Ok(0);
+            return Ok(Pushed::default());
         }
         let request = PushRequest {
             client_id,
             mutations,
-            skip: None,
+            skip: resume_at.and_then(|expected| plan::skip(expected, first_held)),
         };
         let response = self
             .retrying(client_id, || self.api.push(access_token, &request))
             .await?;
         report.pushed += request.mutations.len() as u64;
         let answered = response.results.len();
-        let recorded = with_cache(cache, move |c| c.record_results(&response.results, now)).await?;
+        // A conflict's current draft travels once per draft in the answer: hand it back to
+        // each conflict, which the cache keeps as the conflict's "now" side.
+        let results = response.resolved(&request);
+        let recorded = with_cache(cache, move |c| c.record_results(&results, now)).await?;
         report.applied += recorded.answered as u64;
         report.refused += recorded.conflicts as u64;
-        Ok(answered)
+        if let Some(expected) = recorded.gap {
+            tracing::warn!(
+                %expected,
+                reopened = recorded.reopened,
+                "the server expects an earlier mutation (restored from a backup?): sending again from there"
+            );
+        }
+        Ok(Pushed {
+            sent: request.mutations.len(),
+            answered,
+            gap: recorded.gap,
+        })
     }
 
     /// Pulls pages until `has_more` is false. While one page is written to the cache the
     /// next is already on its way: the two costs overlap instead of adding up.
+    ///
+    /// A server that lost this desktop's place in its feed (`409 cursor_ahead`, or a page
+    /// whose `last_mutation_id` went down) gets the pull reset in the cache and the pull
+    /// stops with [`Pulled::restarted`]: the plan starts it again from the beginning.
     async fn pull_to_end(
         &self,
         cache: &SharedCache,
@@ -222,14 +262,26 @@ impl SyncEngine {
         client_id: ClientId,
         limit: u32,
         report: &mut SyncReport,
-    ) -> Result<(), SyncError> {
+    ) -> Result<Pulled, SyncError> {
+        let mut pulled = Pulled::default();
         let (cursor, mut directory) =
             with_cache(cache, |c| Ok((c.cursor()?, c.directory()?))).await?;
         let mut page_number = 0;
         let size = |n: u32| plan::page_size(n, self.config.first_page, limit);
-        let mut page = self
+        let first = self
             .fetch_page(access_token, client_id, cursor, size(page_number))
-            .await?;
+            .await;
+        let mut page = match first {
+            Err(e) if e.code() == Some(codes::CURSOR_AHEAD) => {
+                tracing::warn!(
+                    "the server's feed ends before our cursor (restored from a backup?): pulling again from the start"
+                );
+                with_cache(cache, |c| c.reset_pull()).await?;
+                pulled.restarted = true;
+                return Ok(pulled);
+            }
+            other => other?,
+        };
         loop {
             // A page is checked against the directory it brings, or the latest before it,
             // before any of it is applied.
@@ -245,8 +297,9 @@ impl SyncEngine {
             let has_more = page.has_more;
             let apply = with_cache(cache, move |c| c.apply_changes(&page));
             if !has_more {
-                apply.await?;
-                return Ok(());
+                let applied = apply.await?;
+                pulled.take(&applied);
+                return Ok(pulled);
             }
             let fetch = self.fetch_page(
                 access_token,
@@ -255,7 +308,12 @@ impl SyncEngine {
                 size(page_number),
             );
             let (applied, fetched) = tokio::join!(apply, fetch);
-            applied?;
+            let applied = applied?;
+            pulled.take(&applied);
+            if pulled.restarted {
+                // The page fetched meanwhile continues the forgotten cursor: drop it.
+                return Ok(pulled);
+            }
             page = fetched?;
         }
     }
@@ -298,6 +356,31 @@ impl SyncEngine {
                 other => return other,
             }
         }
+    }
+}
+
+/// What one push did.
+#[derive(Clone, Copy, Debug, Default)]
+struct Pushed {
+    sent: usize,
+    answered: usize,
+    gap: Option<MutationId>,
+}
+
+/// What one pull did.
+#[derive(Clone, Copy, Debug, Default)]
+struct Pulled {
+    /// Outbox rows were re-opened: the server does not remember them.
+    reopened: bool,
+    /// The pull stopped because the server lost this desktop's place in the feed; the
+    /// cache was reset and the pull must start again from the beginning.
+    restarted: bool,
+}
+
+impl Pulled {
+    fn take(&mut self, applied: &countersign_store::AppliedPage) {
+        self.reopened |= applied.reopened > 0;
+        self.restarted |= applied.reset;
     }
 }
 

@@ -4,8 +4,23 @@
 //! follows already carries our own decisions and acknowledges them), then pull until the
 //! server says there is no more. A push that answers nothing would loop forever, so a push
 //! that made no progress stops the sync instead.
+//!
+//! A server restored from a backup has forgotten some of what this desktop sent. It says so
+//! in one of three ways, and each re-opens outbox rows (the cache does that) which are then
+//! pushed again: a push answered `mutation_gap` (push again from the id it expects, with a
+//! [`skip`] declaration for ids no longer held), a pull whose `last_mutation_id` is below
+//! some of our answered rows, or a pull answered `cursor_ahead` (pull again from the start).
+//! Every such round is counted, so a server that keeps saying it forgot cannot keep a sync
+//! going forever: after [`MAX_ROUNDS`] the sync stops as [`Action::Stalled`].
 
+use countersign_core::MutationId;
+use countersign_core::wire::SkippedMutations;
 use std::time::Duration;
+
+/// How many times one sync goes round again after the server said it had forgotten
+/// something (a gap answer, a pull that re-opened rows, a feed started again). One restore
+/// takes one or two; more in a row is a server that is not making progress.
+pub const MAX_ROUNDS: u32 = 4;
 
 /// Where a sync stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,6 +31,11 @@ pub struct Progress {
     pub push_stalled: bool,
     /// The changes feed said `has_more: false`.
     pub pulled_to_end: bool,
+    /// The id the server expects next, from a `mutation_gap` answer to the last push: the
+    /// next push starts there (declaring a skip when this desktop no longer holds it).
+    pub gap: Option<MutationId>,
+    /// Rounds gone again in this sync because the server had forgotten something.
+    pub rounds: u32,
 }
 
 impl Progress {
@@ -25,7 +45,49 @@ impl Progress {
             unanswered,
             push_stalled: false,
             pulled_to_end: false,
+            gap: None,
+            rounds: 0,
         }
+    }
+
+    /// Takes in the answer to a push of `sent` mutations: `answered` results came back,
+    /// `gap` is the expected id of a `mutation_gap` among them, and `unanswered` is the
+    /// outbox's count after the answers were recorded (re-opened rows included).
+    pub fn pushed(
+        &mut self,
+        sent: usize,
+        answered: usize,
+        gap: Option<MutationId>,
+        unanswered: u64,
+    ) {
+        self.push_stalled = sent > 0 && answered == 0;
+        if let Some(expected) = gap {
+            // The same expected id twice running: the server refused our resend or skip.
+            if self.gap == Some(expected) {
+                self.push_stalled = true;
+            }
+            self.rounds += 1;
+            // The cache reset the pull with the gap: it must run (again).
+            self.pulled_to_end = false;
+        } else if self.pulled_to_end && answered > 0 {
+            // A push after the pull re-sent rows the pull re-opened: pull once more so it
+            // confirms them.
+            self.pulled_to_end = false;
+        }
+        self.gap = gap;
+        self.unanswered = unanswered;
+    }
+
+    /// Takes in a pull: it reached the end of the feed, or (`restarted`) it stopped because
+    /// the server had lost this desktop's place in the feed and the cache was reset, so the
+    /// pull must start again from the beginning. `reopened` when it re-opened outbox rows;
+    /// `unanswered` is the outbox's count after it.
+    pub fn pulled(&mut self, reopened: bool, restarted: bool, unanswered: u64) {
+        self.pulled_to_end = !restarted;
+        if reopened || restarted {
+            self.rounds += 1;
+        }
+        self.unanswered = unanswered;
     }
 }
 
@@ -45,13 +107,17 @@ pub enum Action {
     Push {
         /// How many.
         batch: usize,
+        /// The id the server expects next, after a `mutation_gap` answer: declare the ids
+        /// from it up to the first one still held as skipped ([`skip`]).
+        resume_at: Option<MutationId>,
     },
     /// Pull one page of changes.
     Pull {
         /// Page size.
         limit: u32,
     },
-    /// The server answered the outbox but not a single mutation of the last push: stop.
+    /// The server answered the outbox but not a single mutation of the last push, refused
+    /// the resend a gap asked for, or kept saying it forgot things: stop.
     Stalled,
     /// Nothing left to do.
     Done,
@@ -59,14 +125,21 @@ pub enum Action {
 
 /// Decides the next action.
 pub fn next_action(progress: &Progress, limits: &Limits) -> Action {
+    if progress.rounds > MAX_ROUNDS {
+        return Action::Stalled;
+    }
     if progress.unanswered > 0 {
         if progress.push_stalled {
             return Action::Stalled;
         }
         let batch = usize::try_from(progress.unanswered)
             .unwrap_or(usize::MAX)
-            .min(limits.push_batch);
-        return Action::Push { batch };
+            .min(limits.push_batch)
+            .max(1);
+        return Action::Push {
+            batch,
+            resume_at: progress.gap,
+        };
     }
     if !progress.pulled_to_end {
         return Action::Pull {
@@ -74,6 +147,19 @@ pub fn next_action(progress: &Progress, limits: &Limits) -> Action {
         };
     }
     Action::Done
+}
+
+/// The skip a push declares after a `mutation_gap` answer: the server expects `expected`,
+/// and the lowest id this desktop still holds from there on is `first_held`. Everything in
+/// between was answered by a server and dropped after a pull confirmed it, so the restored
+/// server, which never processed those ids, may step over them. `None` when nothing lies
+/// in between (the desktop still holds `expected`) or nothing is held from there on.
+pub fn skip(expected: MutationId, first_held: Option<MutationId>) -> Option<SkippedMutations> {
+    let first_held = first_held?;
+    (first_held > expected).then(|| SkippedMutations {
+        from: expected,
+        to: MutationId(first_held.0 - 1),
+    })
 }
 
 /// The size of page number `n` (from 0) of one pull: `first`, doubling each page, never
@@ -113,6 +199,14 @@ mod tests {
             unanswered,
             push_stalled,
             pulled_to_end,
+            ..Progress::start(0)
+        }
+    }
+
+    fn push(batch: usize) -> Action {
+        Action::Push {
+            batch,
+            resume_at: None,
         }
     }
 
@@ -124,21 +218,13 @@ mod tests {
                 progress(0, false, false),
                 Action::Pull { limit: 1000 },
             ),
-            (
-                "outbox first",
-                progress(3, false, false),
-                Action::Push { batch: 3 },
-            ),
+            ("outbox first", progress(3, false, false), push(3)),
             (
                 "big outbox in batches",
                 progress(1234, false, false),
-                Action::Push { batch: 500 },
+                push(500),
             ),
-            (
-                "push even after a pull",
-                progress(2, false, true),
-                Action::Push { batch: 2 },
-            ),
+            ("push even after a pull", progress(2, false, true), push(2)),
             (
                 "a stalled push stops",
                 progress(2, true, false),
@@ -158,6 +244,96 @@ mod tests {
         for (name, p, expected) in cases {
             assert_eq!(next_action(&p, &LIMITS), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn a_gap_pushes_again_from_the_expected_id_then_pulls_from_the_start() {
+        let mut p = Progress::start(2);
+        p.pushed(2, 2, Some(MutationId(3)), 4);
+        assert_eq!(
+            next_action(&p, &LIMITS),
+            Action::Push {
+                batch: 4,
+                resume_at: Some(MutationId(3))
+            },
+            "re-opened rows go out again, from the id the server expects"
+        );
+        p.pushed(4, 4, None, 0);
+        assert_eq!(next_action(&p, &LIMITS), Action::Pull { limit: 1000 });
+        p.pulled(false, false, 0);
+        assert_eq!(next_action(&p, &LIMITS), Action::Done);
+    }
+
+    #[test]
+    fn the_same_gap_twice_stops_the_sync() {
+        let mut p = Progress::start(1);
+        p.pushed(1, 1, Some(MutationId(3)), 1);
+        p.pushed(1, 1, Some(MutationId(3)), 1);
+        assert_eq!(next_action(&p, &LIMITS), Action::Stalled);
+    }
+
+    #[test]
+    fn a_pull_that_reopens_rows_is_followed_by_a_push_and_another_pull() {
+        let mut p = Progress::start(0);
+        p.pulled(true, false, 2);
+        assert_eq!(next_action(&p, &LIMITS), push(2));
+        p.pushed(2, 2, None, 0);
+        assert_eq!(next_action(&p, &LIMITS), Action::Pull { limit: 1000 });
+        p.pulled(false, false, 0);
+        assert_eq!(next_action(&p, &LIMITS), Action::Done);
+    }
+
+    #[test]
+    fn a_restarted_feed_is_pulled_again_from_the_start() {
+        let mut p = Progress::start(0);
+        p.pulled(false, true, 0);
+        assert_eq!(next_action(&p, &LIMITS), Action::Pull { limit: 1000 });
+        p.pulled(false, false, 0);
+        assert_eq!(next_action(&p, &LIMITS), Action::Done);
+        let mut hostile = Progress::start(0);
+        for _ in 0..=MAX_ROUNDS {
+            hostile.pulled(false, true, 0);
+        }
+        assert_eq!(
+            next_action(&hostile, &LIMITS),
+            Action::Stalled,
+            "a feed that restarts every time ends the sync"
+        );
+    }
+
+    #[test]
+    fn a_server_that_keeps_forgetting_stops_the_sync_after_max_rounds() {
+        let mut p = Progress::start(0);
+        for _ in 0..=MAX_ROUNDS {
+            p.pulled(true, false, 1);
+            p.pushed(1, 1, None, 0);
+        }
+        assert_eq!(next_action(&p, &LIMITS), Action::Stalled);
+    }
+
+    #[test]
+    fn a_skip_covers_exactly_the_ids_no_longer_held() {
+        let m = MutationId;
+        assert_eq!(
+            skip(m(3), Some(m(6))),
+            Some(SkippedMutations {
+                from: m(3),
+                to: m(5)
+            })
+        );
+        assert_eq!(
+            skip(m(3), Some(m(4))),
+            Some(SkippedMutations {
+                from: m(3),
+                to: m(3)
+            })
+        );
+        assert_eq!(
+            skip(m(3), Some(m(3))),
+            None,
+            "3 is held: it is sent, not skipped"
+        );
+        assert_eq!(skip(m(3), None), None, "nothing to send");
     }
 
     #[test]
