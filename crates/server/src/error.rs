@@ -21,9 +21,6 @@ pub enum AuthError {
     /// app and the sign-in had none.
     #[error("enter the 6-digit code from your authenticator app")]
     TotpRequired,
-    /// The password was right but the account is disabled.
-    #[error("this account is disabled; ask an administrator")]
-    AccountDisabled,
     /// No token, or one the server does not know.
     #[error("sign in first: the request has no valid access token")]
     Unauthenticated,
@@ -84,6 +81,10 @@ pub enum ServerError {
     /// The stored policy pack cannot be used by this build (it was checked when set).
     #[error("{0}")]
     Policy(String),
+    /// The server has no room for this request now (every password-hashing place taken, or
+    /// the sign-in limiter full); the message says which. Worth retrying shortly.
+    #[error("{0}")]
+    Busy(String),
     /// A push with more mutations than the server accepts at once.
     #[error("a push may carry at most {max} mutations; this one has {got}: split it")]
     TooManyMutations {

@@ -68,6 +68,9 @@ struct Inner {
     config: ServerConfig,
     storage: Arc<dyn Storage>,
     limiter: LoginLimiter,
+    /// Places for password hashes (argon2id takes 19 MiB and a CPU each): sign-ins wait
+    /// for one, so a flood of them cannot take every core and all the memory.
+    hashing: tokio::sync::Semaphore,
     /// The compiled policy guard of the pack version last used.
     guard_cache: policy::GuardCache,
     /// A real argon2id hash of nothing in particular: unknown usernames are checked against
@@ -92,12 +95,31 @@ impl Server {
         let decoy_hash =
             tokio::task::spawn_blocking(|| auth::password::hash("countersign decoy password"))
                 .await??;
-        let limiter = LoginLimiter::new(config.login_attempts, config.login_window);
+        let limiter = LoginLimiter::new(sessions::limits(&config));
+        // The failures of the last window, so a restart does not hand out fresh attempts.
+        let window = chrono::TimeDelta::from_std(config.login_window)
+            .unwrap_or(chrono::TimeDelta::MAX);
+        let since = config
+            .clock
+            .now()
+            .checked_sub_signed(window)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let most = config.login_tracked_keys.saturating_mul(
+            usize::try_from(config.login_attempts.max(config.login_attempts_per_source))
+                .unwrap_or(usize::MAX),
+        );
+        let failures = storage.sign_in_failures(since, most.min(1_000_000)).await?;
+        limiter.load(failures.into_iter().filter_map(|f| {
+            // A row this build cannot read is skipped: it can only make the limit milder.
+            Some((auth::limiter::Key::from_stored(&f.key)?, f.at))
+        }));
+        let hashing = tokio::sync::Semaphore::new(config.hash_concurrency.max(1));
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 storage,
                 limiter,
+                hashing,
                 guard_cache: policy::GuardCache::default(),
                 decoy_hash,
             }),
@@ -130,6 +152,10 @@ impl Server {
 
     pub(crate) fn limiter(&self) -> &LoginLimiter {
         &self.inner.limiter
+    }
+
+    pub(crate) fn hashing(&self) -> &tokio::sync::Semaphore {
+        &self.inner.hashing
     }
 
     pub(crate) fn decoy_hash(&self) -> &str {

@@ -7,6 +7,7 @@
 //! rightful desktop is told to sign in again.
 
 use crate::Server;
+use crate::auth::limiter::{Key, Limits, Refused, Reservation};
 use crate::auth::token::{Salt, Token, TokenHash};
 use crate::auth::{password, totp};
 use crate::error::{AuthError, ServerError};
@@ -17,6 +18,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use countersign_core::Sensitive;
 use countersign_core::approval::Actor;
 use countersign_core::wire::{SessionRequest, SessionResponse, SessionUser};
+use std::net::IpAddr;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -41,12 +43,49 @@ pub fn normalize_username(username: &str) -> String {
     username.trim().to_lowercase()
 }
 
-/// Checks a username and password and starts a session.
+/// The longest username a sign-in may give, in bytes; longer ones are refused before
+/// anything else is done with them.
+pub const MAX_USERNAME_BYTES: usize = 256;
+/// The longest password a sign-in may give (and an account may have), in bytes: argon2
+/// reads all of it, so it is refused before any hashing.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// The longest TOTP code a sign-in may give, in bytes.
+pub const MAX_TOTP_BYTES: usize = 16;
+
+/// The sign-in limiter's limits, from the configuration.
+pub fn limits(config: &crate::ServerConfig) -> Limits {
+    let count = |n: u32| usize::try_from(n).unwrap_or(usize::MAX);
+    Limits {
+        per_account: count(config.login_attempts),
+        per_source: count(config.login_attempts_per_source),
+        window: TimeDelta::from_std(config.login_window).unwrap_or(TimeDelta::MAX),
+        capacity: config.login_tracked_keys,
+    }
+}
+
+/// Checks a username and password and starts a session; [`sign_in_from`] without a known
+/// source address.
+pub async fn sign_in(
+    server: &Server,
+    request: SessionRequest,
+) -> Result<SessionResponse, ServerError> {
+    sign_in_from(server, request, None).await
+}
+
+/// Checks a username and password, from `source` when the address is known, and starts a
+/// session.
 ///
-/// A wrong username and a wrong password fail identically ([`AuthError::BadCredentials`]),
-/// and both cost one argon2 verification. After too many failures for a username the
-/// password is not even checked ([`AuthError::TooManyAttempts`]). A disabled account with
-/// the right password gets [`AuthError::AccountDisabled`].
+/// Too long a username, password or code is refused first ([`ServerError::Invalid`]),
+/// before it is counted or hashed. Then the attempt is reserved under the account and the
+/// source address ([`crate::auth::limiter`]): past either's limit it gets
+/// [`AuthError::TooManyAttempts`] without its password being checked. The check waits for
+/// one of the [`hash_concurrency`](crate::ServerConfig::hash_concurrency) places for a
+/// password hash, at most [`hash_wait`](crate::ServerConfig::hash_wait), else
+/// [`ServerError::Busy`].
+///
+/// A wrong username, a wrong password and a disabled account (whatever the password) fail
+/// identically ([`AuthError::BadCredentials`]), each cost one argon2 verification and count
+/// as a failure, kept in storage so a restart does not forget it.
 ///
 /// An account holding a role the two-factor policy covers, with no authenticator
 /// enrolled, gets [`ServerError::EnrolmentRequired`] (once its password checked out).
@@ -55,15 +94,27 @@ pub fn normalize_username(username: &str) -> String {
 /// app shows. Only once the password checked out: no code gets
 /// [`AuthError::TotpRequired`]; a wrong code, or one whose time step was already used, gets
 /// [`AuthError::BadCredentials`] and counts as a failure like a wrong password.
-pub async fn sign_in(
+pub async fn sign_in_from(
     server: &Server,
     request: SessionRequest,
+    source: Option<IpAddr>,
 ) -> Result<SessionResponse, ServerError> {
+    check_lengths(&request)?;
     let username = normalize_username(&request.username);
     let now = server.now();
-    if let Err(retry_after_secs) = server.limiter().check(&username, now) {
-        return Err(AuthError::TooManyAttempts { retry_after_secs }.into());
-    }
+    let reservation = server
+        .limiter()
+        .reserve(Key::account(&username), source.map(Key::source), now)
+        .map_err(|refused| match refused {
+            Refused::TooMany { retry_after_secs } => {
+                ServerError::from(AuthError::TooManyAttempts { retry_after_secs })
+            }
+            Refused::Full => ServerError::Busy(
+                "the server is counting too many failed sign-ins to take another now; try \
+                 again in a minute"
+                    .into(),
+            ),
+        })?;
     let user = server.storage().user_by_username(&username).await?;
     let stored_hash = match &user {
         Some(user) => user.password_hash.expose().clone(),
@@ -71,16 +122,23 @@ pub async fn sign_in(
     };
     let code = request.totp;
     let presented = Sensitive::new(request.password);
+    let wait = server.config().hash_wait;
+    let permit = tokio::time::timeout(wait, server.hashing().acquire())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| {
+            ServerError::Busy("the server is checking many sign-ins; try again in a moment".into())
+        })?;
     let matches =
         tokio::task::spawn_blocking(move || password::verify(presented.expose(), &stored_hash))
             .await?;
-    let Some(user) = user.filter(|_| matches) else {
-        server.limiter().record_failure(&username, now);
-        return Err(AuthError::BadCredentials.into());
+    drop(permit);
+    // A disabled account is refused like a wrong password, so the answer never tells that
+    // a guessed password was right.
+    let Some(user) = user.filter(|user| matches && user.is_active()) else {
+        return Err(failed(server, reservation, now).await);
     };
-    if user.disabled_at.is_some() {
-        return Err(AuthError::AccountDisabled.into());
-    }
     if user.totp_secret.is_none() {
         let required = server.storage().two_factor_roles().await?;
         if let Some(role) = user.roles.iter().find(|r| required.contains(r)) {
@@ -92,11 +150,15 @@ pub async fn sign_in(
             return Err(AuthError::TotpRequired.into());
         };
         if !second_factor(server, &user, secret, &code, now).await? {
-            server.limiter().record_failure(&username, now);
-            return Err(AuthError::BadCredentials.into());
+            return Err(failed(server, reservation, now).await);
         }
     }
-    server.limiter().clear(&username);
+    if let Some(account) = reservation.succeed() {
+        server
+            .storage()
+            .clear_sign_in_failures(account.to_stored())
+            .await?;
+    }
     let (tokens, access, refresh) = issue(server, now);
     let access_expires_at = tokens.access_expires_at;
     server
@@ -110,6 +172,47 @@ pub async fn sign_in(
         .await?;
     tracing::info!(username = %user.username, "signed in");
     Ok(response(server, access, refresh, access_expires_at, &user))
+}
+
+/// Refuses a username, password or code too long to be one, before anything is done with
+/// it.
+fn check_lengths(request: &SessionRequest) -> Result<(), ServerError> {
+    let too_long = |what: &str, max: usize| {
+        ServerError::Invalid(format!("a {what} is at most {max} bytes long"))
+    };
+    if request.username.len() > MAX_USERNAME_BYTES {
+        return Err(too_long("username", MAX_USERNAME_BYTES));
+    }
+    if request.password.len() > MAX_PASSWORD_BYTES {
+        return Err(too_long("password", MAX_PASSWORD_BYTES));
+    }
+    if request
+        .totp
+        .as_ref()
+        .is_some_and(|c| c.len() > MAX_TOTP_BYTES)
+    {
+        return Err(too_long("two-factor code", MAX_TOTP_BYTES));
+    }
+    Ok(())
+}
+
+/// Counts a failed attempt (in storage too, so a restart keeps it) and gives the answer.
+async fn failed(server: &Server, reservation: Reservation<'_>, now: DateTime<Utc>) -> ServerError {
+    let keys = reservation.fail(now);
+    let window = TimeDelta::from_std(server.config().login_window).unwrap_or(TimeDelta::MAX);
+    let forget_before = now
+        .checked_sub_signed(window)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let stored = keys.iter().map(Key::to_stored).collect();
+    if let Err(e) = server
+        .storage()
+        .record_sign_in_failure(stored, now, forget_before)
+        .await
+    {
+        // Counted in memory all the same; only a restart in the next minutes forgets it.
+        tracing::warn!(error = %e, "a failed sign-in could not be recorded in storage");
+    }
+    AuthError::BadCredentials.into()
 }
 
 /// True when `code` is the user's TOTP code for the current time step or a neighbour, and

@@ -33,6 +33,8 @@ mod refresh;
 mod rules;
 #[path = "api/scope.rs"]
 mod scope;
+#[path = "api/sign_in.rs"]
+mod sign_in;
 #[path = "api/sync.rs"]
 mod sync;
 #[path = "api/totp.rs"]

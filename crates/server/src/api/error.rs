@@ -88,9 +88,6 @@ impl From<AuthError> for ApiError {
             AuthError::TotpRequired => {
                 Self::new(StatusCode::UNAUTHORIZED, codes::TOTP_REQUIRED, message)
             }
-            AuthError::AccountDisabled => {
-                Self::new(StatusCode::FORBIDDEN, "account_disabled", message)
-            }
             AuthError::Unauthenticated => {
                 Self::new(StatusCode::UNAUTHORIZED, codes::UNAUTHENTICATED, message)
             }
@@ -122,6 +119,9 @@ impl From<ServerError> for ApiError {
         match e {
             ServerError::Auth(auth) => auth.into(),
             ServerError::NotFound(_) => Self::new(StatusCode::NOT_FOUND, "not_found", message),
+            ServerError::Busy(_) => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message).retry_after(1)
+            }
             ServerError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", message),
             ServerError::Invalid(_) => {
                 Self::new(StatusCode::BAD_REQUEST, "invalid_request", message)
@@ -172,7 +172,6 @@ mod tests {
             (AuthError::Unauthenticated, 401, "unauthenticated"),
             (AuthError::TokenExpired, 401, "token_expired"),
             (AuthError::SessionRevoked, 401, "session_revoked"),
-            (AuthError::AccountDisabled, 403, "account_disabled"),
             (
                 AuthError::TooManyAttempts {
                     retry_after_secs: 9,

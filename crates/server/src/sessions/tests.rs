@@ -103,13 +103,19 @@ async fn a_wrong_totp_code_is_bad_credentials_and_counts_as_a_failure() {
     let got = outcome(sign_in(&server, request(Some(wrong.into()))).await);
     assert_eq!(got, "bad_credentials");
     assert!(
-        server.limiter().check("rita", t0()).is_ok(),
+        server
+            .limiter()
+            .must_wait(crate::auth::limiter::Key::account("rita"), t0())
+            .is_none(),
         "one failure of two allowed"
     );
     let got = outcome(sign_in(&server, request(Some(wrong.into()))).await);
     assert_eq!(got, "bad_credentials");
     assert!(
-        server.limiter().check("rita", t0()).is_err(),
+        server
+            .limiter()
+            .must_wait(crate::auth::limiter::Key::account("rita"), t0())
+            .is_some(),
         "wrong codes must count towards the sign-in limit"
     );
 }

@@ -157,15 +157,16 @@ async fn a_disabled_user_is_signed_out_everywhere_and_cannot_sign_in() {
     let (status, body) = t.get("/api/v1/me", &session.access).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(&body), "session_revoked");
-    let (status, body) = t.sign_in_raw("rita", PASSWORD).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(error_code(&body), "account_disabled");
-    let (status, _) = t.sign_in_raw("rita", "wrong password").await;
+    let right = t.sign_in_raw("rita", PASSWORD).await;
+    let wrong = t.sign_in_raw("rita", "wrong password").await;
+    let unknown = t.sign_in_raw("nobody", PASSWORD).await;
+    assert_eq!(right.0, StatusCode::UNAUTHORIZED, "{}", right.1);
+    assert_eq!(error_code(&right.1), "bad_credentials");
     assert_eq!(
-        status,
-        StatusCode::UNAUTHORIZED,
-        "a wrong password says nothing about the account"
+        right, wrong,
+        "the right password of a disabled account must get the answer of a wrong one"
     );
+    assert_eq!(right, unknown, "and of an account that does not exist");
 }
 
 #[tokio::test]

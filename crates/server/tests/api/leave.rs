@@ -105,7 +105,8 @@ async fn a_leaver_is_disabled_and_their_drafts_go_to_a_qualified_successor_in_on
     let (status, body) = t.sign_in_raw("alex", crate::support::PASSWORD).await;
     assert_eq!(
         (status, error_code(&body)),
-        (StatusCode::FORBIDDEN, "account_disabled")
+        (StatusCode::UNAUTHORIZED, "bad_credentials"),
+        "a leaver's right password is refused like a wrong one"
     );
     let entry = access(&t, &root, "alex").await;
     assert_eq!(

@@ -301,6 +301,8 @@ enum Endpoint {
     SignIn,
     Refresh,
     SignOut,
+    /// `POST /api/v1/sessions/revoke`: sign-out with the refresh token alone.
+    RevokeByRefresh,
     Me,
     Changes,
     Channels,
@@ -326,6 +328,7 @@ impl Endpoint {
             Endpoint::SignIn => (Method::POST, "/api/v1/sessions"),
             Endpoint::Refresh => (Method::POST, "/api/v1/sessions/refresh"),
             Endpoint::SignOut => (Method::DELETE, "/api/v1/sessions/current"),
+            Endpoint::RevokeByRefresh => (Method::POST, "/api/v1/sessions/revoke"),
             Endpoint::Me => (Method::GET, "/api/v1/me"),
             Endpoint::Changes => (Method::GET, "/api/v1/changes"),
             Endpoint::Channels => (Method::GET, "/api/v1/channels"),
@@ -360,7 +363,8 @@ impl fmt::Display for Endpoint {
 fn table() -> Vec<(Endpoint, [Expect; 9])> {
     use Endpoint as E;
     use Subject as S;
-    let disabled_sign_in = Expect::Error(403, "account_disabled");
+    // A disabled account's right password is refused like a wrong one.
+    let disabled_sign_in = Expect::Error(401, "bad_credentials");
     let unknown_sign_in = Expect::Error(401, "bad_credentials");
     let mut rows = vec![
         // Columns: author, reviewer, other team's reviewer, agency, admin, admin+reviewer,
@@ -389,6 +393,8 @@ fn table() -> Vec<(Endpoint, [Expect; 9])> {
                 REVOKED, ANONYMOUS,
             ],
         ),
+        // Whatever the token (even none a session knows), the same answer.
+        (E::RevokeByRefresh, [NO_CONTENT; 9]),
         (E::Me, [OK, OK, OK, OK, OK, OK, OK, REVOKED, ANONYMOUS]),
         (E::Changes, [OK, OK, OK, OK, OK, OK, OK, REVOKED, ANONYMOUS]),
         (
@@ -521,6 +527,7 @@ struct Sessions {
     main: Session,
     for_refresh: Session,
     for_sign_out: Session,
+    for_revoke: Session,
 }
 
 /// The organisation of `support::org`, plus what the matrix needs:
@@ -591,6 +598,7 @@ impl Matrix {
                     main: t.sign_in(username).await,
                     for_refresh: t.sign_in(username).await,
                     for_sign_out: t.sign_in(username).await,
+                    for_revoke: t.sign_in(username).await,
                 },
             );
         }
@@ -685,6 +693,15 @@ impl Matrix {
                     .get(&caller)
                     .map(|s| s.for_sign_out.access.as_str());
                 t.call(method, "/api/v1/sessions/current", token, None)
+                    .await
+            }
+            Endpoint::RevokeByRefresh => {
+                let refresh = self
+                    .sessions
+                    .get(&caller)
+                    .map_or("not-a-refresh-token", |s| s.for_revoke.refresh.as_str());
+                let body = json!({ "refresh_token": refresh });
+                t.call(method, "/api/v1/sessions/revoke", None, Some(&body))
                     .await
             }
             Endpoint::CreateDraft(channel) => {
