@@ -46,6 +46,19 @@ pub enum AppError {
     /// laptop); local data has been wiped.
     #[error("this device was signed out by the server; its local data has been erased")]
     SessionRevoked,
+    /// The address is plain `http://` to another machine, and the reviewer has not allowed
+    /// an unencrypted connection to it: nothing was sent. The window offers the allowance
+    /// (see [`App::allow_unencrypted`](crate::App::allow_unencrypted)).
+    #[error(
+        "{host} would be reached over plain http://, unencrypted: your password, your \
+         session and every draft could be read and changed by anyone on the network in \
+         between. Use its https:// address, or allow an unencrypted connection to {host} \
+         only if you trust every network between you and it"
+    )]
+    InsecureServer {
+        /// The host (and port) as typed.
+        host: String,
+    },
     /// The server cannot be reached; decisions wait in the outbox.
     #[error("offline: {0}")]
     Offline(#[source] SyncError),
@@ -89,6 +102,7 @@ impl AppError {
             AppError::NotAllowed(_) => "not_allowed",
             AppError::OverrideRequired(_) => countersign_core::wire::codes::OVERRIDE_REQUIRED,
             AppError::SessionRevoked => "session_revoked",
+            AppError::InsecureServer { .. } => "insecure_server",
             AppError::Offline(_) => "offline",
             AppError::NotFound => "not_found",
             AppError::Invalid(_) => "invalid",

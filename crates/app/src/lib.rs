@@ -15,6 +15,7 @@
 mod error;
 pub mod guard;
 pub mod rules;
+pub mod server_address;
 mod session;
 mod status;
 

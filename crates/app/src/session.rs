@@ -3,6 +3,7 @@
 use crate::error::AppError;
 use crate::guard::{self, GuardSlot};
 use crate::rules::{self, ApprovalView};
+use crate::server_address::ServerAddress;
 use crate::status::SyncStatus;
 use chrono::{DateTime, Utc};
 use countersign_core::channel::Route;
@@ -19,6 +20,7 @@ use countersign_sync::SyncError;
 use countersign_sync::engine::{SharedCache, with_cache};
 use countersign_sync::{ApiClient, SyncConfig, SyncEngine, SyncReport};
 use serde::Serialize;
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -32,6 +34,8 @@ const CACHE_KEY: &str = "cache-key";
 /// Cache settings.
 const SERVER_URL: &str = "server_url";
 const USER: &str = "user";
+/// The origin of a plain-`http://` server the reviewer allowed (see [`server_address`]).
+const ALLOW_UNENCRYPTED: &str = "allow_unencrypted";
 /// When the desktop last heard from the server (a sign-in or a sync), RFC 3339.
 const LAST_CONTACT: &str = "last_contact_at";
 /// `"1"` once the offline lease was seen to run out, until the next sign-in.
@@ -182,6 +186,9 @@ pub struct App {
     health: Mutex<Health>,
     /// Numbers each status read (see [`SyncStatus::seq`]).
     status_reads: Arc<AtomicU64>,
+    /// Plain-`http://` origins the reviewer allowed in this run, before a session with the
+    /// server exists to keep the allowance in.
+    unencrypted_allowed: Mutex<HashSet<String>>,
 }
 
 impl App {
@@ -207,6 +214,7 @@ impl App {
             syncing: tokio::sync::Mutex::new(()),
             health: Mutex::new(health),
             status_reads: Arc::new(AtomicU64::new(0)),
+            unencrypted_allowed: Mutex::default(),
         })
     }
 
@@ -215,6 +223,10 @@ impl App {
     ///
     /// An account with two-factor sign-in needs `totp`, the code from the authenticator
     /// app; without it the answer is [`AppError::TotpRequired`], so the window can ask.
+    ///
+    /// A plain `http://` address of another machine than this one is refused with
+    /// [`AppError::InsecureServer`] before anything is sent, unless the reviewer allowed it
+    /// ([`App::allow_unencrypted`], or an earlier sign-in of this session did).
     pub async fn sign_in(
         &self,
         server_url: &str,
@@ -222,6 +234,16 @@ impl App {
         password: &str,
         totp: Option<&str>,
     ) -> Result<SessionUser, AppError> {
+        let address = ServerAddress::parse(server_url);
+        let unencrypted = address.as_ref().filter(|a| a.needs_allowance());
+        if let Some(address) = unencrypted {
+            if !self.allows_unencrypted(address).await? {
+                return Err(AppError::InsecureServer {
+                    host: address.host.clone(),
+                });
+            }
+            tracing::warn!(server = %address.origin, "signing in over unencrypted http, as allowed");
+        }
         let api = ApiClient::new(server_url).map_err(|e| AppError::Invalid(e.to_string()))?;
         let request = SessionRequest {
             username: username.trim().to_string(),
@@ -261,8 +283,54 @@ impl App {
             .await?;
         *session.access_token.lock().await = Some(Sensitive::new(response.access_token.clone()));
         self.note_contact(&session).await?;
+        if let Some(address) = unencrypted {
+            // Kept with the server's address, so signing in again (an ended session) does
+            // not ask again; erased with the session at sign-out.
+            let origin = address.origin.clone();
+            with_cache(&session.cache, move |c| {
+                c.set_setting(ALLOW_UNENCRYPTED, &origin)
+            })
+            .await?;
+        }
         *slot = Some(Arc::clone(&session));
         Ok(response.user)
+    }
+
+    /// Allows signing in to `server_url` over plain `http://` although it is not this
+    /// machine: the reviewer chose it, knowing the risk ([`AppError::InsecureServer`]). For
+    /// this origin only (scheme, host, port); nothing is needed for `https://` or loopback.
+    pub async fn allow_unencrypted(&self, server_url: &str) -> Result<(), AppError> {
+        let Some(address) = ServerAddress::parse(server_url) else {
+            return Err(AppError::Invalid(format!(
+                "{server_url:?} is not a server address: use https://host or http://host:port"
+            )));
+        };
+        if address.needs_allowance() {
+            tracing::info!(server = %address.origin, "the reviewer allowed unencrypted http");
+            self.unencrypted_allowed
+                .lock()
+                .map_err(poisoned)?
+                .insert(address.origin);
+        }
+        Ok(())
+    }
+
+    /// Whether the reviewer allowed this plain-`http://` server: in this run, or for the
+    /// session that already talks to it.
+    async fn allows_unencrypted(&self, address: &ServerAddress) -> Result<bool, AppError> {
+        if self
+            .unencrypted_allowed
+            .lock()
+            .map_err(poisoned)?
+            .contains(&address.origin)
+        {
+            return Ok(true);
+        }
+        let Some(session) = self.session.read().await.clone() else {
+            return Ok(false);
+        };
+        let allowed = with_cache(&session.cache, |c| c.get_setting(ALLOW_UNENCRYPTED)).await?;
+        Ok(allowed.as_deref() == Some(address.origin.as_str()))
     }
 
     /// Signs out: revokes the session on the server when it can be reached, deletes the
@@ -283,6 +351,8 @@ impl App {
         }
         wipe_local(&self.config).await?;
         *self.health.lock().map_err(poisoned)? = Health::default();
+        // An allowance goes with the session it was given for.
+        self.unencrypted_allowed.lock().map_err(poisoned)?.clear();
         Ok(SignOutReport { revoked_on_server })
     }
 

@@ -271,3 +271,119 @@ async fn a_start_whose_wipe_fails_again_opens_signed_out_and_says_why() {
         "still marked for the next start"
     );
 }
+
+/// A TCP listener on loopback that counts who connected: the stand-in for "the network".
+/// `0.0.0.0` as a destination is this machine on Linux and macOS, yet its address is no
+/// loopback address: the app must treat it as another machine, and the test's traffic stays
+/// on this one.
+async fn watched_port() -> (tokio::net::TcpListener, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let port = listener.local_addr().expect("its address").port();
+    (listener, format!("http://0.0.0.0:{port}"))
+}
+
+/// The first request head that reaches `listener` within a few seconds, if any.
+async fn request_reaching(listener: &tokio::net::TcpListener) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let accepted = tokio::time::timeout(Duration::from_secs(5), listener.accept()).await;
+    let (mut stream, _) = accepted.ok()?.ok()?;
+    let mut head = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut head))
+        .await
+        .ok()?
+        .ok()?;
+    Some(String::from_utf8_lossy(&head[..n]).into_owned())
+}
+
+#[tokio::test]
+async fn plain_http_to_another_machine_is_refused_before_the_password_leaves_and_allowed_only_when_asked()
+ {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, keys) = config(dir.path());
+    let app = App::open(config.clone()).await.expect("open");
+    let (listener, url) = watched_port().await;
+
+    let error = app
+        .sign_in(&url, "rita", "secret", None)
+        .await
+        .expect_err("http to a non-loopback address needs an allowance");
+    assert_eq!(error.code(), "insecure_server", "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("0.0.0.0:") && message.contains("unencrypted"),
+        "the refusal names the host and the risk: {message}"
+    );
+    let early = tokio::time::timeout(Duration::from_millis(300), listener.accept()).await;
+    assert!(
+        early.is_err(),
+        "nothing may be sent to a refused server, not even a connection"
+    );
+    assert!(!config.cache_path().exists(), "a refusal writes nothing");
+    assert!(keys.get(REFRESH_TOKEN).expect("keychain").is_none());
+
+    // Allowing another port of the same host allows nothing here.
+    // (Port 1: the listener's port is an ephemeral one, never 1.)
+    app.allow_unencrypted("http://0.0.0.0:1")
+        .await
+        .expect("allow another");
+    let error = app
+        .sign_in(&url, "rita", "secret", None)
+        .await
+        .expect_err("an allowance is for one origin");
+    assert_eq!(error.code(), "insecure_server", "{error}");
+
+    app.allow_unencrypted(&url)
+        .await
+        .expect("allow this server");
+    let (request, signed_in) = tokio::join!(
+        request_reaching(&listener),
+        app.sign_in(&url, "rita", "secret", None)
+    );
+    let request = request.expect("once allowed, the sign-in is sent");
+    assert!(
+        request.starts_with("POST /api/v1/sessions "),
+        "the allowed request is the sign-in: {request}"
+    );
+    // The stand-in hung up without answering: an error, but not the refusal.
+    let error = signed_in.expect_err("the stand-in gives no answer");
+    assert_ne!(error.code(), "insecure_server", "{error}");
+
+    // Signing out forgets the allowance with the session.
+    app.sign_out().await.expect("sign out");
+    let error = app
+        .sign_in(&url, "rita", "secret", None)
+        .await
+        .expect_err("after sign-out the allowance is gone");
+    assert_eq!(error.code(), "insecure_server", "{error}");
+}
+
+#[tokio::test]
+async fn https_and_loopback_addresses_need_no_allowance() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, _) = config(dir.path());
+    let app = App::open(config).await.expect("open");
+    // Nothing listens on port 9: reaching the network at all is the proof.
+    for url in [
+        "http://127.0.0.1:9",
+        "http://localhost:9",
+        "http://[::1]:9",
+        "https://127.0.0.1:9",
+    ] {
+        let error = app
+            .sign_in(url, "rita", "secret", None)
+            .await
+            .expect_err("nobody there");
+        assert_eq!(
+            error.code(),
+            "offline",
+            "{url} was tried, not refused: {error}"
+        );
+    }
+    let error = app
+        .allow_unencrypted("not a url")
+        .await
+        .expect_err("not an address");
+    assert_eq!(error.code(), "invalid", "{error}");
+}
