@@ -21,6 +21,8 @@ mod crisis;
 mod drafts;
 #[path = "api/errors.rs"]
 mod errors;
+#[path = "api/hostile_requests.rs"]
+mod hostile_requests;
 #[path = "api/leave.rs"]
 mod leave;
 #[path = "api/matrix.rs"]

@@ -2,7 +2,9 @@
 //! core types' schemas, served at `GET /api/v1/openapi.json`.
 
 use super::extract::Json;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -57,7 +59,7 @@ use utoipa::{Modify, OpenApi};
         super::policy::remove_reply,
         document,
     ),
-    modifiers(&BearerScheme),
+    modifiers(&BearerScheme, &CommonErrors),
     tags(
         (name = "sessions", description = "Signing in and out"),
         (name = "sync", description = "The desktop's pull and push"),
@@ -86,6 +88,103 @@ impl Modify for BearerScheme {
                     .build(),
             ),
         );
+    }
+}
+
+/// Adds the error answers an operation can give by its shape, where its own annotation does
+/// not already list them, so the document names every status the server sends (the fuzz run,
+/// `scripts/api-fuzz`, fails on any status the document does not list):
+/// - a JSON body: 400 `invalid_json`, 413 `body_too_large`, 415 `unsupported_media_type`
+///   (crate::api::extract);
+/// - query parameters: 400 `invalid_query`;
+/// - path parameters: 404 `not_found` (a segment that does not parse names nothing);
+/// - a bearer token: 401;
+/// - anything that reads the database: 503 `unavailable` with Retry-After, when it stays
+///   busy past the busy timeout (never a 500).
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in &mut openapi.paths.paths {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                add_common_errors(path, operation);
+            }
+        }
+    }
+}
+
+fn add_common_errors(path: &str, operation: &mut Operation) {
+    let takes = |place: ParameterIn| {
+        operation
+            .parameters
+            .iter()
+            .flatten()
+            .any(|p| p.parameter_in == place)
+    };
+    let mut errors = vec![];
+    if operation.request_body.is_some() {
+        errors.extend([
+            (
+                "400",
+                "The body is not JSON this operation takes: malformed, invalid UTF-8, nested too \
+                 deep, a wrong type, a missing or unknown field at any depth, an integer above \
+                 2^63-1 (`invalid_json`)",
+            ),
+            (
+                "413",
+                "The body is larger than the server accepts (`body_too_large`)",
+            ),
+            (
+                "415",
+                "The body is not sent as `application/json` (`unsupported_media_type`)",
+            ),
+        ]);
+    }
+    if takes(ParameterIn::Query) {
+        errors.push((
+            "400",
+            "A query parameter that is not one of this operation's or not of its type \
+             (`invalid_query`)",
+        ));
+    }
+    if takes(ParameterIn::Path) {
+        errors.push(("404", "The address names nothing that exists (`not_found`)"));
+    }
+    if operation.security.is_some() {
+        errors.push((
+            "401",
+            "No valid token (`unauthenticated`, `token_expired`, `session_revoked`)",
+        ));
+    }
+    if path != "/healthz" && path != "/api/v1/openapi.json" {
+        errors.push((
+            "503",
+            "The database stayed busy past its timeout (`unavailable`); retry after the \
+             seconds in Retry-After",
+        ));
+    }
+    for (status, description) in errors {
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| {
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                    )
+                    .build()
+                    .into()
+            });
     }
 }
 
