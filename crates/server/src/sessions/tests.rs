@@ -156,3 +156,66 @@ async fn totp_required_only_follows_the_right_password() {
         "a wrong password must not learn that the account has two factors"
     );
 }
+
+#[tokio::test]
+async fn a_sign_in_with_no_free_hashing_place_is_busy_and_counts_for_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServerConfig::new(dir.path());
+    config.clock = Clock::fixed(t0());
+    config.login_attempts = 1;
+    config.hash_concurrency = 2;
+    config.hash_wait = Duration::from_millis(50);
+    let server = crate::open(config).await.unwrap();
+    admin::add_user(
+        &server,
+        NewUser {
+            username: "rita".into(),
+            display_name: "Rita".into(),
+            password: Sensitive::new(PASSWORD.into()),
+            roles: vec![Role::Reviewer],
+            steps: vec!["review".into()],
+            teams: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    // Every hashing place taken, as by a flood of other sign-ins.
+    let held = server.hashing().acquire_many(2).await.unwrap();
+    for attempt in 0..3 {
+        let error = sign_in(&server, request(None)).await.unwrap_err();
+        assert!(
+            matches!(error, ServerError::Busy(_)),
+            "attempt {attempt}: {error:?}"
+        );
+        let api = crate::api::error::ApiError::from(error);
+        assert_eq!(
+            (api.status().as_u16(), api.code()),
+            (503, "unavailable"),
+            "a busy sign-in is a 503 in the error shape"
+        );
+    }
+    drop(held);
+    assert_eq!(
+        outcome(sign_in(&server, request(None)).await),
+        "signed in",
+        "the busy attempts were never checked, so none counted against a limit of one"
+    );
+}
+
+#[tokio::test]
+async fn a_disabled_account_with_the_right_password_is_bad_credentials_and_counts() {
+    let (_dir, server) = server_allowing(2).await;
+    admin::disable_user(&server, "rita").await.unwrap();
+    for attempt in 0..2 {
+        assert_eq!(
+            outcome(sign_in(&server, request(None)).await),
+            "bad_credentials",
+            "attempt {attempt}: the right password of a disabled account"
+        );
+    }
+    let error = sign_in(&server, request(None)).await.unwrap_err();
+    assert!(
+        matches!(error, ServerError::Auth(AuthError::TooManyAttempts { .. })),
+        "they count as failures like wrong passwords: {error:?}"
+    );
+}
