@@ -10,7 +10,7 @@
 //! | command | args | returns |
 //! | --- | --- | --- |
 //! | `session_info` | – | `{ user: SessionUser \| null, status: SyncStatus, defaults: { serverUrl, hint } }` |
-//! | `sign_in` | `{ serverUrl, username, password, totp? }` | `SessionUser`; a sync starts in the background |
+//! | `sign_in` | `{ serverUrl, username, password, totp?, allowInsecure? }` | `SessionUser`; a sync starts in the background; plain `http://` to another machine is refused `insecure_server` unless `allowInsecure` is true |
 //! | `sign_out` | – | `SignOutReport` |
 //! | `queue` | `{ filter?: QueueFilter }` (network, channel, urgency, has_findings, limit, offset; all optional) | `QueueItem[]` (each with `risk`: the worst finding's severity or null, `findings`, `reviewed`) |
 //! | `draft` | `{ id }` | `DraftDetail` (`{ draft, next_step, steps, approval: { allowed, step?, reason?, who_may }, findings: Finding[], measure: { network, weighted_length, limit, unit, valid }, route: null \| { kind: "fast_lane" \| "escalated" \| "pre_approved", step?, reply_id?, reply? } }`); a finding is `{ rule, category, severity, span?: { start, end } (code points), message, reason }` |
@@ -81,7 +81,9 @@ pub async fn session_info(
     })
 }
 
-/// Signs in, then starts a sync in the background.
+/// Signs in, then starts a sync in the background. `allow_insecure` is the reviewer's
+/// explicit choice to sign in to this plain-`http://` server although it is another
+/// machine (the window offers it only after an `insecure_server` refusal).
 #[tauri::command]
 pub async fn sign_in(
     opening: AppState<'_>,
@@ -89,8 +91,12 @@ pub async fn sign_in(
     username: String,
     password: String,
     totp: Option<String>,
+    allow_insecure: Option<bool>,
 ) -> Answer<SessionUser> {
     let Opened { app, sync } = opening.wait().await?;
+    if allow_insecure == Some(true) {
+        app.allow_unencrypted(&server_url).await?;
+    }
     let user = app
         .sign_in(&server_url, &username, &password, totp.as_deref())
         .await?;

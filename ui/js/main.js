@@ -92,6 +92,15 @@ function showSignin(reason = "") {
   backend.setTitle("Countersign");
 }
 
+/** The host and port of a server address as typed, for the allowance's label. */
+function serverHost(url) {
+  try {
+    return new URL(url).host || url;
+  } catch {
+    return url;
+  }
+}
+
 async function submitSignIn(values) {
   signin.setBusy(true);
   signin.setError("");
@@ -103,6 +112,7 @@ async function submitSignIn(values) {
     if (e.code === "totp_required") {
       signin.askTotp();
     } else {
+      if (e.code === "insecure_server") signin.askInsecure(serverHost(values.serverUrl));
       signin.setError(signinErrorText(e, values.serverUrl));
       if (e.code === "bad_credentials") signin.focusPassword();
     }

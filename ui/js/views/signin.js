@@ -18,6 +18,9 @@ export function signinErrorText(error, serverUrl) {
       return error.message || "Check the server address and try again.";
     case "session_revoked":
       return "This device was signed out by the server, and its local data has been erased.";
+    case "insecure_server":
+      // The app's own words: they name the host and what plain http:// would expose.
+      return error.message ? capitalised(error.message) : "This server would be reached unencrypted.";
     case "totp_enrolment_required":
       return `Your organisation requires two-factor sign-in for this account, and no authenticator app is enrolled yet. ${capitalised(error.message)}`;
     default:
@@ -73,6 +76,22 @@ export function createSignin(root, { onSubmit }) {
     name: "totp", type: "text", inputmode: "numeric", autocomplete: "one-time-code",
     pattern: "[0-9]{6}", maxlength: "6", testid: "signin-totp", placeholder: "123456",
   });
+  // Offered only after the app refused a plain-http:// server that is not this machine, for
+  // that server only: editing the address takes the choice away again.
+  const allowInsecure = h("input", { type: "checkbox", name: "allow-insecure", testid: "signin-allow-insecure" });
+  const allowInsecureText = h("span", { testid: "signin-allow-insecure-label" }, "");
+  const insecureField = h("div", { class: "field", testid: "signin-insecure" },
+    h("label", { class: "check" }, allowInsecure, allowInsecureText),
+    h("span", { class: "field-hint" },
+      "Only on a network you trust: your password and drafts will cross it unencrypted."));
+  insecureField.hidden = true;
+  let insecureFor = "";
+  server.addEventListener("input", () => {
+    if (server.value.trim() !== insecureFor) {
+      insecureField.hidden = true;
+      allowInsecure.checked = false;
+    }
+  });
   const totpField = field("Authentication code", totp,
     h("span", { class: "field-hint" }, "The 6-digit code from your authenticator app."));
   totpField.hidden = true;
@@ -87,6 +106,7 @@ export function createSignin(root, { onSubmit }) {
     h("p", { class: "signin-lede" }, "Sign in to review and approve drafts."),
     notice,
     field("Server", server),
+    insecureField,
     field("Username", username),
     field("Password", password),
     totpField,
@@ -101,6 +121,7 @@ export function createSignin(root, { onSubmit }) {
       username: username.value.trim(),
       password: password.value,
       totp: totpField.hidden ? "" : totp.value.trim(),
+      allowInsecure: !insecureField.hidden && allowInsecure.checked,
     };
     if (!values.serverUrl || !values.username || !values.password) {
       handle.setError("Enter the server address, your username and your password.");
@@ -128,6 +149,14 @@ export function createSignin(root, { onSubmit }) {
       handle.setError("");
       handle.setBusy(false);
       (server.value ? username.value ? password : username : server).focus();
+    },
+    /** Offers to allow an unencrypted connection to `host` (unticked: the reviewer decides). */
+    askInsecure(host) {
+      insecureFor = server.value.trim();
+      allowInsecureText.textContent = `Allow unencrypted connection to ${host}`;
+      allowInsecure.checked = false;
+      insecureField.hidden = false;
+      allowInsecure.focus();
     },
     askTotp() {
       totpField.hidden = false;
