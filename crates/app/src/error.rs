@@ -24,8 +24,12 @@ pub enum AppError {
         /// The lease, in whole days.
         days: u64,
     },
-    /// Wrong username, password or two-factor code.
-    #[error("the username, password or code is not right")]
+    /// Wrong username, password or two-factor code — or a disabled account, which the
+    /// server refuses with the same answer so it never tells that a guess was right.
+    #[error(
+        "the username, password or code is not right (or the account is disabled: ask an \
+         administrator)"
+    )]
     BadCredentials,
     /// The account has two-factor sign-in: ask for the authenticator app's code.
     #[error("enter the 6-digit code from your authenticator app")]

@@ -336,18 +336,22 @@ impl App {
     /// Signs out: revokes the session on the server when it can be reached, deletes the
     /// keychain entries and the cache. Decisions not yet synced are lost; the window asks
     /// first.
+    ///
+    /// The session is revoked with the access token when there is one that works, else
+    /// with the refresh token from the keychain (after a restart, or once the access token
+    /// expired), so a sign-out never leaves a live session behind on the server.
     pub async fn sign_out(&self) -> Result<SignOutReport, AppError> {
         let session = self.session.write().await.take();
         let mut revoked_on_server = false;
         if let Some(session) = session {
-            let token = session.access_token.lock().await.clone();
-            if let Some(token) = token {
-                let revoke = session.engine.api().sign_out(&token);
-                revoked_on_server = matches!(
-                    tokio::time::timeout(REVOKE_TIMEOUT, revoke).await,
-                    Ok(Ok(()))
-                );
-            }
+            let access = session.access_token.lock().await.clone();
+            // A keychain that fails here must not stop the sign-out: the wipe below still
+            // runs, and reports its own failures.
+            let refresh = self.config.keychain.get(REFRESH_TOKEN).await.ok().flatten();
+            let revoke = revoke_session(session.engine.api(), access, refresh);
+            revoked_on_server = tokio::time::timeout(REVOKE_TIMEOUT, revoke)
+                .await
+                .unwrap_or(false);
         }
         wipe_local(&self.config).await?;
         *self.health.lock().map_err(poisoned)? = Health::default();
@@ -785,6 +789,28 @@ impl App {
         })
         .await?;
         Ok(())
+    }
+}
+
+/// Revokes the session on the server: with the access token when there is one and the
+/// server takes it, else with the refresh token. True when the server confirmed.
+async fn revoke_session(
+    api: &ApiClient,
+    access: Option<Sensitive<String>>,
+    refresh: Option<Sensitive<String>>,
+) -> bool {
+    if let Some(access) = access {
+        match api.sign_out(&access).await {
+            Ok(()) => return true,
+            // The server cannot be reached: the refresh token will not reach it either.
+            Err(e) if e.is_offline() => return false,
+            // Expired or unknown: the refresh token can still end the session.
+            Err(_) => {}
+        }
+    }
+    match refresh {
+        Some(refresh) => api.sign_out_with_refresh(&refresh).await.is_ok(),
+        None => false,
     }
 }
 

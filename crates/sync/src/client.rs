@@ -159,6 +159,25 @@ impl ApiClient {
             .map(drop)
     }
 
+    /// `POST /api/v1/sessions/revoke`: revokes the session with its refresh token alone,
+    /// for a sign-out with no access token at hand (it expired, or none was fetched since
+    /// the app started). The server answers the same whether or not it knew the token.
+    pub async fn sign_out_with_refresh(
+        &self,
+        refresh_token: &Sensitive<String>,
+    ) -> Result<(), SyncError> {
+        let body = RefreshRequest {
+            refresh_token: refresh_token.expose().clone(),
+        };
+        let call = self
+            .http
+            .post(self.url("/api/v1/sessions/revoke"))
+            .json(&body);
+        self.send_for_bytes("sign-out", call, SESSION_LIMIT)
+            .await
+            .map(drop)
+    }
+
     /// `GET /api/v1/changes`: one page of the changes feed after `cursor`.
     ///
     /// The page is checked before it is returned (see the module docs): its cursor must not

@@ -138,3 +138,31 @@ async fn sign_out_revokes_the_session_and_leaves_no_token_and_no_cache() {
         "the revoked session's refresh token is dead"
     );
 }
+
+#[tokio::test]
+async fn sign_out_after_a_restart_revokes_the_session_with_the_refresh_token() {
+    let server = TestServer::start().await;
+    let mut desktop = Desktop::signed_in(&server, "rita", Keys::Memory).await;
+    let refresh = desktop
+        .keychain
+        .get("refresh-token")
+        .expect("keychain")
+        .expect("token");
+    // The access token lived in memory only: after a restart the desktop has none until
+    // its next refresh, and signs out with the refresh token instead.
+    desktop.restart().await;
+    let report = desktop.app.sign_out().await.expect("sign out");
+    assert!(
+        report.revoked_on_server,
+        "with no access token at hand, the refresh token must still end the session"
+    );
+    let reuse = reqwest::Client::new()
+        .post(format!("{}/api/v1/sessions/refresh", server.url()))
+        .json(&serde_json::json!({"refresh_token": refresh.expose()}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(reuse.status(), 401, "the session is revoked on the server");
+    let body: serde_json::Value = reuse.json().await.expect("an error body");
+    assert_eq!(body["error"]["code"], "session_revoked", "{body}");
+}

@@ -11,7 +11,8 @@ function capitalised(text) {
 export function signinErrorText(error, serverUrl) {
   switch (error?.code) {
     case "bad_credentials":
-      return "The username, password or code is not right. Check them and try again.";
+      // A disabled account gets this answer too: the server never tells that a guess was right.
+      return "The username, password or code is not right, or the account is disabled. Check them and try again, or ask an administrator.";
     case "offline":
       return `Cannot reach the server at ${serverUrl || "that address"}. Check the address and your connection.`;
     case "invalid":
