@@ -55,6 +55,29 @@ impl LoopbackServer {
         }
     }
 
+    /// Stops serving and closes the database, lets `change` alter the data directory — take
+    /// a backup by copying the file, or restore one over it — then serves again on the same
+    /// address.
+    ///
+    /// The database is closed before `change` runs: with no connection left, SQLite has
+    /// checkpointed and removed its WAL, so `countersign.db` alone is the whole database,
+    /// and nothing still open can write an old WAL back over a restored file. A stand-in
+    /// service on an empty directory holds the place meanwhile.
+    pub async fn restart_after(&mut self, change: impl FnOnce(&Path)) {
+        self.stop().await;
+        let stand_in = TempDir::new().expect("temp dir");
+        drop(std::mem::replace(
+            &mut self.server,
+            open(stand_in.path()).await,
+        ));
+        change(self.data.path());
+        self.server = open(self.data.path()).await;
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .expect("rebind the same port");
+        self.running = Some(spawn(listener, self.server.clone()));
+    }
+
     /// Serves again on the same address with the same data.
     pub async fn restart(&mut self) {
         self.stop().await;
