@@ -2,10 +2,8 @@
 //! keychain) syncing with it, and faults injected in between.
 
 mod chaos;
-mod crash;
 mod fault_proxy;
 mod faults;
-mod hostile;
 mod keychain_and_disk;
 mod lease;
 mod policy;
