@@ -195,7 +195,10 @@ impl ApiClient {
         let mut limit = limit.max(1);
         let mut halvings = 0;
         loop {
-            match self.changes_page(access_token, client_id, cursor, limit).await {
+            match self
+                .changes_page(access_token, client_id, cursor, limit)
+                .await
+            {
                 Err(SyncError::TooLarge { .. }) if limit > 1 && halvings < MAX_HALVINGS => {
                     tracing::warn!(limit, "a changes page was too large; asking for half");
                     limit = (limit / 2).max(1);
@@ -483,7 +486,16 @@ fn classify_send_error(error: reqwest::Error) -> SyncError {
 /// answer) is missing or has the wrong type. Never quotes the answer itself.
 fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     let mut json = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut json).map_err(|e| describe(&e))?;
+    let value: T = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+        // serde_json reports some values of the wrong kind (a number where an enum's name
+        // belongs) as syntax errors; if the text is JSON after all, it is the shape.
+        let syntax = matches!(e.inner().classify(), serde_json::error::Category::Syntax);
+        if syntax && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+            describe_wrong_type("", &e)
+        } else {
+            describe(&e)
+        }
+    })?;
     json.end()
         .map_err(|_| "more follows the end of the JSON".to_string())?;
     Ok(value)
@@ -515,15 +527,30 @@ fn describe(error: &serde_path_to_error::Error<serde_json::Error>) -> String {
     describe_at("", error)
 }
 
-/// Describes a parse error in words; `prefix` is the path of the value that was parsed.
-fn describe_at(prefix: &str, error: &serde_path_to_error::Error<serde_json::Error>) -> String {
-    use serde_json::error::Category;
+/// "`path` has the wrong type", for an error in JSON that is valid as such.
+fn describe_wrong_type(
+    prefix: &str,
+    error: &serde_path_to_error::Error<serde_json::Error>,
+) -> String {
+    match full_path(prefix, error).as_str() {
+        "." => "the answer has the wrong type".to_string(),
+        path => format!("`{path}` has the wrong type"),
+    }
+}
+
+fn full_path(prefix: &str, error: &serde_path_to_error::Error<serde_json::Error>) -> String {
     let inner_path = error.path().to_string();
-    let path = match (prefix, inner_path.as_str()) {
+    match (prefix, inner_path.as_str()) {
         ("", inner) => clean(inner, 120),
         (prefix, ".") => prefix.to_string(),
         (prefix, inner) => clean(&format!("{prefix}.{inner}"), 120),
-    };
+    }
+}
+
+/// Describes a parse error in words; `prefix` is the path of the value that was parsed.
+fn describe_at(prefix: &str, error: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    use serde_json::error::Category;
+    let path = full_path(prefix, error);
     let inner = error.inner();
     match inner.classify() {
         Category::Eof => "it ends too soon: the answer was cut off".to_string(),
@@ -596,7 +623,10 @@ fn page_problem(sent: Option<&str>, page: &ChangesResponse) -> Option<String> {
         };
         // The same draft twice, identical, happens (a scope change lists a draft the
         // ordinary feed lists too); twice with different contents cannot be applied.
-        if seen.insert(id, change).is_some_and(|earlier| earlier != change) {
+        if seen
+            .insert(id, change)
+            .is_some_and(|earlier| earlier != change)
+        {
             return Some(format!(
                 "it lists draft {id} twice, with different contents"
             ));
@@ -834,16 +864,32 @@ mod tests {
         let mut unknown = draft(3, "hello");
         unknown["status"] = json!("exploded");
         let cases = [
-            (page(vec![upsert(wrong)], "1", false), "`changes[0].draft.version` has the wrong type"),
-            (page(vec![upsert(missing)], "1", false), "`changes[0].draft.id` is missing"),
+            (
+                page(vec![upsert(wrong)], "1", false),
+                "`changes[0].draft.version` has the wrong type",
+            ),
+            (
+                page(vec![upsert(missing)], "1", false),
+                "`changes[0].draft.id` is missing",
+            ),
             (
                 page(vec![upsert(unknown)], "1", false),
                 "`changes[0].draft.status` has a value Countersign does not know",
             ),
-            (json!({"changes": [], "has_more": false, "last_mutation_id": 0}), "`next_cursor` is missing"),
-            (json!({"changes": [], "next_cursor": 7, "has_more": false, "last_mutation_id": 0}),
-             "`next_cursor` has the wrong type"),
+            (
+                json!({"changes": [], "has_more": false, "last_mutation_id": 0}),
+                "`next_cursor` is missing",
+            ),
+            (
+                json!({"changes": [], "next_cursor": 7, "has_more": false, "last_mutation_id": 0}),
+                "`next_cursor` has the wrong type",
+            ),
             (json!("a page"), "the answer has the wrong type"),
+            (
+                json!({"changes": [{"kind": 7}], "next_cursor": "1", "has_more": false,
+                       "last_mutation_id": 0}),
+                "`changes[0]",
+            ),
         ];
         for (value, expected) in cases {
             let detail = decode_changes(value.to_string().as_bytes()).expect_err("refused");
@@ -854,6 +900,12 @@ mod tests {
             assert!(!detail.contains("<script>"), "no server text: {detail}");
             assert!(!detail.contains("line 1"), "no parser positions: {detail}");
         }
+        let status_a_number = json!({"results": [{"mutation_id": 1, "status": 5}]});
+        assert_eq!(
+            decode::<PushResponse>(status_a_number.to_string().as_bytes()).expect_err("refused"),
+            "`results[0].status` has the wrong type",
+            "valid JSON of the wrong shape is not called invalid JSON"
+        );
         assert_eq!(
             decode::<ChangesResponse>(b"<html>hello</html>").expect_err("not JSON"),
             "it is not valid JSON"
@@ -888,7 +940,10 @@ mod tests {
             "the empty cursor is the start of the feed: behind 17"
         );
         let long = "9".repeat(MAX_CURSOR_LEN + 1);
-        assert!(problem(None, page(vec![], &long, false)).is_some(), "a huge cursor");
+        assert!(
+            problem(None, page(vec![], &long, false)).is_some(),
+            "a huge cursor"
+        );
 
         for (sent, next, has_more) in [
             (Some("17"), "17", false),
@@ -966,7 +1021,10 @@ mod tests {
         let feed = parsed(&page(vec![upsert(draft(1, "a"))], "2", false));
         let other = "01a23bb3-18db-7a29-b361-000000000000";
         let mine = directory_of(directory(&[TEAM], &[CHANNEL], false));
-        assert!(api.check_scope(&feed, Some(&mine)).is_ok(), "my team and channel");
+        assert!(
+            api.check_scope(&feed, Some(&mine)).is_ok(),
+            "my team and channel"
+        );
         let not_my_team = directory_of(directory(&[other], &[CHANNEL], false));
         let e = api
             .check_scope(&feed, Some(&not_my_team))
@@ -979,13 +1037,20 @@ mod tests {
             "a channel the directory does not list"
         );
         let admin = directory_of(directory(&[], &[], true));
-        assert!(api.check_scope(&feed, Some(&admin)).is_ok(), "administrators see all");
-        assert!(api.check_scope(&feed, None).is_ok(), "nothing to check against");
+        assert!(
+            api.check_scope(&feed, Some(&admin)).is_ok(),
+            "administrators see all"
+        );
+        assert!(
+            api.check_scope(&feed, None).is_ok(),
+            "nothing to check against"
+        );
 
         let mut with_directory = page(vec![upsert(draft(1, "a"))], "2", false);
         with_directory["directory"] = directory(&[TEAM], &[CHANNEL], false);
         assert!(
-            api.check_scope(&parsed(&with_directory), Some(&not_my_team)).is_ok(),
+            api.check_scope(&parsed(&with_directory), Some(&not_my_team))
+                .is_ok(),
             "the page's own directory (the reviewer joined the team) is the one that counts"
         );
     }
@@ -1016,14 +1081,20 @@ mod tests {
         assert!(never_sent.contains("mutation 107"), "{never_sent}");
         assert!(check_push_answer(&request, &answer(json!([applied(1)]))).is_err());
         assert!(
-            check_push_answer(&request, &answer(json!([applied(1), applied(2), applied(3)])))
-                .is_err()
+            check_push_answer(
+                &request,
+                &answer(json!([applied(1), applied(2), applied(3)]))
+            )
+            .is_err()
         );
         let conflict = json!({"mutation_id": 2, "status": "conflict", "reason": "stale_version",
                               "draft": draft(42, "another draft")});
         let other_draft = check_push_answer(&request, &answer(json!([applied(1), conflict])))
             .expect_err("refused");
-        assert!(other_draft.contains("not the draft decided on"), "{other_draft}");
+        assert!(
+            other_draft.contains("not the draft decided on"),
+            "{other_draft}"
+        );
         let conflict = json!({"mutation_id": 2, "status": "conflict", "reason": "stale_version",
                               "draft": draft(1, "the same draft, edited")});
         assert_eq!(

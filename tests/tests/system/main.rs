@@ -4,6 +4,7 @@
 mod chaos;
 mod fault_proxy;
 mod faults;
+mod hostile;
 mod keychain_and_disk;
 mod lease;
 mod policy;

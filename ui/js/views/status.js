@@ -22,6 +22,11 @@ export function statusWords(status, { syncing = false, now = Date.now() } = {}) 
   if (status?.online === false) {
     return { tone: "offline", state: "Offline", detail: status.last_error ?? "", pendingText, pending };
   }
+  // Reached, but the last sync failed (the server refused it or answered something that is
+  // not the protocol): say so, or the line would read "Online" over an old sync.
+  if (status?.online === true && status.last_error) {
+    return { tone: "error", state: "Sync failed", detail: status.last_error, pendingText, pending };
+  }
   const synced = status?.last_synced_at ? `synced ${relativeTime(status.last_synced_at, now)}` : "not synced yet";
   if (status?.online === true) return { tone: "online", state: "Online", detail: synced, pendingText, pending };
   return { tone: "unknown", state: "Connecting…", detail: synced, pendingText, pending };
@@ -64,6 +69,7 @@ export function renderStatus(root, { status, syncing, now, userName }) {
   p.state.title = offline ? w.detail : "";
   p.sep1.textContent = offline ? "—" : "·";
   p.detail.textContent = offline ? "" : w.detail;
+  p.detail.title = w.tone === "error" ? w.detail : "";
   p.detail.hidden = offline || !w.detail;
   p.sep2.hidden = offline || !w.detail;
   p.pending.textContent = w.pendingText;
