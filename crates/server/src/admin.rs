@@ -33,6 +33,7 @@ use crate::storage::{TeamRecord, UserRecord};
 use crate::{Server, drafts};
 use chrono::{DateTime, Utc};
 use countersign_core::approval::Actor;
+use countersign_core::limits;
 use countersign_core::wire::{EditDraft, NewDraft};
 use countersign_core::{ChannelAccess, Draft, DraftId, Role, Sensitive, TeamId, UserId};
 
@@ -95,6 +96,7 @@ pub async fn create_team(server: &Server, name: &str) -> Result<TeamId, ServerEr
     if name.is_empty() {
         return Err(ServerError::Invalid("a team needs a name".into()));
     }
+    limits::check_name("the team's name", name)?;
     let team = TeamRecord {
         id: TeamId(crate::clock::uuid_v7(server.now())),
         name: name.to_owned(),
@@ -135,10 +137,12 @@ pub async fn add_user(server: &Server, user: NewUser) -> Result<UserId, ServerEr
             "a username is letters, digits and . _ - @ only".into(),
         ));
     }
+    limits::check_username(&username)?;
     let display_name = user.display_name.trim().to_owned();
     if display_name.is_empty() {
         return Err(ServerError::Invalid("a user needs a display name".into()));
     }
+    limits::check_name("the display name", &display_name)?;
     if user.password.expose().chars().count() < MIN_PASSWORD_CHARS {
         return Err(ServerError::Invalid(format!(
             "a password needs at least {MIN_PASSWORD_CHARS} characters"

@@ -12,6 +12,7 @@ use crate::storage::{DraftChange, DraftUpdate};
 use chrono::{DateTime, Utc};
 use countersign_core::approval::{self, Actor};
 use countersign_core::channel::Risk;
+use countersign_core::limits;
 use countersign_core::wire::{EditDraft, NewDraft};
 use countersign_core::{
     Channel, ChannelRules, ConflictReason, Draft, DraftId, DraftStatus, HistoryEntry, HistoryEvent,
@@ -30,6 +31,8 @@ pub async fn create(server: &Server, actor: &Actor, new: NewDraft) -> Result<Dra
             "only authors and administrators can write drafts".into(),
         ));
     }
+    // Every field within its cap before anything reads or stores it.
+    limits::check_new_draft(&new, countersign_policy::measure)?;
     let channel = channel_for(server, new.network, &new.channel).await?;
     if new.team.is_some_and(|t| t != channel.team) {
         return Err(ServerError::Invalid(format!(
@@ -93,6 +96,13 @@ pub async fn edit(
         .draft(id)
         .await?
         .ok_or_else(|| not_found(id))?;
+    // The network never changes, so the cap checked here is the one that applies when the
+    // edit is stored. Someone who may not see the draft learns nothing of it, not even its
+    // network (the rules refuse them below); a body over the byte ceiling, which names no
+    // network, is refused for everyone before the guard reads it.
+    if actor.sees(&stored) || edit.body.len() > limits::MAX_BODY_BYTES {
+        limits::check_body(stored.network, &edit.body, countersign_policy::measure)?;
+    }
     let rules = match stored.channel_id {
         Some(channel_id) => {
             let channels = server.storage().channels().await?;

@@ -93,6 +93,10 @@ pub enum ServerError {
         /// How many were sent.
         got: usize,
     },
+    /// A field over its cap (`countersign_core::limits`); the message names the field and
+    /// the cap. Nothing was changed.
+    #[error(transparent)]
+    OverLimit(#[from] countersign_core::limits::LimitError),
 }
 
 impl ServerError {

@@ -6,7 +6,8 @@
 //! - at or below it: a **duplicate**, answered with the first result again;
 //! - exactly the next one: **evaluated** against the draft as stored now, with
 //!   `countersign_core::approval`, and whatever the outcome (`applied`, `conflict`,
-//!   `forbidden`, `invalid`) it is permanent, stored, and advances `last_mutation_id`;
+//!   `forbidden`, `invalid`) it is permanent, stored (what was decided, never a copy of the
+//!   draft), and advances `last_mutation_id`;
 //! - further ahead: **invalid** with the code `mutation_gap` and the id expected, not
 //!   stored, and `last_mutation_id` stays. A client sends its outbox in order, so this
 //!   happens only when the server lost what it had processed — it was restored from a
@@ -26,8 +27,8 @@ use countersign_core::{
     MutationStatus, Refusal, Verdict,
 };
 
-/// The most mutations one push may carry.
-pub const MAX_MUTATIONS: usize = 1000;
+/// The most mutations one push may carry (a larger push is refused whole, 413).
+pub const MAX_MUTATIONS: usize = countersign_core::limits::MAX_MUTATIONS_PER_PUSH;
 
 /// What to do with a mutation, judged by its id alone.
 #[derive(Clone, Debug, PartialEq)]
@@ -112,6 +113,11 @@ pub fn evaluate(
     review: Option<&Review>,
 ) -> (MutationResult, Option<Draft>) {
     let id = mutation.mutation_id;
+    // Over a cap, the mutation can never apply: refused for good, and nothing of it stored
+    // but the refusal.
+    if let Err(over) = countersign_core::limits::check_mutation(&mutation.kind) {
+        return (invalid(id, over.to_string()), None);
+    }
     let Some(draft) = draft else {
         let message = format!("there is no draft with id {}", mutation.kind.draft_id());
         return (invalid(id, message), None);
@@ -133,7 +139,7 @@ pub fn evaluate(
     }
     match outcome {
         Ok(next) => (MutationResult::applied(id), Some(next)),
-        Err(Refusal::Conflict(reason)) => (conflict(id, reason, draft), None),
+        Err(Refusal::Conflict(reason)) => (conflict(id, reason), None),
         Err(Refusal::Forbidden(message)) => (refused(id, MutationStatus::Forbidden, message), None),
         Err(Refusal::Invalid(message)) => (invalid(id, message), None),
     }
@@ -213,12 +219,13 @@ fn refused(id: MutationId, status: MutationStatus, message: String) -> MutationR
     }
 }
 
-fn conflict(id: MutationId, reason: ConflictReason, current: &Draft) -> MutationResult {
+/// A conflict, without the draft: the answer to the push carries each draft its conflicts
+/// are about once ([`crate::storage::PushOutcome`]), and the stored result never copies it.
+fn conflict(id: MutationId, reason: ConflictReason) -> MutationResult {
     MutationResult {
         status: MutationStatus::Conflict,
         reason: Some(reason),
         message: None,
-        draft: Some(Box::new(current.clone())),
         ..MutationResult::applied(id)
     }
 }

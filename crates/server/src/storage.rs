@@ -407,6 +407,19 @@ pub struct PushBatch {
     pub review: Option<std::sync::Arc<crate::policy::Review>>,
 }
 
+/// What [`Storage::push`] did.
+#[derive(Clone, Debug, Default)]
+pub struct PushOutcome {
+    /// One result per mutation, in order. A conflict result carries no draft (nor does the
+    /// copy stored for repeats): the drafts come once each in `drafts`.
+    pub results: Vec<MutationResult>,
+    /// The current state, at the end of the push's transaction, of each draft a conflict
+    /// in `results` is about (a repeated conflict included), once each, in order of first
+    /// mention: only those the pusher may see, and only while their JSON stays within
+    /// [`countersign_core::limits::MAX_PAGE_BYTES`] (the first always comes).
+    pub drafts: Vec<Draft>,
+}
+
 /// A change to one draft, decided by the rules from the draft as currently stored.
 pub type DraftChange = Box<dyn FnOnce(&Draft) -> Result<Draft, Refusal> + Send>;
 
@@ -667,7 +680,8 @@ pub trait Storage: Send + Sync + 'static {
     /// [`StorageError::ClientTaken`] when it belongs to someone else.
     async fn changes(&self, request: ChangesRequest) -> StorageResult<ChangesPage>;
     /// Applies a push batch in one transaction (see [`crate::push`] for the rules), judging
-    /// the pusher as the transaction holds them, and returns one result per mutation. [`StorageError::ClientTaken`] when the client belongs to
-    /// someone else.
-    async fn push(&self, batch: PushBatch) -> StorageResult<Vec<MutationResult>>;
+    /// the pusher as the transaction holds them, and returns one result per mutation with
+    /// the drafts its conflicts are about ([`PushOutcome`]). A stored result never copies
+    /// the draft. [`StorageError::ClientTaken`] when the client belongs to someone else.
+    async fn push(&self, batch: PushBatch) -> StorageResult<PushOutcome>;
 }

@@ -67,7 +67,7 @@ pub async fn push(
     };
     crate::push::check_skip(request.skip.as_ref(), &request.mutations)
         .map_err(ServerError::Invalid)?;
-    let results = server
+    let outcome = server
         .storage()
         .push(PushBatch {
             actor: actor.clone(),
@@ -79,7 +79,7 @@ pub async fn push(
         })
         .await?;
     Ok(PushResponse {
-        results,
-        drafts: vec![],
+        results: outcome.results,
+        drafts: outcome.drafts,
     })
 }

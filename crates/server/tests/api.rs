@@ -25,6 +25,8 @@ mod errors;
 mod hostile_requests;
 #[path = "api/leave.rs"]
 mod leave;
+#[path = "api/limits.rs"]
+mod limits;
 #[path = "api/matrix.rs"]
 mod matrix;
 #[path = "api/policy.rs"]

@@ -3,6 +3,7 @@
 use crate::Server;
 use crate::admin::team_named;
 use crate::error::ServerError;
+use countersign_core::limits;
 use countersign_core::wire::admin::NewChannel;
 use countersign_core::{Channel, ChannelId, StepRule, channel};
 
@@ -25,6 +26,8 @@ pub async fn add_channel(server: &Server, new: NewChannel) -> Result<Channel, Se
             "a channel's name is one word, like care-x".into(),
         ));
     }
+    limits::check_chars("the channel's account", &account, limits::MAX_CHANNEL_CHARS)?;
+    limits::check_chars("the channel's name", &name, limits::MAX_CHANNEL_CHARS)?;
     let policy = if new.policy.is_empty() {
         vec![StepRule::one("review")]
     } else {

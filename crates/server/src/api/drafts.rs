@@ -14,7 +14,7 @@ use countersign_core::{Draft, DraftId};
     request_body = NewDraft,
     responses(
         (status = 201, description = "Created: version 1, pending", body = Draft),
-        (status = 400, description = "Malformed or incomplete draft (`invalid_json`, `invalid_request`)", body = ErrorBody),
+        (status = 400, description = "Malformed or incomplete draft (`invalid_json`, `invalid_request`: an attachment kind or an address not https/http), or a field over its cap (`over_limit`: the message names the field and the cap; the body may be 4 times its network's limit and at most 256 KiB)", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Not an author, or not the author's team (`forbidden`)", body = ErrorBody),
     ))]
@@ -53,7 +53,7 @@ pub(crate) async fn get(
     request_body = EditDraft,
     responses(
         (status = 200, description = "The edited draft", body = Draft),
-        (status = 400, description = "Malformed request or empty text", body = ErrorBody),
+        (status = 400, description = "Malformed request or empty text, or a body over its cap (`over_limit`)", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Not the author (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such draft (`not_found`)", body = ErrorBody),

@@ -7,6 +7,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use countersign_core::Refusal;
+use countersign_core::limits::LimitError;
 use countersign_core::wire::{ErrorBody, ErrorDetail, codes};
 
 /// An error answer.
@@ -148,6 +149,10 @@ impl From<ServerError> for ApiError {
                 "client_taken",
                 "this client id is registered to another user; make a new one",
             ),
+            ServerError::OverLimit(LimitError::BadUrl { .. } | LimitError::BadKind { .. }) => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+            }
+            ServerError::OverLimit(_) => Self::new(StatusCode::BAD_REQUEST, "over_limit", message),
             ServerError::Storage(StorageError::CursorAhead { .. }) => {
                 Self::new(StatusCode::CONFLICT, codes::CURSOR_AHEAD, message)
             }

@@ -32,7 +32,7 @@ pub(crate) struct ChangesParams {
     /// Page size: default 500. Any whole number is taken and clamped into 1–5000: 0 reads as
     /// 1, anything above 5000 as 5000 however large. Anything else is 400 `invalid_query`.
     #[serde(default, deserialize_with = "super::extract::saturating_count")]
-    #[param(value_type = Option<u64>, minimum = 0)]
+    #[param(schema_with = super::extract::count_schema)]
     limit: Option<usize>,
 }
 
@@ -59,7 +59,7 @@ enum ChangeBody {
     security(("bearer" = [])),
     params(ChangesParams),
     responses(
-        (status = 200, description = "One page of changes. Withdrawn drafts, and drafts that left the caller's scope (a team or channel taken away), come as `remove`. `directory` is there when the caller's roles, channels, spokespeople or crisis mode changed after the cursor.", body = ChangesResponse),
+        (status = 200, description = "One page of changes: at most `limit` drafts, and it stops early (with `has_more`) once it holds 4 MiB of drafts (a single larger draft comes alone). Withdrawn drafts, and drafts that left the caller's scope (a team or channel taken away), come as `remove`. `directory` is there when the caller's roles, channels, spokespeople or crisis mode changed after the cursor.", body = ChangesResponse),
         (status = 400, description = "Bad query or a cursor this server did not make (`invalid_query`, `invalid_cursor`)", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "The client id belongs to another user (`client_taken`)", body = ErrorBody),
@@ -119,7 +119,7 @@ fn changes_body(page: ChangesPage) -> Result<ChangesBody, serde_json::Error> {
     security(("bearer" = [])),
     request_body = PushRequest,
     responses(
-        (status = 200, description = "One result per mutation, in order: applied, duplicate (with the first result), conflict (with reason and current draft), forbidden or invalid. An invalid result with code `mutation_gap` was not processed: the mutation skips ahead of `expected_mutation_id` (the server was restored from a backup); send again from that id, declaring with `skip` the ids no longer held", body = PushResponse),
+        (status = 200, description = "One result per mutation, in order: applied, duplicate (with the first result), conflict (with its reason; the current state of each draft a conflict is about comes once in `drafts`, not in the result), forbidden or invalid (a field over its cap: the message names the field and the cap). An invalid result with code `mutation_gap` was not processed: the mutation skips ahead of `expected_mutation_id` (the server was restored from a backup); send again from that id, declaring with `skip` the ids no longer held", body = PushResponse),
         (status = 400, description = "Malformed request (`invalid_json`), or a `skip` that is empty or covers a mutation of the push (`invalid_request`)", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "The client id belongs to another user (`client_taken`)", body = ErrorBody),

@@ -168,7 +168,7 @@ fn an_author_cannot_decide() {
 }
 
 #[test]
-fn a_decision_on_an_old_version_is_a_conflict_with_the_current_draft() {
+fn a_decision_on_an_old_version_is_a_conflict_without_a_copy_of_the_draft() {
     let t = team();
     let author = actor("ana", &[Role::Author], &[], &[t]);
     let reviewer = actor("rui", &[Role::Reviewer], &["review"], &[t]);
@@ -183,6 +183,30 @@ fn a_decision_on_an_old_version_is_a_conflict_with_the_current_draft() {
     );
     assert_eq!(result.status, MutationStatus::Conflict);
     assert_eq!(result.reason, Some(ConflictReason::StaleVersion));
-    assert_eq!(result.draft.map(|d| d.version), Some(2));
+    assert!(
+        result.draft.is_none(),
+        "a conflict result never copies the draft: the push answer carries it once"
+    );
     assert!(next.is_none());
+}
+
+#[test]
+fn a_mutation_over_a_cap_is_invalid_and_names_the_field() {
+    let t = team();
+    let author = actor("ana", &[Role::Author], &[], &[t]);
+    let reviewer = actor("rui", &[Role::Reviewer], &["review"], &[t]);
+    let d = draft(t, &author.person);
+    let mut m = decide(1, d.id, 1, Verdict::Approve);
+    if let countersign_core::MutationKind::Decide { decision } = &mut m.kind {
+        decision.override_reason =
+            Some("x".repeat(countersign_core::limits::MAX_OVERRIDE_REASON_CHARS + 1));
+    }
+    let (result, next) = evaluate(&reviewer, &m, Some(&d), t0(), None);
+    assert_eq!(result.status, MutationStatus::Invalid);
+    let message = result.message.unwrap_or_default();
+    assert!(
+        message.starts_with("the override reason is too long") && message.contains("2000"),
+        "the refusal names the field and the cap: {message}"
+    );
+    assert!(next.is_none(), "nothing applies");
 }

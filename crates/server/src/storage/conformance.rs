@@ -761,7 +761,8 @@ pub(crate) async fn a_push_judges_the_account_as_stored_when_it_applies(storage:
                 skip: None,
             })
             .await
-            .unwrap();
+            .unwrap()
+            .results;
         assert_eq!(
             results[0].status,
             countersign_core::MutationStatus::Forbidden,

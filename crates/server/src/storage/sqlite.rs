@@ -17,9 +17,9 @@ mod sequence;
 
 use super::{
     ChangesPage, ChangesRequest, CrisisChange, CrisisUpdate, DraftChange, DraftUpdate, Handover,
-    HandoverOutcome, NewSession, PushBatch, Refresh, RefreshOutcome, SessionLookup, SessionStats,
-    SignInFailure, Storage, StorageError, StorageResult, StoredPack, TeamRecord, UserChange,
-    UserRecord, UserUpdate,
+    HandoverOutcome, NewSession, PushBatch, PushOutcome, Refresh, RefreshOutcome, SessionLookup,
+    SessionStats, SignInFailure, Storage, StorageError, StorageResult, StoredPack, TeamRecord,
+    UserChange, UserRecord, UserUpdate,
 };
 use crate::auth::token::TokenHash;
 use async_trait::async_trait;
@@ -27,8 +27,7 @@ use chrono::{DateTime, Utc};
 use countersign_core::channel::Routing;
 use countersign_core::wire::Reply;
 use countersign_core::{
-    Channel, ChannelId, CrisisState, Draft, DraftId, MutationResult, Person, Role, Sensitive,
-    StepRule, UserId,
+    Channel, ChannelId, CrisisState, Draft, DraftId, Person, Role, Sensitive, StepRule, UserId,
 };
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
@@ -45,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/20261202_0003_rules.sql"),
     include_str!("../../migrations/20261203_0004_policy.sql"),
     include_str!("../../migrations/20261204_0005_sign_in.sql"),
+    include_str!("../../migrations/20261204_0006_results.sql"),
 ];
 
 /// How many reader connections to keep.
@@ -460,7 +460,7 @@ impl Storage for SqliteStorage {
         }
     }
 
-    async fn push(&self, batch: PushBatch) -> StorageResult<Vec<MutationResult>> {
+    async fn push(&self, batch: PushBatch) -> StorageResult<PushOutcome> {
         self.write(move |tx| drafts::push(tx, &batch)).await
     }
 }

@@ -204,22 +204,38 @@ async fn two_reviewers_approving_one_draft_get_one_applied_and_one_already_decid
     let rob = t.sign_in("rob").await.access;
     let (rita_client, rob_client) = (client(), client());
     let (first, second) = tokio::join!(
-        t.push(&rita, &rita_client, vec![decide(1, d.id, 1, "approve")]),
-        t.push(&rob, &rob_client, vec![decide(1, d.id, 1, "approve")]),
+        push_answer(&t, &rita, &rita_client, vec![decide(1, d.id, 1, "approve")]),
+        push_answer(&t, &rob, &rob_client, vec![decide(1, d.id, 1, "approve")]),
     );
     let mut statuses = vec![
-        first[0]["status"].as_str().unwrap(),
-        second[0]["status"].as_str().unwrap(),
+        first["results"][0]["status"].as_str().unwrap(),
+        second["results"][0]["status"].as_str().unwrap(),
     ];
     statuses.sort_unstable();
     assert_eq!(statuses, vec!["applied", "conflict"]);
-    let conflict = if first[0]["status"] == "conflict" {
-        &first[0]
+    let conflict = if first["results"][0]["status"] == "conflict" {
+        &first
     } else {
-        &second[0]
+        &second
     };
-    assert_eq!(conflict["reason"], "already_decided");
-    assert_eq!(conflict["draft"]["status"], "approved");
+    assert_eq!(conflict["results"][0]["reason"], "already_decided");
+    assert_eq!(
+        conflict["drafts"][0]["status"], "approved",
+        "the answer carries the current draft once: {conflict}"
+    );
+}
+
+/// `POST /api/v1/push`, expecting 200: the whole answer (results and drafts).
+async fn push_answer(t: &TestServer, token: &str, client: &str, mutations: Vec<Value>) -> Value {
+    let (status, body) = t
+        .post(
+            "/api/v1/push",
+            token,
+            &json!({"client_id": client, "mutations": mutations}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "push: {body}");
+    body
 }
 
 #[tokio::test]
@@ -240,13 +256,13 @@ async fn an_approval_of_an_edited_draft_is_stale_and_carries_the_current_draft()
     assert_eq!(edited["version"], 2);
 
     let rita = t.sign_in("rita").await.access;
-    let results = t
-        .push(&rita, &client(), vec![decide(1, d.id, 1, "approve")])
-        .await;
+    let answer = push_answer(&t, &rita, &client(), vec![decide(1, d.id, 1, "approve")]).await;
+    let results = &answer["results"];
     assert_eq!(results[0]["status"], "conflict");
     assert_eq!(results[0]["reason"], "stale_version");
-    assert_eq!(results[0]["draft"]["version"], 2);
-    assert_eq!(results[0]["draft"]["body"], "after");
+    assert_eq!(answer["drafts"][0]["id"], d.id.to_string());
+    assert_eq!(answer["drafts"][0]["version"], 2);
+    assert_eq!(answer["drafts"][0]["body"], "after");
 }
 
 #[tokio::test]

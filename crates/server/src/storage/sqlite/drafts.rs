@@ -6,16 +6,19 @@ use crate::clock::to_text;
 use crate::push::{self, Step};
 use crate::storage::{
     ChangeRow, ChangesPage, ChangesRequest, CrisisChange, CrisisUpdate, DraftChange, DraftUpdate,
-    Handover, HandoverOutcome, PushBatch, Scope, StorageError, StorageResult,
+    Handover, HandoverOutcome, PushBatch, PushOutcome, Scope, StorageError, StorageResult,
 };
 use chrono::{DateTime, Utc};
+use countersign_core::approval::Actor;
+use countersign_core::limits::{self, MAX_PAGE_BYTES};
 use countersign_core::wire::admin::{CrisisEffect, LeaveReport};
 use countersign_core::{
     ChannelAccess, ClientId, Draft, DraftId, DraftStatus, HistoryEvent, MutationId, MutationResult,
-    Person, UserId, crisis, handover,
+    MutationStatus, Person, UserId, crisis, handover,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use std::borrow::Cow;
 
 pub(super) fn insert_drafts(tx: &Connection, drafts: &[Draft]) -> StorageResult<()> {
     let mut seq = ChangeSeq::load(tx)?;
@@ -25,6 +28,7 @@ pub(super) fn insert_drafts(tx: &Connection, drafts: &[Draft]) -> StorageResult<
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     for draft in drafts {
+        let draft = bounded(draft);
         stmt.execute(params![
             draft.id.to_string(),
             draft.team.to_string(),
@@ -32,7 +36,7 @@ pub(super) fn insert_drafts(tx: &Connection, drafts: &[Draft]) -> StorageResult<
             draft.status.as_str(),
             to_sql_int(draft.version)?,
             to_sql_int(seq.next())?,
-            serde_json::to_string(draft)?,
+            serde_json::to_string(&*draft)?,
             to_text(draft.created_at),
             to_text(draft.updated_at),
             draft.channel_id.map(|c| c.to_string()),
@@ -42,8 +46,22 @@ pub(super) fn insert_drafts(tx: &Connection, drafts: &[Draft]) -> StorageResult<
     seq.store(tx)
 }
 
-/// Stores a changed draft under change sequence number `seq`.
+/// `draft` with its history within the caps ([`limits::trim_history`]). Most drafts are,
+/// and are not copied.
+fn bounded(draft: &Draft) -> Cow<'_, Draft> {
+    if limits::history_over(draft) {
+        let mut trimmed = draft.clone();
+        limits::trim_history(&mut trimmed);
+        Cow::Owned(trimmed)
+    } else {
+        Cow::Borrowed(draft)
+    }
+}
+
+/// Stores a changed draft under change sequence number `seq`, its history trimmed to the
+/// caps: every write goes through here, so no path lets a draft grow without bound.
 fn save_draft(tx: &Connection, draft: &Draft, seq: u64) -> StorageResult<()> {
+    let draft = bounded(draft);
     tx.prepare_cached(
         "UPDATE drafts SET team_id = ?1, status = ?2, version = ?3, change_seq = ?4, \
          draft_json = ?5, updated_at = ?6, channel_id = ?7, owner_id = ?8 WHERE id = ?9",
@@ -53,7 +71,7 @@ fn save_draft(tx: &Connection, draft: &Draft, seq: u64) -> StorageResult<()> {
         draft.status.as_str(),
         to_sql_int(draft.version)?,
         to_sql_int(seq)?,
-        serde_json::to_string(draft)?,
+        serde_json::to_string(&*draft)?,
         to_text(draft.updated_at),
         draft.channel_id.map(|c| c.to_string()),
         draft.owner().id.to_string(),
@@ -93,7 +111,9 @@ pub(super) fn update_draft(
         return Ok(DraftUpdate::NotFound);
     };
     match change(&current) {
-        Ok(next) => {
+        Ok(mut next) => {
+            // Trimmed here too, so the caller gets the draft exactly as stored.
+            limits::trim_history(&mut next);
             let mut seq = ChangeSeq::load(tx)?;
             save_draft(tx, &next, seq.next())?;
             seq.store(tx)?;
@@ -174,8 +194,11 @@ pub(super) fn changes_page(
 
     let mut values = vec![Value::Integer(to_sql_int(request.after)?)];
     let predicate = scope_sql(&scope, &mut values);
+    // A removal sends only the id: its JSON is not read.
     let mut sql = format!(
-        "SELECT change_seq, id, status, draft_json FROM drafts WHERE change_seq > ?1 AND {predicate}"
+        "SELECT change_seq, id, status, \
+         CASE WHEN status = 'withdrawn' THEN '{{}}' ELSE draft_json END \
+         FROM drafts WHERE change_seq > ?1 AND {predicate}"
     );
     if let Some((seq, _)) = &scope_change {
         values.push(Value::Integer(to_sql_int(*seq)?));
@@ -183,9 +206,8 @@ pub(super) fn changes_page(
     }
     values.push(Value::Integer(to_sql_int(request.limit as u64 + 1)?));
     sql.push_str(&format!(" ORDER BY change_seq LIMIT ?{}", values.len()));
-    let mut rows = query_rows(tx, &sql, values)?;
-    if rows.len() > request.limit {
-        rows.truncate(request.limit);
+    let (mut rows, cut) = query_page(tx, &sql, values, request.limit, MAX_PAGE_BYTES)?;
+    if cut {
         page.has_more = true;
         page.next_cursor = rows.last().map_or(request.after, |r| r.seq);
     } else if let Some((seq, old_scope)) = scope_change {
@@ -232,28 +254,38 @@ fn scope_sql(scope: &Scope, values: &mut Vec<Value>) -> String {
     sql
 }
 
-fn query_rows(tx: &Connection, sql: &str, values: Vec<Value>) -> StorageResult<Vec<ChangeRow>> {
+/// Reads feed rows until `limit` rows or `budget` bytes of draft JSON (the first row
+/// always comes, however large), and says whether it stopped short of the end (`true`: the
+/// page has more after it). Rows past the cut are never read into memory.
+fn query_page(
+    tx: &Connection,
+    sql: &str,
+    values: Vec<Value>,
+    limit: usize,
+    budget: usize,
+) -> StorageResult<(Vec<ChangeRow>, bool)> {
     let mut stmt = tx.prepare_cached(sql)?;
-    let raw = stmt
-        .query_map(params_from_iter(values), |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    raw.into_iter()
-        .map(|(seq, id, status, draft_json)| {
-            Ok(ChangeRow {
-                seq: from_sql_int(seq)?,
-                draft_id: DraftId(parse_uuid(&id)?),
-                removed: status == DraftStatus::Withdrawn.as_str(),
-                draft_json,
-            })
-        })
-        .collect()
+    let mut found = stmt.query(params_from_iter(values))?;
+    let mut rows = Vec::new();
+    let mut bytes = 0;
+    while let Some(row) = found.next()? {
+        if rows.len() == limit {
+            return Ok((rows, true));
+        }
+        let draft_json: String = row.get(3)?;
+        if !rows.is_empty() && bytes + draft_json.len() > budget {
+            return Ok((rows, true));
+        }
+        bytes += draft_json.len();
+        let status: String = row.get(2)?;
+        rows.push(ChangeRow {
+            seq: from_sql_int(row.get(0)?)?,
+            draft_id: DraftId(parse_uuid(&row.get::<_, String>(1)?)?),
+            removed: status == DraftStatus::Withdrawn.as_str(),
+            draft_json,
+        });
+    }
+    Ok((rows, false))
 }
 
 /// The user's first scope change after `after`: its sequence number and the scope before.
@@ -449,46 +481,104 @@ pub(super) fn claim_client(
     }
 }
 
+/// The first result of mutation `id` of `client`, and the draft it was about (`None` for
+/// results stored before migration 6 that were not conflicts).
 fn stored_result(
     tx: &Connection,
     client: ClientId,
     id: MutationId,
-) -> StorageResult<Option<MutationResult>> {
-    let json: Option<String> = tx
+) -> StorageResult<Option<(MutationResult, Option<DraftId>)>> {
+    let row: Option<(String, Option<String>)> = tx
         .prepare_cached(
-            "SELECT result_json FROM mutation_results WHERE client_id = ?1 AND mutation_id = ?2",
+            "SELECT result_json, draft_id FROM mutation_results \
+             WHERE client_id = ?1 AND mutation_id = ?2",
         )?
         .query_row(params![client.to_string(), to_sql_int(id.0)?], |row| {
-            row.get(0)
+            Ok((row.get(0)?, row.get(1)?))
         })
         .optional()?;
-    Ok(json.map(|j| serde_json::from_str(&j)).transpose()?)
+    row.map(|(json, draft)| {
+        let draft = draft.map(|d| parse_uuid(&d).map(DraftId)).transpose()?;
+        Ok((serde_json::from_str(&json)?, draft))
+    })
+    .transpose()
 }
 
-fn store_result(tx: &Connection, client: ClientId, result: &MutationResult) -> StorageResult<()> {
+/// Stores the first result of a mutation about `draft`: what was decided, never a copy of
+/// the draft (a repeat reads the draft as it is then).
+fn store_result(
+    tx: &Connection,
+    client: ClientId,
+    result: &MutationResult,
+    draft: DraftId,
+) -> StorageResult<()> {
+    let json = if result.draft.is_some() {
+        serde_json::to_string(&MutationResult {
+            draft: None,
+            ..result.clone()
+        })?
+    } else {
+        serde_json::to_string(result)?
+    };
     tx.prepare_cached(
-        "INSERT INTO mutation_results (client_id, mutation_id, result_json) VALUES (?1, ?2, ?3)",
+        "INSERT INTO mutation_results (client_id, mutation_id, result_json, draft_id) \
+         VALUES (?1, ?2, ?3, ?4)",
     )?
     .execute(params![
         client.to_string(),
         to_sql_int(result.mutation_id.0)?,
-        serde_json::to_string(result)?,
+        json,
+        draft.to_string(),
     ])?;
     Ok(())
 }
 
+/// The drafts `ids` as they are now, for a push answer: once each, those `actor` may see,
+/// while their JSON stays within [`MAX_PAGE_BYTES`] (the first always).
+fn current_drafts(tx: &Connection, actor: &Actor, ids: &[DraftId]) -> StorageResult<Vec<Draft>> {
+    let mut drafts = Vec::new();
+    let mut bytes = 0;
+    let mut seen = std::collections::HashSet::new();
+    let mut stmt = tx.prepare_cached("SELECT draft_json FROM drafts WHERE id = ?1")?;
+    for id in ids {
+        if !seen.insert(*id) {
+            continue;
+        }
+        let Some(json) = stmt
+            .query_row([id.to_string()], |row| row.get::<_, String>(0))
+            .optional()?
+        else {
+            continue;
+        };
+        if !drafts.is_empty() && bytes + json.len() > MAX_PAGE_BYTES {
+            // The rest come with the changes feed.
+            break;
+        }
+        let draft: Draft = serde_json::from_str(&json)?;
+        // A repeat may come after the pusher lost the draft's team: say nothing of it.
+        if actor.sees(&draft) {
+            bytes += json.len();
+            drafts.push(draft);
+        }
+    }
+    Ok(drafts)
+}
+
 /// Applies a push batch; the caller's transaction makes it all-or-nothing.
-pub(super) fn push(tx: &Connection, batch: &PushBatch) -> StorageResult<Vec<MutationResult>> {
+pub(super) fn push(tx: &Connection, batch: &PushBatch) -> StorageResult<PushOutcome> {
     // The pusher as this transaction holds them: roles, teams and steps taken away (or the
     // account disabled) after the caller was authenticated count.
     let actor = match accounts::user_by_id(tx, batch.actor.person.id)? {
         Some(user) if user.is_active() => user.actor(),
         _ => {
-            return Ok(batch
-                .mutations
-                .iter()
-                .map(|m| push::account_disabled(m.mutation_id))
-                .collect());
+            return Ok(PushOutcome {
+                results: batch
+                    .mutations
+                    .iter()
+                    .map(|m| push::account_disabled(m.mutation_id))
+                    .collect(),
+                drafts: vec![],
+            });
         }
     };
     let client = batch.client_id;
@@ -498,11 +588,18 @@ pub(super) fn push(tx: &Connection, batch: &PushBatch) -> StorageResult<Vec<Muta
     let mut last = push::skip_to(first_last, batch.skip.as_ref());
     let mut seq = ChangeSeq::load(tx)?;
     let mut results = Vec::with_capacity(batch.mutations.len());
+    // The drafts the answer's conflicts are about, read once each at the end.
+    let mut conflicted = Vec::new();
     for mutation in &batch.mutations {
         let id = mutation.mutation_id;
         let result = match push::classify(last, id) {
             Step::Duplicate => match stored_result(tx, client, id)? {
-                Some(first) => MutationResult::duplicate_of(&first),
+                Some((first, draft)) => {
+                    if first.effective_status() == MutationStatus::Conflict {
+                        conflicted.extend(draft);
+                    }
+                    MutationResult::duplicate_of(&first)
+                }
                 None => push::unrecorded_duplicate(id),
             },
             Step::Refuse(result) => result,
@@ -518,7 +615,10 @@ pub(super) fn push(tx: &Connection, batch: &PushBatch) -> StorageResult<Vec<Muta
                 if let Some(next) = next {
                     save_draft(tx, &next, seq.next())?;
                 }
-                store_result(tx, client, &result)?;
+                store_result(tx, client, &result, mutation.kind.draft_id())?;
+                if result.status == MutationStatus::Conflict {
+                    conflicted.push(mutation.kind.draft_id());
+                }
                 last = id;
                 result
             }
@@ -530,5 +630,6 @@ pub(super) fn push(tx: &Connection, batch: &PushBatch) -> StorageResult<Vec<Muta
             .execute(params![to_sql_int(last.0)?, client.to_string()])?;
     }
     seq.store(tx)?;
-    Ok(results)
+    let drafts = current_drafts(tx, &actor, &conflicted)?;
+    Ok(PushOutcome { results, drafts })
 }

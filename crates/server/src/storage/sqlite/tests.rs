@@ -380,7 +380,7 @@ async fn a_push_applies_in_order_and_repeats_first_results() {
         review: None,
         skip: None,
     };
-    let results = f.storage.push(batch.clone()).await.unwrap();
+    let results = f.storage.push(batch.clone()).await.unwrap().results;
     let statuses: Vec<_> = results.iter().map(|r| r.status).collect();
     assert_eq!(
         statuses,
@@ -391,7 +391,7 @@ async fn a_push_applies_in_order_and_repeats_first_results() {
         ]
     );
 
-    let again = f.storage.push(batch).await.unwrap();
+    let again = f.storage.push(batch).await.unwrap().results;
     assert_eq!(again[0].status, MutationStatus::Duplicate);
     assert_eq!(again[0].first_status, Some(MutationStatus::Applied));
     assert_eq!(again[1].first_status, Some(MutationStatus::Conflict));
