@@ -231,13 +231,28 @@ struct Shown {
 struct Reviewer {
     name: &'static str,
     desktop: Desktop,
-    rng: StdRng,
+    /// Which drafts they decide and how.
+    choices: StdRng,
+    /// When they sync and when they close and reopen the app.
+    timing: StdRng,
+    log: Log,
+    stats: Stats,
+}
+
+/// What a reviewer did at the desktop.
+#[derive(Default)]
+struct Log {
     /// Everything shown as done, by its unique comment (every decision and comment made
     /// here carries one, so the server's history names it).
     shown: BTreeMap<String, Shown>,
     attempts: u64,
     /// Decisions the desktop's own rules refused before queueing them.
     refused_locally: u64,
+}
+
+/// How the reviewer's syncs went.
+#[derive(Default)]
+struct Stats {
     syncs_ok: u64,
     restarts: u64,
     /// Failed syncs by error code.
@@ -245,7 +260,7 @@ struct Reviewer {
 }
 
 impl Reviewer {
-    async fn sign_in(name: &'static str, url: &str, rng: StdRng) -> Reviewer {
+    async fn sign_in(name: &'static str, url: &str, seed: u64, actor: u64) -> Reviewer {
         // Small pushes and pages, so one sync is several requests and a fault can land
         // between them (and between a page being written and the next one arriving).
         let desktop = Desktop::new_with(Keys::Memory, |c| {
@@ -267,102 +282,112 @@ impl Reviewer {
         Reviewer {
             name,
             desktop,
-            rng,
-            shown: BTreeMap::new(),
-            attempts: 0,
-            refused_locally: 0,
-            syncs_ok: 0,
-            restarts: 0,
-            syncs_failed: BTreeMap::new(),
+            choices: stream(seed, actor),
+            timing: stream(seed, actor + 100),
+            log: Log::default(),
+            stats: Stats::default(),
         }
     }
 
-    /// Up to three decisions or comments on what the cache shows: mostly the queue, now
-    /// and then any draft the author wrote (decided, withdrawn or never pulled ones too).
-    async fn decide(&mut self, drafts: &[DraftId]) {
-        let app = &self.desktop.app;
-        for _ in 0..self.rng.random_range(0..=3) {
-            let queue = app.queue(QueueFilter::default()).await.expect("queue");
-            let undecided: Vec<DraftId> = queue
-                .iter()
-                .filter(|item| item.local.is_none())
-                .map(|item| item.id)
-                .collect();
-            let pick = self.rng.random_range(0..usize::MAX);
-            let roll = self.rng.random_range(0..100);
-            let target = if !undecided.is_empty() && roll < 75 {
-                undecided[pick % undecided.len()]
-            } else if !queue.is_empty() && roll < 90 {
-                // Deciding again on a draft decided here and not yet synced.
-                queue[pick % queue.len()].id
-            } else if !drafts.is_empty() {
-                drafts[pick % drafts.len()]
-            } else {
-                continue;
-            };
-            self.attempts += 1;
-            let tag = format!("{} #{}", self.name, self.attempts);
-            let made = match self.rng.random_range(0..100) {
-                0..60 => app.decide(target, Verdict::Approve, &tag, None).await,
-                60..72 => app.decide(target, Verdict::Reject, &tag, None).await,
-                72..84 => {
-                    app.decide(target, Verdict::RequestChanges, &tag, None)
-                        .await
-                }
-                _ => app.comment(target, &tag).await,
-            };
-            match made {
-                Ok(mutation_id) => {
-                    self.shown.insert(
-                        tag,
-                        Shown {
-                            mutation_id,
-                            draft_id: target,
-                        },
-                    );
-                }
-                Err(AppError::NotAllowed(_) | AppError::NotFound) => self.refused_locally += 1,
-                Err(e) => panic!("{}: deciding failed unexpectedly: {e}", self.name),
-            }
-        }
-    }
-
-    /// Syncs (four cycles in five: sometimes decisions pile up first), now and then after
-    /// closing and reopening the app (so the access token is gone and the sync starts with
-    /// a refresh through the storm). A failure must be one the network explains, and the
-    /// reviewer stays signed in with the outbox intact.
-    async fn sync(&mut self) {
-        if self.rng.random_bool(0.03) {
+    /// One cycle at the desktop: now and then the app is closed and reopened first (so the
+    /// access token is gone and the next sync starts with a refresh through the storm);
+    /// then the reviewer decides while, four cycles in five, a sync runs at the same time,
+    /// as the background sync does while someone works the queue.
+    async fn turn(&mut self, drafts: &[DraftId]) {
+        if self.timing.random_bool(0.03) {
             self.desktop.restart().await;
-            self.restarts += 1;
+            self.stats.restarts += 1;
         }
-        if !self.rng.random_bool(0.8) {
-            return;
-        }
-        let before = self.desktop.pending().await;
-        match self.desktop.app.sync_now().await {
-            Ok(_) => self.syncs_ok += 1,
-            Err(e) => {
-                assert!(
-                    explained_by_the_network(&e),
-                    "{}: a sync failed in a way no network fault explains: {e} ({e:?})",
-                    self.name
-                );
-                *self.syncs_failed.entry(e.code()).or_default() += 1;
+        let syncs = self.timing.random_bool(0.8);
+        let Reviewer {
+            name,
+            desktop,
+            choices,
+            log,
+            stats,
+            ..
+        } = self;
+        tokio::join!(decide(name, desktop, choices, log, drafts), async {
+            if syncs {
+                sync(name, desktop, stats).await;
             }
-        }
-        assert!(
-            self.desktop.app.user().await.is_some(),
-            "{}: the storm signed the desktop out",
-            self.name
-        );
-        let after = self.desktop.pending().await;
-        assert!(
-            after <= before,
-            "{}: a sync never adds to the outbox ({before} -> {after})",
-            self.name
-        );
+        });
     }
+}
+
+/// Up to three decisions or comments on what the cache shows: mostly the queue's undecided
+/// drafts, sometimes one decided here and not yet synced, now and then any draft the author
+/// wrote (decided, withdrawn or never pulled ones too).
+async fn decide(
+    name: &str,
+    desktop: &Desktop,
+    rng: &mut StdRng,
+    log: &mut Log,
+    drafts: &[DraftId],
+) {
+    let app = &desktop.app;
+    for _ in 0..rng.random_range(0..=3) {
+        let queue = app.queue(QueueFilter::default()).await.expect("queue");
+        let undecided: Vec<DraftId> = queue
+            .iter()
+            .filter(|item| item.local.is_none())
+            .map(|item| item.id)
+            .collect();
+        let pick = rng.random_range(0..usize::MAX);
+        let roll = rng.random_range(0..100);
+        let target = if !undecided.is_empty() && roll < 75 {
+            undecided[pick % undecided.len()]
+        } else if !queue.is_empty() && roll < 90 {
+            queue[pick % queue.len()].id
+        } else if !drafts.is_empty() {
+            drafts[pick % drafts.len()]
+        } else {
+            continue;
+        };
+        log.attempts += 1;
+        let tag = format!("{name} #{}", log.attempts);
+        let made = match rng.random_range(0..100) {
+            0..60 => app.decide(target, Verdict::Approve, &tag, None).await,
+            60..72 => app.decide(target, Verdict::Reject, &tag, None).await,
+            72..84 => {
+                app.decide(target, Verdict::RequestChanges, &tag, None)
+                    .await
+            }
+            _ => app.comment(target, &tag).await,
+        };
+        match made {
+            Ok(mutation_id) => {
+                log.shown.insert(
+                    tag,
+                    Shown {
+                        mutation_id,
+                        draft_id: target,
+                    },
+                );
+            }
+            Err(AppError::NotAllowed(_) | AppError::NotFound) => log.refused_locally += 1,
+            Err(e) => panic!("{name}: deciding failed unexpectedly: {e}"),
+        }
+    }
+}
+
+/// One sync through the storm. A failure must be one the network explains, and the
+/// reviewer stays signed in.
+async fn sync(name: &str, desktop: &Desktop, stats: &mut Stats) {
+    match desktop.app.sync_now().await {
+        Ok(_) => stats.syncs_ok += 1,
+        Err(e) => {
+            assert!(
+                explained_by_the_network(&e),
+                "{name}: a sync failed in a way no network fault explains: {e} ({e:?})"
+            );
+            *stats.syncs_failed.entry(e.code()).or_default() += 1;
+        }
+    }
+    assert!(
+        desktop.app.user().await.is_some(),
+        "{name}: the storm signed the desktop out"
+    );
 }
 
 /// True for what a dropped, cut, doubled, delayed or spoiled exchange may cause.
@@ -384,7 +409,7 @@ async fn two_desktops_and_an_author_through_a_seeded_storm_lose_nothing_and_appl
          COUNTERSIGN_CHAOS_CYCLES={cycles}"
     );
     let started = Instant::now();
-    let server = TestServer::start().await;
+    let mut server = TestServer::start().await;
     let mut author = Author::sign_in(&server, "alex").await;
     let mut author_rng = stream(seed, 0);
     let mut drafts = Vec::new();
@@ -394,20 +419,25 @@ async fn two_desktops_and_an_author_through_a_seeded_storm_lose_nothing_and_appl
 
     let proxy = FaultProxy::seeded(server.url(), seed).await;
     proxy.calm().await;
-    let mut rita = Reviewer::sign_in("rita", proxy.url(), stream(seed, 1)).await;
+    let mut rita = Reviewer::sign_in("rita", proxy.url(), seed, 1).await;
     let ravi_door = proxy.entrance().await;
-    let mut ravi = Reviewer::sign_in("ravi", &ravi_door, stream(seed, 2)).await;
+    let mut ravi = Reviewer::sign_in("ravi", &ravi_door, seed, 2).await;
     proxy.storm();
 
     let storm_started = Instant::now();
+    let mut server_restarts = 0;
     for _ in 0..cycles {
-        rita.decide(&drafts).await;
-        ravi.decide(&drafts).await;
+        let known = drafts.clone();
         tokio::join!(
             author.act(&mut author_rng, &mut drafts),
-            rita.sync(),
-            ravi.sync()
+            rita.turn(&known),
+            ravi.turn(&known)
         );
+        // Now and then the server restarts on the same data between two cycles.
+        if author_rng.random_bool(0.01) {
+            server.restart().await;
+            server_restarts += 1;
+        }
     }
     let storm_time = storm_started.elapsed();
 
@@ -468,7 +498,7 @@ async fn two_desktops_and_an_author_through_a_seeded_storm_lose_nothing_and_appl
     }
     for (tag, places) in &applied {
         assert!(
-            rita.shown.contains_key(tag) || ravi.shown.contains_key(tag),
+            rita.log.shown.contains_key(tag) || ravi.log.shown.contains_key(tag),
             "seed {seed}: the server applied {tag:?} on {places:?}, which no desktop made"
         );
     }
@@ -492,7 +522,8 @@ async fn two_desktops_and_an_author_through_a_seeded_storm_lose_nothing_and_appl
         started.elapsed().as_secs()
     );
     eprintln!(
-        "chaos: author: {} drafts, {} edits, {} withdrawals, {} refused",
+        "chaos: author: {} drafts, {} edits, {} withdrawals, {} refused; {server_restarts} \
+         server restarts",
         author.created, author.edits, author.withdrawals, author.refused
     );
     for (reviewer, figures) in [&rita, &ravi].into_iter().zip(summary) {
@@ -500,14 +531,14 @@ async fn two_desktops_and_an_author_through_a_seeded_storm_lose_nothing_and_appl
             "chaos: {}: {} shown as done ({} applied once, {} conflicts: {:?}), {} refused \
              locally, 0 lost, 0 twice; {} restarts; syncs {} ok, failed {:?}",
             reviewer.name,
-            reviewer.shown.len(),
+            reviewer.log.shown.len(),
             figures.applied,
             figures.conflicts.values().sum::<u64>(),
             figures.conflicts,
-            reviewer.refused_locally,
-            reviewer.restarts,
-            reviewer.syncs_ok,
-            reviewer.syncs_failed
+            reviewer.log.refused_locally,
+            reviewer.stats.restarts,
+            reviewer.stats.syncs_ok,
+            reviewer.stats.syncs_failed
         );
     }
 }
@@ -547,7 +578,7 @@ fn account_for_everything_shown(
         applied: 0,
         conflicts: BTreeMap::new(),
     };
-    for (tag, shown) in &reviewer.shown {
+    for (tag, shown) in &reviewer.log.shown {
         let on_server = applied.get(tag);
         let conflict = conflicts.get(&shown.mutation_id);
         match (on_server, conflict) {
@@ -589,7 +620,7 @@ fn account_for_everything_shown(
             ),
         }
     }
-    let shown_ids: Vec<MutationId> = reviewer.shown.values().map(|s| s.mutation_id).collect();
+    let shown_ids: Vec<MutationId> = reviewer.log.shown.values().map(|s| s.mutation_id).collect();
     for id in conflicts.keys() {
         assert!(
             shown_ids.contains(id),
