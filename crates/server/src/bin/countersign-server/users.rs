@@ -7,7 +7,7 @@ use clap::Subcommand;
 use countersign_core::{Role, Sensitive};
 use countersign_server::admin::{self, AccountChange, NewUser, UserSummary};
 use countersign_server::directory::console_operator;
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal};
 
 #[derive(Subcommand)]
 pub enum UserCommand {
@@ -31,7 +31,9 @@ pub enum UserCommand {
         /// Reviewers and spokespeople get `review` when none is given.
         #[arg(long = "step")]
         steps: Vec<String>,
-        /// Read the password from the first line of stdin without prompting.
+        /// Read the password from the first line of stdin without prompting (also what
+        /// happens when stdin is not a terminal). From a terminal it is otherwise asked for
+        /// twice, without echo.
         #[arg(long)]
         password_stdin: bool,
     },
@@ -360,17 +362,28 @@ async fn totp(command: TotpCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The password from stdin's first line, prompting on stderr unless `quiet`.
-fn read_password(username: &str, quiet: bool) -> anyhow::Result<Sensitive<String>> {
-    if !quiet {
-        eprint!("Password for {username} (it will be shown as you type): ");
-        std::io::stderr().flush()?;
-    }
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    let password = line.trim_end_matches(['\r', '\n']).to_owned();
-    if password.is_empty() {
+/// The new password of `username`.
+///
+/// From a terminal (and without `--password-stdin`) it is asked for twice on the terminal
+/// itself, never echoed, and the two must match. Otherwise (`--password-stdin`, or stdin
+/// piped from a file or another program) it is the first line of stdin, with no prompt.
+fn read_password(username: &str, from_stdin: bool) -> anyhow::Result<Sensitive<String>> {
+    let password = if !from_stdin && std::io::stdin().is_terminal() {
+        let first = Sensitive::new(rpassword::prompt_password(format!(
+            "Password for {username} (not shown as you type): "
+        ))?);
+        let again = Sensitive::new(rpassword::prompt_password("The same password again: ")?);
+        if first.expose() != again.expose() {
+            bail!("the two passwords differ; nothing was changed");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Sensitive::new(line.trim_end_matches(['\r', '\n']).to_owned())
+    };
+    if password.expose().is_empty() {
         bail!("no password given");
     }
-    Ok(Sensitive::new(password))
+    Ok(password)
 }
