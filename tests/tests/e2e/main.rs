@@ -7,6 +7,7 @@
 mod crisis;
 mod harness;
 mod policy;
+mod transport;
 mod webdriver;
 
 use countersign_core::wire::EditDraft;
