@@ -723,3 +723,59 @@ fn base64_like(n: usize) -> String {
         .map(|i| alphabet[(i * 37 + 11) % alphabet.len()] as char)
         .collect()
 }
+
+/// Found by the fuzz run: serde reads a struct from an array of its fields in order, so
+/// `[null, null]` cleared a channel's routing and `["rita", password]` signed in.
+#[tokio::test]
+async fn a_body_that_is_an_array_where_an_object_belongs_is_400_and_changes_nothing() {
+    let t = TestServer::start().await;
+    org(&t.server).await;
+    let root = t.sign_in("root").await.access;
+    let (status, routing) = t
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/admin/channels/care-x/routing",
+            &root,
+            &json!({"fast_lane": [{"step": "review"}], "pre_approved_replies": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{routing}");
+    let before = snapshot(&t, &[]);
+    for (method, path, token, body) in [
+        (
+            reqwest::Method::PUT,
+            "/api/v1/admin/channels/care-x/routing",
+            Some(root.as_str()),
+            json!([null, null]),
+        ),
+        (
+            reqwest::Method::PUT,
+            "/api/v1/admin/channels/care-x/routing",
+            Some(&root),
+            json!({"on_block": ["legal", 1]}),
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/sessions",
+            None,
+            json!(["rita", PASSWORD]),
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/admin/crisis/on",
+            Some(&root),
+            json!(["a fire", []]),
+        ),
+    ] {
+        let (status, answer) = t.call(method.clone(), path, token, Some(&body)).await;
+        let what = format!("{method} {path} with {body}");
+        assert_refused(
+            status,
+            &answer,
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            &what,
+        );
+    }
+    assert_unchanged(&before, &snapshot(&t, &[]), "bodies that are arrays");
+}
