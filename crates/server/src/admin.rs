@@ -47,7 +47,8 @@ pub struct NewUser {
     pub username: String,
     /// Name shown to others.
     pub display_name: String,
-    /// At least [`MIN_PASSWORD_CHARS`] characters.
+    /// At least [`MIN_PASSWORD_CHARS`] characters, at most
+    /// [`MAX_PASSWORD_BYTES`](crate::sessions::MAX_PASSWORD_BYTES) bytes.
     pub password: Sensitive<String>,
     /// At least one.
     pub roles: Vec<Role>,
@@ -146,6 +147,14 @@ pub async fn add_user(server: &Server, user: NewUser) -> Result<UserId, ServerEr
     if user.password.expose().chars().count() < MIN_PASSWORD_CHARS {
         return Err(ServerError::Invalid(format!(
             "a password needs at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    // Sign-in refuses longer passwords before hashing them; none may be set that could
+    // never sign in.
+    if user.password.expose().len() > crate::sessions::MAX_PASSWORD_BYTES {
+        return Err(ServerError::Invalid(format!(
+            "a password is at most {} bytes long",
+            crate::sessions::MAX_PASSWORD_BYTES
         )));
     }
     if user.roles.is_empty() {

@@ -219,3 +219,36 @@ async fn a_disabled_account_with_the_right_password_is_bad_credentials_and_count
         "they count as failures like wrong passwords: {error:?}"
     );
 }
+
+#[tokio::test]
+async fn no_account_gets_a_password_too_long_to_sign_in_with() {
+    let (_dir, server) = server().await;
+    let user = |name: &str, password: String| NewUser {
+        username: name.into(),
+        display_name: name.into(),
+        password: Sensitive::new(password),
+        roles: vec![Role::Author],
+        steps: vec![],
+        teams: vec![],
+    };
+    let error = admin::add_user(&server, user("long", "p".repeat(MAX_PASSWORD_BYTES + 1)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ServerError::Invalid(m) if m.contains("at most")),
+        "{error:?}"
+    );
+    admin::add_user(&server, user("longest", "p".repeat(MAX_PASSWORD_BYTES)))
+        .await
+        .unwrap();
+    let longest = SessionRequest {
+        username: "longest".into(),
+        password: "p".repeat(MAX_PASSWORD_BYTES),
+        totp: None,
+    };
+    assert_eq!(
+        outcome(sign_in(&server, longest).await),
+        "signed in",
+        "the longest password an account may have signs in"
+    );
+}
