@@ -45,6 +45,16 @@ pub struct TransportArgs {
     #[arg(long, env = "COUNTERSIGN_MAX_CONNECTIONS", default_value_t = 512,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
+    /// A reverse proxy in front of this server (its address as this server sees it, e.g.
+    /// 127.0.0.1), whose `X-Forwarded-For` then names the client a sign-in is counted
+    /// against; repeat for several. From any other peer the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "COUNTERSIGN_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "IP"
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl TransportArgs {
@@ -63,6 +73,7 @@ impl TransportArgs {
         config.request_timeout = Duration::from_secs(self.request_timeout_secs);
         config.header_read_timeout = Duration::from_secs(self.header_timeout_secs);
         config.max_connections = self.max_connections;
+        config.trusted_proxies = self.trusted_proxies.clone();
     }
 }
 
@@ -82,5 +93,80 @@ pub async fn serve(
     match tls {
         Some(tls) => countersign_server::serve_tls(listener, server, tls, shutdown).await,
         None => countersign_server::serve(listener, server, shutdown).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        transport: TransportArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<TransportArgs, clap::Error> {
+        Cli::try_parse_from(std::iter::once("serve").chain(args.iter().copied()))
+            .map(|cli| cli.transport)
+    }
+
+    #[test]
+    fn the_defaults_are_the_libraries_and_the_flags_set_every_limit() {
+        let mut config = ServerConfig::new("data");
+        let defaults = ServerConfig::new("data");
+        parse(&[]).expect("no flags").apply(&mut config);
+        assert_eq!(config.request_timeout, defaults.request_timeout);
+        assert_eq!(config.header_read_timeout, defaults.header_read_timeout);
+        assert_eq!(config.max_connections, defaults.max_connections);
+        assert!(
+            config.trusted_proxies.is_empty(),
+            "no proxy is trusted by default"
+        );
+
+        let args = parse(&[
+            "--request-timeout-secs",
+            "5",
+            "--header-timeout-secs",
+            "3",
+            "--max-connections",
+            "64",
+            "--trusted-proxy",
+            "127.0.0.1",
+            "--trusted-proxy",
+            "::1",
+        ])
+        .expect("every flag");
+        args.apply(&mut config);
+        assert_eq!(config.request_timeout, Duration::from_secs(5));
+        assert_eq!(config.header_read_timeout, Duration::from_secs(3));
+        assert_eq!(config.max_connections, 64);
+        assert_eq!(
+            config.trusted_proxies,
+            vec![
+                "127.0.0.1".parse::<std::net::IpAddr>().expect("an address"),
+                "::1".parse().expect("an address"),
+            ]
+        );
+    }
+
+    #[test]
+    fn nonsense_limits_and_half_a_certificate_are_usage_errors() {
+        for args in [
+            &["--max-connections", "0"][..],
+            &["--request-timeout-secs", "0"],
+            &["--header-timeout-secs", "0"],
+            &["--trusted-proxy", "proxy.example.org"],
+            &["--tls-cert", "cert.pem"],
+            &["--tls-key", "key.pem"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?} must be refused");
+        }
+        let both = parse(&["--tls-cert", "cert.pem", "--tls-key", "key.pem"]).expect("both");
+        assert!(
+            both.tls().is_err(),
+            "files that do not exist are refused when loaded, with the reason"
+        );
     }
 }
