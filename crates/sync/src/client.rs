@@ -21,6 +21,7 @@
 //!   refused whole: [`SyncError::Malformed`], nothing applied.
 
 use crate::error::SyncError;
+use countersign_core::limits::MAX_PAGE_BYTES;
 use countersign_core::wire::admin::{AccessEntry, CrisisOn, CrisisStatus};
 use countersign_core::wire::{
     Change, ChangesResponse, Directory, ErrorBody, PushRequest, PushResponse, RefreshRequest,
@@ -39,14 +40,15 @@ const KIB: usize = 1024;
 const MIB: usize = 1024 * KIB;
 
 /// The most Countersign reads of one answer carrying data: a changes page, a push answer,
-/// the policy pack, the access list. The largest legitimate ones measured: the demo's
-/// drafts are 1.2 KB of JSON on average and 2 KB at most, the bench's 850 bytes, so the
-/// first page of a pull (1,000 drafts) is 1–2 MB and the bench's 10,000-draft pull 8.5 MB in
-/// four pages; the server also keeps a page to a byte budget. 8 MiB is several times the
-/// usual page and refuses a 10 MB answer. Because a page over it is asked for again in
-/// halves (see [`MAX_HALVINGS`]), even a server without a byte budget whose 5,000-draft
-/// page is 10–15 MB still syncs, at 2,500 or 1,250 drafts a page.
-pub const ANSWER_LIMIT: usize = 8 * MIB;
+/// the policy pack, the access list: twice the server's byte budget for the drafts of one
+/// page ([`MAX_PAGE_BYTES`], 4 MiB, which a push answer's drafts keep to as well), so 8 MiB.
+/// The largest legitimate answer is that budget, plus the one draft that crosses it (field
+/// caps keep a draft under about 1 MiB), plus the envelope and the directory. Measured: the
+/// demo's drafts are 1.2 KB of JSON on average and 2 KB at most, the bench's 850 bytes, so
+/// the first page of a pull (1,000 drafts) is 1–2 MB. A 10 MB answer is refused. Because a
+/// page or a push answer over the limit is asked for again in halves ([`MAX_HALVINGS`]),
+/// even an older server without a budget, whose 5,000-draft page is 10–15 MB, still syncs.
+pub const ANSWER_LIMIT: usize = 2 * MAX_PAGE_BYTES;
 
 /// The most Countersign reads of a sign-in, refresh or sign-out answer: two tokens and the
 /// user with their roles, steps and teams, a few hundred bytes.
@@ -305,7 +307,10 @@ impl ApiClient {
                 Err(error) => return Err(error),
                 Ok(answer) => match joined.as_mut() {
                     None => joined = Some(answer),
-                    Some(so_far) => so_far.results.extend(answer.results),
+                    Some(so_far) => {
+                        so_far.results.extend(answer.results);
+                        so_far.drafts.extend(answer.drafts);
+                    }
                 },
             }
         }
@@ -733,6 +738,17 @@ fn check_push_answer(request: &PushRequest, response: &PushResponse) -> Result<(
             "it answers {answered} mutations where {sent} were sent"
         ));
     }
+    // The drafts an answer carries are those its conflicts are about, no others.
+    if let Some(draft) = response
+        .drafts
+        .iter()
+        .find(|d| !request.mutations.iter().any(|m| m.kind.draft_id() == d.id))
+    {
+        return Err(format!(
+            "it carries draft {}, which no mutation sent is about",
+            draft.id
+        ));
+    }
     Ok(())
 }
 
@@ -1095,6 +1111,12 @@ mod tests {
             other_draft.contains("not the draft decided on"),
             "{other_draft}"
         );
+        let stray: PushResponse = serde_json::from_value(json!({
+            "results": [applied(1), applied(2)], "drafts": [draft(42, "not asked for")]
+        }))
+        .expect("an answer");
+        let stray = check_push_answer(&request, &stray).expect_err("refused");
+        assert!(stray.contains("no mutation sent is about"), "{stray}");
         let conflict = json!({"mutation_id": 2, "status": "conflict", "reason": "stale_version",
                               "draft": draft(1, "the same draft, edited")});
         assert_eq!(

@@ -59,6 +59,8 @@ enum Trick {
     PushExtraResult,
     /// The first push result becomes a conflict carrying another draft.
     PushOtherDraft(Value),
+    /// The answer carries one more draft, which no mutation sent is about.
+    PushStrayDraft(Value),
     /// The first push result's status becomes a number.
     PushWrongType,
     /// Answers over 9 MiB when the page asked for is larger than this many drafts (a
@@ -266,6 +268,7 @@ fn play(trick: Trick, target: &str, real: Vec<u8>) -> (u16, Vec<u8>) {
             first["reason"] = json!("stale_version");
             first["draft"] = other;
         }
+        Trick::PushStrayDraft(other) => v["drafts"] = json!([other]),
         Trick::PushWrongType => v["results"][0]["status"] = json!(5),
         Trick::BigPagesAbove(max) => {
             let limit: u32 = query_param(target, "limit")
@@ -750,8 +753,13 @@ async fn a_hostile_push_answer_gets_a_clear_error_and_the_outbox_keeps_every_dec
         ("one result too many", Trick::PushExtraResult, "were sent"),
         (
             "a conflict about another draft",
-            Trick::PushOtherDraft(other),
+            Trick::PushOtherDraft(other.clone()),
             "not the draft decided on",
+        ),
+        (
+            "a draft no mutation is about",
+            Trick::PushStrayDraft(other),
+            "no mutation sent is about",
         ),
         (
             "wrong type",
