@@ -1,6 +1,7 @@
 use super::*;
+use crate::clock::to_text;
 use crate::fixtures::{actor, decide, draft, t0, team};
-use crate::storage::{ChangesRequest, DraftUpdate, PushBatch};
+use crate::storage::{ChangesRequest, DraftUpdate, PushBatch, SessionTokens};
 use countersign_core::approval::Actor;
 use countersign_core::{
     ClientId, DraftStatus, MutationId, MutationStatus, Refusal, Role, Sensitive, TeamId, Verdict,
@@ -116,6 +117,80 @@ fn a_database_of_schema_1_gains_every_later_migration() {
         .unwrap();
     conn.prepare("SELECT channel_id, owner_id FROM drafts")
         .unwrap();
+}
+
+#[tokio::test]
+async fn a_spent_refresh_token_of_schema_4_still_revokes_after_migration_5() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("countersign.db");
+    let user = UserId(Uuid::new_v4());
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        Migrations::new(MIGRATIONS[..4].iter().map(|sql| M::up(sql)).collect())
+            .to_latest(&mut conn)
+            .unwrap();
+        for (i, sql) in MIGRATIONS[..4].iter().enumerate() {
+            conn.execute(
+                "INSERT INTO schema_checksums (version, sha256) VALUES (?1, ?2)",
+                rusqlite::params![i as i64 + 1, checksum(sql)],
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO users (id, username, display_name, password_hash, roles, steps, \
+             created_at) VALUES (?1, 'rui', 'Rui', 'x', 'reviewer', 'review', ?2)",
+            rusqlite::params![user.to_string(), to_text(t0())],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO sessions (id, user_id, access_hash, access_expires_at, refresh_hash, \
+             refresh_expires_at, previous_refresh_hash, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            rusqlite::params![
+                Uuid::new_v4().to_string(),
+                user.to_string(),
+                TokenHash::of("access").as_str(),
+                to_text(t0() + chrono::Duration::hours(1)),
+                TokenHash::of("current").as_str(),
+                to_text(t0() + chrono::Duration::days(30)),
+                TokenHash::of("spent").as_str(),
+                to_text(t0()),
+            ],
+        )
+        .unwrap();
+    }
+    let storage = SqliteStorage::open(&path).unwrap();
+    let now = t0() + chrono::Duration::hours(2);
+    let outcome = storage
+        .refresh_session(crate::storage::Refresh {
+            presented: TokenHash::of("spent"),
+            next: SessionTokens {
+                access_hash: TokenHash::of("a2"),
+                access_expires_at: now,
+                refresh_hash: TokenHash::of("r2"),
+                refresh_expires_at: now,
+            },
+            next_salt: "salt".into(),
+            now,
+            grace_until: now,
+            session_lifetime: chrono::Duration::days(90),
+            two_factor_roles: vec![],
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, crate::storage::RefreshOutcome::Reused),
+        "the one spent token schema 4 remembered moved to the new table: {outcome:?}"
+    );
+    let lookup = storage
+        .session_by_access(&TokenHash::of("access"))
+        .await
+        .unwrap()
+        .expect("the session");
+    assert!(
+        lookup.revoked_at.is_some(),
+        "and its replay revoked the session"
+    );
 }
 
 #[test]
