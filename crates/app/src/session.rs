@@ -199,6 +199,8 @@ impl App {
     /// A wipe an earlier run left unfinished (see [`WIPE_MARK`]) is finished first, and the
     /// app then opens signed out; if it fails again the status line says so.
     pub async fn open(config: AppConfig) -> Result<App, AppError> {
+        // Before anything lands in it: the folder is this OS user's alone.
+        countersign_store::private_folder(&config.data_dir)?;
         let mut health = Health::default();
         let session = match finish_interrupted_wipe(&config).await {
             Ok(false) => restore_session(&config).await?,

@@ -61,5 +61,6 @@ pub use error::StoreError;
 pub use key::CacheKey;
 pub use migrations::SCHEMA_VERSION;
 pub use outbox::RecordedResults;
+pub use private::private_folder;
 pub use queue::{LocalDecision, PREVIEW_CHARS, QueueFilter, QueueItem};
 pub use verdicts::Verdict as GuardVerdict;

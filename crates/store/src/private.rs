@@ -30,6 +30,13 @@ pub(crate) fn prepare(path: &Path, companions: &[std::path::PathBuf]) -> Result<
     Ok(())
 }
 
+/// Creates `dir` (and its parents) if missing and makes it readable by this OS user only
+/// (`0700` on Unix; a looser folder is tightened). For the app's data folder, which holds
+/// the cache and the window's WebKit data, before anything is written to it.
+pub fn private_folder(dir: &Path) -> Result<(), StoreError> {
+    create_private_dir(dir)
+}
+
 fn error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Permissions {
         path: path.to_path_buf(),

@@ -387,3 +387,30 @@ async fn https_and_loopback_addresses_need_no_allowance() {
         .expect_err("not an address");
     assert_eq!(error.code(), "invalid", "{error}");
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_folder_is_the_users_alone_from_the_first_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| {
+        std::fs::metadata(path)
+            .expect("the data folder")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, _) = config(dir.path());
+    assert!(!config.data_dir.exists(), "a new install has no folder yet");
+    drop(App::open(config.clone()).await.expect("open"));
+    assert_eq!(mode(&config.data_dir), 0o700, "created private at start");
+
+    std::fs::set_permissions(&config.data_dir, std::fs::Permissions::from_mode(0o755))
+        .expect("loosen it");
+    drop(App::open(config.clone()).await.expect("open again"));
+    assert_eq!(
+        mode(&config.data_dir),
+        0o700,
+        "a loosened folder is tightened at start"
+    );
+}
