@@ -39,6 +39,12 @@ const TOP_UP: usize = 60;
 /// How long after a push is sent the kill may come. A push of 25 mutations takes a few
 /// milliseconds here; the window reaches past it, so some kills land between pushes.
 const PUSH_WINDOW: Duration = Duration::from_millis(25);
+/// Kills during the first start, on an empty data folder.
+const FIRST_START_KILLS: usize = 3;
+/// How often a restart is itself killed before the real one.
+const RESTART_KILL_CHANCE: f64 = 0.25;
+/// Start-up (opening the database, migrations, binding) takes a few tens of milliseconds.
+const STARTUP_WINDOW: Duration = Duration::from_millis(80);
 /// Resends go in batches this big.
 const RESEND_BATCH: usize = 200;
 
@@ -49,6 +55,12 @@ async fn a_server_killed_mid_push_applies_every_acknowledged_mutation_once_and_n
     let (seed, mut rng) = seeded_rng("server kills");
     let kills = count_from_env("COUNTERSIGN_SERVER_KILLS", 20);
     let data = tempfile::tempdir().expect("data folder");
+    let mut figures = Figures::default();
+    // Killed while it creates its database on the very first start: the folder must
+    // still open, and then be seeded as if nothing had happened.
+    for _ in 0..FIRST_START_KILLS {
+        kill_during_startup(data.path(), &mut rng, &mut figures);
+    }
     seed_org(data.path()).await;
     let db = data.path().join(countersign_server::config::DATABASE_FILE);
 
@@ -59,7 +71,6 @@ async fn a_server_killed_mid_push_applies_every_acknowledged_mutation_once_and_n
         fresh: Vec::new(),
         commented: Vec::new(),
     };
-    let mut figures = Figures::default();
     let mut running = Some(ServerProcess::start(data.path()));
     let mut http = Session::new(running.as_ref().expect("running").url.clone()).await;
 
@@ -105,6 +116,9 @@ async fn a_server_killed_mid_push_applies_every_acknowledged_mutation_once_and_n
             .first()
             .is_some_and(|m| m.mutation_id.0 <= record.last);
 
+        if rng.random_bool(RESTART_KILL_CHANCE) {
+            kill_during_startup(data.path(), &mut rng, &mut figures);
+        }
         running = Some(ServerProcess::start(data.path()));
         http.base = running.as_ref().expect("running").url.clone();
         if cut_off {
@@ -164,13 +178,14 @@ async fn a_server_killed_mid_push_applies_every_acknowledged_mutation_once_and_n
     eprintln!(
         "server kills: seed {seed}: {} kills mid-push; {} mutations pushed, every \
          acknowledged one applied, none twice; the cut-off batch had committed {} times and \
-         not {} times (never half), {} answers arrived just before the kill; integrity ok \
-         {}/{}; {:.1} s",
+         not {} times (never half), {} answers arrived just before the kill; {} more kills \
+         during start-up; integrity ok {}/{}; {:.1} s",
         figures.kills,
         total,
         figures.cut_off_committed,
         figures.cut_off_lost,
         figures.answered_before_kill,
+        figures.startup_kills,
         figures.integrity_ok,
         figures.kills,
         started.elapsed().as_secs_f64()
@@ -243,9 +258,20 @@ impl World {
     }
 }
 
+/// Starts the binary on `dir` and kills it a random moment into its start-up.
+fn kill_during_startup(dir: &Path, rng: &mut StdRng, figures: &mut Figures) {
+    let delay = Duration::from_micros(rng.random_range(0..STARTUP_WINDOW.as_micros() as u64));
+    let mut child = ServerProcess::spawn(dir);
+    pause(delay);
+    if kill9(&mut child) {
+        figures.startup_kills += 1;
+    }
+}
+
 #[derive(Default)]
 struct Figures {
     kills: usize,
+    startup_kills: usize,
     cut_off_committed: usize,
     cut_off_lost: usize,
     answered_before_kill: usize,
@@ -406,7 +432,12 @@ struct ServerProcess {
 impl ServerProcess {
     /// Starts the binary on `dir`, on a free port, and waits for its "serving" line.
     fn start(dir: &Path) -> ServerProcess {
-        let mut child = Command::new(server_binary())
+        ServerProcess::wait_until_serving(ServerProcess::spawn(dir))
+    }
+
+    /// Starts the binary on `dir`, on a free port, without waiting.
+    fn spawn(dir: &Path) -> Child {
+        Command::new(server_binary())
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(dir)
             .env("RUST_LOG", "info")
@@ -415,7 +446,12 @@ impl ServerProcess {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("start countersign-server");
+            .expect("start countersign-server")
+    }
+
+    /// Reads the log until the "serving" line and its address; a server that exits or
+    /// says nothing for 30 s fails the test with what it did say.
+    fn wait_until_serving(mut child: Child) -> ServerProcess {
         let log = Lines::of(child.stderr.take().expect("piped stderr"));
         let deadline = Instant::now() + Duration::from_secs(30);
         let mut seen = Vec::new();
