@@ -95,5 +95,22 @@ async fn a_plain_http_address_of_another_machine_is_refused_until_the_reviewer_a
         david().await.last_sign_in_at.is_some(),
         "signed in once allowed"
     );
+    // The real app's data folder and cache, after a start and a sign-in: the user's alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: std::path::PathBuf| {
+            std::fs::metadata(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        let dir = desktop.data_dir();
+        assert_eq!(mode(dir.clone()), 0o700, "the data folder");
+        for file in ["cache.db", "cache.db-wal", "cache.db-shm"] {
+            assert_eq!(mode(dir.join(file)), 0o600, "{file}");
+        }
+    }
     desktop.close().await;
 }
