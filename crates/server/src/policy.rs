@@ -15,7 +15,7 @@ use crate::storage::StoredPack;
 use countersign_core::channel::Risk;
 use countersign_core::finding::{Category, Finding, Severity};
 use countersign_core::wire::Reply;
-use countersign_core::{ChannelId, Draft, Media, Network, Urgency, UserId};
+use countersign_core::{ChannelId, Draft, DraftId, Media, Network, Urgency, UserId};
 use countersign_policy::replies::Template;
 use countersign_policy::{CrisisContext, Guard, Pack, PackError, Subject};
 use std::collections::HashMap;
@@ -101,7 +101,16 @@ pub struct Review {
     guard: Arc<Guard>,
     channels: HashMap<ChannelId, ChannelFacts>,
     replies: Vec<(Reply, Template)>,
+    /// The blocking findings on each stored draft asked about so far (how many, and the
+    /// first few), by what the guard reads of it that can change (the text and media change
+    /// only with the version). A push of a thousand approvals of one draft runs the guard
+    /// once, not a thousand times inside its write transaction.
+    blocking: Mutex<HashMap<Reviewed, (usize, Vec<Finding>)>>,
 }
+
+/// What the guard reads of a stored draft that can change: its id and version (text and
+/// media change only with it) and its urgency (crisis mode changes it).
+type Reviewed = (DraftId, u64, Urgency);
 
 struct ChannelFacts {
     name: String,
@@ -154,6 +163,7 @@ impl Review {
             guard,
             channels,
             replies,
+            blocking: Mutex::default(),
         })
     }
 
@@ -167,6 +177,28 @@ impl Review {
             author: draft.author.id,
             urgency: draft.urgency,
         })
+    }
+
+    /// How many `block` findings `draft` as stored has, and the first `keep` of them. The
+    /// guard reads each version once per `Review` (one push): later calls for it are
+    /// answered from memory, which holds at most `keep` findings a draft.
+    pub fn blocking(&self, draft: &Draft, keep: usize) -> (usize, Vec<Finding>) {
+        let key = (draft.id, draft.version, draft.urgency);
+        let memo = || self.blocking.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((count, kept)) = memo().get(&key)
+            && kept.len() >= keep.min(*count)
+        {
+            return (*count, kept.iter().take(keep).cloned().collect());
+        }
+        let all: Vec<Finding> = self
+            .findings(draft)
+            .into_iter()
+            .filter(Finding::blocks)
+            .collect();
+        let count = all.len();
+        let kept: Vec<Finding> = all.into_iter().take(keep).collect();
+        memo().insert(key, (count, kept.clone()));
+        (count, kept)
     }
 
     /// The findings on a text about to be stored.

@@ -20,7 +20,6 @@
 use crate::policy::Review;
 use chrono::{DateTime, Utc};
 use countersign_core::approval::{self, Actor};
-use countersign_core::finding::Finding;
 use countersign_core::wire::{SkippedMutations, codes};
 use countersign_core::{
     ConflictReason, Decision, Draft, Mutation, MutationId, MutationKind, MutationResult,
@@ -29,6 +28,14 @@ use countersign_core::{
 
 /// The most mutations one push may carry (a larger push is refused whole, 413).
 pub const MAX_MUTATIONS: usize = countersign_core::limits::MAX_MUTATIONS_PER_PUSH;
+
+/// The most findings an `override_required` refusal carries. The reviewer needs to know
+/// why, and the desktop's own guard lists every finding; a draft full of findings refused a
+/// thousand times must not store and send them a thousand times.
+pub const MAX_RESULT_FINDINGS: usize = 5;
+
+/// The most distinct finding messages an `override_required` refusal's sentence names.
+const MAX_MESSAGE_FINDINGS: usize = 3;
 
 /// What to do with a mutation, judged by its id alone.
 #[derive(Clone, Debug, PartialEq)]
@@ -161,21 +168,28 @@ fn override_check(
     if decision.verdict != Verdict::Approve || has_reason {
         return None;
     }
-    let findings: Vec<Finding> = review
-        .findings(draft)
-        .into_iter()
-        .filter(Finding::blocks)
-        .collect();
-    if findings.is_empty() {
+    let (found, findings) = review.blocking(draft, MAX_RESULT_FINDINGS);
+    if found == 0 {
         return None;
     }
-    let what: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+    let mut what: Vec<&str> = Vec::new();
+    for finding in &findings {
+        if !what.contains(&finding.message.as_str()) {
+            what.push(&finding.message);
+        }
+    }
+    let more = if what.len() > MAX_MESSAGE_FINDINGS || found > findings.len() {
+        what.truncate(MAX_MESSAGE_FINDINGS);
+        "; and more"
+    } else {
+        ""
+    };
     let message = format!(
-        "approving this draft needs an override reason: the policy guard found {} ({})",
-        if findings.len() == 1 {
+        "approving this draft needs an override reason: the policy guard found {} ({}{more})",
+        if found == 1 {
             "something that blocks it".to_owned()
         } else {
-            format!("{} things that block it", findings.len())
+            format!("{found} things that block it")
         },
         what.join("; ")
     );

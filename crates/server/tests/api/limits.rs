@@ -621,3 +621,54 @@ async fn administrators_names_are_capped_too() {
         "{channel}"
     );
 }
+
+#[tokio::test]
+async fn approvals_refused_over_many_findings_carry_a_bounded_few() {
+    let t = TestServer::start().await;
+    let org = org(&t.server).await;
+    add_channel(
+        &t.server,
+        "care-fb",
+        Network::Facebook,
+        "Care on Facebook",
+        "Care",
+        &[],
+    )
+    .await;
+    // Two thousand e-mail addresses: as many blocking findings.
+    let body: String = (0..2000).map(|n| format!("mail{n}@example.org ")).collect();
+    let d = crate::support::draft_on(&t.server, org.alex, "care-fb", &body).await;
+    let db = t.server.config().database_path();
+    let rita = t.sign_in("rita").await.access;
+    let approvals: Vec<Value> = (1..=1000).map(|n| decide(n, d.id, 1, "approve")).collect();
+    let before = settled_size(&db);
+    let started = std::time::Instant::now();
+    let (status, answer) = push_raw(&t, &rita, &client(), approvals).await;
+    let took = started.elapsed();
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let grew = settled_size(&db).saturating_sub(before);
+    let answer_bytes = serde_json::to_vec(&answer).unwrap().len();
+    eprintln!(
+        "1,000 approvals refused over 2,000 findings: the database grew {grew} bytes, the answer \
+         was {answer_bytes} bytes, in {took:?}"
+    );
+    for result in answer["results"].as_array().unwrap() {
+        assert_eq!(result["code"], "override_required", "{result}");
+        let findings = result["findings"].as_array().map_or(0, Vec::len);
+        assert!(
+            (1..=countersign_server::push::MAX_RESULT_FINDINGS).contains(&findings),
+            "a refusal carries a few findings, not 2,000: {findings}"
+        );
+        let message = result["message"].as_str().unwrap();
+        assert!(message.contains("2000 things that block it"), "{message}");
+        assert!(
+            message.len() < 2_000,
+            "the sentence stays short: {} bytes",
+            message.len()
+        );
+    }
+    assert!(
+        grew < 8_000_000,
+        "1,000 refusals store a few KB each: grew {grew}"
+    );
+}
