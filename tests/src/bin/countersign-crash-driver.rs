@@ -62,6 +62,12 @@ struct Args {
     r#final: bool,
 }
 
+/// Mutations per push request.
+const PUSH_BATCH: usize = 3;
+/// Drafts in a sync's first changes page, and in its biggest.
+const FIRST_PAGE: u32 = 4;
+const PAGE_LIMIT: u32 = 16;
+
 /// How many syncs `--final` tries before giving up.
 const FINAL_SYNCS: usize = 20;
 
@@ -75,6 +81,11 @@ async fn main() -> anyhow::Result<()> {
     // The server is on loopback: retry quickly rather than as over a real network.
     config.sync.base_backoff = Duration::from_millis(10);
     config.sync.max_backoff = Duration::from_millis(50);
+    // Small batches and pages: one sync is several pushes and several pages (fetched while
+    // the one before is written), so a kill can land between any two of them.
+    config.sync.push_batch = PUSH_BATCH;
+    config.sync.first_page = FIRST_PAGE;
+    config.sync.page_limit = PAGE_LIMIT;
     let app = App::open(config).await.context("open the app")?;
     let signed_in = app.user().await.is_some();
     say(format_args!("open signed_in={signed_in}"))?;

@@ -4,8 +4,8 @@
 //! everything shown as done, or answered by the server, was applied exactly once.
 //!
 //! Each run prints its seed; `COUNTERSIGN_SEED=<seed>` replays the same plan of kills (the
-//! moments are the same offsets after the same events; what the process had reached by
-//! then depends on the machine). `COUNTERSIGN_KILLS` (desktop, default 100) and
+//! same offsets, or fractions of a push's measured time, after the same events; what the
+//! process had reached by then depends on the machine). `COUNTERSIGN_KILLS` (desktop, default 100) and
 //! `COUNTERSIGN_SERVER_KILLS` (default 20) raise the counts for `scripts/soak`.
 
 mod desktop;

@@ -36,9 +36,8 @@ const DECISIONS_PER_BATCH: usize = 5;
 /// Fresh drafts kept ready for decisions.
 const KEEP_FRESH: usize = 40;
 const TOP_UP: usize = 60;
-/// How long after a push is sent the kill may come. A push of 25 mutations takes a few
-/// milliseconds here; the window reaches past it, so some kills land between pushes.
-const PUSH_WINDOW: Duration = Duration::from_millis(25);
+/// What a push is taken to last before any was timed.
+const FIRST_PUSH_GUESS: Duration = Duration::from_millis(15);
 /// Kills during the first start, on an empty data folder.
 const FIRST_START_KILLS: usize = 3;
 /// How often a restart is itself killed before the real one.
@@ -71,6 +70,7 @@ async fn a_server_killed_mid_push_applies_every_acknowledged_mutation_once_and_n
         fresh: Vec::new(),
         commented: Vec::new(),
     };
+    let mut push_time = PushTime::default();
     let mut running = Some(ServerProcess::start(data.path()));
     let mut http = Session::new(running.as_ref().expect("running").url.clone()).await;
 
@@ -85,13 +85,17 @@ async fn a_server_killed_mid_push_applies_every_acknowledged_mutation_once_and_n
         let before = rng.random_range(0..4);
         for _ in 0..before {
             let batch = world.next_batch(&mut rng);
+            let sent = Instant::now();
             let answer = http.push(world.client_id, &batch).await;
+            push_time.record(sent.elapsed());
             let results = answer.unwrap_or_else(|e| panic!("{at}: push failed: {e}"));
             expect_all(&at, &results, &batch, "applied");
             world.acknowledged = batch.last().map_or(0, |m| m.mutation_id.0);
         }
         let batch = world.next_batch(&mut rng);
-        let delay = Duration::from_micros(rng.random_range(0..PUSH_WINDOW.as_micros() as u64));
+        // Somewhere in the push, as long as pushes take now; the latest part of it (the
+        // commit, then the answer on its way) as often as the rest.
+        let delay = push_time.typical().mul_f64(rng.random_range(0.2..1.2));
         let killer = tokio::task::spawn_blocking(move || {
             pause(delay);
             let killed = kill9(&mut server.child);
@@ -255,6 +259,33 @@ impl World {
             batch.push(mutation);
         }
         batch
+    }
+}
+
+/// How long answered pushes took, so a kill can be aimed into one.
+#[derive(Default)]
+struct PushTime {
+    recent: Vec<Duration>,
+}
+
+impl PushTime {
+    const KEPT: usize = 16;
+
+    fn record(&mut self, took: Duration) {
+        if self.recent.len() == Self::KEPT {
+            self.recent.remove(0);
+        }
+        self.recent.push(took);
+    }
+
+    /// The median of the recent pushes.
+    fn typical(&self) -> Duration {
+        let mut sorted = self.recent.clone();
+        sorted.sort();
+        sorted
+            .get(sorted.len() / 2)
+            .copied()
+            .unwrap_or(FIRST_PUSH_GUESS)
     }
 }
 
