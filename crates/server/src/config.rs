@@ -65,7 +65,7 @@ impl ServerConfig {
     /// Production defaults: 15-minute access tokens, 30-day refresh tokens (a 60-second
     /// grace for a lost refresh answer) in sessions of at most 90 days, 1 MiB bodies,
     /// 10 failed sign-ins per account and 100 per source address in 5 minutes, as many
-    /// password hashes at once as there are CPUs, the system clock.
+    /// password hashes at once as there are CPUs, a 14-day offline lease, the system clock.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),

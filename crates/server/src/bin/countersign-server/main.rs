@@ -104,6 +104,11 @@ struct ServeArgs {
     transport: listen::TransportArgs,
     #[command(flatten)]
     data: DataDir,
+    /// Days a desktop may show its cached drafts without contact with this server; past
+    /// them the reviewer signs in again before the window shows anything.
+    #[arg(long, env = "COUNTERSIGN_OFFLINE_LEASE_DAYS", default_value_t = 14,
+          value_parser = clap::value_parser!(u64).range(1..=365))]
+    offline_lease_days: u64,
 }
 
 #[derive(Args)]
@@ -142,7 +147,12 @@ async fn main() -> anyhow::Result<ExitCode> {
 
 /// Opens the data directory.
 pub async fn open(data: &DataDir) -> anyhow::Result<Server> {
-    countersign_server::open(ServerConfig::new(&data.data_dir))
+    open_with(data, ServerConfig::new(&data.data_dir)).await
+}
+
+/// Opens the data directory with a configuration other than the defaults.
+async fn open_with(data: &DataDir, config: ServerConfig) -> anyhow::Result<Server> {
+    countersign_server::open(config)
         .await
         .with_context(|| format!("cannot open the data directory {}", data.data_dir.display()))
 }
@@ -152,16 +162,12 @@ pub async fn open(data: &DataDir) -> anyhow::Result<Server> {
 async fn serve(args: ServeArgs, demo: Option<usize>) -> anyhow::Result<()> {
     // First: a certificate that cannot be served stops the command before anything starts.
     let tls = args.transport.tls()?;
-    let mut config = ServerConfig::new(&args.data.data_dir);
+    let mut config = ServerConfig {
+        offline_lease: std::time::Duration::from_secs(args.offline_lease_days * 24 * 3600),
+        ..ServerConfig::new(&args.data.data_dir)
+    };
     args.transport.apply(&mut config);
-    let server = countersign_server::open(config)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the data directory {}",
-                args.data.data_dir.display()
-            )
-        })?;
+    let server = open_with(&args.data, config).await?;
     let credentials = match demo {
         Some(extra_drafts) => {
             let credentials = demo::seed(&server, server.now())
