@@ -15,8 +15,10 @@
 //!   history); a withdrawn draft is gone from both caches.
 //!
 //! The seed is printed; `COUNTERSIGN_SEED=N` replays the same choices (the author's, each
-//! reviewer's and each entrance's glitches come from their own streams of it; how the
-//! concurrent requests interleave on the server is up to the scheduler).
+//! reviewer's and each entrance's glitches come from their own streams of it). The three
+//! act at once, so how their steps interleave is up to the scheduler and a replay is close
+//! rather than exact; with `COUNTERSIGN_CHAOS_SERIAL=1` each cycle's steps run one after
+//! another and a seed replays exactly.
 //! `COUNTERSIGN_CHAOS_CYCLES` sets the number of cycles (200 by default; `scripts/soak`
 //! runs 10,000).
 
@@ -48,6 +50,13 @@ fn cycles() -> u64 {
             .unwrap_or_else(|e| panic!("COUNTERSIGN_CHAOS_CYCLES={text:?} is not a number: {e}")),
         Err(_) => CI_CYCLES,
     }
+}
+
+/// `COUNTERSIGN_CHAOS_SERIAL=1`: each cycle's steps one after another instead of at once,
+/// so that a seed replays exactly (at once, the scheduler decides how the steps interleave
+/// and a replay is close, not exact).
+fn serial() -> bool {
+    std::env::var("COUNTERSIGN_CHAOS_SERIAL").is_ok_and(|v| v == "1")
 }
 
 /// A stream of the run's seed for one actor, so each actor's choices replay on their own.
@@ -293,7 +302,7 @@ impl Reviewer {
     /// access token is gone and the next sync starts with a refresh through the storm);
     /// then the reviewer decides while, four cycles in five, a sync runs at the same time,
     /// as the background sync does while someone works the queue.
-    async fn turn(&mut self, drafts: &[DraftId]) {
+    async fn turn(&mut self, drafts: &[DraftId], serial: bool) {
         if self.timing.random_bool(0.03) {
             self.desktop.restart().await;
             self.stats.restarts += 1;
@@ -307,11 +316,17 @@ impl Reviewer {
             stats,
             ..
         } = self;
-        tokio::join!(decide(name, desktop, choices, log, drafts), async {
+        let syncing = async {
             if syncs {
                 sync(name, desktop, stats).await;
             }
-        });
+        };
+        if serial {
+            decide(name, desktop, choices, log, drafts).await;
+            syncing.await;
+        } else {
+            tokio::join!(decide(name, desktop, choices, log, drafts), syncing);
+        }
     }
 }
 
@@ -406,7 +421,7 @@ async fn two_desktops_and_an_author_through_a_seeded_storm_lose_nothing_and_appl
     let cycles = cycles();
     eprintln!(
         "chaos: {cycles} cycles; replay with COUNTERSIGN_SEED={seed} \
-         COUNTERSIGN_CHAOS_CYCLES={cycles}"
+         COUNTERSIGN_CHAOS_CYCLES={cycles} (and COUNTERSIGN_CHAOS_SERIAL=1 for an exact replay)"
     );
     let started = Instant::now();
     let mut server = TestServer::start().await;
@@ -426,13 +441,20 @@ async fn two_desktops_and_an_author_through_a_seeded_storm_lose_nothing_and_appl
 
     let storm_started = Instant::now();
     let mut server_restarts = 0;
+    let serial = serial();
     for _ in 0..cycles {
         let known = drafts.clone();
-        tokio::join!(
-            author.act(&mut author_rng, &mut drafts),
-            rita.turn(&known),
-            ravi.turn(&known)
-        );
+        if serial {
+            author.act(&mut author_rng, &mut drafts).await;
+            rita.turn(&known, true).await;
+            ravi.turn(&known, true).await;
+        } else {
+            tokio::join!(
+                author.act(&mut author_rng, &mut drafts),
+                rita.turn(&known, false),
+                ravi.turn(&known, false)
+            );
+        }
         // Now and then the server restarts on the same data between two cycles.
         if author_rng.random_bool(0.01) {
             server.restart().await;
