@@ -97,8 +97,8 @@ impl Server {
                 .await??;
         let limiter = LoginLimiter::new(sessions::limits(&config));
         // The failures of the last window, so a restart does not hand out fresh attempts.
-        let window = chrono::TimeDelta::from_std(config.login_window)
-            .unwrap_or(chrono::TimeDelta::MAX);
+        let window =
+            chrono::TimeDelta::from_std(config.login_window).unwrap_or(chrono::TimeDelta::MAX);
         let since = config
             .clock
             .now()
