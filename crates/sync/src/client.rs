@@ -109,6 +109,10 @@ impl ApiClient {
             // Never follow a redirect: the token and the decisions go only where the
             // reviewer signed in. A 3xx comes back as an answer and is refused.
             .redirect(reqwest::redirect::Policy::none())
+            // Give up an idle connection well before the server does (it closes one idle
+            // for its header timeout, 10 s by default): a request sent on a connection the
+            // server is closing at that very moment fails, where a fresh one would not.
+            .pool_idle_timeout(Duration::from_secs(5))
             .user_agent(concat!("countersign-desktop/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(SyncError::Offline)?;
