@@ -336,8 +336,8 @@ pub fn trim_history(draft: &mut Draft) -> bool {
         .iter()
         .rposition(|e| matches!(e.event, HistoryEvent::Routed { .. }));
     // Walk back from the newest entry while there is room; one place stays for the
-    // summary and one for the route, should it be older than the kept entries.
-    let room = MAX_HISTORY_ENTRIES - 2;
+    // summary.
+    let room = MAX_HISTORY_ENTRIES - 1;
     let mut bytes = 0;
     let mut keep_from = history.len();
     for (i, entry) in history.iter().enumerate().rev() {
@@ -348,6 +348,13 @@ pub fn trim_history(draft: &mut Draft) -> bool {
         }
         bytes += size;
         keep_from = i;
+    }
+    // A route older than the kept entries takes a place of its own.
+    if latest_route.is_some_and(|r| r < keep_from)
+        && history.len() - keep_from == room
+        && keep_from + 1 < history.len()
+    {
+        keep_from += 1;
     }
     let mut summary: Option<HistoryEntry> = None;
     let mut route = None;

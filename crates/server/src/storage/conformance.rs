@@ -1332,3 +1332,195 @@ pub(crate) async fn sign_in_failures_are_kept_read_back_cleared_and_forgotten(
         "the old failures are forgotten"
     );
 }
+
+/// A stored push result never copies the draft: a conflict's answer carries the draft once
+/// however many mutations meet it, a repeat of the push reads it as it is *now*, and a
+/// pusher who lost the draft's team since gets the repeat without the draft.
+pub(crate) async fn a_push_keeps_no_copy_of_the_draft_and_a_repeat_reads_it_as_it_is_now(
+    storage: &dyn Storage,
+) {
+    use countersign_core::{MutationId, MutationKind, MutationStatus};
+    let org = Org::create(storage).await;
+    let mut draft = org.draft("ana", &org.care_x);
+    draft.status = DraftStatus::Withdrawn;
+    storage.insert_drafts(vec![draft.clone()]).await.unwrap();
+    let rui = org.user("rui").actor();
+    let client = countersign_core::ClientId(Uuid::now_v7());
+    let comment = |n: u64| countersign_core::Mutation {
+        mutation_id: MutationId(n),
+        kind: MutationKind::Annotate {
+            annotation: countersign_core::Annotation {
+                id: countersign_core::AnnotationId(Uuid::now_v7()),
+                draft_id: draft.id,
+                draft_version: 1,
+                body: format!("comment {n}"),
+                suggestion: None,
+                target: None,
+            },
+        },
+    };
+    let batch = |actor: countersign_core::Actor| super::PushBatch {
+        actor,
+        client_id: client,
+        mutations: (1..=3).map(comment).collect(),
+        now: t0(),
+        review: None,
+        skip: None,
+    };
+    let first = storage.push(batch(rui.clone())).await.unwrap();
+    assert!(
+        first
+            .results
+            .iter()
+            .all(|r| r.status == MutationStatus::Conflict && r.draft.is_none()),
+        "conflicts without the draft: {:?}",
+        first.results
+    );
+    assert_eq!(first.drafts, vec![draft.clone()], "the draft once");
+
+    // The draft moves on; a repeat of the same push reads it as it is now.
+    let moved = match storage
+        .update_draft(
+            draft.id,
+            Box::new(|d| {
+                let mut next = d.clone();
+                next.body = "changed since".into();
+                Ok(next)
+            }),
+        )
+        .await
+        .unwrap()
+    {
+        super::DraftUpdate::Updated(d) => *d,
+        other => panic!("the change must store: {other:?}"),
+    };
+    let again = storage.push(batch(rui.clone())).await.unwrap();
+    assert!(
+        again
+            .results
+            .iter()
+            .all(|r| r.status == MutationStatus::Duplicate
+                && r.first_status == Some(MutationStatus::Conflict)
+                && r.draft.is_none()),
+        "repeats of the conflicts: {:?}",
+        again.results
+    );
+    assert_eq!(again.drafts, vec![moved], "the draft as it is now, once");
+
+    // Taken off the team: the repeat still answers, but says nothing of the draft.
+    let rui_id = org.user("rui").id;
+    let care = org.care;
+    storage
+        .update_user(
+            rui_id,
+            Box::new(move |u| {
+                let mut next = u.clone();
+                next.teams.retain(|t| *t != care);
+                Ok(next)
+            }),
+        )
+        .await
+        .unwrap();
+    let mut outsider = rui;
+    outsider.teams.clear();
+    let hidden = storage.push(batch(outsider)).await.unwrap();
+    assert_eq!(hidden.results.len(), 3);
+    assert!(
+        hidden.drafts.is_empty(),
+        "a draft the pusher may no longer see is left out: {:?}",
+        hidden.drafts
+    );
+}
+
+/// A page of the changes feed stops once its drafts' JSON would pass
+/// [`countersign_core::limits::MAX_PAGE_BYTES`], well below its `limit`, with `has_more`;
+/// the next pages carry the rest, each draft once; a single draft over the budget comes
+/// alone.
+pub(crate) async fn the_feed_keeps_each_page_within_its_byte_budget(storage: &dyn Storage) {
+    use countersign_core::limits::MAX_PAGE_BYTES;
+    let org = Org::create(storage).await;
+    let mut drafts = vec![];
+    for n in 0..12 {
+        let mut draft = org.draft("ana", &org.care_x);
+        draft.id = DraftId(Uuid::now_v7());
+        // Stored drafts are never checked against the caps: this one could come from an
+        // older server.
+        draft.body = format!("{n} {}", "b".repeat(MAX_PAGE_BYTES / 5));
+        drafts.push(draft);
+    }
+    let mut huge = org.draft("ana", &org.care_x);
+    huge.id = DraftId(Uuid::now_v7());
+    huge.body = "h".repeat(MAX_PAGE_BYTES + 1);
+    drafts.push(huge);
+    storage.insert_drafts(drafts.clone()).await.unwrap();
+
+    let all = pages(storage, &org, "rui", 0).await;
+    let mut seen = vec![];
+    for (i, p) in all.iter().enumerate() {
+        let bytes: usize = p.rows.iter().map(|r| r.draft_json.len()).sum();
+        assert!(!p.rows.is_empty(), "page {i} is empty");
+        assert!(
+            bytes <= MAX_PAGE_BYTES || p.rows.len() == 1,
+            "page {i} holds {bytes} bytes in {} rows",
+            p.rows.len()
+        );
+        assert_eq!(p.has_more, i + 1 < all.len(), "has_more on page {i}");
+        seen.extend(p.rows.iter().map(|r| r.draft_id));
+    }
+    assert!(
+        all[0].rows.len() < 100,
+        "the budget, not the limit, ended the first page"
+    );
+    assert_eq!(
+        seen,
+        drafts.iter().map(|d| d.id).collect::<Vec<_>>(),
+        "every draft once, in order"
+    );
+}
+
+/// Whatever writes a draft, the stored history stays within its cap
+/// ([`countersign_core::limits::trim_history`]) and still names everyone who edited it.
+pub(crate) async fn every_stored_draft_keeps_its_history_within_its_cap(storage: &dyn Storage) {
+    use countersign_core::limits::MAX_HISTORY_ENTRIES;
+    let org = Org::create(storage).await;
+    let draft = org.draft("ana", &org.care_x);
+    storage.insert_drafts(vec![draft.clone()]).await.unwrap();
+    let amy = org.user("amy").person();
+    let rob = org.user("rob").person();
+    let updated = match storage
+        .update_draft(
+            draft.id,
+            Box::new(move |d| {
+                let mut next = d.clone();
+                next.history.push(HistoryEntry::on(
+                    d,
+                    &amy,
+                    t0(),
+                    HistoryEvent::Edited {
+                        previous_body: "first".into(),
+                    },
+                ));
+                for _ in 0..500 {
+                    next.history
+                        .push(HistoryEntry::on(d, &rob, t0(), HistoryEvent::Deescalated));
+                }
+                Ok(next)
+            }),
+        )
+        .await
+        .unwrap()
+    {
+        super::DraftUpdate::Updated(d) => *d,
+        other => panic!("the change must store: {other:?}"),
+    };
+    let stored = storage.draft(draft.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored, updated,
+        "the caller gets the draft exactly as stored"
+    );
+    assert_eq!(stored.history.len(), MAX_HISTORY_ENTRIES);
+    assert!(
+        stored.writers().contains(&org.user("amy").id),
+        "an editor folded into the summary still counts as one"
+    );
+}

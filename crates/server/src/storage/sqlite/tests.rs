@@ -4,7 +4,8 @@ use crate::fixtures::{actor, decide, draft, t0, team};
 use crate::storage::{ChangesRequest, DraftUpdate, PushBatch, SessionTokens};
 use countersign_core::approval::Actor;
 use countersign_core::{
-    ClientId, DraftStatus, MutationId, MutationStatus, Refusal, Role, Sensitive, TeamId, Verdict,
+    ClientId, DraftStatus, MutationId, MutationResult, MutationStatus, Refusal, Role, Sensitive,
+    TeamId, Verdict,
 };
 
 struct Fixture {
@@ -191,6 +192,76 @@ async fn a_spent_refresh_token_of_schema_4_still_revokes_after_migration_5() {
         lookup.revoked_at.is_some(),
         "and its replay revoked the session"
     );
+}
+
+#[test]
+fn results_stored_before_migration_6_lose_their_draft_copies_and_keep_the_drafts_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("countersign.db");
+    let draft_id = Uuid::now_v7().to_string();
+    let copy = format!(r#"{{"id":"{draft_id}","body":"{}"}}"#, "a".repeat(10_000));
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        Migrations::new(MIGRATIONS[..5].iter().map(|sql| M::up(sql)).collect())
+            .to_latest(&mut conn)
+            .unwrap();
+        for (i, sql) in MIGRATIONS[..5].iter().enumerate() {
+            conn.execute(
+                "INSERT INTO schema_checksums (version, sha256) VALUES (?1, ?2)",
+                rusqlite::params![i as i64 + 1, checksum(sql)],
+            )
+            .unwrap();
+        }
+        // As an older server stored them (without the client rows they belong to).
+        conn.pragma_update(None, "foreign_keys", false).unwrap();
+        let rows = [
+            (
+                1,
+                format!(
+                    r#"{{"mutation_id":1,"status":"conflict","reason":"withdrawn","draft":{copy}}}"#
+                ),
+            ),
+            (2, r#"{"mutation_id":2,"status":"applied"}"#.to_owned()),
+        ];
+        for (id, json) in rows {
+            conn.execute(
+                "INSERT INTO mutation_results (client_id, mutation_id, result_json) \
+                 VALUES ('c', ?1, ?2)",
+                rusqlite::params![id, json],
+            )
+            .unwrap();
+        }
+    }
+    let storage = SqliteStorage::open(&path).unwrap();
+    let conn = lock(&storage.writer);
+    let read = |id: i64| {
+        conn.query_row(
+            "SELECT result_json, draft_id FROM mutation_results WHERE mutation_id = ?1",
+            [id],
+            |row| Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?)),
+        )
+        .unwrap()
+    };
+    let (json, draft) = read(1);
+    assert!(!json.contains("aaaa"), "the copy is gone: {json}");
+    assert_eq!(
+        draft.as_deref(),
+        Some(draft_id.as_str()),
+        "its draft's id stays"
+    );
+    let result: MutationResult = serde_json::from_str(&json).unwrap();
+    assert_eq!(result.status, MutationStatus::Conflict);
+    assert_eq!(
+        result.reason,
+        Some(countersign_core::ConflictReason::Withdrawn)
+    );
+    assert!(result.draft.is_none());
+    let (json, draft) = read(2);
+    assert_eq!(
+        json, r#"{"mutation_id":2,"status":"applied"}"#,
+        "other results are untouched"
+    );
+    assert_eq!(draft, None);
 }
 
 #[test]
@@ -657,6 +728,24 @@ mod conformance {
     async fn revoking_by_refresh_token_finds_current_and_spent_tokens() {
         let (_dir, storage) = empty_store();
         suite::revoking_by_refresh_token_finds_current_and_spent_tokens(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn a_push_keeps_no_copy_of_the_draft_and_a_repeat_reads_it_as_it_is_now() {
+        let (_dir, storage) = empty_store();
+        suite::a_push_keeps_no_copy_of_the_draft_and_a_repeat_reads_it_as_it_is_now(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn the_feed_keeps_each_page_within_its_byte_budget() {
+        let (_dir, storage) = empty_store();
+        suite::the_feed_keeps_each_page_within_its_byte_budget(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn every_stored_draft_keeps_its_history_within_its_cap() {
+        let (_dir, storage) = empty_store();
+        suite::every_stored_draft_keeps_its_history_within_its_cap(&storage).await;
     }
 
     #[tokio::test]
