@@ -8,6 +8,7 @@ use crate::status::SyncStatus;
 use chrono::{DateTime, Utc};
 use countersign_core::channel::Route;
 use countersign_core::finding::{Finding, Measure};
+use countersign_core::limits;
 use countersign_core::wire::admin::{AccessEntry, CrisisOn, CrisisStatus};
 use countersign_core::wire::{Directory, SessionRequest, SessionResponse, SessionUser, codes};
 use countersign_core::{
@@ -456,6 +457,10 @@ impl App {
                     client_time: Some(now),
                 },
             };
+            // The server's caps, asked here first: a text it would refuse is never queued.
+            if let Err(over) = limits::check_mutation(&kind) {
+                return Ok(Err(AppError::Invalid(over.to_string())));
+            }
             c.enqueue(&kind, now).map(Ok)
         })
         .await?
@@ -487,14 +492,18 @@ impl App {
     ) -> Result<MutationId, AppError> {
         let cache = self.cache().await?;
         let now = (self.config.clock)();
-        let id = with_cache(&cache, move |c| {
+        with_cache(&cache, move |c| {
             let Some(draft) = c.draft(draft_id)? else {
-                return Ok(None);
+                return Ok(Err(AppError::NotFound));
             };
-            c.enqueue(&make(&draft), now).map(Some)
+            let kind = make(&draft);
+            // The server's caps, asked here first: a text it would refuse is never queued.
+            if let Err(over) = limits::check_mutation(&kind) {
+                return Ok(Err(AppError::Invalid(over.to_string())));
+            }
+            c.enqueue(&kind, now).map(Ok)
         })
-        .await?;
-        id.ok_or(AppError::NotFound)
+        .await?
     }
 
     /// Decisions the server refused, newest first.

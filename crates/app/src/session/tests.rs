@@ -414,3 +414,73 @@ async fn the_data_folder_is_the_users_alone_from_the_first_start() {
         "a loosened folder is tightened at start"
     );
 }
+
+/// Puts one pending X draft into the cache `a_saved_session` left, as a pull would.
+fn a_cached_draft(config: &AppConfig, keys: &MemoryKeychain) -> DraftId {
+    let key = keys.get(CACHE_KEY).expect("keychain").expect("a saved key");
+    let key = CacheKey::from_hex(key.expose()).expect("a key");
+    let mut cache = Cache::open(&config.cache_path(), &key).expect("open cache");
+    let id = DraftId(Uuid::now_v7());
+    let draft: Draft = serde_json::from_value(serde_json::json!({
+        "id": id, "version": 1, "status": "pending", "network": "x", "channel": "@care",
+        "team": Uuid::now_v7(), "body": "Thanks for waiting",
+        "author": {"id": Uuid::now_v7(), "username": "sam", "display_name": "Sam"},
+        "urgency": "normal", "scheduled_at": null, "required_steps": ["review"],
+        "approvals": [], "in_reply_to": null, "media": [],
+        "created_at": "2026-12-01T09:00:00Z", "updated_at": "2026-12-01T09:00:00Z"
+    }))
+    .expect("a draft");
+    cache
+        .apply_changes(&countersign_core::wire::ChangesResponse {
+            changes: vec![countersign_core::wire::Change::Upsert {
+                draft: Box::new(draft),
+            }],
+            next_cursor: "1".into(),
+            has_more: false,
+            last_mutation_id: MutationId(0),
+            directory: None,
+        })
+        .expect("apply");
+    id
+}
+
+#[tokio::test]
+async fn a_comment_or_reason_over_the_servers_cap_is_refused_before_it_is_queued() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, keys) = config(dir.path());
+    a_saved_session(&config, &keys);
+    let draft = a_cached_draft(&config, &keys);
+    let app = App::open(config).await.expect("open");
+    let long = "x".repeat(limits::MAX_COMMENT_CHARS + 1);
+    let refused = [
+        app.comment(draft, &long).await,
+        app.decide(draft, Verdict::Reject, &long, None).await,
+        app.decide(
+            draft,
+            Verdict::Reject,
+            "too loud",
+            Some("r".repeat(limits::MAX_OVERRIDE_REASON_CHARS + 1)),
+        )
+        .await,
+    ];
+    let fields = ["the comment", "the comment", "the override reason"];
+    for (result, field) in refused.into_iter().zip(fields) {
+        let error = result.expect_err("over the server's cap");
+        assert_eq!(error.code(), "invalid", "{error}");
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("{field} is too long")),
+            "the refusal names {field}: {error}"
+        );
+    }
+    assert_eq!(
+        app.status().await.expect("status").pending,
+        0,
+        "nothing over a cap is queued"
+    );
+    app.comment(draft, "A fair point")
+        .await
+        .expect("a comment within the cap is queued");
+    assert_eq!(app.status().await.expect("status").pending, 1);
+}
