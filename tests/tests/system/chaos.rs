@@ -142,7 +142,10 @@ impl Author {
             .expect("draft body")
     }
 
-    async fn create(&mut self, steps: &[&str]) -> Draft {
+    /// Writes a draft; `scheduled` ones go out in an hour, so crisis mode holds them once
+    /// approved.
+    #[allow(clippy::disallowed_methods)] // a schedule relative to the server's real clock
+    async fn create(&mut self, steps: &[&str], scheduled: bool) -> Draft {
         self.created += 1;
         let draft = NewDraft {
             team: None,
@@ -153,7 +156,7 @@ impl Author {
                 self.created
             ),
             urgency: Urgency::Normal,
-            scheduled_at: None,
+            scheduled_at: scheduled.then(|| chrono::Utc::now() + chrono::Duration::hours(1)),
             required_steps: Some(
                 steps
                     .iter()
@@ -187,7 +190,8 @@ impl Author {
             } else {
                 &["review"]
             };
-            drafts.push(self.create(steps).await.id);
+            let scheduled = rng.random_bool(0.3);
+            drafts.push(self.create(steps, scheduled).await.id);
             return;
         }
         if roll >= 59 || self.live.is_empty() {
@@ -225,6 +229,67 @@ impl Author {
                 "the author's change was refused with {status}: {}",
                 response.text().await.unwrap_or_default()
             ),
+        }
+    }
+}
+
+/// The administrator, between cycles: turns crisis mode on for every channel and off again
+/// (waiting drafts become crisis drafts only a spokesperson may approve, approved ones due
+/// later are held and come back to review as a new version), and sets a new policy pack
+/// that bans a word some drafts use, then one that does not (approvals then need an
+/// override reason). Desktops learn of both from the feed, through the storm.
+struct Administrator {
+    rng: StdRng,
+    by: countersign_core::Person,
+    crisis: bool,
+    crisis_changes: u64,
+    packs: u64,
+}
+
+impl Administrator {
+    async fn new(server: &TestServer, rng: StdRng) -> Administrator {
+        let by = countersign_server::admin::user_named(&server.server, "ada")
+            .await
+            .expect("the administrator")
+            .person();
+        Administrator {
+            rng,
+            by,
+            crisis: false,
+            crisis_changes: 0,
+            packs: 0,
+        }
+    }
+
+    async fn act(&mut self, server: &TestServer) {
+        use countersign_server::admin;
+        if self.rng.random_bool(0.02) {
+            if self.crisis {
+                admin::crisis_off(&server.server, &self.by)
+                    .await
+                    .expect("crisis off");
+            } else {
+                admin::crisis_on(&server.server, &self.by, "Chaos drill", &[])
+                    .await
+                    .expect("crisis on");
+            }
+            self.crisis = !self.crisis;
+            self.crisis_changes += 1;
+        }
+        if self.rng.random_bool(0.01) {
+            self.packs += 1;
+            let banned = if self.packs % 2 == 1 {
+                r#"["patience"]"#
+            } else {
+                "[]"
+            };
+            let source = format!(
+                "format = 1\nname = \"Chaos {}\"\n\n[organisation]\nbanned_terms = {banned}\n",
+                self.packs
+            );
+            admin::set_policy_pack(&server.server, source, self.by.clone())
+                .await
+                .expect("policy pack");
         }
     }
 }
@@ -362,7 +427,14 @@ async fn decide(
         log.attempts += 1;
         let tag = format!("{name} #{}", log.attempts);
         let made = match rng.random_range(0..100) {
-            0..60 => app.decide(target, Verdict::Approve, &tag, None).await,
+            0..60 => match app.decide(target, Verdict::Approve, &tag, None).await {
+                // The cached pack blocks this draft: the reviewer says why they approve.
+                Err(AppError::OverrideRequired(_)) => {
+                    let why = Some(format!("checked by {name}"));
+                    app.decide(target, Verdict::Approve, &tag, why).await
+                }
+                other => other,
+            },
             60..72 => app.decide(target, Verdict::Reject, &tag, None).await,
             72..84 => {
                 app.decide(target, Verdict::RequestChanges, &tag, None)
@@ -429,7 +501,7 @@ async fn two_desktops_and_an_author_through_a_seeded_storm_lose_nothing_and_appl
     let mut author_rng = stream(seed, 0);
     let mut drafts = Vec::new();
     for _ in 0..6 {
-        drafts.push(author.create(&["review"]).await.id);
+        drafts.push(author.create(&["review"], false).await.id);
     }
 
     let proxy = FaultProxy::seeded(server.url(), seed).await;
@@ -441,6 +513,7 @@ async fn two_desktops_and_an_author_through_a_seeded_storm_lose_nothing_and_appl
 
     let storm_started = Instant::now();
     let mut server_restarts = 0;
+    let mut administrator = Administrator::new(&server, stream(seed, 3)).await;
     let serial = serial();
     for _ in 0..cycles {
         let known = drafts.clone();
@@ -460,6 +533,7 @@ async fn two_desktops_and_an_author_through_a_seeded_storm_lose_nothing_and_appl
             server.restart().await;
             server_restarts += 1;
         }
+        administrator.act(&server).await;
     }
     let storm_time = storm_started.elapsed();
 
@@ -545,8 +619,13 @@ async fn two_desktops_and_an_author_through_a_seeded_storm_lose_nothing_and_appl
     );
     eprintln!(
         "chaos: author: {} drafts, {} edits, {} withdrawals, {} refused; {server_restarts} \
-         server restarts",
-        author.created, author.edits, author.withdrawals, author.refused
+         server restarts, {} crisis mode changes, {} policy packs",
+        author.created,
+        author.edits,
+        author.withdrawals,
+        author.refused,
+        administrator.crisis_changes,
+        administrator.packs
     );
     for (reviewer, figures) in [&rita, &ravi].into_iter().zip(summary) {
         eprintln!(
