@@ -227,6 +227,15 @@ function historyEntry(entry, now) {
       who = "The draft";
       what = routedWords(entry.route);
       break;
+    case "summarised": {
+      // The server keeps a draft's newest entries and folds older ones into this one.
+      const n = Number(entry.entries) || 0;
+      const editors = (entry.editors ?? []).map((p) => p?.display_name).filter(Boolean);
+      who = `${n.toLocaleString("en")} earlier ${n === 1 ? "entry" : "entries"}`;
+      what = "summarised to keep the history short";
+      extra = editors.length ? h("div", { class: "muted small" }, `Edited by ${editors.join(", ")}`) : null;
+      break;
+    }
     case "left_step":
       what = `dropped ${entry.person?.display_name ?? "a leaver"}'s place in the ${entry.step ?? ""} step (they left)`;
       break;
