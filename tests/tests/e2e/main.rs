@@ -9,6 +9,7 @@ mod harness;
 mod policy;
 mod transport;
 mod webdriver;
+mod xss;
 
 use countersign_core::wire::EditDraft;
 use countersign_core::{Draft, DraftId, HistoryEvent};
