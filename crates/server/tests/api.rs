@@ -15,6 +15,8 @@ mod admin;
 mod auth;
 #[path = "api/binary.rs"]
 mod binary;
+#[path = "api/concurrency.rs"]
+mod concurrency;
 #[path = "api/crisis.rs"]
 mod crisis;
 #[path = "api/drafts.rs"]
