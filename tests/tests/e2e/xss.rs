@@ -615,3 +615,68 @@ async fn every_server_string_is_shown_as_text_and_nothing_in_it_runs() {
     assert_eq!(after["marker"], Value::Null, "nothing ran at all: {after}");
     desktop.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_enforces_its_content_security_policy() {
+    if !enabled() {
+        return;
+    }
+    // Defence in depth: were server text ever to become markup, the CSP
+    // (src-tauri/tauri.conf.json: script-src 'self', no inline, no eval, no plugins) still
+    // stops it running. Asked of the real window, not read from the file.
+    let server = crate::harness::demo_server().await;
+    let desktop = Desktop::launch_with(&server.url(), &[]).await;
+    let s = &desktop.session;
+    s.find("[data-testid=signin-form]").await;
+    let tried = s
+        .script(
+            "return (async () => {
+               const inline = document.createElement('script');
+               inline.textContent = 'window.__csp_inline = 1';
+               document.body.append(inline);
+               const handler = document.createElement('img');
+               handler.setAttribute('onerror', 'window.__csp_handler = 1');
+               handler.src = 'data:image/png;base64,broken';
+               document.body.append(handler);
+               const remote = document.createElement('script');
+               remote.src = 'https://evil.example/x.js';
+               document.body.append(remote);
+               const frame = document.createElement('iframe');
+               frame.src = 'javascript:parent.__csp_frame = 1';
+               document.body.append(frame);
+               let evaluated = 'refused';
+               try { evaluated = String(eval('1 + 1')); } catch (e) { evaluated = e.name; }
+               let constructed = 'refused';
+               try { constructed = String(new Function('return 2')()); } catch (e) { constructed = e.name; }
+               await new Promise((r) => setTimeout(r, 500));
+               return {inline: window.__csp_inline ?? null, handler: window.__csp_handler ?? null,
+                       frame: window.__csp_frame ?? null, evaluated, constructed,
+                       signedOut: !!document.querySelector('[data-testid=signin-form]')};
+             })();",
+            json!([]),
+        )
+        .await;
+    eprintln!("what the window refused: {tried}");
+    assert_eq!(
+        tried["inline"],
+        Value::Null,
+        "an inline script is refused: {tried}"
+    );
+    assert_eq!(
+        tried["handler"],
+        Value::Null,
+        "an inline handler is refused: {tried}"
+    );
+    assert_eq!(
+        tried["frame"],
+        Value::Null,
+        "a javascript: frame is refused: {tried}"
+    );
+    assert_ne!(tried["evaluated"], json!("2"), "eval is refused: {tried}");
+    assert_ne!(
+        tried["constructed"],
+        json!("2"),
+        "new Function is refused: {tried}"
+    );
+    desktop.close().await;
+}
