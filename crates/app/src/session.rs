@@ -412,7 +412,7 @@ impl App {
                 "say what should change: a request for changes needs a comment".into(),
             ));
         }
-        let session = self.current_session().await?;
+        let session = self.leased_session().await?;
         // The server's rules, asked here first: an approval they refuse is never queued,
         // and the reviewer learns why (and who may) at once, offline too.
         let directory = session.directory();
