@@ -910,3 +910,57 @@ async fn a_lost_refresh_answer_is_retried_with_the_spent_token_and_the_desktop_k
         assert!(desktop.app.user().await.is_some(), "{glitch:?}");
     }
 }
+
+/// The proxy's own contract: one entrance's requests, sent one at a time, meet the same
+/// glitches in the same order under the same seed (what makes a failing run replayable);
+/// another seed meets others; once calm, every request passes.
+#[tokio::test]
+async fn the_fault_proxy_replays_its_glitches_from_the_seed_and_passes_everything_when_calm() {
+    let server = TestServer::start().await;
+    let client = reqwest::Client::new();
+    let outcomes = |proxy: &FaultProxy| {
+        let (client, url) = (client.clone(), format!("{}/healthz", proxy.url()));
+        async move {
+            let mut seen = Vec::new();
+            for _ in 0..40 {
+                let outcome = match client.get(&url).send().await {
+                    Ok(response) => {
+                        let status = response.status().as_u16();
+                        match response.bytes().await {
+                            Ok(body) => format!("{status} {}", body.len()),
+                            Err(_) => format!("{status} cut"),
+                        }
+                    }
+                    Err(_) => "dropped".to_owned(),
+                };
+                seen.push(outcome);
+            }
+            seen
+        }
+    };
+    let first = FaultProxy::seeded(server.url(), 7).await;
+    let run = outcomes(&first).await;
+    let again = FaultProxy::seeded(server.url(), 7).await;
+    assert_eq!(
+        again.tally(),
+        std::collections::BTreeMap::new(),
+        "a new proxy has met nothing yet"
+    );
+    assert_eq!(outcomes(&again).await, run, "the same seed, the same run");
+    assert_eq!(again.tally(), first.tally(), "the same glitches");
+    let other = FaultProxy::seeded(server.url(), 8).await;
+    outcomes(&other).await;
+    assert_ne!(other.tally(), first.tally(), "another seed, other glitches");
+
+    first.calm().await;
+    let calm = outcomes(&first).await;
+    assert!(
+        calm.iter().all(|o| o.starts_with("200 ")),
+        "calm passes everything: {calm:?}"
+    );
+    assert_eq!(
+        calm.iter().collect::<std::collections::BTreeSet<_>>().len(),
+        1,
+        "every calm answer is the whole answer"
+    );
+}
