@@ -135,6 +135,13 @@ async fn a_desktop_killed_at_random_points_of_syncs_and_decisions_loses_nothing_
                 run.shown.len()
             );
         }
+        if kill % 100 == 0 && kill < kills {
+            eprintln!(
+                "desktop kills: {kill} of {kills}, {} shown as done, {:.0} s",
+                run.shown.len(),
+                started.elapsed().as_secs_f64()
+            );
+        }
     }
 
     // The faults stop: one clean sync must drain the outbox.

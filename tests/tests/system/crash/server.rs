@@ -151,6 +151,13 @@ async fn a_server_killed_mid_push_applies_every_acknowledged_mutation_once_and_n
             expect_all(&at, &results, &again, "duplicate");
         }
         figures.kills += 1;
+        if kill % 50 == 0 && kill < kills {
+            eprintln!(
+                "server kills: {kill} of {kills}, {} mutations sent, {:.0} s",
+                world.sent.len(),
+                started.elapsed().as_secs_f64()
+            );
+        }
     }
 
     // The faults stop: everything sent is answered as a duplicate of an applied mutation.
