@@ -28,6 +28,10 @@ use countersign_server::admin::{self, NewUser};
 use countersign_server::directory::console_operator;
 use countersign_tests::LoopbackServer;
 use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 use uuid::Uuid;
 
 const ENTER: &str = "\u{E007}";
@@ -60,6 +64,143 @@ fn unescape(line: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A loopback proxy in front of the real server that, once told, rewrites the answer to a
+/// push: each result about a draft in its list becomes a refusal (`forbidden` or `invalid`)
+/// whose sentence is a payload — what a hostile server can put in a conflict's message.
+struct Rewriter {
+    url: String,
+    refusals: Arc<Mutex<HashMap<String, (&'static str, String)>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Rewriter {
+    async fn start(upstream: String) -> Rewriter {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let refusals: Arc<Mutex<HashMap<String, (&'static str, String)>>> = Arc::default();
+        let shared = Arc::clone(&refusals);
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (http, upstream, refusals) =
+                    (http.clone(), upstream.clone(), Arc::clone(&shared));
+                tokio::spawn(async move {
+                    let _ = relay(stream, &http, &upstream, &refusals).await;
+                });
+            }
+        });
+        Rewriter {
+            url,
+            refusals,
+            task,
+        }
+    }
+
+    /// From now on, a push result about `draft` is refused as `status` with `message`.
+    fn refuse(&self, draft: &Draft, status: &'static str, message: String) {
+        self.refusals
+            .lock()
+            .expect("lock")
+            .insert(draft.id.to_string(), (status, message));
+    }
+}
+
+impl Drop for Rewriter {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn relay(
+    mut stream: TcpStream,
+    http: &reqwest::Client,
+    upstream: &str,
+    refusals: &Mutex<HashMap<String, (&'static str, String)>>,
+) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    let head_end = loop {
+        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        let mut chunk = [0u8; 8192];
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let mut start = lines.next().unwrap_or_default().split(' ');
+    let method = start.next().unwrap_or_default().to_string();
+    let target = start.next().unwrap_or_default().to_string();
+    let mut call = http.request(
+        reqwest::Method::from_bytes(method.as_bytes()).expect("a method"),
+        format!("{upstream}{target}"),
+    );
+    let mut length = 0;
+    for line in lines {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
+        if name == "content-length" {
+            length = value.parse().unwrap_or(0);
+        }
+        if matches!(name.as_str(), "authorization" | "content-type") {
+            call = call.header(name, value);
+        }
+    }
+    let mut body = buf[head_end..].to_vec();
+    while body.len() < length {
+        let mut chunk = vec![0u8; length - body.len()];
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    let request: Value = serde_json::from_slice(&body).unwrap_or_default();
+    // While the server is stopped (the test's offline phase) the proxy is as unreachable,
+    // as far as the desktop can tell: the connection closes without an answer.
+    let Ok(answer) = call.body(body).send().await else {
+        return Ok(());
+    };
+    let status = answer.status().as_u16();
+    let Ok(bytes) = answer.bytes().await else {
+        return Ok(());
+    };
+    let mut bytes = bytes.to_vec();
+    if target.starts_with("/api/v1/push") && status == 200 {
+        let mut v: Value = serde_json::from_slice(&bytes).expect("a push answer");
+        let refusals = refusals.lock().expect("lock").clone();
+        let mutations = request["mutations"].as_array().cloned().unwrap_or_default();
+        if let Some(results) = v["results"].as_array_mut() {
+            for (result, mutation) in results.iter_mut().zip(&mutations) {
+                let draft = mutation["annotation"]["draft_id"]
+                    .as_str()
+                    .or(mutation["decision"]["draft_id"].as_str())
+                    .unwrap_or_default();
+                if let Some((refusal, message)) = refusals.get(draft) {
+                    *result = json!({"mutation_id": result["mutation_id"], "status": refusal,
+                                     "message": message});
+                }
+            }
+        }
+        bytes = v.to_string().into_bytes();
+    }
+    let head = format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        bytes.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(&bytes).await?;
+    stream.shutdown().await
 }
 
 /// The server, with one channel, author and draft per payload, each draft carrying the
@@ -350,7 +491,8 @@ async fn every_server_string_is_shown_as_text_and_nothing_in_it_runs() {
     let mut w = world().await;
     let n = w.payloads.len();
     eprintln!("{n} payloads from xss-corpus.txt");
-    let desktop = Desktop::launch_with(&w.server.url(), &[]).await;
+    let rewriter = Rewriter::start(w.server.url()).await;
+    let desktop = Desktop::launch_with(&rewriter.url, &[]).await;
     desktop.sign_in(REVIEWER).await;
     let s = &desktop.session;
     let baseline = inspect(s, "body").await;
@@ -543,8 +685,8 @@ async fn every_server_string_is_shown_as_text_and_nothing_in_it_runs() {
         "still signed in: the token is in the keychain"
     );
 
-    // Conflicts: the reviewer comments on every draft offline, the authors withdraw them,
-    // and the conflicts list shows each draft as decided on and as it is now.
+    // Conflicts: the reviewer comments on every draft offline; back online, each comment is
+    // refused, and the conflicts list shows each draft as decided on and why.
     w.server.stop().await;
     for (i, draft) in w.drafts.iter().enumerate() {
         open(s, draft).await;
@@ -558,13 +700,30 @@ async fn every_server_string_is_shown_as_text_and_nothing_in_it_runs() {
         })
         .await;
     }
+    // Half are withdrawn by their authors: real conflicts. The other half the server takes,
+    // but the proxy answers as refusals whose sentence holds two payloads each (its own and
+    // the one before), so every payload is in some conflict's message.
+    let mut expected = Vec::new();
     for (i, draft) in w.drafts.iter().enumerate() {
-        let author = admin::user_named(&w.server.server, &format!("author{i}"))
-            .await
-            .expect("author");
-        admin::withdraw_draft(&w.server.server, author.id, draft.id)
-            .await
-            .expect("withdraw");
+        let last_alone = i + 1 == n && i % 2 == 0;
+        if i % 2 == 0 && !last_alone {
+            let author = admin::user_named(&w.server.server, &format!("author{i}"))
+                .await
+                .expect("author");
+            admin::withdraw_draft(&w.server.server, author.id, draft.id)
+                .await
+                .expect("withdraw");
+            expected.push("The author withdrew it".to_string());
+        } else {
+            let message = if last_alone {
+                w.payloads[i].clone()
+            } else {
+                format!("{} {}", w.payloads[i - 1], w.payloads[i])
+            };
+            let status = if i % 4 == 1 { "forbidden" } else { "invalid" };
+            rewriter.refuse(draft, status, message.clone());
+            expected.push(message);
+        }
     }
     w.server.restart().await;
     s.wait_for("every comment to come back as a conflict", || async {
@@ -609,7 +768,11 @@ async fn every_server_string_is_shown_as_text_and_nothing_in_it_runs() {
             .unwrap_or_else(|| {
                 panic!("{place}: a card with the body and channel, literally: {shown:?}")
             });
-        assert_eq!(card["reason"], json!("The author withdrew it"), "{place}");
+        assert_eq!(
+            card["reason"],
+            json!(expected[i]),
+            "{place}: the reason, literally"
+        );
     }
     let after = inspect(s, "body").await;
     assert_eq!(after["marker"], Value::Null, "nothing ran at all: {after}");
