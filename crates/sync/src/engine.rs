@@ -151,10 +151,14 @@ impl SyncEngine {
                     progress.pulled(pulled.reopened, pulled.restarted, unanswered);
                 }
                 Action::Stalled => {
-                    return Err(self.api.malformed(
-                        "push",
-                        "it answered none of the queued decisions".to_string(),
-                    ));
+                    let why = if progress.rounds > plan::MAX_ROUNDS {
+                        "it kept answering that it had lost decisions sent to it earlier"
+                    } else if progress.gap.is_some() {
+                        "it asked again for the decisions just sent to it"
+                    } else {
+                        "it answered none of the queued decisions"
+                    };
+                    return Err(self.api.malformed("push", why.to_string()));
                 }
                 Action::Done => break,
             }
@@ -252,9 +256,9 @@ impl SyncEngine {
     /// Pulls pages until `has_more` is false. While one page is written to the cache the
     /// next is already on its way: the two costs overlap instead of adding up.
     ///
-    /// A server that lost this desktop's place in its feed (`409 cursor_ahead`, or a page
-    /// whose `last_mutation_id` went down) gets the pull reset in the cache and the pull
-    /// stops with [`Pulled::restarted`]: the plan starts it again from the beginning.
+    /// A server that lost this desktop's place in its feed (`409 cursor_ahead` for any page,
+    /// or a page whose `last_mutation_id` went down) gets the pull reset in the cache and the
+    /// pull stops with [`Pulled::restarted`]: the plan starts it again from the beginning.
     async fn pull_to_end(
         &self,
         cache: &SharedCache,
@@ -271,16 +275,8 @@ impl SyncEngine {
         let first = self
             .fetch_page(access_token, client_id, cursor, size(page_number))
             .await;
-        let mut page = match first {
-            Err(e) if e.code() == Some(codes::CURSOR_AHEAD) => {
-                tracing::warn!(
-                    "the server's feed ends before our cursor (restored from a backup?): pulling again from the start"
-                );
-                with_cache(cache, |c| c.reset_pull()).await?;
-                pulled.restarted = true;
-                return Ok(pulled);
-            }
-            other => other?,
+        let Some(mut page) = restart_if_ahead(cache, first, &mut pulled).await? else {
+            return Ok(pulled);
         };
         loop {
             // A page is checked against the directory it brings, or the latest before it,
@@ -314,7 +310,11 @@ impl SyncEngine {
                 // The page fetched meanwhile continues the forgotten cursor: drop it.
                 return Ok(pulled);
             }
-            page = fetched?;
+            // The server can be restored between two pages of one pull, too.
+            match restart_if_ahead(cache, fetched, &mut pulled).await? {
+                Some(next) => page = next,
+                None => return Ok(pulled),
+            }
         }
     }
 
@@ -356,6 +356,27 @@ impl SyncEngine {
                 other => return other,
             }
         }
+    }
+}
+
+/// The page fetched, or `None` when the server answered `409 cursor_ahead` — its feed ends
+/// before our cursor, so it was restored from a backup: the pull is reset in the cache and
+/// marked [`Pulled::restarted`], and the plan pulls again from the start.
+async fn restart_if_ahead(
+    cache: &SharedCache,
+    fetched: Result<ChangesResponse, SyncError>,
+    pulled: &mut Pulled,
+) -> Result<Option<ChangesResponse>, SyncError> {
+    match fetched {
+        Err(e) if e.code() == Some(codes::CURSOR_AHEAD) => {
+            tracing::warn!(
+                "the server's feed ends before our cursor (restored from a backup?): pulling again from the start"
+            );
+            with_cache(cache, |c| c.reset_pull()).await?;
+            pulled.restarted = true;
+            Ok(None)
+        }
+        other => other.map(Some),
     }
 }
 

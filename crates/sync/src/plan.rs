@@ -11,7 +11,12 @@
 //! [`skip`] declaration for ids no longer held), a pull whose `last_mutation_id` is below
 //! some of our answered rows, or a pull answered `cursor_ahead` (pull again from the start).
 //! Every such round is counted, so a server that keeps saying it forgot cannot keep a sync
-//! going forever: after [`MAX_ROUNDS`] the sync stops as [`Action::Stalled`].
+//! going forever: after [`MAX_ROUNDS`] the sync stops as [`Action::Stalled`]. A gap answer
+//! further on than the one before, to a push that left fewer rows unanswered, is the same
+//! round going on, not a new one: a skip covers only the ids up to the next one still held,
+//! so an outbox whose held rows alternate with dropped ones (refusals kept as conflicts
+//! between confirmed decisions) meets one gap per hole. It still ends: each such answer
+//! takes rows out of the unanswered ones for good.
 
 use countersign_core::MutationId;
 use countersign_core::wire::SkippedMutations;
@@ -66,7 +71,14 @@ impl Progress {
             if self.gap == Some(expected) {
                 self.push_stalled = true;
             }
-            self.rounds += 1;
+            // The server took our skip and what followed it up to the next hole in the ids
+            // this desktop still holds: progress within the round, not the server forgetting
+            // again. Rows left the unanswered ones, so this cannot go on for ever.
+            let stepped_on =
+                self.gap.is_some_and(|last| expected > last) && unanswered < self.unanswered;
+            if !stepped_on {
+                self.rounds += 1;
+            }
             // The cache reset the pull with the gap: it must run (again).
             self.pulled_to_end = false;
         } else if self.pulled_to_end && answered > 0 {
@@ -334,6 +346,47 @@ mod tests {
             "3 is held: it is sent, not skipped"
         );
         assert_eq!(skip(m(3), None), None, "nothing to send");
+    }
+
+    /// Found by `tests/sync_props.rs`: a server restored from far back, and an outbox whose
+    /// held ids alternate with dropped ones (2, 4, 6, 8 refused and kept as conflicts, 1, 3,
+    /// 5, 7 applied, confirmed and dropped). Each push can skip only up to the next held id,
+    /// so the server answers a gap at every hole, each one further on. Counted as a new round
+    /// each, the fifth stopped the sync as Stalled ("it answered none of the queued
+    /// decisions") with the server answering every push.
+    #[test]
+    fn a_resend_that_meets_one_gap_per_hole_goes_on_until_everything_is_answered() {
+        let mut p = Progress::start(7);
+        // The first gap: the server forgot (one round).
+        p.pushed(4, 4, Some(MutationId(1)), 7);
+        // Skip 1, 2 applies, gap at 3; skip 3, 4 refused, gap at 5; and so on.
+        for (expected, left) in [(3, 6), (5, 5), (7, 4), (9, 3), (11, 2)] {
+            assert_eq!(
+                next_action(&p, &LIMITS),
+                Action::Push {
+                    batch: usize::try_from(left + 1).unwrap_or(usize::MAX),
+                    resume_at: Some(MutationId(expected - 2))
+                },
+                "the resend goes on from the gap at {}",
+                expected - 2
+            );
+            p.pushed(4, 4, Some(MutationId(expected)), left);
+        }
+        p.pushed(2, 2, None, 0);
+        assert_eq!(next_action(&p, &LIMITS), Action::Pull { limit: 1000 });
+        p.pulled(false, false, 0);
+        assert_eq!(next_action(&p, &LIMITS), Action::Done);
+    }
+
+    #[test]
+    fn a_gap_further_on_that_answered_nothing_is_a_new_round() {
+        // A server that only ever says "further on" and takes nothing: the rows stay
+        // unanswered, so each gap counts, and the sync stops.
+        let mut p = Progress::start(3);
+        for expected in 1..=u64::from(MAX_ROUNDS) + 1 {
+            p.pushed(3, 3, Some(MutationId(expected)), 3);
+        }
+        assert_eq!(next_action(&p, &LIMITS), Action::Stalled);
     }
 
     #[test]
