@@ -98,6 +98,7 @@ async fn a_desktop_killed_at_random_points_of_syncs_and_decisions_loses_nothing_
         }
         let plan = Plan::draw(&mut rng);
         let life_seed = seed ^ (kill as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let life_started = Instant::now();
         let life = {
             let (driver, plan) = (driver.clone(), plan.clone());
             tokio::task::spawn_blocking(move || driver.live_until_kill(life_seed, &plan))
@@ -118,6 +119,8 @@ async fn a_desktop_killed_at_random_points_of_syncs_and_decisions_loses_nothing_
             driver.log_tail()
         );
         run.absorb(&at, &plan, &life);
+        run.living += life_started.elapsed();
+        let check_started = Instant::now();
 
         let view = {
             let driver = driver.clone();
@@ -135,6 +138,7 @@ async fn a_desktop_killed_at_random_points_of_syncs_and_decisions_loses_nothing_
                 run.shown.len()
             );
         }
+        run.checking += check_started.elapsed();
         if kill % 100 == 0 && kill < kills {
             eprintln!(
                 "desktop kills: {kill} of {kills}, {} shown as done, {:.0} s",
@@ -184,7 +188,8 @@ async fn a_desktop_killed_at_random_points_of_syncs_and_decisions_loses_nothing_
          inside a decision, {} between steps); {} decisions and comments shown as done, {} \
          more committed but killed before shown; {} mutations processed by the server ({} \
          refused as stale after {} author edits, each a conflict on the desktop): 0 lost, 0 \
-         duplicated; cache integrity ok {}/{}; {} fresh sign-ins; {:.1} s",
+         duplicated; cache integrity ok {}/{}; {} fresh sign-ins; {:.1} s ({:.1} s in the \
+         driver's lives, {:.1} s checking after kills)",
         run.in_startup,
         run.inside_sync,
         run.inside_decision,
@@ -197,7 +202,9 @@ async fn a_desktop_killed_at_random_points_of_syncs_and_decisions_loses_nothing_
         run.integrity_ok,
         run.integrity_checks,
         run.sign_ins,
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        run.living.as_secs_f64(),
+        run.checking.as_secs_f64()
     );
 }
 
@@ -529,6 +536,9 @@ struct Run {
     edits: usize,
     /// Decisions the server refused as stale, seen as conflicts on the desktop.
     refused: usize,
+    /// Time spent running the driver until each kill, and checking what it left.
+    living: Duration,
+    checking: Duration,
 }
 
 impl Run {
