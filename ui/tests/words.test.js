@@ -16,8 +16,8 @@ test("status line words", () => {
     [{ online: false, pending: 2, last_error: "connection refused" }, {}, "Offline", "connection refused", "2 waiting to sync"],
     [{ online: null, last_synced_at: null }, {}, "Connecting…", "not synced yet", "all synced"],
     [{ pending: 1 }, { syncing: true }, "Syncing…", "", "1 waiting to sync"],
-    [{ pending: 1, last_error: "the server at https://c.example answered the request for changes with something Countersign cannot use" }, {},
-      "Sync failed", "the server at https://c.example answered the request for changes with something Countersign cannot use", "1 waiting to sync"],
+    [{ pending: 1, last_error: "the server at https://c.example answered the request for changes with something Countersign cannot read" }, {},
+      "Sync failed", "the server at https://c.example answered the request for changes with something Countersign cannot read", "1 waiting to sync"],
   ];
   for (const [over, opts, state, detail, pendingText] of cases) {
     const w = statusWords({ ...base, ...over }, { now: NOW, ...opts });

@@ -23,7 +23,7 @@ pub enum SyncError {
     /// The server answered something that is not the protocol: not JSON, a field missing or
     /// of the wrong type, more than Countersign reads, a cursor that goes back, a draft or a
     /// result it did not ask for. Nothing from that answer was applied.
-    #[error("the server at {server} answered {} with something Countersign cannot use: {detail}; nothing from it was saved", call_name(.endpoint))]
+    #[error("the server at {server} answered {} with something Countersign cannot read: {detail}; nothing from it was saved", call_name(.endpoint))]
     Malformed {
         /// Which call.
         endpoint: &'static str,
