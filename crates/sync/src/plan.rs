@@ -41,6 +41,9 @@ pub struct Progress {
     pub gap: Option<MutationId>,
     /// Rounds gone again in this sync because the server had forgotten something.
     pub rounds: u32,
+    /// The latest `mutation_gap` answer of this sync, and how many rows were unanswered
+    /// after it: a later gap further on, with fewer rows unanswered, is the same round.
+    pub last_gap: Option<(MutationId, u64)>,
 }
 
 impl Progress {
@@ -52,6 +55,7 @@ impl Progress {
             pulled_to_end: false,
             gap: None,
             rounds: 0,
+            last_gap: None,
         }
     }
 
@@ -72,13 +76,16 @@ impl Progress {
                 self.push_stalled = true;
             }
             // The server took our skip and what followed it up to the next hole in the ids
-            // this desktop still holds: progress within the round, not the server forgetting
-            // again. Rows left the unanswered ones, so this cannot go on for ever.
-            let stepped_on =
-                self.gap.is_some_and(|last| expected > last) && unanswered < self.unanswered;
+            // this desktop still holds (in this push or the ones since the last gap):
+            // progress within the round, not the server forgetting again. Rows left the
+            // unanswered ones since that gap, so this cannot go on for ever.
+            let stepped_on = self
+                .last_gap
+                .is_some_and(|(last, left)| expected > last && unanswered < left);
             if !stepped_on {
                 self.rounds += 1;
             }
+            self.last_gap = Some((expected, unanswered));
             // The cache reset the pull with the gap: it must run (again).
             self.pulled_to_end = false;
         } else if self.pulled_to_end && answered > 0 {
@@ -376,6 +383,29 @@ mod tests {
         assert_eq!(next_action(&p, &LIMITS), Action::Pull { limit: 1000 });
         p.pulled(false, false, 0);
         assert_eq!(next_action(&p, &LIMITS), Action::Done);
+    }
+
+    /// Found by `tests/sync_props.rs` with the rule above in place: one mutation per push,
+    /// so the pushes that skip and apply (no gap) come between the gap answers.
+    #[test]
+    fn gaps_one_hole_apart_with_single_pushes_between_them_are_one_round() {
+        let mut p = Progress::start(3);
+        p.pushed(1, 1, Some(MutationId(1)), 3);
+        for (expected, left) in [(3, 2), (5, 1)] {
+            // The skip and the next held id apply.
+            p.pushed(1, 1, None, left);
+            assert!(matches!(next_action(&p, &LIMITS), Action::Push { .. }));
+            // The next held id is past another hole.
+            p.pushed(1, 1, Some(MutationId(expected)), left);
+            assert_eq!(
+                next_action(&p, &LIMITS),
+                Action::Push {
+                    batch: usize::try_from(left).unwrap_or(usize::MAX),
+                    resume_at: Some(MutationId(expected))
+                }
+            );
+        }
+        assert_eq!(p.rounds, 1, "one restore, one round");
     }
 
     #[test]

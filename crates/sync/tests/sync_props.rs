@@ -1095,6 +1095,31 @@ fn refusals_between_dropped_decisions_after_a_deep_restore_are_resent_in_one_syn
     assert!(violations.is_empty(), "{}", violations.join("\n"));
 }
 
+/// Found by the property below once the fix above was in: the same holes, pushed one
+/// mutation at a time, so a push that skips and applies comes between two gap answers and
+/// the gaps are no longer consecutive. Fixed by comparing each gap with the latest one of
+/// the sync (`Progress::last_gap`).
+#[test]
+fn refusals_between_dropped_decisions_pushed_one_at_a_time_are_resent_in_one_sync() {
+    let violations = harness().run(&Run {
+        steps: vec![
+            Step::Decide(1),
+            Step::Decide(1),
+            Step::Decide(1),
+            Step::Decide(3),
+            Step::Sync,
+            Step::Restore(3),
+            Step::Restore(3),
+        ],
+        faults: vec![],
+        refusals: vec![false, true],
+        push_batch: 1,
+        first_page: 1,
+        page_limit: 1,
+    });
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
+
 #[test]
 fn the_engine_loses_nothing_and_never_goes_back_whatever_the_server_answers() {
     let harness = harness();
