@@ -511,6 +511,9 @@ impl<'a> Runner<'a> {
             return results;
         }
         let mut changed_by_this_push = [false, false];
+        // The rules' answers, worked out here one mutation after the other from the
+        // drafts as the push found them.
+        let mut expected_state = before.clone();
         for (mutation, result) in mutations.iter().zip(&results) {
             let n = usize::from(mutation.kind.draft_id() == self.drafts[1]);
             if result.mutation_id != mutation.mutation_id {
@@ -522,6 +525,31 @@ impl<'a> Runner<'a> {
             let took = result.status == MutationStatus::Applied;
             changed_by_this_push[n] |= took;
             self.check_answer(who, mutation, result, &before[n], &after[n], now);
+            if result.status != MutationStatus::Duplicate
+                && result.code.as_deref() != Some(codes::MUTATION_GAP)
+            {
+                let expected =
+                    expected_answer(&expected_state[n], who, &mutation.kind, &self.editors[n]);
+                let got = (result.status, result.reason);
+                if got != expected {
+                    self.fail(format!(
+                        "mutation {} of {who:?} on draft {n} ({:?}, version {}, approvals {:?}) \
+                         was answered {got:?} ({:?}); the rules say {expected:?}",
+                        mutation.mutation_id,
+                        expected_state[n].status,
+                        expected_state[n].version,
+                        expected_state[n]
+                            .approvals
+                            .iter()
+                            .map(|a| (a.step.as_str(), a.by.username.as_str()))
+                            .collect::<Vec<_>>(),
+                        result.message,
+                    ));
+                }
+                if took {
+                    apply_expected(&mut expected_state[n], who, &mutation.kind, now);
+                }
+            }
         }
         for n in 0..2 {
             if !changed_by_this_push[n] && before[n] != after[n] {
@@ -763,6 +791,14 @@ impl<'a> Runner<'a> {
                         .map_or_else(|e| e.to_string(), |d| d.version.to_string())
                 ));
                 let after = self.draft(draft).await;
+                let may_change = !current.status.is_final();
+                if edited.is_ok() != may_change {
+                    self.fail(format!(
+                        "an edit of a {:?} draft by {by:?} was answered {:?}",
+                        current.status,
+                        edited.as_ref().map(|d| d.version)
+                    ));
+                }
                 match edited {
                     Ok(_) => {
                         self.editors[draft].insert(by.id());
@@ -780,6 +816,7 @@ impl<'a> Runner<'a> {
                 }
             }
             Op::Withdraw { draft } => {
+                let current = self.draft(draft).await;
                 let withdrawn = countersign_server::drafts::withdraw(
                     &self.env.server,
                     &Who::Ana.user().actor(),
@@ -792,8 +829,112 @@ impl<'a> Runner<'a> {
                         .as_ref()
                         .map_or_else(|e| e.to_string(), |d| format!("{:?}", d.status))
                 ));
+                if withdrawn.is_ok() == current.status.is_final() {
+                    self.fail(format!(
+                        "the withdrawal of a {:?} draft was answered {:?}",
+                        current.status,
+                        withdrawn.as_ref().map(|d| d.status)
+                    ));
+                }
             }
         }
+    }
+}
+
+/// The first answer the rules give `who`'s mutation on `draft` as it stands, as (status,
+/// conflict reason): the approval rules restated for this organisation, independently of
+/// `countersign_core::approval` (every decider here decides for the team and is qualified
+/// for `review`, which every draft needs, and no body has a blocking finding).
+fn expected_answer(
+    draft: &Draft,
+    who: Who,
+    kind: &MutationKind,
+    editors: &BTreeSet<UserId>,
+) -> (MutationStatus, Option<ConflictReason>) {
+    let conflict = |reason| (MutationStatus::Conflict, Some(reason));
+    let forbidden = (MutationStatus::Forbidden, None);
+    let applied = (MutationStatus::Applied, None);
+    match kind {
+        MutationKind::Decide { decision } => {
+            if draft.status == DraftStatus::Withdrawn {
+                return conflict(ConflictReason::Withdrawn);
+            }
+            if decision.draft_version != draft.version {
+                return conflict(ConflictReason::StaleVersion);
+            }
+            if draft.status != DraftStatus::Pending {
+                return conflict(ConflictReason::AlreadyDecided);
+            }
+            if decision.verdict == Verdict::RequestChanges && decision.comment.trim().is_empty() {
+                return (MutationStatus::Invalid, None);
+            }
+            if decision.verdict == Verdict::Approve {
+                let me = who.id();
+                // Four eyes: the author and every editor never approve; and one person
+                // counts once per version, whatever the step.
+                if who == Who::Ana
+                    || editors.contains(&me)
+                    || draft.approvals.iter().any(|a| a.by.id == me)
+                {
+                    return forbidden;
+                }
+            }
+            applied
+        }
+        MutationKind::Annotate { annotation } => {
+            if draft.status == DraftStatus::Withdrawn {
+                return conflict(ConflictReason::Withdrawn);
+            }
+            if annotation.draft_version > draft.version {
+                return (MutationStatus::Invalid, None);
+            }
+            applied
+        }
+    }
+}
+
+/// The steps of `draft` still open, by this organisation's quorums.
+fn open_steps(draft: &Draft) -> impl Iterator<Item = &RequiredStep> {
+    draft
+        .required_steps
+        .iter()
+        .filter(|step| match step.quorum {
+            Quorum::Count(quorum) => {
+                draft
+                    .approvals
+                    .iter()
+                    .filter(|a| a.step == step.step)
+                    .count()
+                    < quorum as usize
+            }
+            Quorum::All => true,
+        })
+}
+
+/// What an applied mutation does to the draft, as far as [`expected_answer`] needs it: an
+/// approval takes the next open step (the draft is approved when none is left), a rejection
+/// or a request for changes ends the round.
+fn apply_expected(draft: &mut Draft, who: Who, kind: &MutationKind, now: DateTime<Utc>) {
+    let MutationKind::Decide { decision } = kind else {
+        return;
+    };
+    match decision.verdict {
+        Verdict::Approve => {
+            let next = open_steps(draft).next().map(|s| s.step.clone());
+            if let Some(step) = next {
+                draft.approvals.push(countersign_core::Approval {
+                    step,
+                    by: who.user().person(),
+                    decision_id: decision.id,
+                    at: now,
+                });
+            }
+            if open_steps(draft).next().is_none() {
+                draft.status = DraftStatus::Approved;
+            }
+        }
+        Verdict::Reject => draft.status = DraftStatus::Rejected,
+        Verdict::RequestChanges => draft.status = DraftStatus::ChangesRequested,
     }
 }
 
