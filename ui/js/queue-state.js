@@ -27,9 +27,13 @@ export function createState() {
   };
 }
 
-/** Where a row stands: "pending", "decided-unsynced" or "decided-synced". */
+/**
+ * Where a row stands: "pending", "decided-saving" (pressed, not yet on disk: a crash now
+ * would lose it, so it is not shown as done), "decided-unsynced" or "decided-synced".
+ */
 export function rowState(item) {
   if (!item || !item.local) return "pending";
+  if (item.local.mutation_id == null) return "decided-saving";
   return item.local.answered ? "decided-synced" : "decided-unsynced";
 }
 

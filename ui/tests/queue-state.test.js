@@ -59,7 +59,8 @@ test("an optimistic decision marks the row at once and moves to the next undecid
   let s = loaded(["a", "b", "c"]);
   s = setItems(s, [item("a"), item("b", { local: { mutation_id: 1, verdict: "approve", answered: true } }), item("c")]);
   const { state, undo } = decideOptimistic(s, "a", "approve");
-  assert.equal(rowState(state.items[0]), "decided-unsynced");
+  assert.equal(rowState(state.items[0]), "decided-saving", "not shown as done before it is on disk");
+  assert.equal(rowState(confirmDecision(state, undo, 7).items[0]), "decided-unsynced", "on disk: done, not yet synced");
   assert.equal(state.items[0].local.verdict, "approve");
   assert.equal(state.selectedId, "c", "skips the row already decided");
   assert.equal(toReviewCount(state.items, state.optimistic), 1);
@@ -89,7 +90,7 @@ test("rollback restores the row exactly as it was", () => {
 test("a refetch while the decision is in flight keeps the row marked until confirmed", () => {
   const { state, undo } = decideOptimistic(loaded(["a", "b"]), "a", "approve");
   const refetched = setItems(state, [item("a"), item("b")]);
-  assert.equal(rowState(refetched.items[0]), "decided-unsynced", "the backend has not recorded it yet");
+  assert.equal(rowState(refetched.items[0]), "decided-saving", "the backend has not recorded it yet");
   const confirmed = confirmDecision(refetched, undo, 42);
   assert.deepEqual(confirmed.optimistic, {});
   assert.equal(confirmed.items[0].local.mutation_id, 42);

@@ -96,6 +96,8 @@ function localBanner(item) {
     h("strong", {}, `You ${verdictVerb(item.local.verdict)}`),
     state === "decided-unsynced"
       ? h("span", { class: "mark-unsynced" }, "not yet synced")
+      : state === "decided-saving"
+      ? h("span", { class: "mark-unsynced" }, "saving…")
       : h("span", { class: "muted" }, " · synced"));
 }
 

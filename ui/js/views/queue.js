@@ -38,7 +38,9 @@ function stateMark(item) {
   const verdict = item.local.verdict;
   return h("span", { class: `mark mark-${verdict}` },
     h("span", { class: "mark-verdict" }, verdictLabel(verdict)),
-    state === "decided-unsynced" ? h("span", { class: "mark-unsynced", title: "Saved here; the server has not confirmed it yet" }, "not yet synced") : null);
+    state === "decided-unsynced" ? h("span", { class: "mark-unsynced", title: "Saved here; the server has not confirmed it yet" }, "not yet synced")
+      : state === "decided-saving" ? h("span", { class: "mark-unsynced", title: "Being saved on this computer" }, "saving…")
+      : null);
 }
 
 function row(item, index, selected, now) {
