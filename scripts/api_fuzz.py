@@ -3,14 +3,15 @@
 As hooks (SCHEMATHESIS_HOOKS=api_fuzz):
 - `uniform_error_shape`: every 4xx and 5xx answer is `{"error": {"code", "message"}}` as JSON,
   with a snake_case code and a non-empty message, and nothing else beside it.
-- The fuzzer's own account is never the subject of an admin call (disable, leave, roles...):
+- The fuzzer's own accounts are never the subject of an admin call (disable, leave, roles...):
   an administrator locking itself out would turn every later case into a 401 and test nothing.
 
 As a program:
-- `api_fuzz.py prepare URL USER CONFIG` signs in as USER (the demo password), writes a
+- `api_fuzz.py prepare URL CONFIG USER...` signs in as the demo's admin, writes a
   schemathesis config with the organisation's real names (draft ids, accounts, channels,
   teams, steps, replies) as dictionaries, so generated requests reach real rows as well as
-  made-up ones, and prints the access token.
+  made-up ones, then signs in as each USER (the demo password) and prints their access
+  tokens, one a line.
 - `api_fuzz.py status URL TOKEN` prints the status of GET /api/v1/me with that token.
 """
 
@@ -21,7 +22,8 @@ import sys
 import urllib.error
 import urllib.request
 
-FUZZ_USER = os.environ.get("COUNTERSIGN_FUZZ_USER", "admin")
+# The accounts the run signs in as: none of them may be the subject of an admin call.
+FUZZ_USERS = os.environ.get("COUNTERSIGN_FUZZ_USERS", "admin").split(",")
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -54,7 +56,7 @@ def uniform_error_shape(ctx, response, case):
 
 def filter_path_parameters(context, path_parameters):
     """Keep the fuzzer's own account out of the admin calls that change an account."""
-    return not path_parameters or path_parameters.get("username") != FUZZ_USER
+    return not path_parameters or path_parameters.get("username") not in FUZZ_USERS
 
 
 def call(url, path, token=None, body=None):
@@ -67,16 +69,19 @@ def call(url, path, token=None, body=None):
         return json.load(answer)
 
 
-def prepare(url, user, config):
-    token = call(url, "/api/v1/sessions", body={"username": user, "password": "countersign-demo"})[
-        "access_token"
-    ]
+def sign_in(url, user):
+    body = {"username": user, "password": "countersign-demo"}
+    return call(url, "/api/v1/sessions", body=body)["access_token"]
+
+
+def prepare(url, config, *users):
+    token = sign_in(url, "admin")
     access = call(url, "/api/v1/admin/access", token)
     channels = call(url, "/api/v1/admin/channels", token)
     feed = call(url, "/api/v1/changes?limit=5000", token)
     values = {
         "drafts": [c["draft"]["id"] for c in feed["changes"] if c["kind"] == "upsert"],
-        "users": [a["username"] for a in access if a["username"] != user],
+        "users": [a["username"] for a in access if a["username"] not in users],
         "teams": sorted({t for a in access for t in a["teams"]}),
         "steps": sorted({s for a in access for s in a["steps"]} | {"legal"}),
         "roles": ["author", "reviewer", "spokesperson", "admin"],
@@ -122,7 +127,8 @@ def prepare(url, user, config):
             ]
     with open(config, "w") as out:
         out.write("\n".join(lines) + "\n")
-    print(token)
+    for user in users:
+        print(sign_in(url, user))
 
 
 def status(url, token):
