@@ -229,6 +229,9 @@ enum Fault {
     /// Before the request, the server is restored from one of its earlier states: the
     /// `n`th before the current one (modulo how many there were).
     RestoreFirst(usize),
+    /// While the request is on its way, the reviewer decides `n` more things: the window
+    /// stays usable during a sync.
+    ReviewerDecides(u8),
 }
 
 /// What happens between requests.
@@ -262,6 +265,7 @@ fn fault() -> impl Strategy<Value = Fault> {
         2 => Just(Fault::LoseAnswer),
         1 => (0usize..4).prop_map(Fault::Truncate),
         1 => (0usize..8).prop_map(Fault::RestoreFirst),
+        1 => (1u8..=2).prop_map(Fault::ReviewerDecides),
     ]
 }
 
@@ -447,6 +451,23 @@ impl Model {
         ));
     }
 
+    /// The reviewer decides `n` things now, in the middle of a sync.
+    fn decide_now(&mut self, n: u8) {
+        let mut cache = self.cache.lock().expect("the cache lock");
+        for _ in 0..n {
+            self.enqueued += 1;
+            let id = cache
+                .enqueue(&annotation(self.enqueued), now())
+                .expect("a decision is queued")
+                .0;
+            if id != self.enqueued {
+                self.violations
+                    .push(format!("a decision got id {id}, not {}", self.enqueued));
+            }
+        }
+        self.log.push(format!("the reviewer decided {n} more"));
+    }
+
     /// Notes an answer about to go out.
     fn answering(&mut self) {
         if self.db.last < self.peak_last || self.db.feed_end < self.peak_feed {
@@ -587,6 +608,7 @@ impl Model {
         match fault {
             Fault::DropBefore => return unavailable(),
             Fault::RestoreFirst(back) => self.restore(back),
+            Fault::ReviewerDecides(n) => self.decide_now(n),
             Fault::Answer | Fault::LoseAnswer | Fault::Truncate(_) => {}
         }
         let before = (self.db.last, self.db.feed_end);
@@ -623,7 +645,10 @@ impl Model {
                     drafts: vec![],
                 })
             }
-            Fault::Answer | Fault::DropBefore | Fault::RestoreFirst(_) => respond(&PushResponse {
+            Fault::Answer
+            | Fault::DropBefore
+            | Fault::RestoreFirst(_)
+            | Fault::ReviewerDecides(_) => respond(&PushResponse {
                 results,
                 drafts: vec![],
             }),
@@ -698,6 +723,7 @@ impl Model {
         match fault {
             Fault::DropBefore => return unavailable(),
             Fault::RestoreFirst(back) => self.restore(back),
+            Fault::ReviewerDecides(n) => self.decide_now(n),
             Fault::Answer | Fault::LoseAnswer | Fault::Truncate(_) => {}
         }
         let cursor = match query.get("cursor").map(|c| c.parse::<u64>()) {
