@@ -457,11 +457,13 @@ async fn fifty_clients_pushing_and_pulling_lose_nothing_duplicate_nothing_and_ne
     // The server's truth: every draft's history, read in-process.
     draft_ids.extend(seeded.iter().cloned());
     let mut in_history: HashMap<String, usize> = HashMap::new();
+    let mut longest = 0;
     for id in &draft_ids {
         let id: countersign_core::DraftId = id.parse().unwrap();
         let draft = countersign_server::admin::draft(&t.server, id)
             .await
             .unwrap();
+        longest = longest.max(draft.history.len());
         for entry in &draft.history {
             match &entry.event {
                 HistoryEvent::Decided { decision_id, .. } => {
@@ -555,6 +557,11 @@ async fn fifty_clients_pushing_and_pulling_lose_nothing_duplicate_nothing_and_ne
     latencies.sort();
     let count = |what: &str| samples.iter().filter(|(w, _, _)| *w == what).count();
     let mutations: usize = statuses.values().sum();
+    println!(
+        "concurrency: {} drafts, the longest history {longest} entries (the cap is {})",
+        draft_ids.len(),
+        countersign_core::limits::MAX_HISTORY_ENTRIES
+    );
     println!(
         "concurrency: 50 clients for {:.1} s: {} requests ({} pulls, {} pushes, {} re-pushes, {} author writes), \
          {mutations} mutations {statuses:?}, {} applied exactly once; latency p50 {:?}, p99 {:?}, max {:?}; 0 5xx; seed {seed}",
