@@ -779,3 +779,104 @@ async fn a_body_that_is_an_array_where_an_object_belongs_is_400_and_changes_noth
     }
     assert_unchanged(&before, &snapshot(&t, &[]), "bodies that are arrays");
 }
+
+/// The other direction: the answers a desktop reads take a field a newer server adds, at any
+/// depth, so only requests are strict. Each answer is a real one, with every optional
+/// object filled in (media, the customer post, steps, approvals, an annotation with its
+/// selectors, the directory, a conflict's draft).
+#[tokio::test]
+async fn every_answer_a_desktop_reads_takes_a_new_field_at_any_depth() {
+    let t = TestServer::start().await;
+    org(&t.server).await;
+    crate::support::add_channel(
+        &t.server,
+        "care-threads",
+        countersign_core::Network::Threads,
+        "@care_threads",
+        "Care",
+        &["review:2"],
+    )
+    .await;
+    let alex = t.sign_in("alex").await.access;
+    let (status, draft) = t
+        .post(
+            "/api/v1/drafts",
+            &alex,
+            &json!({"network": "threads", "channel": "@care_threads",
+                    "body": "Thanks for waiting, it ships today.",
+                    "in_reply_to": {"author": "@cust", "text": "where is it", "url": "https://threads.net/@cust/1"},
+                    "media": [{"kind": "image", "url": "https://example.org/a.png", "alt_text": "a parcel"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let id: countersign_core::DraftId = draft["id"].as_str().unwrap().parse().unwrap();
+    let rita = t.sign_in("rita").await.access;
+    let client = client();
+    let (status, page) = t
+        .get(&format!("/api/v1/changes?client_id={client}"), &rita)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let results = t
+        .push(
+            &rita,
+            &client,
+            vec![
+                json!({"mutation_id": 1, "kind": "annotate", "annotation": {
+                    "id": uuid::Uuid::now_v7(), "draft_id": id, "draft_version": 1,
+                    "body": "fine", "suggestion": "patience",
+                    "target": {"quote": {"exact": "waiting", "prefix": "for ", "suffix": ","},
+                               "position": {"start": 11, "end": 18}}}}),
+                decide(2, id, 1, "approve"),
+                decide(3, id, 7, "approve"),
+            ],
+        )
+        .await;
+    assert_eq!(results[1]["status"], "applied", "{results:?}");
+    assert_eq!(results[2]["status"], "conflict", "{results:?}");
+    let (_, push_answer) = t
+        .post(
+            "/api/v1/push",
+            &rita,
+            &json!({"client_id": client, "mutations": [decide(3, id, 7, "approve")]}),
+        )
+        .await;
+    let (_, full) = t.get(&format!("/api/v1/drafts/{id}"), &rita).await;
+    let (_, me) = t.get("/api/v1/me", &rita).await;
+    let (_, channels) = t.get("/api/v1/channels", &rita).await;
+    let (_, session) = t.sign_in_raw("rita", PASSWORD).await;
+    assert!(
+        page["directory"].is_object(),
+        "the first page carries the directory: {page}"
+    );
+    assert!(
+        !full["approvals"].as_array().unwrap().is_empty(),
+        "an approval: {full}"
+    );
+
+    fn tolerant<T: serde::de::DeserializeOwned>(answer: &Value, what: &str) -> usize {
+        serde_json::from_value::<T>(answer.clone())
+            .unwrap_or_else(|e| panic!("{what} as the server sent it: {e}"));
+        let mut pointers = vec![];
+        objects(answer, String::new(), &mut pointers);
+        for pointer in &pointers {
+            let mut newer = answer.clone();
+            newer
+                .pointer_mut(pointer)
+                .and_then(Value::as_object_mut)
+                .unwrap()
+                .insert("added_by_a_newer_server".into(), json!({"any": [1]}));
+            if let Err(e) = serde_json::from_value::<T>(newer) {
+                panic!("{what} with a new field at '{pointer}' must still read: {e}");
+            }
+        }
+        pointers.len()
+    }
+    use countersign_core::wire::{ChangesResponse, ChannelView, PushResponse, SessionResponse};
+    let objects_tried = tolerant::<ChangesResponse>(&page, "a changes page")
+        + tolerant::<PushResponse>(&push_answer, "a push answer")
+        + tolerant::<countersign_core::Draft>(&full, "a draft")
+        + tolerant::<countersign_core::wire::SessionUser>(&me, "me")
+        + tolerant::<Vec<ChannelView>>(&channels, "channels")
+        + tolerant::<SessionResponse>(&session, "a sign-in");
+    assert!(objects_tried > 40, "{objects_tried} objects tried");
+}
