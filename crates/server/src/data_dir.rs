@@ -1,16 +1,14 @@
 //! The data directory belongs to the service's user alone: the directory is `0700` and the
-//! database with its `-wal`, `-shm` and `-journal` files `0600`, whatever the umask.
+//! database with its `-wal`, `-shm` and `-journal` files `0600`, whatever the umask
+//! (`countersign_private` does the work; the desktop's cache uses it too).
 //!
-//! The database file is created here, empty and `0600`, before SQLite opens it: SQLite
-//! treats an empty file as a new database, and creates its `-wal`, `-shm` and `-journal`
-//! files with the database file's own mode, so they are private from their first byte.
-//! A directory or file left readable by others (an older server, a restored backup, a
-//! copy) is tightened at every start, with a warning naming it.
-//!
-//! On other systems than Unix nothing is changed: a service's profile folder on Windows is
-//! already private to it by its ACL.
+//! The database file is created here, empty and `0600`, before SQLite opens it, so its
+//! companions are private from their first byte. A directory or file left readable by
+//! others (an older server, a restored backup, a copy) is tightened at every start, with a
+//! warning naming it.
 
 use crate::error::ServerError;
+use countersign_private::{Found, PrivateError};
 use std::path::Path;
 
 /// The files SQLite keeps next to the database (`<database>-wal` and so on).
@@ -19,96 +17,40 @@ const SIDECARS: [&str; 3] = ["-wal", "-shm", "-journal"];
 /// Creates `dir` (and its parents) if needed, and makes it and `database` (created empty
 /// when missing) with its sidecar files readable by this user only.
 pub(crate) fn prepare(dir: &Path, database: &Path) -> Result<(), ServerError> {
-    create_private_dir(dir)?;
-    create_private_file(database)?;
+    let found = countersign_private::folder(dir).map_err(|e| {
+        ServerError::Storage(crate::StorageError::DataDir {
+            path: e.path,
+            source: e.source,
+        })
+    })?;
+    warn_if_tightened(dir, found);
+    let found = countersign_private::file(database).map_err(permissions)?;
+    warn_if_tightened(database, found);
     for suffix in SIDECARS {
         let mut name = database.as_os_str().to_owned();
         name.push(suffix);
-        make_private(Path::new(&name), FILE_MODE)?;
+        let sidecar = Path::new(&name);
+        let found = countersign_private::tighten(sidecar).map_err(permissions)?;
+        warn_if_tightened(sidecar, found);
     }
     Ok(())
 }
 
-#[cfg_attr(not(unix), allow(dead_code))]
-const DIR_MODE: u32 = 0o700;
-const FILE_MODE: u32 = 0o600;
-
-fn error(path: &Path) -> impl FnOnce(std::io::Error) -> ServerError + '_ {
-    move |source| ServerError::Permissions {
-        path: path.to_path_buf(),
-        source,
+fn permissions(e: PrivateError) -> ServerError {
+    ServerError::Permissions {
+        path: e.path,
+        source: e.source,
     }
 }
 
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> Result<(), ServerError> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(DIR_MODE)
-        .create(dir)
-        .map_err(|source| {
-            ServerError::Storage(crate::StorageError::DataDir {
-                path: dir.to_path_buf(),
-                source,
-            })
-        })?;
-    make_private(dir, DIR_MODE)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> Result<(), ServerError> {
-    std::fs::create_dir_all(dir).map_err(|source| {
-        ServerError::Storage(crate::StorageError::DataDir {
-            path: dir.to_path_buf(),
-            source,
-        })
-    })
-}
-
-#[cfg(unix)]
-fn create_private_file(path: &Path) -> Result<(), ServerError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    // Never truncates: an existing database is opened and closed untouched.
-    std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(FILE_MODE)
-        .open(path)
-        .map_err(error(path))?;
-    make_private(path, FILE_MODE)
-}
-
-#[cfg(not(unix))]
-fn create_private_file(_path: &Path) -> Result<(), ServerError> {
-    Ok(())
-}
-
-/// Takes group and other permissions away from `path` if it exists and has any.
-#[cfg(unix)]
-fn make_private(path: &Path, mode: u32) -> Result<(), ServerError> {
-    use std::os::unix::fs::PermissionsExt;
-    let metadata = match std::fs::symlink_metadata(path) {
-        Ok(metadata) => metadata,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(error(path)(e)),
-    };
-    let current = metadata.permissions().mode() & 0o777;
-    if current & 0o077 == 0 {
-        return Ok(());
+fn warn_if_tightened(path: &Path, found: Found) {
+    if let Found::Tightened { was } = found {
+        tracing::warn!(
+            path = %path.display(),
+            was = format!("{was:o}"),
+            "others could read this; made it private to the service's user"
+        );
     }
-    tracing::warn!(
-        path = %path.display(),
-        was = format!("{current:o}"),
-        now = format!("{mode:o}"),
-        "others could read this; making it private to the service's user"
-    );
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(error(path))
-}
-
-#[cfg(not(unix))]
-fn make_private(_path: &Path, _mode: u32) -> Result<(), ServerError> {
-    Ok(())
 }
 
 #[cfg(all(test, unix))]

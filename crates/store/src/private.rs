@@ -1,31 +1,26 @@
 //! The cache's folder and files belong to the signed-in OS user alone: the folder `0700`,
 //! the cache file and its `-wal`, `-shm` and `-journal` companions `0600`, whatever the
-//! umask. The cache is encrypted either way; this keeps even the ciphertext, and the
-//! WebKit data beside it, from other accounts on a shared machine.
+//! umask (`countersign_private` does the work; the server's data directory uses it too).
+//! The cache is encrypted either way; this keeps even the ciphertext, and the WebKit data
+//! beside it, from other accounts on a shared machine.
 //!
-//! The cache file is created here, empty and `0600`, before SQLite opens it (SQLite treats
-//! an empty file as a new database and gives its companions the file's own mode). Files
-//! left readable by others are tightened at every open.
-//!
-//! Nothing changes on other systems than Unix: a user's application-data folder on
-//! Windows is private to them by its ACL.
+//! The cache file is created here, empty and `0600`, before SQLite opens it, so its
+//! companions are private from their first byte. Files left readable by others are
+//! tightened at every open.
 
 use crate::StoreError;
+use countersign_private::PrivateError;
 use std::path::Path;
-
-#[cfg_attr(not(unix), allow(dead_code))]
-const DIR_MODE: u32 = 0o700;
-const FILE_MODE: u32 = 0o600;
 
 /// Makes `path`'s folder (created if missing) and `path` (created empty if missing) with
 /// its companions readable by this user only.
 pub(crate) fn prepare(path: &Path, companions: &[std::path::PathBuf]) -> Result<(), StoreError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        create_private_dir(dir)?;
+        private_folder(dir)?;
     }
-    create_private_file(path)?;
+    countersign_private::file(path).map_err(permissions)?;
     for file in companions {
-        make_private(file, FILE_MODE)?;
+        countersign_private::tighten(file).map_err(permissions)?;
     }
     Ok(())
 }
@@ -34,68 +29,16 @@ pub(crate) fn prepare(path: &Path, companions: &[std::path::PathBuf]) -> Result<
 /// (`0700` on Unix; a looser folder is tightened). For the app's data folder, which holds
 /// the cache and the window's WebKit data, before anything is written to it.
 pub fn private_folder(dir: &Path) -> Result<(), StoreError> {
-    create_private_dir(dir)
+    countersign_private::folder(dir)
+        .map(drop)
+        .map_err(permissions)
 }
 
-fn error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Permissions {
-        path: path.to_path_buf(),
-        source,
+fn permissions(e: PrivateError) -> StoreError {
+    StoreError::Permissions {
+        path: e.path,
+        source: e.source,
     }
-}
-
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(DIR_MODE)
-        .create(dir)
-        .map_err(error(dir))?;
-    make_private(dir, DIR_MODE)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
-    std::fs::create_dir_all(dir).map_err(error(dir))
-}
-
-#[cfg(unix)]
-fn create_private_file(path: &Path) -> Result<(), StoreError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    // Never truncates: an existing cache is opened and closed untouched.
-    std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(FILE_MODE)
-        .open(path)
-        .map_err(error(path))?;
-    make_private(path, FILE_MODE)
-}
-
-#[cfg(not(unix))]
-fn create_private_file(_path: &Path) -> Result<(), StoreError> {
-    Ok(())
-}
-
-/// Takes group and other permissions away from `path` if it exists and has any.
-#[cfg(unix)]
-fn make_private(path: &Path, mode: u32) -> Result<(), StoreError> {
-    use std::os::unix::fs::PermissionsExt;
-    let metadata = match std::fs::symlink_metadata(path) {
-        Ok(metadata) => metadata,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(error(path)(e)),
-    };
-    if metadata.permissions().mode() & 0o077 == 0 {
-        return Ok(());
-    }
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(error(path))
-}
-
-#[cfg(not(unix))]
-fn make_private(_path: &Path, _mode: u32) -> Result<(), StoreError> {
-    Ok(())
 }
 
 #[cfg(all(test, unix))]
