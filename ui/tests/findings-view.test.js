@@ -4,44 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-class FakeNode {}
-class FakeText extends FakeNode {
-  constructor(data) {
-    super();
-    this.data = String(data);
-  }
-  get textContent() {
-    return this.data;
-  }
-}
-class FakeElement extends FakeNode {
-  constructor(tag) {
-    super();
-    this.tagName = tag.toUpperCase();
-    this.childNodes = [];
-    this.attributes = {};
-    this.dataset = {};
-    this.className = "";
-  }
-  setAttribute(name, value) {
-    this.attributes[name] = String(value);
-  }
-  appendChild(child) {
-    this.childNodes.push(child);
-    return child;
-  }
-  replaceChildren(...children) {
-    this.childNodes = children;
-  }
-  get textContent() {
-    return this.childNodes.map((c) => c.textContent).join("");
-  }
-}
-globalThis.Node = FakeNode;
-globalThis.document = {
-  createElement: (tag) => new FakeElement(tag),
-  createTextNode: (text) => new FakeText(text),
-};
+import { FakeElement, FakeText } from "./fake-dom.js";
 
 const { findingsPanel, renderBody } = await import("../js/views/findings.js");
 

@@ -4,60 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-class FakeNode {}
-class FakeText extends FakeNode {
-  constructor(data) {
-    super();
-    this.data = String(data);
-  }
-  get textContent() {
-    return this.data;
-  }
-}
-class FakeElement extends FakeNode {
-  constructor(tag) {
-    super();
-    this.tagName = tag.toUpperCase();
-    this.childNodes = [];
-    this.attributes = {};
-    this.dataset = {};
-    this.className = "";
-    this.hidden = false;
-    this.value = "";
-    this.checked = false;
-    this.disabled = false;
-    this.listeners = {};
-  }
-  setAttribute(name, value) {
-    this.attributes[name] = String(value);
-  }
-  appendChild(child) {
-    this.childNodes.push(child);
-    return child;
-  }
-  replaceChildren(...children) {
-    this.childNodes = children;
-  }
-  addEventListener(type, listener) {
-    (this.listeners[type] ??= []).push(listener);
-  }
-  dispatch(type) {
-    for (const listener of this.listeners[type] ?? []) listener({ type, preventDefault() {} });
-  }
-  focus() {}
-  select() {}
-  get textContent() {
-    return this.childNodes.map((c) => c.textContent).join("");
-  }
-  set textContent(text) {
-    this.childNodes = [new FakeText(text)];
-  }
-}
-globalThis.Node = FakeNode;
-globalThis.document = {
-  createElement: (tag) => new FakeElement(tag),
-  createTextNode: (text) => new FakeText(text),
-};
+import { FakeElement } from "./fake-dom.js";
 
 const { createSignin, signinErrorText } = await import("../js/views/signin.js");
 
