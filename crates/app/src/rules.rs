@@ -489,21 +489,46 @@ mod tests {
     fn the_lease_runs_from_the_last_contact_and_is_the_servers_when_it_says() {
         let day = chrono::TimeDelta::days(1);
         let mut d = directory(false);
-        assert_eq!(offline_lease(Some(&d)), DEFAULT_OFFLINE_LEASE, "old servers say nothing");
+        assert_eq!(
+            offline_lease(Some(&d)),
+            DEFAULT_OFFLINE_LEASE,
+            "old servers say nothing"
+        );
         assert_eq!(offline_lease(None), DEFAULT_OFFLINE_LEASE);
         d.offline_lease_secs = Some(3 * 24 * 3600);
         let three_days = offline_lease(Some(&d));
         assert_eq!(three_days, Duration::from_secs(3 * 24 * 3600));
-        assert!(!lease_expired(Some(now() - day * 3), three_days, now()), "exactly 3 days: still in");
-        assert!(lease_expired(Some(now() - day * 3 - chrono::TimeDelta::seconds(1)), three_days, now()));
-        assert!(!lease_expired(Some(now() - day * 13), DEFAULT_OFFLINE_LEASE, now()));
-        assert!(lease_expired(Some(now() - day * 15), DEFAULT_OFFLINE_LEASE, now()));
+        assert!(
+            !lease_expired(Some(now() - day * 3), three_days, now()),
+            "exactly 3 days: still in"
+        );
+        assert!(lease_expired(
+            Some(now() - day * 3 - chrono::TimeDelta::seconds(1)),
+            three_days,
+            now()
+        ));
+        assert!(!lease_expired(
+            Some(now() - day * 13),
+            DEFAULT_OFFLINE_LEASE,
+            now()
+        ));
+        assert!(lease_expired(
+            Some(now() - day * 15),
+            DEFAULT_OFFLINE_LEASE,
+            now()
+        ));
     }
 
     #[test]
     fn no_recorded_contact_means_the_lease_is_over_and_a_future_contact_counts_from_now() {
-        assert!(lease_expired(None, DEFAULT_OFFLINE_LEASE, now()), "never in contact");
+        assert!(
+            lease_expired(None, DEFAULT_OFFLINE_LEASE, now()),
+            "never in contact"
+        );
         let later = now() + chrono::TimeDelta::days(400);
-        assert!(!lease_expired(Some(later), DEFAULT_OFFLINE_LEASE, now()), "clock set back: offline for 0 s, not negative");
+        assert!(
+            !lease_expired(Some(later), DEFAULT_OFFLINE_LEASE, now()),
+            "clock set back: offline for 0 s, not negative"
+        );
     }
 }

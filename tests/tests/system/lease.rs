@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex};
 async fn past_the_servers_lease_the_desktop_asks_for_a_sign_in_and_then_syncs_what_waited() {
     let mut server = TestServer::start().await;
     let alex = server.session("alex").await;
-    let draft = alex.create_draft("We have reopened the Leeds store.", &[]).await;
+    let draft = alex
+        .create_draft("We have reopened the Leeds store.", &[])
+        .await;
     let clock = Arc::new(Mutex::new(server.server.now()));
     let shared = Arc::clone(&clock);
     let desktop = Desktop::new_with(Keys::Memory, move |config| {
@@ -34,7 +36,11 @@ async fn past_the_servers_lease_the_desktop_asks_for_a_sign_in_and_then_syncs_wh
         *now
     };
     advance(TimeDelta::days(13));
-    desktop.app.queue(QueueFilter::default()).await.expect("13 days: still shown");
+    desktop
+        .app
+        .queue(QueueFilter::default())
+        .await
+        .expect("13 days: still shown");
     let later: DateTime<Utc> = advance(TimeDelta::days(2));
     let error = desktop
         .app
@@ -42,7 +48,11 @@ async fn past_the_servers_lease_the_desktop_asks_for_a_sign_in_and_then_syncs_wh
         .await
         .expect_err("15 days offline");
     assert_eq!(error.code(), "lease_expired", "{error} at {later}");
-    assert_eq!(desktop.pending().await, 1, "the decision still waits in the outbox");
+    assert_eq!(
+        desktop.pending().await,
+        1,
+        "the decision still waits in the outbox"
+    );
 
     // The server is back: the refresh token alone is not enough, a sign-in is.
     server.restart().await;
@@ -56,5 +66,9 @@ async fn past_the_servers_lease_the_desktop_asks_for_a_sign_in_and_then_syncs_wh
         1,
         "the offline decision reached the server once"
     );
-    desktop.app.queue(QueueFilter::default()).await.expect("shown again");
+    desktop
+        .app
+        .queue(QueueFilter::default())
+        .await
+        .expect("shown again");
 }
