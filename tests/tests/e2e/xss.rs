@@ -72,6 +72,8 @@ fn unescape(line: &str) -> String {
 struct Rewriter {
     url: String,
     refusals: Arc<Mutex<HashMap<String, (&'static str, String)>>>,
+    /// While set, every changes page is answered with a field of the wrong type.
+    broken_feed: Arc<std::sync::atomic::AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -81,6 +83,8 @@ impl Rewriter {
         let url = format!("http://{}", listener.local_addr().expect("address"));
         let refusals: Arc<Mutex<HashMap<String, (&'static str, String)>>> = Arc::default();
         let shared = Arc::clone(&refusals);
+        let broken_feed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let broken = Arc::clone(&broken_feed);
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -89,16 +93,24 @@ impl Rewriter {
             while let Ok((stream, _)) = listener.accept().await {
                 let (http, upstream, refusals) =
                     (http.clone(), upstream.clone(), Arc::clone(&shared));
+                let broken = broken.load(std::sync::atomic::Ordering::SeqCst);
                 tokio::spawn(async move {
-                    let _ = relay(stream, &http, &upstream, &refusals).await;
+                    let _ = relay(stream, &http, &upstream, &refusals, broken).await;
                 });
             }
         });
         Rewriter {
             url,
             refusals,
+            broken_feed,
             task,
         }
+    }
+
+    /// Breaks (or mends) the changes feed.
+    fn break_feed(&self, broken: bool) {
+        self.broken_feed
+            .store(broken, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// From now on, a push result about `draft` is refused as `status` with `message`.
@@ -121,6 +133,7 @@ async fn relay(
     http: &reqwest::Client,
     upstream: &str,
     refusals: &Mutex<HashMap<String, (&'static str, String)>>,
+    broken_feed: bool,
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
     let head_end = loop {
@@ -176,6 +189,9 @@ async fn relay(
         return Ok(());
     };
     let mut bytes = bytes.to_vec();
+    if broken_feed && target.starts_with("/api/v1/changes") && status == 200 {
+        bytes = br#"{"changes": "none today", "next_cursor": "1", "has_more": false, "last_mutation_id": 0}"#.to_vec();
+    }
     if target.starts_with("/api/v1/push") && status == 200 {
         let mut v: Value = serde_json::from_slice(&bytes).expect("a push answer");
         let refusals = refusals.lock().expect("lock").clone();
@@ -413,7 +429,12 @@ async fn pane_texts(s: &Session) -> Value {
                  replyAuthor: one('.reply-head strong'), replyUrl: one('.reply-url'),
                  alt: one('.media-alt'), channel: one('.draft-channel'),
                  author: one('.draft-sub strong'), postChannel: one('.post-channel'),
-                 quotes: all('.history .quote'), who: all('.history-line strong')};",
+                 quotes: all('.history .quote'), who: all('.history-line strong'),
+                 notIsolated: [...document.querySelectorAll(
+                     '[data-testid=draft-detail] strong, [data-testid=draft-detail] span, \
+                      [data-testid=queue-row] span')]
+                   .filter((e) => getComputedStyle(e).unicodeBidi !== 'isolate')
+                   .map((e) => e.className || e.tagName)};",
         json!([]),
     )
     .await
@@ -579,6 +600,12 @@ async fn every_server_string_is_shown_as_text_and_nothing_in_it_runs() {
             texts["author"],
             json!(draft.author.display_name),
             "{place}: the author"
+        );
+        assert_eq!(
+            texts["notIsolated"],
+            json!([]),
+            "{place}: every inline run of text is a bidi isolate, so a direction override in \
+             a name or channel cannot reorder the window's words around it"
         );
         let quotes: Vec<String> = serde_json::from_value(texts["quotes"].clone()).expect("quotes");
         assert!(
@@ -776,6 +803,47 @@ async fn every_server_string_is_shown_as_text_and_nothing_in_it_runs() {
     }
     let after = inspect(s, "body").await;
     assert_eq!(after["marker"], Value::Null, "nothing ran at all: {after}");
+
+    // A server whose feed breaks the protocol: the status line says so, naming the server,
+    // instead of "Online" over an old sync; once it mends, the line is back to normal.
+    s.click(&s.find("[data-action=close-overlay]").await).await;
+    rewriter.break_feed(true);
+    let failed = s
+        .wait_for("the status line to report the failed sync", || async {
+            let line = s
+                .script(
+                    "const line = document.querySelector('[data-testid=status-line]');
+                     const detail = line.querySelector('.status-detail');
+                     const box = detail.getBoundingClientRect();
+                     return {state: line.querySelector('[data-testid=status-state]').textContent,
+                             detail: detail.textContent, title: detail.title,
+                             shown: !detail.hidden && box.width, height: box.height};",
+                    json!([]),
+                )
+                .await;
+            (line["state"] == "Sync failed").then_some(line)
+        })
+        .await;
+    let detail = failed["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains(&rewriter.url) && detail.contains("`changes` has the wrong type"),
+        "the reviewer is told which server sent what: {failed}"
+    );
+    assert_eq!(failed["title"], failed["detail"], "all of it in the title");
+    assert!(
+        failed["shown"].as_f64() > Some(300.0) && failed["height"].as_f64() > Some(8.0),
+        "the message is on screen, not squeezed away: {failed}"
+    );
+    desktop.shot("sync-failed").await;
+    rewriter.break_feed(false);
+    let line = s.find("[data-testid=status-line]").await;
+    s.wait_for("the status line to recover", || async {
+        s.text(&line)
+            .await
+            .contains("synced just now")
+            .then_some(())
+    })
+    .await;
     desktop.close().await;
 }
 
