@@ -61,6 +61,8 @@ enum Trick {
     PushOtherDraft(Value),
     /// The answer carries one more draft, which no mutation sent is about.
     PushStrayDraft(Value),
+    /// A sign-in answer whose `expires_in` is a word and whose `user` lost its `roles`.
+    SessionWrongType,
     /// The first push result's status becomes a number.
     PushWrongType,
     /// Answers over 9 MiB when the page asked for is larger than this many drafts (a
@@ -270,6 +272,12 @@ fn play(trick: Trick, target: &str, real: Vec<u8>) -> (u16, Vec<u8>) {
         }
         Trick::PushStrayDraft(other) => v["drafts"] = json!([other]),
         Trick::PushWrongType => v["results"][0]["status"] = json!(5),
+        Trick::SessionWrongType => {
+            v["expires_in"] = json!("soon");
+            if let Some(user) = v["user"].as_object_mut() {
+                user.remove("roles");
+            }
+        }
         Trick::BigPagesAbove(max) => {
             let limit: u32 = query_param(target, "limit")
                 .and_then(|l| l.parse().ok())
@@ -923,4 +931,46 @@ async fn a_server_whose_pages_and_push_answers_are_too_big_is_asked_in_halves_an
         queued, expected,
         "the queue holds the drafts still waiting (the four approved ones are done)"
     );
+}
+
+#[tokio::test]
+async fn a_hostile_sign_in_answer_is_refused_and_stores_no_token_and_no_cache() {
+    let server = TestServer::start().await;
+    let hostile = Hostile::start(server.url()).await;
+    hostile.set("/api/v1/sessions", Trick::SessionWrongType);
+    let desktop = Desktop::new(Keys::Memory).await;
+    let error = desktop
+        .app
+        .sign_in(&hostile.url, "rita", PASSWORD, None)
+        .await
+        .expect_err("a sign-in answer of the wrong shape");
+    let message = error.to_string();
+    assert_eq!(error.code(), "bad_server_answer", "{message}");
+    assert!(
+        message.contains(&hostile.url) && message.contains("`expires_in` has the wrong type"),
+        "names the server and the field: {message}"
+    );
+    assert!(
+        !message.contains("invalid type") && !message.contains("line 1"),
+        "no parser noise: {message}"
+    );
+    for account in ["refresh-token", "cache-key"] {
+        assert!(
+            matches!(desktop.keychain.get(account), Ok(None)),
+            "nothing in the keychain under {account}"
+        );
+    }
+    assert!(
+        !desktop.data_dir().join("cache.db").exists(),
+        "no cache was created for a session that never began"
+    );
+    assert!(desktop.app.user().await.is_none(), "not signed in");
+
+    hostile.clear();
+    desktop.sign_in(&hostile.url, "rita").await;
+    desktop
+        .app
+        .sync_now()
+        .await
+        .expect("signs in and syncs once the server behaves");
 }
