@@ -2,6 +2,7 @@
 //! keychain) syncing with it, and faults injected in between.
 
 mod chaos;
+mod crash;
 mod fault_proxy;
 mod faults;
 mod hostile;
