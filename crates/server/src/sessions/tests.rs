@@ -13,10 +13,15 @@ async fn server() -> (tempfile::TempDir, Server) {
 
 /// The same, allowing `failures` failed sign-ins per window.
 async fn server_allowing(failures: u32) -> (tempfile::TempDir, Server) {
+    server_with(|config| config.login_attempts = failures).await
+}
+
+/// The same, with the configuration changed by `configure` before the server opens.
+async fn server_with(configure: impl FnOnce(&mut ServerConfig)) -> (tempfile::TempDir, Server) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = ServerConfig::new(dir.path());
     config.clock = Clock::fixed(t0());
-    config.login_attempts = failures;
+    configure(&mut config);
     let server = crate::open(config).await.unwrap();
     admin::add_user(
         &server,
@@ -159,26 +164,12 @@ async fn totp_required_only_follows_the_right_password() {
 
 #[tokio::test]
 async fn a_sign_in_with_no_free_hashing_place_is_busy_and_counts_for_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = ServerConfig::new(dir.path());
-    config.clock = Clock::fixed(t0());
-    config.login_attempts = 1;
-    config.hash_concurrency = 2;
-    config.hash_wait = Duration::from_millis(50);
-    let server = crate::open(config).await.unwrap();
-    admin::add_user(
-        &server,
-        NewUser {
-            username: "rita".into(),
-            display_name: "Rita".into(),
-            password: Sensitive::new(PASSWORD.into()),
-            roles: vec![Role::Reviewer],
-            steps: vec!["review".into()],
-            teams: vec![],
-        },
-    )
-    .await
-    .unwrap();
+    let (_dir, server) = server_with(|config| {
+        config.login_attempts = 1;
+        config.hash_concurrency = 2;
+        config.hash_wait = Duration::from_millis(50);
+    })
+    .await;
     // Every hashing place taken, as by a flood of other sign-ins.
     let held = server.hashing().acquire_many(2).await.unwrap();
     for attempt in 0..3 {
