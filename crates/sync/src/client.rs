@@ -541,9 +541,15 @@ fn describe_wrong_type(
     prefix: &str,
     error: &serde_path_to_error::Error<serde_json::Error>,
 ) -> String {
-    match full_path(prefix, error).as_str() {
-        "." => "the answer has the wrong type".to_string(),
-        path => format!("`{path}` has the wrong type"),
+    format!("{} has the wrong type", subject(&full_path(prefix, error)))
+}
+
+/// How a message names the value at `path`: the answer itself, or the field by its path.
+fn subject(path: &str) -> String {
+    if path == "." {
+        "the answer".to_string()
+    } else {
+        format!("`{path}`")
     }
 }
 
@@ -566,11 +572,7 @@ fn describe_at(prefix: &str, error: &serde_path_to_error::Error<serde_json::Erro
         Category::Syntax | Category::Io => "it is not valid JSON".to_string(),
         Category::Data => {
             let message = inner.to_string();
-            let at = if path == "." {
-                "the answer".to_string()
-            } else {
-                format!("`{path}`")
-            };
+            let at = subject(&path);
             if let Some(field) = missing_field(&message) {
                 if path == "." {
                     format!("`{field}` is missing")
