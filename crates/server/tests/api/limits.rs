@@ -86,6 +86,19 @@ async fn push_raw(
     .await
 }
 
+/// Adds the Facebook channel `care-fb` (account "Care on Facebook") for the Care team.
+async fn add_care_fb(server: &countersign_server::Server) {
+    add_channel(
+        server,
+        "care-fb",
+        Network::Facebook,
+        "Care on Facebook",
+        "Care",
+        &[],
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn a_thousand_comments_on_a_withdrawn_megabyte_draft_store_no_copies_of_it() {
     let t = TestServer::start().await;
@@ -162,15 +175,7 @@ async fn a_thousand_comments_on_a_withdrawn_megabyte_draft_store_no_copies_of_it
 async fn each_cap_on_a_new_draft_is_refused_naming_the_field_and_changes_nothing() {
     let t = TestServer::start().await;
     org(&t.server).await;
-    add_channel(
-        &t.server,
-        "care-fb",
-        Network::Facebook,
-        "Care on Facebook",
-        "Care",
-        &[],
-    )
-    .await;
+    add_care_fb(&t.server).await;
     let db = t.server.config().database_path();
     let alex = t.sign_in("alex").await.access;
     let x = |body: Value| {
@@ -626,15 +631,7 @@ async fn administrators_names_are_capped_too() {
 async fn approvals_refused_over_many_findings_carry_a_bounded_few() {
     let t = TestServer::start().await;
     let org = org(&t.server).await;
-    add_channel(
-        &t.server,
-        "care-fb",
-        Network::Facebook,
-        "Care on Facebook",
-        "Care",
-        &[],
-    )
-    .await;
+    add_care_fb(&t.server).await;
     // Two thousand e-mail addresses: as many blocking findings.
     let body: String = (0..2000).map(|n| format!("mail{n}@example.org ")).collect();
     let d = crate::support::draft_on(&t.server, org.alex, "care-fb", &body).await;
