@@ -388,22 +388,6 @@ async fn the_directory_carries_the_servers_offline_lease() {
     );
 }
 
-/// `POST /api/v1/push` with a `skip` declaration; the status and body.
-async fn push_with_skip(
-    t: &TestServer,
-    token: &str,
-    client: &str,
-    skip: Value,
-    mutations: Vec<Value>,
-) -> (StatusCode, Value) {
-    t.post(
-        "/api/v1/push",
-        token,
-        &json!({"client_id": client, "skip": skip, "mutations": mutations}),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_gap_is_a_mutation_gap_and_only_a_skip_from_the_expected_id_resumes_it_once() {
     let t = TestServer::start().await;
@@ -425,15 +409,22 @@ async fn a_gap_is_a_mutation_gap_and_only_a_skip_from_the_expected_id_resumes_it
     assert_eq!(results[0]["code"], "mutation_gap");
     assert_eq!(results[0]["expected_mutation_id"], 2);
 
+    // `POST /api/v1/push` of the decision with id 5 and a `skip` declaration.
+    let push_with_skip = async |skip: Value| {
+        t.post(
+            "/api/v1/push",
+            &rita,
+            &json!({
+                "client_id": client,
+                "skip": skip,
+                "mutations": [decide(5, b.id, 1, "approve")],
+            }),
+        )
+        .await
+    };
+
     // A declaration that does not start at the expected id changes nothing.
-    let (status, body) = push_with_skip(
-        &t,
-        &rita,
-        &client,
-        json!({"from": 3, "to": 4}),
-        vec![decide(5, b.id, 1, "approve")],
-    )
-    .await;
+    let (status, body) = push_with_skip(json!({"from": 3, "to": 4})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["results"][0]["code"], "mutation_gap", "{body}");
     assert_eq!(body["results"][0]["expected_mutation_id"], 2);
@@ -445,14 +436,7 @@ async fn a_gap_is_a_mutation_gap_and_only_a_skip_from_the_expected_id_resumes_it
         json!({"from": 0, "to": 4}),
         json!({"from": 2, "to": 4, "extra": true}),
     ] {
-        let (status, body) = push_with_skip(
-            &t,
-            &rita,
-            &client,
-            bad.clone(),
-            vec![decide(5, b.id, 1, "approve")],
-        )
-        .await;
+        let (status, body) = push_with_skip(bad.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
         assert!(
             ["invalid_request", "invalid_json"].contains(&error_code(&body)),
@@ -466,14 +450,7 @@ async fn a_gap_is_a_mutation_gap_and_only_a_skip_from_the_expected_id_resumes_it
 
     // The right declaration resumes; a retry of the same push is a duplicate.
     for expected in ["applied", "duplicate"] {
-        let (status, body) = push_with_skip(
-            &t,
-            &rita,
-            &client,
-            json!({"from": 2, "to": 4}),
-            vec![decide(5, b.id, 1, "approve")],
-        )
-        .await;
+        let (status, body) = push_with_skip(json!({"from": 2, "to": 4})).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["results"][0]["status"], expected, "{body}");
     }
