@@ -33,6 +33,37 @@ pub async fn demo_server() -> LoopbackServer {
     server
 }
 
+/// The queue row of draft `id`, scrolling the queue `step` pixels at a time (from its top
+/// when `from_top`) until the row is rendered: the queue draws only the rows near its view.
+pub async fn queue_row(
+    s: &Session,
+    id: &str,
+    what: &str,
+    from_top: bool,
+    step: u32,
+) -> countersign_webdriver::Element {
+    let css = format!("[data-testid=queue-row][data-id=\"{id}\"]");
+    if from_top {
+        s.script(
+            "document.querySelector('[data-testid=queue]').scrollTop = 0;",
+            serde_json::json!([]),
+        )
+        .await;
+    }
+    s.wait_for(what, || async {
+        let found = s.find_all(&css).await.into_iter().next();
+        if found.is_none() {
+            s.script(
+                "document.querySelector('[data-testid=queue]').scrollTop += arguments[0];",
+                serde_json::json!([step]),
+            )
+            .await;
+        }
+        found
+    })
+    .await
+}
+
 /// The desktop app under test, driven through tauri-driver.
 pub struct Desktop {
     pub session: Session,

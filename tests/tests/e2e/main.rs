@@ -362,20 +362,7 @@ async fn hostile_html_in_a_draft_is_shown_as_text_and_runs_nothing() {
     )
     .await;
     let hostile = hostile.id.to_string();
-    let row_css = format!("[data-testid=queue-row][data-id=\"{hostile}\"]");
-    let row = s
-        .wait_for("the hostile draft's row", || async {
-            let found = s.find_all(&row_css).await.into_iter().next();
-            if found.is_none() {
-                s.script(
-                    "document.querySelector('[data-testid=queue]').scrollTop += 300;",
-                    json!([]),
-                )
-                .await;
-            }
-            found
-        })
-        .await;
+    let row = harness::queue_row(s, &hostile, "the hostile draft's row", false, 300).await;
     s.click(&row).await;
     let body = s.find("[data-testid=draft-body]").await;
     let text = s

@@ -4,9 +4,9 @@
 //! queue's "has findings" filter holding every draft the demo marks as a breach, and the
 //! pre-approved replies listed apart with the reply each matched.
 
-use crate::harness::{Desktop, demo_server, enabled};
+use crate::harness::{enabled, queue_row};
 use crate::webdriver::Session;
-use crate::{REVIEWER, choose_filter, demo_draft_containing, selected_id, server_draft};
+use crate::{choose_filter, demo_draft_containing, selected_id, server_draft, signed_in};
 use countersign_core::HistoryEvent;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -84,25 +84,7 @@ async fn all_rows(s: &Session) -> Vec<Value> {
 
 /// Scrolls the queue to the row of draft `id` and clicks it, then waits for its text.
 async fn open_draft(s: &Session, id: &str, needle: &str) {
-    let css = format!("[data-testid=queue-row][data-id=\"{id}\"]");
-    s.script(
-        "document.querySelector('[data-testid=queue]').scrollTop = 0;",
-        json!([]),
-    )
-    .await;
-    let row = s
-        .wait_for("the draft's row", || async {
-            let found = s.find_all(&css).await.into_iter().next();
-            if found.is_none() {
-                s.script(
-                    "document.querySelector('[data-testid=queue]').scrollTop += 200;",
-                    json!([]),
-                )
-                .await;
-            }
-            found
-        })
-        .await;
+    let row = queue_row(s, id, "the draft's row", true, 200).await;
     s.click(&row).await;
     let body = s.find("[data-testid=draft-body]").await;
     s.wait_for("the draft to open", || async {
@@ -130,9 +112,7 @@ async fn an_email_address_is_listed_before_the_body_and_marked_exactly_in_it() {
     if !enabled() {
         return;
     }
-    let server = demo_server().await;
-    let desktop = Desktop::launch_with(&server.url(), &[]).await;
-    desktop.sign_in(REVIEWER).await;
+    let (server, desktop) = signed_in().await;
     let s = &desktop.session;
 
     let address = "raj.khanna82@gmail.com";
@@ -239,9 +219,7 @@ async fn a_on_a_blocking_draft_asks_why_refuses_an_empty_reason_and_queues_the_o
     if !enabled() {
         return;
     }
-    let server = demo_server().await;
-    let desktop = Desktop::launch_with(&server.url(), &[]).await;
-    desktop.sign_in(REVIEWER).await;
+    let (server, desktop) = signed_in().await;
     let s = &desktop.session;
 
     let card = "4111 1111 1111 1111";
@@ -372,9 +350,7 @@ async fn the_has_findings_filter_lists_only_flagged_drafts_and_every_demo_breach
     if !enabled() {
         return;
     }
-    let server = demo_server().await;
-    let desktop = Desktop::launch_with(&server.url(), &[]).await;
-    desktop.sign_in(REVIEWER).await;
+    let (server, desktop) = signed_in().await;
     let s = &desktop.session;
 
     let mut breaches = Vec::new();
