@@ -106,25 +106,34 @@ struct Session {
     lease: Mutex<Lease>,
 }
 
+/// How stale the last contact on disk may be: a sync every 15 s need not cost an fsync'd
+/// write each time, and a lease measured in days loses at most this much to a restart.
+const CONTACT_WRITE_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
 /// What the desktop knows about its offline lease.
 #[derive(Clone, Copy, Debug, Default)]
 struct Lease {
     last_contact: Option<DateTime<Utc>>,
+    /// The last contact as the cache's settings hold it.
+    stored_contact: Option<DateTime<Utc>>,
     expired: bool,
 }
 
 impl Lease {
     /// Read from the cache's settings; a cache from before leases counts from its last sync.
     fn load(cache: &Cache) -> Result<Lease, StoreError> {
-        let last_contact = match cache.get_setting(LAST_CONTACT)? {
-            Some(at) => DateTime::parse_from_rfc3339(&at)
-                .ok()
-                .map(|at| at.with_timezone(&Utc)),
+        let stored_contact = cache
+            .get_setting(LAST_CONTACT)?
+            .and_then(|at| DateTime::parse_from_rfc3339(&at).ok())
+            .map(|at| at.with_timezone(&Utc));
+        let last_contact = match stored_contact {
+            Some(at) => Some(at),
             None => cache.last_synced_at()?,
         };
         let expired = cache.get_setting(LEASE_EXPIRED)?.as_deref() == Some("1");
         Ok(Lease {
             last_contact,
+            stored_contact,
             expired,
         })
     }
@@ -787,18 +796,36 @@ impl App {
         }
     }
 
-    /// Records that the server answered just now: the offline lease starts again.
+    /// Records that the server answered just now: the offline lease starts again. The cache
+    /// is written only when what it holds is over [`CONTACT_WRITE_EVERY`] old or says the
+    /// lease ran out.
     async fn note_contact(&self, session: &Session) -> Result<(), AppError> {
         let now = (self.config.clock)();
-        *session.lease.lock().map_err(poisoned)? = Lease {
-            last_contact: Some(now),
-            expired: false,
+        let (write_contact, clear_expiry) = {
+            let mut lease = session.lease.lock().map_err(poisoned)?;
+            let write_contact = lease
+                .stored_contact
+                .is_none_or(|stored| now - stored >= CONTACT_WRITE_EVERY || now < stored);
+            let clear_expiry = lease.expired;
+            lease.last_contact = Some(now);
+            lease.expired = false;
+            if write_contact {
+                lease.stored_contact = Some(now);
+            }
+            (write_contact, clear_expiry)
         };
-        with_cache(&session.cache, move |c| {
-            c.set_setting(LAST_CONTACT, &now.to_rfc3339())?;
-            c.set_setting(LEASE_EXPIRED, "0")
-        })
-        .await?;
+        if write_contact || clear_expiry {
+            with_cache(&session.cache, move |c| {
+                if write_contact {
+                    c.set_setting(LAST_CONTACT, &now.to_rfc3339())?;
+                }
+                if clear_expiry {
+                    c.set_setting(LEASE_EXPIRED, "0")?;
+                }
+                Ok(())
+            })
+            .await?;
+        }
         Ok(())
     }
 }
@@ -970,11 +997,11 @@ pub const WIPE_MARK: &str = "wipe-pending";
 async fn wipe_local(config: &AppConfig) -> Result<(), AppError> {
     let mark = config.data_dir.join(WIPE_MARK);
     let mut failed: Vec<String> = Vec::new();
-    if let Err(e) = std::fs::create_dir_all(&config.data_dir)
-        .and_then(|()| std::fs::write(&mark, b"a wipe of this folder has not finished\n"))
-    {
-        // Without the mark an interrupted wipe is not finished at the next start; the wipe
-        // itself must still go ahead.
+    // Without the mark an interrupted wipe is not finished at the next start; the wipe
+    // itself must still go ahead.
+    if let Err(e) = countersign_store::private_folder(&config.data_dir) {
+        failed.push(format!("leaving the wipe mark: {e}"));
+    } else if let Err(e) = std::fs::write(&mark, b"a wipe of this folder has not finished\n") {
         failed.push(format!("leaving the wipe mark: {e}"));
     }
     if let Err(e) = config.keychain.delete(CACHE_KEY).await {
