@@ -243,6 +243,12 @@ mod tests {
     use countersign_core::wire::Change;
     use countersign_core::{DraftStatus, MutationId, MutationResult, Verdict};
 
+    /// The ids the next push would offer, oldest first.
+    fn unanswered_ids(cache: &crate::Cache) -> Vec<MutationId> {
+        let rows = cache.unanswered(10).unwrap();
+        rows.iter().map(|m| m.mutation_id).collect()
+    }
+
     #[test]
     fn a_page_upserts_removes_and_stores_the_cursor() {
         let mut cache = cache();
@@ -338,12 +344,7 @@ mod tests {
             "3 is unanswered (must be pushed again), 4 is above last_mutation_id"
         );
         assert_eq!(
-            cache
-                .unanswered(10)
-                .unwrap()
-                .iter()
-                .map(|m| m.mutation_id)
-                .collect::<Vec<_>>(),
+            unanswered_ids(&cache),
             vec![ids[2], ids[3]],
             "the unanswered row is still offered to the next push, and 4, which the server \
              does not remember processing, is re-opened to be sent again"
@@ -390,12 +391,7 @@ mod tests {
             "the cache fills again from the start"
         );
         assert_eq!(
-            cache
-                .unanswered(10)
-                .unwrap()
-                .iter()
-                .map(|m| m.mutation_id)
-                .collect::<Vec<_>>(),
+            unanswered_ids(&cache),
             vec![ids[2]],
             "the outbox is kept and 3 goes out again"
         );
