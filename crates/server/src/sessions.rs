@@ -249,12 +249,7 @@ pub async fn refresh(server: &Server, refresh_token: &str) -> Result<SessionResp
     let config = server.config();
     let salt = Salt::generate();
     let (access, refresh) = Token::derive_pair(refresh_token, &salt);
-    let tokens = SessionTokens {
-        access_hash: access.hash(),
-        access_expires_at: after(now, config.access_ttl),
-        refresh_hash: refresh.hash(),
-        refresh_expires_at: after(now, config.refresh_ttl),
-    };
+    let tokens = stored(server, now, &access, &refresh);
     let two_factor_roles = server.storage().two_factor_roles().await?;
     let outcome = server
         .storage()
@@ -381,15 +376,19 @@ pub fn session_user(user: &UserRecord) -> SessionUser {
 
 /// A fresh token pair and what to store for it.
 fn issue(server: &Server, now: DateTime<Utc>) -> (SessionTokens, Token, Token) {
-    let config = server.config();
     let (access, refresh) = (Token::generate(), Token::generate());
-    let tokens = SessionTokens {
+    (stored(server, now, &access, &refresh), access, refresh)
+}
+
+/// What to store for a pair handed out at `now`: the hashes and the expiries.
+fn stored(server: &Server, now: DateTime<Utc>, access: &Token, refresh: &Token) -> SessionTokens {
+    let config = server.config();
+    SessionTokens {
         access_hash: access.hash(),
         access_expires_at: after(now, config.access_ttl),
         refresh_hash: refresh.hash(),
         refresh_expires_at: after(now, config.refresh_ttl),
-    };
-    (tokens, access, refresh)
+    }
 }
 
 /// The answer: the pair, the seconds until the access token expires (rounded up, so a
