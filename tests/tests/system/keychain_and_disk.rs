@@ -7,8 +7,9 @@ use crate::support::{Desktop, Keys, TestServer};
 use countersign_core::Verdict;
 use std::path::Path;
 
-/// True when these tests can run: a keychain is reachable, or CI demands one.
-fn keychain_available() -> bool {
+/// True when these tests can run: a keychain is reachable, or CI demands one (then a
+/// missing keychain fails the test rather than skipping it).
+pub(crate) fn keychain_available() -> bool {
     if std::env::var_os("COUNTERSIGN_REQUIRE_KEYCHAIN").is_some() {
         return true;
     }

@@ -14,6 +14,7 @@ use super::{
     Lines, ServerRecord, copy_database, count_from_env, kill9, pause, seeded_rng, server_drafts,
     server_record, token_in, tokens_on_server,
 };
+use crate::keychain_and_disk::keychain_available;
 use crate::support::{PASSWORD, TestServer};
 use countersign_core::{DraftId, DraftStatus, MutationKind};
 use countersign_keychain::{OsKeychain, SecretStore};
@@ -206,20 +207,6 @@ async fn a_desktop_killed_at_random_points_of_syncs_and_decisions_loses_nothing_
         run.living.as_secs_f64(),
         run.checking.as_secs_f64()
     );
-}
-
-/// When these tests can run: a keychain is reachable, or CI demands one (then a missing
-/// keychain fails the test rather than skipping it).
-fn keychain_available() -> bool {
-    if std::env::var_os("COUNTERSIGN_REQUIRE_KEYCHAIN").is_some() {
-        return true;
-    }
-    let probe = OsKeychain::new("countersign-test-probe");
-    let reachable = probe.get("probe").is_ok();
-    if !reachable {
-        eprintln!("skipped: no Secret Service here; run through scripts/with-keychain");
-    }
-    reachable
 }
 
 /// Removes the run's keychain entries when the test ends.
