@@ -58,7 +58,7 @@ pub fn limits(config: &crate::ServerConfig) -> Limits {
     Limits {
         per_account: count(config.login_attempts),
         per_source: count(config.login_attempts_per_source),
-        window: TimeDelta::from_std(config.login_window).unwrap_or(TimeDelta::MAX),
+        window: span(config.login_window),
         capacity: config.login_tracked_keys,
     }
 }
@@ -199,7 +199,7 @@ fn check_lengths(request: &SessionRequest) -> Result<(), ServerError> {
 /// Counts a failed attempt (in storage too, so a restart keeps it) and gives the answer.
 async fn failed(server: &Server, reservation: Reservation<'_>, now: DateTime<Utc>) -> ServerError {
     let keys = reservation.fail(now);
-    let window = TimeDelta::from_std(server.config().login_window).unwrap_or(TimeDelta::MAX);
+    let window = span(server.config().login_window);
     let forget_before = now
         .checked_sub_signed(window)
         .unwrap_or(DateTime::<Utc>::MIN_UTC);
@@ -259,8 +259,7 @@ pub async fn refresh(server: &Server, refresh_token: &str) -> Result<SessionResp
             next_salt: salt.to_stored(),
             now,
             grace_until: after(now, config.refresh_grace),
-            session_lifetime: TimeDelta::from_std(config.session_lifetime)
-                .unwrap_or(TimeDelta::MAX),
+            session_lifetime: span(config.session_lifetime),
             two_factor_roles: two_factor_roles.clone(),
         })
         .await?;
@@ -408,6 +407,11 @@ fn response(
         expires_in: u64::try_from(secs).unwrap_or(0),
         user: session_user(user),
     }
+}
+
+/// A configured duration as a [`TimeDelta`]; one too long for it is forever.
+fn span(duration: Duration) -> TimeDelta {
+    TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX)
 }
 
 /// `now + ttl`, saturating instead of overflowing for absurd TTLs.
