@@ -424,6 +424,12 @@ fn session_where(
     .transpose()
 }
 
+/// The user a session belongs to; a session without one is a corrupt database.
+fn session_owner(tx: &Connection, session: &SessionRow) -> StorageResult<UserRecord> {
+    user_by_id(tx, UserId(parse_uuid(&session.user_id)?))?
+        .ok_or_else(|| StorageError::Corrupt(format!("session {} has no user", session.id)))
+}
+
 /// A spent refresh token not yet past its expiry.
 struct SpentRow {
     session_id: String,
@@ -494,8 +500,7 @@ pub(super) fn refresh_session(tx: &Connection, refresh: &Refresh) -> StorageResu
     if session.revoked {
         return Ok(RefreshOutcome::Revoked);
     }
-    let user = user_by_id(tx, UserId(parse_uuid(&session.user_id)?))?
-        .ok_or_else(|| StorageError::Corrupt(format!("session {} has no user", session.id)))?;
+    let user = session_owner(tx, &session)?;
     if user.disabled_at.is_some() {
         revoke_session(tx, parse_uuid(&session.id)?, now)?;
         return Ok(RefreshOutcome::Revoked);
@@ -560,8 +565,7 @@ fn spent_refresh(tx: &Connection, refresh: &Refresh) -> StorageResult<RefreshOut
     if session.revoked {
         return Ok(RefreshOutcome::Reused);
     }
-    let user = user_by_id(tx, UserId(parse_uuid(&session.user_id)?))?
-        .ok_or_else(|| StorageError::Corrupt(format!("session {} has no user", session.id)))?;
+    let user = session_owner(tx, &session)?;
     let in_grace = spent.grace_until.is_some_and(|until| now < until)
         && spent.next_refresh_hash.as_deref() == Some(session.refresh_hash.as_str());
     match spent.next_salt {
