@@ -261,6 +261,12 @@ pub fn decide(
     }
 
     let mut next = draft.clone();
+    // Only an approval can be late: a rejection or a request for changes after the time is
+    // the safe direction and needs no flag.
+    let late_secs = match decision.verdict {
+        Verdict::Approve => draft.late_by(now).map(crate::draft::late_secs),
+        Verdict::Reject | Verdict::RequestChanges => None,
+    };
     let step = match decision.verdict {
         Verdict::Approve => {
             let step = check_approval(draft, actor)?;
@@ -294,6 +300,7 @@ pub fn decide(
             step,
             comment: decision.comment.clone(),
             override_reason: decision.override_reason.clone(),
+            late_secs,
         },
     ));
     next.updated_at = now;

@@ -3,7 +3,7 @@
 use crate::channel::Quorum;
 use crate::ids::{ChannelId, DecisionId, DraftId, TeamId, UserId};
 use crate::mutation::{Annotation, Verdict};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A social network a channel publishes to.
@@ -322,6 +322,12 @@ pub enum HistoryEvent {
         /// Why they approved over a blocking policy finding.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         override_reason: Option<String>,
+        /// For an approval applied after the draft's scheduled time: how late, in whole
+        /// seconds rounded up ([`Draft::late_by`]). The approval still counts; this is a flag
+        /// for the history, the console and the publishing hand-off. Absent from entries
+        /// written before lateness was recorded and from approvals on time.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        late_secs: Option<u64>,
     },
     /// Someone commented.
     Annotated {
@@ -616,5 +622,81 @@ impl Draft {
     /// The urgency its author asked for.
     pub fn requested_urgency(&self) -> Urgency {
         self.requested_urgency.unwrap_or(self.urgency)
+    }
+
+    /// How far `at` is past the draft's scheduled time: `None` when it is not scheduled or
+    /// `at` is not after the time (exactly on time is on time).
+    ///
+    /// An approval that lands late is flagged, never dropped: the post may still be worth
+    /// publishing, and the publishing tool decides what to do with a late one.
+    pub fn late_by(&self, at: DateTime<Utc>) -> Option<TimeDelta> {
+        let scheduled = self.scheduled_at?;
+        let by = at.signed_duration_since(scheduled);
+        (by > TimeDelta::zero()).then_some(by)
+    }
+}
+
+/// Whole seconds of `by`, rounded up so that any lateness reads as at least one second.
+pub fn late_secs(by: TimeDelta) -> u64 {
+    let secs = by.num_seconds();
+    let rounded = if by > TimeDelta::seconds(secs) {
+        secs.saturating_add(1)
+    } else {
+        secs
+    };
+    u64::try_from(rounded).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{self, now};
+
+    fn scheduled(at: Option<DateTime<Utc>>) -> Draft {
+        let mut d = fixtures::draft(&fixtures::person(9, "alex"), vec![]);
+        d.scheduled_at = at;
+        d
+    }
+
+    #[test]
+    fn a_draft_is_late_only_after_its_scheduled_time() {
+        let t = now();
+        assert_eq!(
+            scheduled(None).late_by(t),
+            None,
+            "not scheduled, never late"
+        );
+        let d = scheduled(Some(t));
+        assert_eq!(d.late_by(t), None, "exactly on time is on time");
+        assert_eq!(d.late_by(t - TimeDelta::minutes(5)), None, "early");
+        assert_eq!(
+            d.late_by(t + TimeDelta::minutes(125)),
+            Some(TimeDelta::minutes(125))
+        );
+        assert_eq!(
+            d.late_by(t + TimeDelta::milliseconds(1)),
+            Some(TimeDelta::milliseconds(1))
+        );
+    }
+
+    #[test]
+    fn late_seconds_round_up_so_any_lateness_shows() {
+        assert_eq!(late_secs(TimeDelta::milliseconds(1)), 1);
+        assert_eq!(late_secs(TimeDelta::seconds(7500)), 7500);
+        assert_eq!(late_secs(TimeDelta::milliseconds(7_500_001)), 7501);
+        assert_eq!(late_secs(TimeDelta::zero()), 0);
+        assert_eq!(late_secs(-TimeDelta::seconds(3)), 0, "never negative");
+    }
+
+    #[test]
+    fn decided_entries_without_late_secs_still_read_and_on_time_ones_write_none() {
+        let old = r#"{"at":"2026-12-02T09:00:00Z","by":{"id":"00000000-0000-0000-0000-000000000001","username":"rita","display_name":"Rita"},"version":1,"event":"decided","decision_id":"00000000-0000-0000-0000-000000000dec","verdict":"approve","step":"review"}"#;
+        let entry: HistoryEntry = serde_json::from_str(old).expect("an older entry reads");
+        let HistoryEvent::Decided { late_secs, .. } = &entry.event else {
+            panic!("a decided entry: {entry:?}");
+        };
+        assert_eq!(*late_secs, None);
+        let written = serde_json::to_string(&entry).expect("serialises");
+        assert!(!written.contains("late_secs"), "{written}");
     }
 }

@@ -497,3 +497,62 @@ fn steps_cached_as_bare_names_still_read() {
     assert_eq!(back.step_names(), ["review", "legal"]);
     assert_eq!(back.required_steps[1], RequiredStep::one("legal"));
 }
+
+fn late_flag(d: &Draft) -> Option<u64> {
+    d.history.iter().rev().find_map(|h| match &h.event {
+        HistoryEvent::Decided { late_secs, .. } => Some(*late_secs),
+        _ => None,
+    })?
+}
+
+#[test]
+fn an_approval_after_the_scheduled_time_still_applies_and_is_flagged_late() {
+    let mut d = draft(&["review"]);
+    d.scheduled_at = Some(now() - chrono::TimeDelta::minutes(125));
+    let next = approve(&d, &reviewer()).expect("a late approval is not dropped");
+    assert_eq!(next.status, DraftStatus::Approved);
+    assert_eq!(next.approvals.len(), 1);
+    assert_eq!(late_flag(&next), Some(125 * 60));
+}
+
+#[test]
+fn approvals_on_time_and_other_verdicts_after_it_carry_no_late_flag() {
+    let mut on_time = draft(&["review"]);
+    on_time.scheduled_at = Some(now());
+    assert_eq!(
+        late_flag(&approve(&on_time, &reviewer()).expect("applies")),
+        None
+    );
+
+    let unscheduled = draft(&["review"]);
+    assert_eq!(
+        late_flag(&approve(&unscheduled, &reviewer()).expect("applies")),
+        None
+    );
+
+    let mut past = draft(&["review"]);
+    past.scheduled_at = Some(now() - chrono::TimeDelta::hours(1));
+    for verdict in [Verdict::Reject, Verdict::RequestChanges] {
+        let next = decide(&past, &reviewer(), &decision(&past, verdict), now()).expect("applies");
+        assert_eq!(late_flag(&next), None, "{verdict:?} is never late");
+    }
+}
+
+#[test]
+fn each_late_step_of_a_two_step_draft_records_its_own_lateness() {
+    let mut d = draft(&["review", "legal"]);
+    d.scheduled_at = Some(now() - chrono::TimeDelta::seconds(30));
+    let reviewed = approve(&d, &reviewer()).expect("review applies");
+    assert_eq!(reviewed.status, DraftStatus::Pending);
+    assert_eq!(late_flag(&reviewed), Some(30));
+    let later = now() + chrono::TimeDelta::seconds(60);
+    let legal = decide(
+        &reviewed,
+        &lawyer(),
+        &decision(&reviewed, Verdict::Approve),
+        later,
+    )
+    .expect("legal applies");
+    assert_eq!(legal.status, DraftStatus::Approved);
+    assert_eq!(late_flag(&legal), Some(90));
+}
