@@ -6,6 +6,7 @@
 use crate::draft::Draft;
 use crate::finding::Finding;
 use crate::ids::{AnnotationId, DecisionId, DraftId, MutationId};
+use crate::wire::SignedReceipt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -383,6 +384,10 @@ pub struct MutationResult {
     /// this id on (see [`crate::wire::codes::MUTATION_GAP`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_mutation_id: Option<MutationId>,
+    /// For an applied decision: the server's signed receipt for it (repeated, the same, in
+    /// the answer to a duplicate). Annotations and refusals carry none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<SignedReceipt>,
 }
 
 impl MutationResult {
@@ -398,6 +403,7 @@ impl MutationResult {
             code: None,
             findings: vec![],
             expected_mutation_id: None,
+            receipt: None,
         }
     }
 

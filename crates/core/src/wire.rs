@@ -5,6 +5,9 @@
 //! desktop keeps working against a newer server.
 
 pub mod admin;
+pub mod receipt;
+
+pub use receipt::{AuditHead, Receipt, ReceiptKey, SignedReceipt};
 
 use crate::channel::{Channel, Routing, StepRequest};
 use crate::crisis::CrisisState;
