@@ -16,6 +16,7 @@
 pub mod canonical;
 pub mod event;
 pub mod kinds;
+pub mod signature;
 
 pub use canonical::canonical;
 pub use event::{ActorRef, DraftRef, Event, GENESIS, Head, NewEvent, Via, content_sha256};
