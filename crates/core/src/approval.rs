@@ -440,6 +440,46 @@ pub fn withdraw(draft: &Draft, actor: &Actor, now: DateTime<Utc>) -> Result<Draf
     Ok(next)
 }
 
+/// The publishing tool reports that `draft` went out: an approved draft becomes
+/// `published`, with a [`HistoryEvent::Published`] entry by `by` at `now` (the server's time;
+/// `published_at` is the tool's word for when).
+///
+/// `Ok(None)` when it is already published: a report sent twice (its answer lost, or two
+/// tools) changes nothing and records nothing the second time. A held draft is a `held`
+/// conflict and a withdrawn one `withdrawn`; one that was never approved (pending, sent back,
+/// rejected) cannot have been published by the hand-off, so the report is invalid. Who may
+/// report is the server's business (an administrator, or the webhook the draft was handed to).
+pub fn publish(
+    draft: &Draft,
+    by: &Person,
+    now: DateTime<Utc>,
+    url: Option<String>,
+    published_at: Option<DateTime<Utc>>,
+) -> Result<Option<Draft>, Refusal> {
+    match draft.status {
+        DraftStatus::Approved => {}
+        DraftStatus::Published => return Ok(None),
+        DraftStatus::Held => return Err(Refusal::Conflict(ConflictReason::Held)),
+        DraftStatus::Withdrawn => return Err(Refusal::Conflict(ConflictReason::Withdrawn)),
+        status @ (DraftStatus::Pending | DraftStatus::ChangesRequested | DraftStatus::Rejected) => {
+            return Err(Refusal::Invalid(format!(
+                "only an approved draft can be published; this one is {}",
+                status.as_str()
+            )));
+        }
+    }
+    let mut next = draft.clone();
+    next.status = DraftStatus::Published;
+    next.history.push(HistoryEntry::on(
+        draft,
+        by,
+        now,
+        HistoryEvent::Published { url, published_at },
+    ));
+    next.updated_at = now;
+    Ok(Some(next))
+}
+
 fn check_may_change(draft: &Draft, actor: &Actor) -> Result<(), Refusal> {
     let owns_it = draft.owner().id == actor.person.id;
     if !owns_it && !actor.has_role(Role::Admin) {

@@ -388,6 +388,15 @@ pub enum HistoryEvent {
         /// When the last of them happened.
         until: DateTime<Utc>,
     },
+    /// The publishing tool reported that the approved draft went out.
+    Published {
+        /// Where the post is, when the tool said.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+        /// When the tool says it went out (the entry's own time is the server's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        published_at: Option<DateTime<Utc>>,
+    },
     /// Something a newer server records; shown by name only.
     #[serde(other)]
     Other,
@@ -630,10 +639,14 @@ impl Draft {
     /// An approval that lands late is flagged, never dropped: the post may still be worth
     /// publishing, and the publishing tool decides what to do with a late one.
     pub fn late_by(&self, at: DateTime<Utc>) -> Option<TimeDelta> {
-        let scheduled = self.scheduled_at?;
-        let by = at.signed_duration_since(scheduled);
-        (by > TimeDelta::zero()).then_some(by)
+        late_after(self.scheduled_at, at)
     }
+}
+
+/// [`Draft::late_by`] for a draft known only by its scheduled time (a queue row).
+pub fn late_after(scheduled_at: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Option<TimeDelta> {
+    let by = at.signed_duration_since(scheduled_at?);
+    (by > TimeDelta::zero()).then_some(by)
 }
 
 /// Whole seconds of `by`, rounded up so that any lateness reads as at least one second.

@@ -556,3 +556,47 @@ fn each_late_step_of_a_two_step_draft_records_its_own_lateness() {
     assert_eq!(legal.status, DraftStatus::Approved);
     assert_eq!(late_flag(&legal), Some(90));
 }
+
+#[test]
+fn only_an_approved_draft_is_published_and_a_second_report_changes_nothing() {
+    let tool = fixtures::person(7, "publisher");
+    let url = Some("https://x.com/acme_help/status/1".to_owned());
+    let approved = approve(&draft(&["review"]), &reviewer()).expect("approved");
+    let published =
+        publish(&approved, &tool, now(), url.clone(), None).expect("an approved draft publishes");
+    let published = published.expect("it changed");
+    assert_eq!(published.status, DraftStatus::Published);
+    assert_eq!(published.version, approved.version);
+    assert_eq!(
+        published.history.last().map(|h| (&h.by, &h.event)),
+        Some((
+            &tool,
+            &HistoryEvent::Published {
+                url,
+                published_at: None
+            }
+        ))
+    );
+    assert_eq!(
+        publish(&published, &tool, now(), None, None),
+        Ok(None),
+        "published twice: nothing to store, no second entry"
+    );
+
+    let pending = draft(&["review"]);
+    assert!(matches!(
+        publish(&pending, &tool, now(), None, None),
+        Err(Refusal::Invalid(m)) if m.contains("pending")
+    ));
+    let mut held = approved.clone();
+    held.status = DraftStatus::Held;
+    assert_eq!(
+        publish(&held, &tool, now(), None, None),
+        Err(Refusal::Conflict(ConflictReason::Held))
+    );
+    let withdrawn = withdraw(&pending, &author(), now()).expect("withdrawn");
+    assert_eq!(
+        publish(&withdrawn, &tool, now(), None, None),
+        Err(Refusal::Conflict(ConflictReason::Withdrawn))
+    );
+}
