@@ -40,6 +40,7 @@ pub mod sessions;
 pub mod storage;
 pub mod sync;
 pub mod tls;
+pub mod trail;
 mod transport;
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod sqlite;
 use crate::auth::token::TokenHash;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use countersign_audit::{Event, Head, NewEvent};
 use countersign_core::approval::Actor;
 use countersign_core::channel::Routing;
 use countersign_core::handover::HandoverProblem;
@@ -525,6 +526,19 @@ pub struct StoredPack {
     pub set_at: DateTime<Utc>,
 }
 
+/// Which audit events to read ([`Storage::audit_events`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only events with a position above this (0: from the first).
+    pub after: u64,
+    /// Only events at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Only events before this time.
+    pub to: Option<DateTime<Utc>>,
+    /// At most this many: callers page through the log, never read it whole.
+    pub limit: usize,
+}
+
 /// A storage backend. Every method is one transaction.
 #[async_trait]
 pub trait Storage: Send + Sync + 'static {
@@ -684,4 +698,14 @@ pub trait Storage: Send + Sync + 'static {
     /// the drafts its conflicts are about ([`PushOutcome`]). A stored result never copies
     /// the draft. [`StorageError::ClientTaken`] when the client belongs to someone else.
     async fn push(&self, batch: PushBatch) -> StorageResult<PushOutcome>;
+
+    /// Where the audit log stands: its last event, `None` while it is empty.
+    async fn audit_head(&self) -> StorageResult<Option<Head>>;
+    /// Events with a position above `query.after` (and a time within `from..to` when
+    /// given), in position order, at most `query.limit`, as stored: an edited row comes
+    /// back edited, for the verifier to find.
+    async fn audit_events(&self, query: AuditQuery) -> StorageResult<Vec<Event>>;
+    /// Appends events that record no change of their own (exports, webhook attempts) in one
+    /// transaction, in order, and returns where the log stood after each.
+    async fn record(&self, events: Vec<NewEvent>) -> StorageResult<Vec<Head>>;
 }

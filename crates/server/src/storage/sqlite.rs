@@ -10,20 +10,22 @@
 //! is plain SQLite.
 
 mod accounts;
+pub(crate) mod audit;
 mod channels;
 mod drafts;
 mod policy;
 mod sequence;
 
 use super::{
-    ChangesPage, ChangesRequest, CrisisChange, CrisisUpdate, DraftChange, DraftUpdate, Handover,
-    HandoverOutcome, NewSession, PushBatch, PushOutcome, Refresh, RefreshOutcome, SessionLookup,
-    SessionStats, SignInFailure, Storage, StorageError, StorageResult, StoredPack, TeamRecord,
-    UserChange, UserRecord, UserUpdate,
+    AuditQuery, ChangesPage, ChangesRequest, CrisisChange, CrisisUpdate, DraftChange, DraftUpdate,
+    Handover, HandoverOutcome, NewSession, PushBatch, PushOutcome, Refresh,
+    RefreshOutcome, SessionLookup, SessionStats, SignInFailure, Storage, StorageError,
+    StorageResult, StoredPack, TeamRecord, UserChange, UserRecord, UserUpdate,
 };
 use crate::auth::token::TokenHash;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use countersign_audit::{Event, Head, NewEvent};
 use countersign_core::channel::Routing;
 use countersign_core::wire::Reply;
 use countersign_core::{
@@ -45,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/20261203_0004_policy.sql"),
     include_str!("../../migrations/20261204_0005_sign_in.sql"),
     include_str!("../../migrations/20261204_0006_results.sql"),
+    include_str!("../../migrations/20261205_0007_audit.sql"),
 ];
 
 /// How many reader connections to keep.
@@ -462,6 +465,24 @@ impl Storage for SqliteStorage {
 
     async fn push(&self, batch: PushBatch) -> StorageResult<PushOutcome> {
         self.write(move |tx| drafts::push(tx, &batch)).await
+    }
+
+    async fn audit_head(&self) -> StorageResult<Option<Head>> {
+        self.read(|tx| audit::head(tx)).await
+    }
+
+    async fn audit_events(&self, query: AuditQuery) -> StorageResult<Vec<Event>> {
+        self.read(move |tx| audit::events(tx, &query)).await
+    }
+
+    async fn record(&self, events: Vec<NewEvent>) -> StorageResult<Vec<Head>> {
+        self.write(move |tx| {
+            events
+                .into_iter()
+                .map(|event| audit::append(tx, event))
+                .collect()
+        })
+        .await
     }
 }
 
