@@ -16,6 +16,7 @@
 pub mod canonical;
 pub mod event;
 pub mod kinds;
+pub mod receipt;
 pub mod signature;
 
 pub use canonical::canonical;
