@@ -18,6 +18,8 @@ pub mod event;
 pub mod kinds;
 pub mod receipt;
 pub mod signature;
+pub mod verify;
 
 pub use canonical::canonical;
 pub use event::{ActorRef, DraftRef, Event, GENESIS, Head, NewEvent, Via, content_sha256};
+pub use verify::{Problem, Verified, VerifyError, heads_in, verify};
