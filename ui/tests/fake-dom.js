@@ -37,6 +37,24 @@ export class FakeElement extends FakeNode {
   replaceChildren(...children) {
     this.childNodes = children;
   }
+  append(...children) {
+    for (const c of children) this.childNodes.push(c instanceof FakeNode ? c : new FakeText(c));
+  }
+  /** Only `[data-testid=NAME]`: what the views look up in their own output. */
+  querySelector(selector) {
+    const m = /^\[data-testid=([\w-]+)\]$/.exec(selector);
+    if (!m) throw new Error(`the fake DOM does not understand ${selector}`);
+    const walk = (node) => {
+      for (const c of node.childNodes ?? []) {
+        if (!(c instanceof FakeElement)) continue;
+        if (c.attributes["data-testid"] === m[1]) return c;
+        const found = walk(c);
+        if (found) return found;
+      }
+      return null;
+    };
+    return walk(this);
+  }
   addEventListener(type, listener) {
     (this.listeners[type] ??= []).push(listener);
   }

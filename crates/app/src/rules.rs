@@ -41,6 +41,73 @@ pub fn lease_expired(
     offline > lease
 }
 
+/// Why the console asks before an approval: the post's time has passed, or it will pass
+/// before this laptop's approval is likely to reach the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ScheduleWarning {
+    /// The scheduled time is `by_secs` past: an approval now still counts, and is marked
+    /// late in the history and the publishing hand-off.
+    Passed {
+        /// Seconds since the scheduled time, rounded up.
+        by_secs: u64,
+    },
+    /// Offline, and the draft publishes before the laptop is likely to sync (see
+    /// [`schedule_warning`]).
+    BeforeLikelySync {
+        /// Seconds until the scheduled time.
+        publishes_in_secs: u64,
+        /// Seconds since the server last answered.
+        offline_for_secs: u64,
+    },
+}
+
+/// What the console should warn about before `draft` is approved at `now`, if anything.
+///
+/// Only a draft still waiting for approval is warned about. [`ScheduleWarning::Passed`]
+/// when its scheduled time is past (the same rule the server uses to mark the approval
+/// late, [`Draft::late_by`]).
+///
+/// When `online` is false, [`ScheduleWarning::BeforeLikelySync`] when it publishes before
+/// the laptop is *likely* to sync. "Likely" is plain: nothing tells the desktop when the
+/// network comes back, so an outage that has lasted `offline_for` (since `last_contact`,
+/// the last time the server answered) is assumed to last at least as long again. A draft
+/// whose time is within `offline_for` of `now` will probably go out before the approval
+/// reaches the server. With no recorded contact (or one in the future: the clock moved)
+/// there is no outage to measure and no such warning.
+pub fn schedule_warning(
+    draft: &Draft,
+    now: DateTime<Utc>,
+    online: bool,
+    last_contact: Option<DateTime<Utc>>,
+) -> Option<ScheduleWarning> {
+    if draft.status != countersign_core::DraftStatus::Pending {
+        return None;
+    }
+    if let Some(by) = draft.late_by(now) {
+        return Some(ScheduleWarning::Passed {
+            by_secs: countersign_core::draft::late_secs(by),
+        });
+    }
+    if online {
+        return None;
+    }
+    let publishes_in = draft.scheduled_at? - now;
+    let offline_for = now - last_contact?;
+    (offline_for > chrono::TimeDelta::zero() && publishes_in <= offline_for).then(|| {
+        ScheduleWarning::BeforeLikelySync {
+            publishes_in_secs: publishes_in.num_seconds().unsigned_abs(),
+            offline_for_secs: offline_for.num_seconds().unsigned_abs(),
+        }
+    })
+}
+
+/// Seconds a queue row is past its scheduled time at `now` (the rule of
+/// [`Draft::late_by`]), for its "late" badge.
+pub fn late_by_secs(scheduled_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<u64> {
+    countersign_core::draft::late_after(scheduled_at, now).map(countersign_core::draft::late_secs)
+}
+
 /// Whether the signed-in reviewer may approve a draft now, and if not, why and who may.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ApprovalView {
@@ -457,6 +524,88 @@ mod tests {
             (2, true, false)
         );
         assert_eq!(steps[1].waiting_for, vec![lena, liam]);
+    }
+
+    fn scheduled_in(minutes: i64) -> Draft {
+        let mut draft = crisis_draft();
+        draft.urgency = Urgency::Normal;
+        draft.scheduled_at = Some(now() + chrono::TimeDelta::minutes(minutes));
+        draft
+    }
+
+    #[test]
+    fn a_draft_whose_time_has_passed_warns_online_and_offline() {
+        let draft = scheduled_in(-125);
+        let passed = Some(ScheduleWarning::Passed { by_secs: 125 * 60 });
+        assert_eq!(schedule_warning(&draft, now(), true, Some(now())), passed);
+        assert_eq!(schedule_warning(&draft, now(), false, None), passed);
+        assert_eq!(
+            schedule_warning(&scheduled_in(0), now(), true, Some(now())),
+            None,
+            "exactly on time is not late"
+        );
+        let mut approved = draft.clone();
+        approved.status = countersign_core::DraftStatus::Approved;
+        assert_eq!(
+            schedule_warning(&approved, now(), true, Some(now())),
+            None,
+            "nothing left to approve"
+        );
+        let json = serde_json::to_value(passed).expect("json");
+        assert_eq!(json, serde_json::json!({"kind": "passed", "by_secs": 7500}));
+    }
+
+    #[test]
+    fn offline_a_draft_due_within_the_outage_so_far_warns_and_a_later_one_does_not() {
+        let three_hours_ago = Some(now() - chrono::TimeDelta::hours(3));
+        let soon = scheduled_in(40);
+        assert_eq!(
+            schedule_warning(&soon, now(), false, three_hours_ago),
+            Some(ScheduleWarning::BeforeLikelySync {
+                publishes_in_secs: 40 * 60,
+                offline_for_secs: 3 * 3600,
+            })
+        );
+        assert_eq!(
+            schedule_warning(&soon, now(), true, three_hours_ago),
+            None,
+            "online: the approval goes out at the next sync"
+        );
+        assert_eq!(
+            schedule_warning(&scheduled_in(4 * 60), now(), false, three_hours_ago),
+            None,
+            "publishes after as long again as the outage so far"
+        );
+        assert!(schedule_warning(&scheduled_in(180), now(), false, three_hours_ago).is_some());
+        assert_eq!(
+            schedule_warning(&soon, now(), false, None),
+            None,
+            "no contact to measure from"
+        );
+        assert_eq!(
+            schedule_warning(
+                &soon,
+                now(),
+                false,
+                Some(now() + chrono::TimeDelta::hours(1))
+            ),
+            None,
+            "a contact in the future (the clock moved) measures no outage"
+        );
+        let mut unscheduled = soon.clone();
+        unscheduled.scheduled_at = None;
+        assert_eq!(
+            schedule_warning(&unscheduled, now(), false, three_hours_ago),
+            None
+        );
+    }
+
+    #[test]
+    fn a_queue_row_is_late_by_the_same_rule() {
+        let at = now() - chrono::TimeDelta::minutes(5);
+        assert_eq!(late_by_secs(Some(at), now()), Some(300));
+        assert_eq!(late_by_secs(Some(now()), now()), None);
+        assert_eq!(late_by_secs(None, now()), None);
     }
 
     #[test]

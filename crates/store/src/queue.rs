@@ -77,6 +77,9 @@ pub struct QueueItem {
     pub reviewed: bool,
     /// The pre-approved reply it matched, when the server approved it without review.
     pub pre_approved_reply: Option<String>,
+    /// Seconds past its scheduled time when the queue was read: an approval now would be
+    /// late. The cache keeps no clock, so it leaves this `None` and the app fills it in.
+    pub late_by_secs: Option<u64>,
 }
 
 /// A decision in the outbox, as the queue shows it.
@@ -190,6 +193,7 @@ impl Cache {
                 findings: row.get(14)?,
                 reviewed: row.get::<_, Option<i64>>(13)?.is_some(),
                 pre_approved_reply: row.get(15)?,
+                late_by_secs: None,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

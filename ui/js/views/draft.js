@@ -7,6 +7,7 @@ import {
 import { blockingCount, measureText, overrideTitle } from "../findings.js";
 import { rowState } from "../queue-state.js";
 import { findingsPanel, renderBody } from "./findings.js";
+import { lateBadge, lateHistoryText, lateSpan, warningWords } from "./schedule.js";
 
 function time(at, now) {
   return h("time", { datetime: at, title: at ? new Date(at).toLocaleString() : "" }, relativeTime(at, now));
@@ -108,17 +109,17 @@ const ACTIONS = [
   { action: "comment", label: "Comment", key: "m", cls: "subtle" },
 ];
 
-function actions(disabled, approval, blocking) {
+function actions(disabled, approval, blocking, warning) {
   // Whether approving is allowed is the rules' answer (Rust), not the window's guess.
   const blocked = !disabled && approval && approval.allowed === false;
-  const asks = !disabled && !blocked && blocking > 0;
+  const asks = !disabled && !blocked && (blocking > 0 || Boolean(warningWords(warning)));
   return h("div", { class: "actions-block" },
     h("div", { class: "actions", role: "group", "aria-label": "Decide" },
       ACTIONS.map((a) => h("button", {
         type: "button", class: ["button", a.cls], dataset: { action: a.action },
         disabled: disabled || (a.action === "approve" && blocked), testid: `action-${a.action}`,
         "aria-keyshortcuts": a.key,
-        title: a.action === "approve" && blocked ? approval.reason : a.action === "approve" && asks ? "Asks why first" : null,
+        title: a.action === "approve" && blocked ? approval.reason : a.action === "approve" && asks ? (blocking > 0 ? "Asks why first" : "Asks you to confirm first") : null,
       }, a.action === "approve" && asks ? "Approve…" : a.label, h("kbd", {}, a.key)))),
     blocked ? h("p", { class: "approve-blocked", role: "note", testid: "approve-blocked" }, approval.reason) : null);
 }
@@ -174,6 +175,7 @@ function routedWords(route) {
 
 function historyEntry(entry, now) {
   let who = entry.by?.display_name ?? "Someone";
+  const late = entry.event === "decided" && Number(entry.late_secs) > 0;
   let what;
   let extra = null;
   switch (entry.event) {
@@ -188,7 +190,9 @@ function historyEntry(entry, now) {
       }
       break;
     case "decided":
-      what = entry.step ? `${verdictVerb(entry.verdict)} (${entry.step})` : verdictVerb(entry.verdict);
+      // `late_secs` is the server's flag on an approval applied after the scheduled time.
+      what = [verdictVerb(entry.verdict), late ? lateHistoryText(entry.late_secs) : null, entry.step ? `(${entry.step})` : null]
+        .filter(Boolean).join(" ");
       extra = [
         entry.comment ? h("div", { class: "quote" }, entry.comment) : null,
         entry.override_reason ? h("div", { class: "quote override" }, h("strong", {}, "Override: "), entry.override_reason) : null,
@@ -248,6 +252,7 @@ function historyEntry(entry, now) {
     h("span", { class: "history-dot", "aria-hidden": "true" }),
     h("div", { class: "history-main" },
       h("div", { class: "history-line" }, h("strong", {}, who), ` ${what}`,
+        late ? [" ", lateBadge(`Approved ${lateHistoryText(entry.late_secs)}`, "history-late")] : null,
         h("span", { class: "muted" }, " · "), time(entry.at, now),
         h("span", { class: "muted small" }, ` · v${entry.version}`)),
       extra));
@@ -263,6 +268,17 @@ function history(entries, now) {
 }
 
 /**
+ * Why the draft is late, for its badge's title, or null: its time has passed (the rules'
+ * `schedule_warning`), or an approval of its current version landed after it (`late_secs`).
+ */
+function lateness(detail) {
+  if (detail.schedule_warning?.kind === "passed") return `Due ${lateSpan(detail.schedule_warning.by_secs)} ago`;
+  const entry = (detail.draft.history ?? []).findLast((e) =>
+    e.event === "decided" && e.version === detail.draft.version && Number(e.late_secs) > 0);
+  return entry ? `Approved ${lateHistoryText(entry.late_secs)}` : null;
+}
+
+/**
  * @param {HTMLElement} root
  * @param {{detail: object, item: object|null, now: number, composer: string|null, composerError: string}} view
  */
@@ -270,11 +286,13 @@ export function renderDraft(root, { detail, item, now, composer: mode = null, co
   const { draft } = detail;
   const when = scheduleText(draft.scheduled_at, now);
   const decidable = draft.status === "pending";
+  const late = lateness(detail);
   const body = root.querySelector("[data-testid=draft-body]");
   root.replaceChildren(h("div", { class: "draft", dataset: { id: draft.id } },
     h("header", { class: "draft-head" },
       h("div", { class: "draft-title" },
         draft.urgency !== "normal" ? h("span", { class: `badge badge-${draft.urgency}` }, draft.urgency === "crisis" ? "Crisis" : "Urgent") : null,
+        late ? lateBadge(late) : null,
         h("span", { class: "draft-network" }, networkLabel(draft.network)),
         h("span", { class: "draft-channel" }, draft.channel)),
       h("div", { class: "draft-sub muted" },
@@ -288,7 +306,7 @@ export function renderDraft(root, { detail, item, now, composer: mode = null, co
     // Before the text: the reviewer reads what the guard found, then the post with it marked.
     findingsPanel(detail),
     h("div", { class: "preview" }, replyCard(draft.in_reply_to), post(detail, body)),
-    actions(!decidable, detail.approval, blockingCount(detail.findings)),
+    actions(!decidable, detail.approval, blockingCount(detail.findings), detail.schedule_warning),
     composer(mode, composerError, blockingCount(detail.findings)),
     history(draft.history, now)));
 }

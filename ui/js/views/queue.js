@@ -5,6 +5,7 @@ import { SEVERITY_LABELS, badgeLabel } from "../findings.js";
 import { networkLabel, scheduleText, verdictLabel } from "../format.js";
 import { rowState, selectedIndex } from "../queue-state.js";
 import { scrollToReveal, visibleWindow, rowTop } from "../virtual.js";
+import { lateBadge, lateSpan } from "./schedule.js";
 
 export const ROW_HEIGHT = 84;
 
@@ -56,6 +57,8 @@ function row(item, index, selected, now) {
   },
   h("div", { class: "row-line row-top" },
     urgencyBadge(item.urgency),
+    // The rules' answer (Rust, at the time the queue was read): an approval now is late.
+    Number(item.late_by_secs) > 0 ? lateBadge(`Due ${lateSpan(item.late_by_secs)} ago: an approval now is marked late`) : null,
     h("span", { class: "row-network" }, networkLabel(item.network)),
     h("span", { class: "row-channel" }, item.channel),
     h("span", { class: `row-when when-${when.tone}` }, when.text)),
