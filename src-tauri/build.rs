@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "access",
     "crisis_on",
     "crisis_off",
+    "export_decisions",
 ];
 
 fn main() {

@@ -75,6 +75,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, config: DesktopConfig) -> t
             commands::access,
             commands::crisis_on,
             commands::crisis_off,
+            commands::export_decisions,
         ])
         .on_page_load(|_, page| tracing::debug!(event = ?page.event(), "page load"))
         .setup(move |tauri_app| {
@@ -125,6 +126,12 @@ fn start<R: Runtime>(
         }
     });
     tauri_app.manage(opening);
+    // The Downloads folder as the desktop names it (XDG on Linux), else `~/Downloads`.
+    let downloads = tauri_app.path().download_dir().ok().or_else(|| {
+        let home = tauri_app.path().home_dir().ok()?;
+        Some(home.join("Downloads"))
+    });
+    tauri_app.manage(commands::ExportFolder(downloads));
     tauri_app.manage(commands::Defaults {
         server_url: config.server_url,
         hint: config.demo_hint,

@@ -44,6 +44,8 @@ export const dismissConflict = (mutationId) => call("dismiss_conflict", { mutati
 export const access = () => call("access");
 export const crisisOn = ({ reason, channels = [] }) => call("crisis_on", { reason, channels });
 export const crisisOff = () => call("crisis_off");
+/** Writes the CSV and JSON of the reviewer's decisions; no folder: the Downloads folder. */
+export const exportDecisions = (folder) => call("export_decisions", folder ? { folder } : {});
 /** Tells the shell the first screen is up (it logs the start-up time). */
 export const windowReady = (screen) => call("window_ready", { screen }).catch(() => {});
 

@@ -19,6 +19,7 @@ import { renderHelp } from "./views/help.js";
 import { renderCrisisMode } from "./views/crisis.js";
 import { renderAccess } from "./views/access.js";
 import { buildConfirmSignOut, closeOverlay, openOverlay, overlayKind, toast } from "./views/overlay.js";
+import { receiptWarning, renderExport } from "./views/export.js";
 
 const els = {
   boot: $("#boot"),
@@ -526,6 +527,8 @@ async function syncNow() {
         ? "The server refused 1 decision. Open Conflicts to see why."
         : `The server refused ${r.refused} decisions. Open Conflicts to see why.`, "warn");
     }
+    const badReceipts = receiptWarning(r?.receipts_failed);
+    if (badReceipts) toast(els.toasts, badReceipts, "error", 12000);
   } catch (e) {
     if (e.code === "offline") toast(els.toasts, "Offline. Your decisions are saved here and will sync when you are back online.", "warn");
     else report(e, "Sync failed");
@@ -647,6 +650,30 @@ async function openSignOut() {
     kind: "sign-out", testid: "sign-out-dialog", labelledBy: "signout-title",
     build: (panel) => buildConfirmSignOut(panel, { pending: Number(status?.pending ?? 0) }),
   });
+}
+
+let exporting = false;
+
+async function exportDecisions() {
+  if (exporting) return;
+  exporting = true;
+  openOverlay(els.overlay, {
+    kind: "export", testid: "export", labelledBy: "export-title",
+    build: (panel) => panel.append(h("p", { class: "muted" }, "Writing your decisions…")),
+  });
+  try {
+    const written = await backend.exportDecisions();
+    const panel = els.overlay.querySelector(".panel-export");
+    if (panel && overlayKind(els.overlay) === "export") {
+      renderExport(panel, written);
+      panel.querySelector("[autofocus]")?.focus();
+    }
+  } catch (e) {
+    closeOverlay(els.overlay);
+    report(e, "Could not export your decisions");
+  } finally {
+    exporting = false;
+  }
 }
 
 async function confirmSignOut() {
@@ -791,6 +818,9 @@ document.addEventListener("click", (event) => {
       break;
     case "confirm-sign-out":
       confirmSignOut();
+      break;
+    case "export-decisions":
+      exportDecisions();
       break;
     case "access":
       openAccess();

@@ -85,6 +85,15 @@ pub enum AppError {
          erasing it when it next starts"
     )]
     WipeIncomplete(String),
+    /// An export file could not be written (the folder is read-only, the disk is full).
+    #[error("could not write {}: {source}", path.display())]
+    Export {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
     /// The OS keychain failed.
     #[error(transparent)]
     Keychain(#[from] KeychainError),
@@ -114,6 +123,7 @@ impl AppError {
             AppError::Sync(e) if e.is_bad_answer() => "bad_server_answer",
             AppError::Sync(_) => "server_error",
             AppError::WipeIncomplete(_) => "wipe_incomplete",
+            AppError::Export { .. } => "export_failed",
             AppError::Keychain(_) => "keychain",
             AppError::Store(_) => "storage",
         }

@@ -9,9 +9,12 @@
 //!
 //! Reading the queue and recording a decision never touch the network: a decision is in
 //! the cache's outbox, fsync'd, before [`App::decide`] returns, and [`App::sync_now`] (or
-//! the shell's background loop) sends it when the server can be reached.
+//! the shell's background loop) sends it when the server can be reached. The server answers
+//! each applied decision with a signed receipt, kept in the cache and written out with
+//! the reviewer's other decisions by [`App::export_decisions`].
 #![deny(missing_docs)]
 
+mod decisions;
 mod error;
 pub mod guard;
 pub mod rules;
@@ -21,6 +24,7 @@ mod status;
 
 pub use countersign_store::{Conflict, LocalDecision, QueueFilter, QueueItem};
 pub use countersign_sync::{SyncConfig, SyncReport};
+pub use decisions::ExportReport;
 pub use error::AppError;
 pub use rules::{ApprovalView, CrisisBanner};
 pub use session::{

@@ -1,5 +1,6 @@
 //! The [`App`]: sign-in, the session's secrets, and the operations the window calls.
 
+use crate::decisions::{Export, ExportReport};
 use crate::error::AppError;
 use crate::guard::{self, GuardSlot};
 use crate::rules::{self, ApprovalView};
@@ -104,6 +105,8 @@ struct Session {
     guard: Arc<GuardSlot>,
     /// The offline lease as last checked (see [`rules::lease_expired`]).
     lease: Mutex<Lease>,
+    /// The server's receipt key was asked for in this run (see [`App::pin_receipt_key`]).
+    receipt_key_asked: std::sync::atomic::AtomicBool,
 }
 
 /// How stale the last contact on disk may be: a sync every 15 s need not cost an fsync'd
@@ -305,7 +308,83 @@ impl App {
             .await?;
         }
         *slot = Some(Arc::clone(&session));
+        drop(slot);
+        // Before the first push, so the receipts it brings are checked as they arrive.
+        self.pin_receipt_key(&session).await?;
         Ok(response.user)
+    }
+
+    /// Fetches and pins the server's receipt key when the cache holds none, once per run:
+    /// at sign-in, else at the first sync after a start. The first key seen is kept; a
+    /// server that cannot say (offline, or older than receipts) is asked again next run.
+    async fn pin_receipt_key(&self, session: &Session) -> Result<(), AppError> {
+        if session.receipt_key_asked.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        if with_cache(&session.cache, |c| c.receipt_key())
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let fetch = session.engine.api().receipt_key();
+        let key = match tokio::time::timeout(REVOKE_TIMEOUT, fetch).await {
+            Ok(Ok(key)) => key,
+            Ok(Err(e)) => {
+                tracing::warn!(%e, "the server's receipt key could not be fetched: receipts are kept unchecked");
+                return Ok(());
+            }
+            Err(_) => {
+                tracing::warn!(
+                    "the server's receipt key did not come in time: receipts are kept unchecked"
+                );
+                return Ok(());
+            }
+        };
+        let json = serde_json::to_string(&key)
+            .map_err(|e| AppError::Invalid(format!("the server's receipt key: {e}")))?;
+        match with_cache(&session.cache, move |c| c.set_receipt_key(&json)).await {
+            Ok(0) => tracing::info!(key_id = %key.key_id, "pinned the server's receipt key"),
+            Ok(failed) => tracing::error!(
+                key_id = %key.key_id,
+                failed,
+                "pinned the server's receipt key: receipts kept before it do NOT verify with it"
+            ),
+            Err(e) => {
+                tracing::error!(%e, "the server sent a receipt key that cannot check receipts")
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes "my decisions" — every decision made here that the cache knows, each one the
+    /// server confirmed with its signed receipt and each one still waiting marked as not yet
+    /// confirmed — as a CSV and a JSON file into `folder` (see [`crate::decisions`]).
+    pub async fn export_decisions(
+        &self,
+        folder: &std::path::Path,
+    ) -> Result<ExportReport, AppError> {
+        let session = self.leased_session().await?;
+        let (receipts, unconfirmed, key) = with_cache(&session.cache, |c| {
+            Ok((c.receipts()?, c.unconfirmed_decisions()?, c.receipt_key()?))
+        })
+        .await?;
+        let public_key = key
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|e| AppError::Invalid(format!("the pinned receipt key is damaged: {e}")))?;
+        let export = Export {
+            exported_at: (self.config.clock)(),
+            server: session.server_url.clone(),
+            reviewer: session.user().person,
+            public_key,
+            receipts,
+            unconfirmed,
+        };
+        let folder = folder.to_path_buf();
+        tokio::task::spawn_blocking(move || export.write(&folder))
+            .await
+            .map_err(|e| AppError::Invalid(e.to_string()))?
     }
 
     /// Allows signing in to `server_url` over plain `http://` although it is not this
@@ -540,6 +619,8 @@ impl App {
         let result = self.sync_session(&session).await;
         if result.is_ok() {
             self.note_contact(&session).await?;
+            // After a restart nothing signed in: the first sync that reaches the server asks.
+            self.pin_receipt_key(&session).await?;
         }
         if result.as_ref().is_ok_and(|r| r.directory_changed) {
             // Read back only when a page brought one: most syncs find nothing new.
@@ -944,6 +1025,7 @@ async fn restore_session(config: &AppConfig) -> Result<Option<Session>, AppError
         directory: Mutex::new(directory),
         guard: Arc::default(),
         lease: Mutex::new(lease),
+        receipt_key_asked: Default::default(),
     }))
 }
 
@@ -981,6 +1063,7 @@ async fn create_session(
         directory: Mutex::new(None),
         guard: Arc::default(),
         lease: Mutex::default(),
+        receipt_key_asked: Default::default(),
     })
 }
 

@@ -46,6 +46,10 @@ pub enum StoreError {
     #[error("a cache key must be 64 hexadecimal digits; the one found is not")]
     MalformedKey,
 
+    /// The server's receipt key is not one the desktop can check receipts with.
+    #[error("the server's receipt key cannot be used: {0}")]
+    ReceiptKey(String),
+
     /// Applying the migrations failed.
     #[error("the offline cache could not be migrated: {0}")]
     Migration(#[from] rusqlite_migration::Error),

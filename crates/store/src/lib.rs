@@ -11,6 +11,8 @@
 //! - **Conflicts**: mutations the server refused (the draft changed, someone else decided
 //!   first, not allowed), with the text the reviewer decided on and the current text, until
 //!   the reviewer dismisses them.
+//! - **Receipts**: the server's signed receipt for each decision made here that it applied,
+//!   checked on arrival; the reviewer's proof of what they decided, exported on request.
 //! - **Sync state and settings**: the client id, the pull cursor, the last sync time, and a
 //!   few strings the application keeps (server URL, signed-in user).
 //!
@@ -51,6 +53,7 @@ mod migrations;
 mod outbox;
 mod private;
 mod queue;
+mod receipts;
 mod sync_state;
 mod verdicts;
 
@@ -63,4 +66,5 @@ pub use migrations::SCHEMA_VERSION;
 pub use outbox::RecordedResults;
 pub use private::private_folder;
 pub use queue::{LocalDecision, PREVIEW_CHARS, QueueFilter, QueueItem};
+pub use receipts::{ReceiptCheck, StoredReceipt, UnconfirmedDecision};
 pub use verdicts::Verdict as GuardVerdict;

@@ -32,6 +32,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "20261203000000_verdicts",
         sql: include_str!("../migrations/20261203000000_verdicts.sql"),
     },
+    Migration {
+        name: "20261203100000_receipts",
+        sql: include_str!("../migrations/20261203100000_receipts.sql"),
+    },
 ];
 
 /// The schema version this build writes: the number of migrations it carries.

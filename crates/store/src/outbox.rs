@@ -34,6 +34,10 @@ pub struct RecordedResults {
     pub gap: Option<MutationId>,
     /// Rows re-opened (answered rows and conflicts put back as unanswered).
     pub reopened: usize,
+    /// Receipts kept for applied decisions (a receipt already kept is not counted again).
+    pub receipts: usize,
+    /// Of those, the ones that failed their check (see [`crate::ReceiptCheck`]).
+    pub failed_receipts: usize,
 }
 
 impl Cache {
@@ -113,6 +117,8 @@ impl Cache {
     ///   [`Conflict`](crate::Conflict) is recorded with the draft the reviewer decided on
     ///   and `result.draft` as the current one, and the row leaves the outbox — a refusal
     ///   never blocks the mutations behind it.
+    /// - An applied decision's receipt is checked and kept in the same transaction (see
+    ///   [`crate::receipts`]); the same receipt again is not kept twice.
     /// - A result for a mutation id the outbox does not hold is ignored.
     /// - `mutation_gap` (status `invalid` with that code): not processed, so not a refusal.
     ///   Every row from the expected id on is re-opened and the pull is reset, as the
@@ -153,6 +159,16 @@ impl Cache {
                     MutationStatus::Applied | MutationStatus::Duplicate => {
                         answer.execute(params![id, micros(now)])?;
                         recorded.answered += 1;
+                        // Kept in this transaction: a decision is never answered here
+                        // without the receipt that answered it.
+                        if let Some(receipt) = &result.receipt {
+                            let kept =
+                                crate::receipts::keep(&tx, result.mutation_id, receipt, now)?;
+                            if let Some(check) = kept {
+                                recorded.receipts += 1;
+                                recorded.failed_receipts += usize::from(check.failed());
+                            }
+                        }
                     }
                     status @ (MutationStatus::Conflict
                     | MutationStatus::Forbidden
@@ -252,6 +268,7 @@ mod tests {
             code: None,
             findings: vec![],
             expected_mutation_id: None,
+            receipt: None,
         }
     }
 
@@ -398,6 +415,7 @@ mod tests {
             code: None,
             findings: vec![],
             expected_mutation_id: None,
+            receipt: None,
         };
         let results = [
             conflict(stale, ConflictReason::StaleVersion, &current),

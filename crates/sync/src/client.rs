@@ -24,8 +24,8 @@ use crate::error::SyncError;
 use countersign_core::limits::MAX_PAGE_BYTES;
 use countersign_core::wire::admin::{AccessEntry, CrisisOn, CrisisStatus};
 use countersign_core::wire::{
-    Change, ChangesResponse, Directory, ErrorBody, PushRequest, PushResponse, RefreshRequest,
-    SessionRequest, SessionResponse,
+    Change, ChangesResponse, Directory, ErrorBody, PushRequest, PushResponse, ReceiptKey,
+    RefreshRequest, SessionRequest, SessionResponse,
 };
 use countersign_core::{ClientId, Draft, DraftId, Role, Sensitive};
 use reqwest::{RequestBuilder, StatusCode};
@@ -356,6 +356,13 @@ impl ApiClient {
         let json = serde_json::to_string(&pack)
             .map_err(|_| self.malformed("policy", "the policy pack cannot be stored".into()))?;
         Ok((version, json))
+    }
+
+    /// `GET /api/v1/receipts/key`: the public half of the server's receipt-signing key. No
+    /// token: the key is public, so anyone can check a receipt.
+    pub async fn receipt_key(&self) -> Result<ReceiptKey, SyncError> {
+        let call = self.http.get(self.url("/api/v1/receipts/key"));
+        self.send("receipt-key", call, SESSION_LIMIT).await
     }
 
     /// `GET /api/v1/admin/access` (administrators): who has access to what.

@@ -61,6 +61,11 @@ pub struct SyncReport {
     pub directory_changed: bool,
     /// True when the sync fetched a new policy pack, now in the cache.
     pub policy_changed: bool,
+    /// Receipts for applied decisions kept in the cache.
+    pub receipts: u64,
+    /// Of those, the ones that failed the desktop's check (another decision's, another
+    /// text's, or a signature the pinned key does not verify): kept, and said loudly.
+    pub receipts_failed: u64,
 }
 
 /// Pushes a cache's outbox and pulls the server's changes into it.
@@ -239,6 +244,14 @@ impl SyncEngine {
         let recorded = with_cache(cache, move |c| c.record_results(&results, now)).await?;
         report.applied += recorded.answered as u64;
         report.refused += recorded.conflicts as u64;
+        report.receipts += recorded.receipts as u64;
+        report.receipts_failed += recorded.failed_receipts as u64;
+        if recorded.failed_receipts > 0 {
+            tracing::error!(
+                failed = recorded.failed_receipts,
+                "the server's receipts for applied decisions do not hold up: kept as evidence, see Export my decisions"
+            );
+        }
         if let Some(expected) = recorded.gap {
             tracing::warn!(
                 %expected,

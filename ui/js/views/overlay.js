@@ -33,7 +33,10 @@ export function buildConfirmSignOut(panel, { pending }) {
         h("strong", {}, pending === 1 ? "1 decision has not reached the server yet. " : `${pending} decisions have not reached the server yet. `),
         "Signing out now erases them from this device. Sync first if you can.")
       : h("p", {}, "Your local copy of the queue is erased from this device."),
+    h("p", { class: "muted small", testid: "sign-out-receipts" },
+      "The server's receipts for your decisions are erased with it: export your decisions first to keep them."),
     h("div", { class: "panel-actions" },
+      h("button", { type: "button", class: "button subtle", dataset: { action: "export-decisions" } }, "Export my decisions"),
       pending > 0 ? h("button", { type: "button", class: "button", dataset: { action: "sync" } }, "Sync now") : null,
       h("button", { type: "button", class: "button subtle", dataset: { action: "close-overlay" }, autofocus: true }, "Cancel"),
       h("button", { type: "button", class: "button danger", dataset: { action: "confirm-sign-out" }, testid: "confirm-sign-out" },
