@@ -7,6 +7,7 @@
 
 mod admin;
 mod drafts;
+mod export;
 pub mod error;
 pub mod extract;
 mod openapi;
@@ -59,6 +60,7 @@ pub fn router(server: Server) -> Router {
             put(policy::set_routing),
         )
         .route("/api/v1/admin/access", get(admin::access))
+        .route("/api/v1/admin/drafts/export", get(export::drafts))
         .route(
             "/api/v1/admin/channels",
             get(admin::channels).post(admin::add_channel),

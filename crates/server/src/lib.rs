@@ -34,6 +34,7 @@ pub mod demo;
 pub mod directory;
 pub mod drafts;
 pub mod error;
+pub mod export;
 pub mod policy;
 pub mod push;
 pub mod sessions;

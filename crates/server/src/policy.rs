@@ -167,6 +167,11 @@ impl Review {
         })
     }
 
+    /// The version of the organisation's pack that judges (0: the built-in pack alone).
+    pub fn pack_version(&self) -> u64 {
+        self.guard.pack().version
+    }
+
     /// The findings on `draft` as it is stored.
     pub fn findings(&self, draft: &Draft) -> Vec<Finding> {
         self.findings_of(&Written {

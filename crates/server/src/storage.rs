@@ -513,6 +513,26 @@ pub enum DraftUpdate {
     Updated(Box<Draft>),
 }
 
+/// One page of drafts for an export ([`Storage::drafts_page`]): the drafts after `after` in
+/// id order (UUIDv7, so roughly the order they were written), within the filters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DraftsPage {
+    /// Only drafts whose id sorts after this one (`None`: from the first).
+    pub after: Option<DraftId>,
+    /// At most this many: an export pages through the drafts, never reads them whole.
+    pub limit: usize,
+    /// Only drafts written at or after this time.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Only drafts written before this time.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Only this team's drafts.
+    pub team: Option<TeamId>,
+    /// Only drafts written for this channel.
+    pub channel: Option<ChannelId>,
+    /// Only drafts in this state.
+    pub status: Option<countersign_core::DraftStatus>,
+}
+
 /// A policy pack as an administrator set it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredPack {
@@ -682,6 +702,12 @@ pub trait Storage: Send + Sync + 'static {
     async fn insert_drafts(&self, drafts: Vec<Draft>) -> StorageResult<()>;
     /// A draft by id.
     async fn draft(&self, id: DraftId) -> StorageResult<Option<Draft>>;
+    /// One page of drafts in id order, within the page's filters, each as stored: what an
+    /// export reads, a page at a time, so the whole table never sits in memory.
+    async fn drafts_page(&self, page: DraftsPage) -> StorageResult<Vec<Draft>>;
+    /// The webhook deliveries of these drafts (what handed them to publishing), by draft
+    /// and then oldest first: the export asks once per page of drafts.
+    async fn handoffs(&self, drafts: Vec<DraftId>) -> StorageResult<Vec<crate::export::Handoff>>;
     /// Reads the draft, asks `change` for its next state and stores it, in one transaction.
     async fn update_draft(&self, id: DraftId, change: DraftChange) -> StorageResult<DraftUpdate>;
 

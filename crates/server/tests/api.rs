@@ -23,6 +23,8 @@ mod crisis;
 mod drafts;
 #[path = "api/errors.rs"]
 mod errors;
+#[path = "api/export.rs"]
+mod export;
 #[path = "api/hostile_requests.rs"]
 mod hostile_requests;
 #[path = "api/leave.rs"]

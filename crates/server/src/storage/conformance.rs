@@ -1524,3 +1524,326 @@ pub(crate) async fn every_stored_draft_keeps_its_history_within_its_cap(storage:
         "an editor folded into the summary still counts as one"
     );
 }
+
+pub(crate) async fn drafts_pages_walk_every_draft_once_within_the_filters(storage: &dyn Storage) {
+    use super::DraftsPage;
+    let org = Org::create(storage).await;
+    // Seven drafts a minute apart: care-x, care-bluesky and brand-x in turn; every third
+    // one withdrawn.
+    let mut written = vec![];
+    for i in 0..7_i64 {
+        let channel = [&org.care_x, &org.care_bluesky, &org.brand_x][i as usize % 3];
+        let author = if channel.team == org.care {
+            "ana"
+        } else {
+            "agency"
+        };
+        let mut draft = org.draft(author, channel);
+        draft.created_at = t0() + Duration::minutes(i);
+        if i % 3 == 0 {
+            draft.status = DraftStatus::Withdrawn;
+        }
+        written.push(draft);
+    }
+    storage
+        .insert_drafts(written.clone(), crate::trail::Trail::server())
+        .await
+        .unwrap();
+    let walk = |filter: DraftsPage| async move {
+        let mut seen = vec![];
+        let mut after = None;
+        loop {
+            let page = storage
+                .drafts_page(DraftsPage {
+                    after,
+                    limit: 2,
+                    ..filter.clone()
+                })
+                .await
+                .unwrap();
+            assert!(page.len() <= 2, "a page holds at most its limit");
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            seen.extend(page);
+        }
+        seen
+    };
+    let mut by_id = written.clone();
+    by_id.sort_by_key(|d| d.id);
+    assert_eq!(
+        walk(DraftsPage::default()).await,
+        by_id,
+        "pages of two walk every draft once, in id order, exactly as stored"
+    );
+    let ids = |drafts: Vec<Draft>| drafts.into_iter().map(|d| d.id).collect::<BTreeSet<_>>();
+    let expect = |keep: &dyn Fn(&Draft) -> bool| {
+        written
+            .iter()
+            .filter(|d| keep(d))
+            .map(|d| d.id)
+            .collect::<BTreeSet<_>>()
+    };
+    let window = DraftsPage {
+        created_from: Some(t0() + Duration::minutes(2)),
+        created_before: Some(t0() + Duration::minutes(5)),
+        ..DraftsPage::default()
+    };
+    assert_eq!(
+        ids(walk(window).await),
+        expect(&|d| d.created_at >= t0() + Duration::minutes(2)
+            && d.created_at < t0() + Duration::minutes(5)),
+        "from is inclusive, before exclusive"
+    );
+    assert_eq!(
+        ids(walk(DraftsPage {
+            team: Some(org.care),
+            status: Some(DraftStatus::Pending),
+            ..DraftsPage::default()
+        })
+        .await),
+        expect(&|d| d.team == org.care && d.status == DraftStatus::Pending),
+        "team and status filters combine"
+    );
+    assert_eq!(
+        ids(walk(DraftsPage {
+            channel: Some(org.brand_x.id),
+            ..DraftsPage::default()
+        })
+        .await),
+        expect(&|d| d.channel_id == Some(org.brand_x.id)),
+        "the channel filter keeps that channel's drafts"
+    );
+}
+
+/// Webhooks and their queue: a final approval enqueues one delivery per live webhook
+/// covering the draft's channel, in the push's own transaction, with the payload fixed then
+/// (the approved draft, its approvers and the decision's audit head); an approval that
+/// leaves steps open enqueues nothing. Attempts are kept in order, a retry waits for its
+/// time, and every add, removal and attempt is in the audit log.
+pub(crate) async fn final_approvals_enqueue_deliveries_and_every_attempt_is_kept(
+    storage: &dyn Storage,
+) {
+    use crate::trail::Trail;
+    use crate::webhooks::{Attempt, AttemptRecord, DeliveryQuery, DeliveryStatus, Next, Webhook};
+    use countersign_audit::kinds;
+    use countersign_core::{ClientId, MutationStatus, Quorum, RequiredStep, Verdict};
+
+    let org = Org::create(storage).await;
+    let hook = |channel: Option<ChannelId>| Webhook {
+        id: Uuid::now_v7(),
+        url: "https://publish.example.org/hook".into(),
+        channel_id: channel,
+        secret: Sensitive::new("secret".into()),
+        created_at: t0(),
+        removed_at: None,
+    };
+    let (every, care, brand, gone) = (
+        hook(None),
+        hook(Some(org.care_x.id)),
+        hook(Some(org.brand_x.id)),
+        hook(Some(org.care_x.id)),
+    );
+    for h in [&every, &care, &brand, &gone] {
+        storage
+            .add_webhook(h.clone(), Trail::console())
+            .await
+            .unwrap();
+    }
+    assert!(
+        storage
+            .remove_webhook(gone.id, t0(), Trail::console())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !storage
+            .remove_webhook(gone.id, t0(), Trail::console())
+            .await
+            .unwrap(),
+        "a removed webhook is not removed twice"
+    );
+    let listed = storage.webhooks().await.unwrap();
+    assert_eq!(listed.len(), 4, "removed ones are still listed");
+    assert_eq!(
+        storage
+            .webhook(gone.id)
+            .await
+            .unwrap()
+            .and_then(|w| w.removed_at),
+        Some(t0())
+    );
+
+    let final_one = org.draft("ana", &org.care_x);
+    let mut two_reviews = org.draft("ana", &org.care_x);
+    two_reviews.required_steps = vec![RequiredStep {
+        step: "review".into(),
+        quorum: Quorum::Count(2),
+        holders: vec![],
+    }];
+    storage
+        .insert_drafts(
+            vec![final_one.clone(), two_reviews.clone()],
+            crate::fixtures::trail(),
+        )
+        .await
+        .unwrap();
+    let rui = org.user("rui");
+    let pushed = storage
+        .push(
+            super::PushBatch {
+                actor: rui.actor(),
+                client_id: ClientId(Uuid::now_v7()),
+                mutations: vec![
+                    crate::fixtures::decide(1, final_one.id, 1, Verdict::Approve),
+                    crate::fixtures::decide(2, two_reviews.id, 1, Verdict::Approve),
+                ],
+                now: t0(),
+                review: None,
+                receipts: None,
+                skip: None,
+            },
+            Trail::anonymous_api().as_person(rui.person(), None),
+        )
+        .await
+        .unwrap();
+    assert!(
+        pushed
+            .results
+            .iter()
+            .all(|r| r.status == MutationStatus::Applied),
+        "{:?}",
+        pushed.results
+    );
+    let head = storage
+        .audit_head()
+        .await
+        .unwrap()
+        .expect("decisions are logged");
+
+    let due = storage.due_deliveries(t0(), 10).await.unwrap();
+    let mut to: Vec<Uuid> = due.iter().map(|d| d.delivery.webhook_id).collect();
+    to.sort();
+    let mut want = vec![every.id, care.id];
+    want.sort();
+    assert_eq!(
+        to, want,
+        "every-channel and care-x webhooks; not brand-x, not removed"
+    );
+    for d in &due {
+        assert_eq!(
+            d.delivery.draft.id, final_one.id.0,
+            "only the final approval"
+        );
+        assert_eq!(d.delivery.status, DeliveryStatus::Pending);
+        let body: serde_json::Value = serde_json::from_str(&d.delivery.payload_json).unwrap();
+        assert_eq!(body["event"], "draft.approved");
+        assert_eq!(body["delivery_id"], d.delivery.id.to_string());
+        assert_eq!(body["draft"]["status"], "approved");
+        assert_eq!(body["approved_by"][0]["username"], "rui");
+        assert_eq!(body["late"], serde_json::Value::Null);
+        // The log's head right after the final approval's own event: the event before
+        // the second decision's.
+        assert_eq!(body["audit"]["position"], head.position - 1, "{body}");
+        let decided = storage
+            .audit_events(super::AuditQuery {
+                after: head.position - 2,
+                limit: 1,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(decided[0].kind, kinds::DECISION);
+        assert_eq!(
+            decided[0].draft.as_ref().map(|d| d.id),
+            Some(final_one.id.0)
+        );
+        assert_eq!(body["audit"]["hash"], decided[0].hash);
+    }
+
+    // One fails and waits; the other is delivered at once.
+    let (first, second) = (due[0].delivery.clone(), due[1].delivery.clone());
+    let later = t0() + Duration::minutes(1);
+    let attempt = |n: u32, at, code: u16| Attempt {
+        attempt: n,
+        at,
+        status_code: Some(code),
+        error: (code >= 300).then(|| format!("the receiver answered {code}")),
+        duration_ms: 12,
+    };
+    for (delivery, attempt, next) in [
+        (first.clone(), attempt(1, t0(), 500), Next::RetryAt(later)),
+        (second.clone(), attempt(1, t0(), 200), Next::Delivered),
+    ] {
+        storage
+            .record_attempt(AttemptRecord {
+                delivery,
+                attempt,
+                next,
+            })
+            .await
+            .unwrap();
+    }
+    assert!(storage.due_deliveries(t0(), 10).await.unwrap().is_empty());
+    assert_eq!(storage.next_delivery_at().await.unwrap(), Some(later));
+    let retry = storage.due_deliveries(later, 10).await.unwrap();
+    assert_eq!(retry.len(), 1);
+    assert_eq!(retry[0].delivery.id, first.id);
+    assert_eq!(retry[0].delivery.attempts, 1);
+    assert_eq!(
+        retry[0].delivery.payload_json, first.payload_json,
+        "the same body"
+    );
+    storage
+        .record_attempt(AttemptRecord {
+            delivery: retry[0].delivery.clone(),
+            attempt: attempt(2, later, 204),
+            next: Next::Delivered,
+        })
+        .await
+        .unwrap();
+    assert_eq!(storage.next_delivery_at().await.unwrap(), None);
+
+    let views = storage
+        .deliveries(DeliveryQuery {
+            webhook: Some(first.webhook_id),
+            status: None,
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0].delivery.status, DeliveryStatus::Delivered);
+    assert_eq!(views[0].delivery.delivered_at, Some(later));
+    assert_eq!(
+        views[0]
+            .attempt_log
+            .iter()
+            .map(|a| (a.attempt, a.status_code))
+            .collect::<Vec<_>>(),
+        vec![(1, Some(500)), (2, Some(204))]
+    );
+    let failed = DeliveryQuery {
+        webhook: None,
+        status: Some(DeliveryStatus::Failed),
+        limit: 10,
+    };
+    assert!(storage.deliveries(failed).await.unwrap().is_empty());
+
+    let events = storage
+        .audit_events(super::AuditQuery {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let count = |kind: &str| events.iter().filter(|e| e.kind == kind).count();
+    assert_eq!(count(kinds::WEBHOOK_ADDED), 4);
+    assert_eq!(count(kinds::WEBHOOK_REMOVED), 1);
+    assert_eq!(count(kinds::WEBHOOK_ATTEMPT), 3);
+    assert!(
+        events
+            .iter()
+            .all(|e| !e.detail.to_string().contains("secret")),
+        "no event names the secret"
+    );
+}

@@ -13,11 +13,12 @@ mod accounts;
 pub(crate) mod audit;
 mod channels;
 mod drafts;
+mod export;
 mod policy;
 mod sequence;
 
 use super::{
-    AuditQuery, ChangesPage, ChangesRequest, CrisisChange, CrisisUpdate, DraftChange, DraftUpdate,
+    AuditQuery, ChangesPage, ChangesRequest, CrisisChange, CrisisUpdate, DraftsPage, DraftChange, DraftUpdate,
     Handover, HandoverOutcome, NewSession, PushBatch, PushOutcome, Refresh,
     RefreshOutcome, SessionLookup, SessionStats, SignInFailure, Storage, StorageError,
     StorageResult, StoredPack, TeamRecord, UserChange, UserRecord, UserUpdate,
@@ -436,6 +437,14 @@ impl Storage for SqliteStorage {
 
     async fn draft(&self, id: DraftId) -> StorageResult<Option<Draft>> {
         self.read(move |tx| drafts::load_draft(tx, id)).await
+    }
+
+    async fn drafts_page(&self, page: DraftsPage) -> StorageResult<Vec<Draft>> {
+        self.read(move |tx| export::drafts_page(tx, &page)).await
+    }
+
+    async fn handoffs(&self, drafts: Vec<DraftId>) -> StorageResult<Vec<crate::export::Handoff>> {
+        self.read(move |tx| export::handoffs(tx, &drafts)).await
     }
 
     async fn update_draft(&self, id: DraftId, change: DraftChange) -> StorageResult<DraftUpdate> {

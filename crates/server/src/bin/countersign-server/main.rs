@@ -19,6 +19,8 @@
 //! countersign-server crisis off | crisis status
 //! countersign-server policy require-2fa --role reviewer [--off] | policy show
 //! countersign-server access [--user ana] [--format table|json|csv]
+//! countersign-server drafts export [--from 2026-12-01] [--to 2026-12-31] [--team T] \
+//!     [--channel C] [--status approved] [--format json|csv] [--out FILE]
 //! ```
 //!
 //! Every admin command works on the data directory directly (next to a running server is
@@ -28,6 +30,7 @@
 // A command-line tool: printing to stdout is its job.
 #![allow(clippy::print_stdout)]
 
+mod drafts;
 mod guard;
 mod listen;
 mod org;
@@ -85,6 +88,10 @@ enum Command {
     /// Who has access to what: every account's roles, teams, channels, steps, 2FA, last
     /// sign-in, live sessions and status.
     Access(org::AccessArgs),
+    /// Export every communication with its full life (versions, findings, decisions,
+    /// comments, approvals, publishing).
+    #[command(subcommand)]
+    Drafts(drafts::DraftsCommand),
 }
 
 /// Where the data lives; every command takes it.
@@ -139,6 +146,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Crisis(command) => org::crisis(command).await,
         Command::Policy(command) => org::policy(command).await,
         Command::Access(args) => org::access(args).await,
+        Command::Drafts(command) => drafts::run(command).await,
         Command::Replies(command) => guard::replies(command).await,
         Command::Lint(args) => return guard::lint(args),
     }

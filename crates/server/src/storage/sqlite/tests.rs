@@ -640,6 +640,12 @@ mod conformance {
     use crate::storage::conformance as suite;
 
     #[tokio::test]
+    async fn drafts_pages_walk_every_draft_once_within_the_filters() {
+        let (_dir, storage) = empty_store();
+        suite::drafts_pages_walk_every_draft_once_within_the_filters(&storage).await;
+    }
+
+    #[tokio::test]
     async fn a_team_taken_away_turns_into_removals_and_given_back_into_arrivals() {
         let (_dir, storage) = empty_store();
         suite::a_team_taken_away_turns_into_removals_and_given_back_into_arrivals(&storage).await;
