@@ -10,6 +10,7 @@
 //! - **durable decision**: one decision committed (fsync'd) to the outbox, p50 and p99.
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod desktop;
 mod measure;
 mod relay;

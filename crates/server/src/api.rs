@@ -6,6 +6,7 @@
 //! layer, and map its error with [`error::ApiError`].
 
 mod admin;
+mod audit;
 mod drafts;
 mod export;
 pub mod error;
@@ -61,6 +62,7 @@ pub fn router(server: Server) -> Router {
         )
         .route("/api/v1/admin/access", get(admin::access))
         .route("/api/v1/admin/drafts/export", get(export::drafts))
+        .route("/api/v1/admin/audit", get(audit::export))
         .route(
             "/api/v1/admin/channels",
             get(admin::channels).post(admin::add_channel),

@@ -11,6 +11,8 @@ mod support;
 mod access;
 #[path = "api/admin.rs"]
 mod admin;
+#[path = "api/audit.rs"]
+mod audit;
 #[path = "api/auth.rs"]
 mod auth;
 #[path = "api/binary.rs"]

@@ -33,6 +33,7 @@ use utoipa::{Modify, OpenApi};
         super::admin::my_channels,
         super::admin::access,
         super::export::drafts,
+        super::audit::export,
         super::admin::channels,
         super::admin::add_channel,
         super::admin::set_channel_policy,
@@ -66,7 +67,7 @@ use utoipa::{Modify, OpenApi};
         (name = "sync", description = "The desktop's pull and push"),
         (name = "drafts", description = "Writing drafts"),
         (name = "policy", description = "The policy pack drafts are reviewed with, and the pre-approved replies"),
-        (name = "admin", description = "Administrators only: channels and their policies, crisis mode, roles, teams, steps and channel limits, leavers, the two-factor policy, who has access to what, and the drafts export"),
+        (name = "admin", description = "Administrators only: channels and their policies, crisis mode, roles, teams, steps and channel limits, leavers, the two-factor policy, who has access to what, the drafts export and the audit log"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -51,6 +51,11 @@ impl TestServer {
         }
     }
 
+    /// The data directory (the database file is `countersign.db` in it).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub fn at(&self, path: &str) -> String {
         format!("{}{path}", self.url)
     }

@@ -19,6 +19,9 @@
 //! countersign-server crisis off | crisis status
 //! countersign-server policy require-2fa --role reviewer [--off] | policy show
 //! countersign-server access [--user ana] [--format table|json|csv]
+//! countersign-server audit verify [--head POSITION:HASH]... [--receipts FILE]...
+//! countersign-server audit export [--from 2026-12-01] [--to 2026-12-31] [--format json|csv] \
+//!     [--out FILE]
 //! countersign-server drafts export [--from 2026-12-01] [--to 2026-12-31] [--team T] \
 //!     [--channel C] [--status approved] [--format json|csv] [--out FILE]
 //! ```
@@ -30,6 +33,7 @@
 // A command-line tool: printing to stdout is its job.
 #![allow(clippy::print_stdout)]
 
+mod audit;
 mod drafts;
 mod guard;
 mod listen;
@@ -88,6 +92,9 @@ enum Command {
     /// Who has access to what: every account's roles, teams, channels, steps, 2FA, last
     /// sign-in, live sessions and status.
     Access(org::AccessArgs),
+    /// The audit log: verify its hash chain, export it.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Export every communication with its full life (versions, findings, decisions,
     /// comments, approvals, publishing).
     #[command(subcommand)]
@@ -146,6 +153,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Crisis(command) => org::crisis(command).await,
         Command::Policy(command) => org::policy(command).await,
         Command::Access(args) => org::access(args).await,
+        Command::Audit(command) => return audit::run(command).await,
         Command::Drafts(command) => drafts::run(command).await,
         Command::Replies(command) => guard::replies(command).await,
         Command::Lint(args) => return guard::lint(args),
