@@ -5,6 +5,7 @@ use countersign_core::wire::SessionRequest;
 use countersign_core::{ClientId, Role, Sensitive};
 use countersign_server::ServerConfig;
 use countersign_server::admin::{self, NewUser};
+use countersign_server::trail::Trail;
 use countersign_store::{Cache, CacheKey};
 use countersign_sync::ApiClient;
 use countersign_sync::engine::SharedCache;
@@ -32,13 +33,14 @@ impl Bench {
     pub async fn start(n: usize) -> anyhow::Result<Bench> {
         let dir = TempDir::new()?;
         let server = countersign_server::open(ServerConfig::new(dir.path().to_path_buf())).await?;
-        let team = admin::create_team(&server, "Customer Care").await?;
+        let team = admin::create_team(&server, &Trail::console(), "Customer Care").await?;
         for (username, roles, steps) in [
             ("rita", vec![Role::Reviewer], vec!["review".to_string()]),
             ("alex", vec![Role::Author], vec![]),
         ] {
             admin::add_user(
                 &server,
+                &Trail::console(),
                 NewUser {
                     username: username.into(),
                     display_name: username.into(),

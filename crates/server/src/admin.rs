@@ -30,6 +30,7 @@ use crate::auth::{password, totp};
 use crate::error::ServerError;
 use crate::sessions::normalize_username;
 use crate::storage::{TeamRecord, UserRecord};
+use crate::trail::Trail;
 use crate::{Server, drafts};
 use chrono::{DateTime, Utc};
 use countersign_core::approval::Actor;
@@ -92,7 +93,11 @@ pub struct TotpEnrollment {
 }
 
 /// Creates a team. Fails when the name is taken.
-pub async fn create_team(server: &Server, name: &str) -> Result<TeamId, ServerError> {
+pub async fn create_team(
+    server: &Server,
+    trail: &Trail,
+    name: &str,
+) -> Result<TeamId, ServerError> {
     let name = name.trim();
     if name.is_empty() {
         return Err(ServerError::Invalid("a team needs a name".into()));
@@ -104,7 +109,7 @@ pub async fn create_team(server: &Server, name: &str) -> Result<TeamId, ServerEr
         created_at: server.now(),
     };
     let id = team.id;
-    server.storage().create_team(team).await?;
+    server.storage().create_team(team, trail.clone()).await?;
     Ok(id)
 }
 
@@ -130,7 +135,11 @@ pub async fn teams(server: &Server) -> Result<Vec<TeamRecord>, ServerError> {
 
 /// Creates a user. The password is hashed (argon2id) off the async runtime. Fails when the
 /// username is taken, a team does not exist, or the input is unusable.
-pub async fn add_user(server: &Server, user: NewUser) -> Result<UserId, ServerError> {
+pub async fn add_user(
+    server: &Server,
+    trail: &Trail,
+    user: NewUser,
+) -> Result<UserId, ServerError> {
     let username = normalize_username(&user.username);
     let valid_char = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@');
     if username.is_empty() || !username.chars().all(valid_char) {
@@ -198,7 +207,7 @@ pub async fn add_user(server: &Server, user: NewUser) -> Result<UserId, ServerEr
         totp_secret: None,
     };
     let id = record.id;
-    server.storage().create_user(record).await?;
+    server.storage().create_user(record, trail.clone()).await?;
     Ok(id)
 }
 
@@ -265,9 +274,16 @@ impl Names {
 
 /// Disables a user (a leaver, a lost laptop): they cannot sign in, and every session they
 /// have is revoked at once, so their desktops wipe their caches on the next request.
-pub async fn disable_user(server: &Server, username: &str) -> Result<UserId, ServerError> {
+pub async fn disable_user(
+    server: &Server,
+    trail: &Trail,
+    username: &str,
+) -> Result<UserId, ServerError> {
     let user = user_named(server, username).await?;
-    server.storage().disable_user(user.id, server.now()).await?;
+    server
+        .storage()
+        .disable_user(user.id, server.now(), trail.clone())
+        .await?;
     Ok(user.id)
 }
 
@@ -275,13 +291,17 @@ pub async fn disable_user(server: &Server, username: &str) -> Result<UserId, Ser
 /// steps, issuer "Countersign", the username as the account name). From now on signing in
 /// also needs the code from the authenticator app. Enrolling again replaces the secret: the
 /// old app entry stops working. Fails when there is no such user.
-pub async fn enroll_totp(server: &Server, username: &str) -> Result<TotpEnrollment, ServerError> {
+pub async fn enroll_totp(
+    server: &Server,
+    trail: &Trail,
+    username: &str,
+) -> Result<TotpEnrollment, ServerError> {
     let user = user_named(server, username).await?;
     let secret = totp::generate_secret();
     let otpauth_url = totp::otpauth_url(secret.expose(), &user.username)?;
     if !server
         .storage()
-        .set_totp_secret(user.id, secret.clone())
+        .set_totp_secret(user.id, secret.clone(), server.now(), trail.clone())
         .await?
     {
         return Err(no_such_user(username));
@@ -295,9 +315,17 @@ pub async fn enroll_totp(server: &Server, username: &str) -> Result<TotpEnrollme
 /// Takes a user out of two-factor sign-in (a lost phone): they sign in with their password
 /// alone until enrolled again. True when they were enrolled. Fails when there is no such
 /// user.
-pub async fn remove_totp(server: &Server, username: &str) -> Result<bool, ServerError> {
+pub async fn remove_totp(
+    server: &Server,
+    trail: &Trail,
+    username: &str,
+) -> Result<bool, ServerError> {
     let user = user_named(server, username).await?;
-    if !server.storage().clear_totp_secret(user.id).await? {
+    if !server
+        .storage()
+        .clear_totp_secret(user.id, server.now(), trail.clone())
+        .await?
+    {
         return Err(no_such_user(username));
     }
     Ok(user.totp_secret.is_some())
@@ -310,32 +338,36 @@ pub fn totp_code(secret_base32: &str, at: DateTime<Utc>) -> Result<String, Serve
     Ok(totp::code_at(secret_base32, at)?)
 }
 
-/// Writes a draft as `author`, exactly as `POST /api/v1/drafts` would.
+/// Writes a draft as `author`, exactly as `POST /api/v1/drafts` would; `trail` says who
+/// asked (the console, the demo seed).
 pub async fn create_draft(
     server: &Server,
+    trail: &Trail,
     author: UserId,
     draft: NewDraft,
 ) -> Result<Draft, ServerError> {
-    drafts::create(server, &actor(server, author).await?, draft).await
+    drafts::create(server, trail, &actor(server, author).await?, draft).await
 }
 
 /// Edits a draft as `by`, exactly as `PATCH /api/v1/drafts/{id}` would.
 pub async fn edit_draft(
     server: &Server,
+    trail: &Trail,
     by: UserId,
     id: DraftId,
     edit: EditDraft,
 ) -> Result<Draft, ServerError> {
-    drafts::edit(server, &actor(server, by).await?, id, edit).await
+    drafts::edit(server, trail, &actor(server, by).await?, id, edit).await
 }
 
 /// Withdraws a draft as `by`, exactly as `POST /api/v1/drafts/{id}/withdraw` would.
 pub async fn withdraw_draft(
     server: &Server,
+    trail: &Trail,
     by: UserId,
     id: DraftId,
 ) -> Result<Draft, ServerError> {
-    drafts::withdraw(server, &actor(server, by).await?, id).await
+    drafts::withdraw(server, trail, &actor(server, by).await?, id).await
 }
 
 /// A draft as the server holds it, whoever's it is (for administrators and tests).

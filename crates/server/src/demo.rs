@@ -22,9 +22,9 @@ mod sample;
 pub use bulk::bulk_drafts;
 
 use crate::admin::{self, AccountChange, NewUser};
-use crate::directory::console_operator;
 use crate::error::ServerError;
 use crate::policy::{Review, Written};
+use crate::trail::Trail;
 use crate::{Server, drafts};
 use chrono::{DateTime, Duration, Utc};
 use countersign_core::approval::{self, Actor};
@@ -300,11 +300,15 @@ pub async fn seed(server: &Server, now: DateTime<Utc>) -> Result<DemoCredentials
     }
     let mut teams = HashMap::new();
     for name in [CUSTOMER_CARE, BRAND_AND_CAMPAIGNS] {
-        teams.insert(name, admin::create_team(server, name).await?);
+        teams.insert(
+            name,
+            admin::create_team(server, &Trail::server(), name).await?,
+        );
     }
     for (name, network, account, team, policy) in CHANNELS {
         admin::add_channel(
             server,
+            &Trail::server(),
             NewChannel {
                 name: Some((*name).to_owned()),
                 network: *network,
@@ -328,24 +332,25 @@ pub async fn seed(server: &Server, now: DateTime<Utc>) -> Result<DemoCredentials
                 .filter_map(|t| teams.get(t).copied())
                 .collect(),
         };
-        admin::add_user(server, user).await?;
+        admin::add_user(server, &Trail::server(), user).await?;
     }
     for channel in AGENCY_CHANNELS {
         admin::change_account(
             server,
+            &Trail::server(),
             "brightside.agency",
             AccountChange::AddChannel((*channel).to_owned()),
         )
         .await?;
     }
     // The guard's settings come before the drafts, so the drafts are routed by them.
-    admin::set_policy_pack(server, DEMO_PACK.to_owned(), console_operator()).await?;
+    admin::set_policy_pack(server, &Trail::server(), DEMO_PACK.to_owned()).await?;
     for (name, text) in DEMO_REPLIES {
         let new = NewReply {
             name: (*name).to_owned(),
             text: (*text).to_owned(),
         };
-        admin::add_reply(server, new).await?;
+        admin::add_reply(server, &Trail::server(), new).await?;
     }
     for (name, ..) in CHANNELS {
         let routing = Routing {
@@ -354,7 +359,7 @@ pub async fn seed(server: &Server, now: DateTime<Utc>) -> Result<DemoCredentials
             fast_lane: None,
             pre_approved_replies: name.starts_with("care-"),
         };
-        admin::set_channel_routing(server, name, routing).await?;
+        admin::set_channel_routing(server, &Trail::server(), name, routing).await?;
     }
     let review = Review::load(server).await?;
     let actors: HashMap<String, Actor> = server
@@ -381,7 +386,10 @@ pub async fn seed(server: &Server, now: DateTime<Utc>) -> Result<DemoCredentials
         })
         .collect::<Result<Vec<Draft>, ServerError>>()?;
     drafts.sort_by_key(|d| d.created_at);
-    server.storage().insert_drafts(drafts).await?;
+    server
+        .storage()
+        .insert_drafts(drafts, Trail::server())
+        .await?;
     tracing::info!("demo organisation created");
     Ok(credentials(true))
 }

@@ -9,6 +9,7 @@ use crate::Server;
 use crate::error::ServerError;
 use crate::policy::{Review, Written};
 use crate::storage::{DraftChange, DraftUpdate};
+use crate::trail::Trail;
 use chrono::{DateTime, Utc};
 use countersign_core::approval::{self, Actor};
 use countersign_core::channel::Risk;
@@ -25,7 +26,12 @@ use countersign_core::{
 /// may write for (administrators: any channel). The draft's steps come from the channel's
 /// policy, made stricter by any the author asked for; while crisis mode covers the channel
 /// it is a crisis draft whatever urgency the author gave.
-pub async fn create(server: &Server, actor: &Actor, new: NewDraft) -> Result<Draft, ServerError> {
+pub async fn create(
+    server: &Server,
+    trail: &Trail,
+    actor: &Actor,
+    new: NewDraft,
+) -> Result<Draft, ServerError> {
     if !actor.has_role(Role::Author) && !actor.has_role(Role::Admin) {
         return Err(ServerError::Forbidden(
             "only authors and administrators can write drafts".into(),
@@ -62,7 +68,10 @@ pub async fn create(server: &Server, actor: &Actor, new: NewDraft) -> Result<Dra
     let risk = review.risk(&new.body, channel.network, &findings);
     let now = server.now();
     let draft = build(actor, &rules, new, new_id(now), now, &risk)?;
-    server.storage().insert_drafts(vec![draft.clone()]).await?;
+    server
+        .storage()
+        .insert_drafts(vec![draft.clone()], trail.clone())
+        .await?;
     Ok(draft)
 }
 
@@ -87,6 +96,7 @@ pub async fn get(server: &Server, actor: &Actor, id: DraftId) -> Result<Draft, S
 /// channel's current policy and crisis state apply.
 pub async fn edit(
     server: &Server,
+    trail: &Trail,
     actor: &Actor,
     id: DraftId,
     edit: EditDraft,
@@ -128,6 +138,7 @@ pub async fn edit(
     let (actor, now) = (actor.clone(), server.now());
     change(
         server,
+        trail,
         id,
         Box::new(move |current| {
             // The rules first, so a stranger learns nothing about the version and a
@@ -144,10 +155,16 @@ pub async fn edit(
 }
 
 /// Takes the draft back. Final; it leaves every reviewer's queue.
-pub async fn withdraw(server: &Server, actor: &Actor, id: DraftId) -> Result<Draft, ServerError> {
+pub async fn withdraw(
+    server: &Server,
+    trail: &Trail,
+    actor: &Actor,
+    id: DraftId,
+) -> Result<Draft, ServerError> {
     let (actor, now) = (actor.clone(), server.now());
     change(
         server,
+        trail,
         id,
         Box::new(move |current| approval::withdraw(current, &actor, now)),
     )
@@ -155,8 +172,17 @@ pub async fn withdraw(server: &Server, actor: &Actor, id: DraftId) -> Result<Dra
 }
 
 /// Runs `change` on the stored draft and stores the outcome, in one transaction.
-async fn change(server: &Server, id: DraftId, change: DraftChange) -> Result<Draft, ServerError> {
-    match server.storage().update_draft(id, change).await? {
+async fn change(
+    server: &Server,
+    trail: &Trail,
+    id: DraftId,
+    change: DraftChange,
+) -> Result<Draft, ServerError> {
+    match server
+        .storage()
+        .update_draft(id, change, trail.clone())
+        .await?
+    {
         DraftUpdate::NotFound => Err(not_found(id)),
         DraftUpdate::Refused { refusal, .. } => Err(refusal.into()),
         DraftUpdate::Updated(draft) => Ok(*draft),

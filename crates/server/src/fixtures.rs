@@ -13,6 +13,11 @@ pub fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 9, 30, 0).unwrap()
 }
 
+/// Who the tests' writes are by: the console operator (see [`crate::trail::Trail`]).
+pub fn trail() -> crate::trail::Trail {
+    crate::trail::Trail::console()
+}
+
 /// A fresh team id.
 pub fn team() -> TeamId {
     TeamId(Uuid::new_v4())

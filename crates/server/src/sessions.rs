@@ -14,10 +14,13 @@ use crate::error::{AuthError, ServerError};
 use crate::storage::{
     NewSession, Refresh, RefreshOutcome, SessionTokens, StorageError, UserRecord,
 };
+use crate::trail::Trail;
 use chrono::{DateTime, TimeDelta, Utc};
-use countersign_core::Sensitive;
+use countersign_audit::content_sha256;
 use countersign_core::approval::Actor;
 use countersign_core::wire::{SessionRequest, SessionResponse, SessionUser};
+use countersign_core::{Person, Sensitive};
+use serde_json::json;
 use std::net::IpAddr;
 use std::time::Duration;
 use uuid::Uuid;
@@ -136,8 +139,13 @@ pub async fn sign_in_from(
     drop(permit);
     // A disabled account is refused like a wrong password, so the answer never tells that
     // a guessed password was right.
+    let failure = match &user {
+        Some(user) if !user.is_active() => Failure::Disabled(user.person()),
+        Some(user) => Failure::Password(user.person()),
+        None => Failure::UnknownAccount(&username),
+    };
     let Some(user) = user.filter(|user| matches && user.is_active()) else {
-        return Err(failed(server, reservation, now).await);
+        return Err(failed(server, reservation, now, failure, source).await);
     };
     if user.totp_secret.is_none() {
         let required = server.storage().two_factor_roles().await?;
@@ -150,7 +158,8 @@ pub async fn sign_in_from(
             return Err(AuthError::TotpRequired.into());
         };
         if !second_factor(server, &user, secret, &code, now).await? {
-            return Err(failed(server, reservation, now).await);
+            let failure = Failure::TwoFactor(user.person());
+            return Err(failed(server, reservation, now, failure, source).await);
         }
     }
     if let Some(account) = reservation.succeed() {
@@ -161,14 +170,19 @@ pub async fn sign_in_from(
     }
     let (tokens, access, refresh) = issue(server, now);
     let access_expires_at = tokens.access_expires_at;
+    let session_id = Uuid::new_v4();
+    let trail = Trail::anonymous_api().as_person(user.person(), Some(session_id));
     server
         .storage()
-        .create_session(NewSession {
-            id: Uuid::new_v4(),
-            user_id: user.id,
-            tokens,
-            created_at: now,
-        })
+        .create_session(
+            NewSession {
+                id: session_id,
+                user_id: user.id,
+                tokens,
+                created_at: now,
+            },
+            trail,
+        )
         .await?;
     tracing::info!(username = %user.username, "signed in");
     Ok(response(server, access, refresh, access_expires_at, &user))
@@ -196,17 +210,66 @@ fn check_lengths(request: &SessionRequest) -> Result<(), ServerError> {
     Ok(())
 }
 
-/// Counts a failed attempt (in storage too, so a restart keeps it) and gives the answer.
-async fn failed(server: &Server, reservation: Reservation<'_>, now: DateTime<Utc>) -> ServerError {
+/// Why a sign-in that reached the password check failed, for the audit log (the caller is
+/// told only "bad credentials" whichever it was).
+enum Failure<'a> {
+    /// No account has the name. The log keeps only the name's SHA-256: a name typed into
+    /// the wrong field may be a password.
+    UnknownAccount(&'a str),
+    /// The account is disabled (whatever the password was: the log does not tell).
+    Disabled(Person),
+    /// The password was wrong.
+    Password(Person),
+    /// The password was right and the two-factor code wrong or used already.
+    TwoFactor(Person),
+}
+
+impl Failure<'_> {
+    /// The trail and detail of its `sign_in_failed` event.
+    fn event(self, source: Option<IpAddr>) -> (Trail, serde_json::Value) {
+        let source = source.map(|ip| ip.to_string());
+        let known = |person: Person, reason: &str| {
+            (
+                Trail::anonymous_api().as_person(person, None),
+                json!({"reason": reason, "source": source}),
+            )
+        };
+        match self {
+            Failure::UnknownAccount(username) => (
+                Trail::anonymous_api(),
+                json!({
+                    "reason": "unknown_account",
+                    "username_sha256": content_sha256(username),
+                    "source": source,
+                }),
+            ),
+            Failure::Disabled(person) => known(person, "account_disabled"),
+            Failure::Password(person) => known(person, "password"),
+            Failure::TwoFactor(person) => known(person, "two_factor"),
+        }
+    }
+}
+
+/// Counts a failed attempt (in storage too, so a restart keeps it, with its audit event)
+/// and gives the answer. Only attempts the limiter let through get here, so a flood it
+/// refuses never grows the log.
+async fn failed(
+    server: &Server,
+    reservation: Reservation<'_>,
+    now: DateTime<Utc>,
+    failure: Failure<'_>,
+    source: Option<IpAddr>,
+) -> ServerError {
     let keys = reservation.fail(now);
     let window = span(server.config().login_window);
     let forget_before = now
         .checked_sub_signed(window)
         .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let stored = keys.iter().map(Key::to_stored).collect();
+    let (trail, detail) = failure.event(source);
     if let Err(e) = server
         .storage()
-        .record_sign_in_failure(stored, now, forget_before)
+        .record_sign_in_failure(stored, now, forget_before, trail, detail)
         .await
     {
         // Counted in memory all the same; only a restart in the next minutes forgets it.
@@ -253,15 +316,18 @@ pub async fn refresh(server: &Server, refresh_token: &str) -> Result<SessionResp
     let two_factor_roles = server.storage().two_factor_roles().await?;
     let outcome = server
         .storage()
-        .refresh_session(Refresh {
-            presented: TokenHash::of(refresh_token),
-            next: tokens,
-            next_salt: salt.to_stored(),
-            now,
-            grace_until: after(now, config.refresh_grace),
-            session_lifetime: span(config.session_lifetime),
-            two_factor_roles: two_factor_roles.clone(),
-        })
+        .refresh_session(
+            Refresh {
+                presented: TokenHash::of(refresh_token),
+                next: tokens,
+                next_salt: salt.to_stored(),
+                now,
+                grace_until: after(now, config.refresh_grace),
+                session_lifetime: span(config.session_lifetime),
+                two_factor_roles: two_factor_roles.clone(),
+            },
+            Trail::anonymous_api(),
+        )
         .await?;
     match outcome {
         RefreshOutcome::Rotated {
@@ -327,11 +393,16 @@ pub async fn authenticate(
     })
 }
 
-/// Ends a session: its tokens stop working at once.
+/// Ends a session: its tokens stop working at once. The `sign_out` event names the
+/// session's user.
 pub async fn sign_out(server: &Server, session_id: Uuid) -> Result<(), ServerError> {
+    let trail = Trail {
+        session: Some(session_id),
+        ..Trail::anonymous_api()
+    };
     Ok(server
         .storage()
-        .revoke_session(session_id, server.now())
+        .revoke_session(session_id, server.now(), trail)
         .await?)
 }
 
@@ -343,7 +414,11 @@ pub async fn sign_out_with_refresh(
 ) -> Result<(), ServerError> {
     let known = server
         .storage()
-        .revoke_by_refresh(&TokenHash::of(refresh_token), server.now())
+        .revoke_by_refresh(
+            &TokenHash::of(refresh_token),
+            server.now(),
+            Trail::anonymous_api(),
+        )
         .await?;
     if known {
         tracing::info!("signed out with a refresh token");

@@ -15,6 +15,8 @@ pub(crate) mod conformance;
 pub mod sqlite;
 
 use crate::auth::token::TokenHash;
+use crate::trail::Trail;
+use crate::webhooks::{AttemptRecord, DeliveryQuery, DeliveryView, DueDelivery, Webhook};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use countersign_audit::{Event, Head, NewEvent};
@@ -406,6 +408,9 @@ pub struct PushBatch {
     /// finding and no override reason is refused (`override_required`). `None` checks
     /// nothing (a batch without approvals needs no guard).
     pub review: Option<std::sync::Arc<crate::policy::Review>>,
+    /// Signs a receipt for each decision the batch applies, put in its result before the
+    /// result is stored (so a repeat answers the same receipt). `None` signs nothing.
+    pub receipts: Option<std::sync::Arc<countersign_audit::receipt::ReceiptSigner>>,
 }
 
 /// What [`Storage::push`] did.
@@ -563,12 +568,16 @@ pub struct AuditQuery {
 #[async_trait]
 pub trait Storage: Send + Sync + 'static {
     /// Adds a team. Fails with [`StorageError::AlreadyExists`] when the name is taken.
-    async fn create_team(&self, team: TeamRecord) -> StorageResult<()>;
+    ///
+    /// Every write below takes a [`Trail`] and appends its audit event(s) in the same
+    /// transaction as the change; a write that changes nothing (refused, not found) leaves
+    /// none.
+    async fn create_team(&self, team: TeamRecord, trail: Trail) -> StorageResult<()>;
     /// All teams, by name.
     async fn teams(&self) -> StorageResult<Vec<TeamRecord>>;
     /// Adds a user with their team memberships. Fails with [`StorageError::AlreadyExists`]
     /// when the username is taken.
-    async fn create_user(&self, user: UserRecord) -> StorageResult<()>;
+    async fn create_user(&self, user: UserRecord, trail: Trail) -> StorageResult<()>;
     /// A user by (normalised) username.
     async fn user_by_username(&self, username: &str) -> StorageResult<Option<UserRecord>>;
     /// A user by id.
@@ -578,19 +587,35 @@ pub trait Storage: Send + Sync + 'static {
     /// How many users exist.
     async fn count_users(&self) -> StorageResult<u64>;
     /// Disables a user and revokes all their sessions. False when no such user.
-    async fn disable_user(&self, id: UserId, now: DateTime<Utc>) -> StorageResult<bool>;
+    async fn disable_user(
+        &self,
+        id: UserId,
+        now: DateTime<Utc>,
+        trail: Trail,
+    ) -> StorageResult<bool>;
     /// Reads the account, asks `change` for its next state and stores its roles, steps,
     /// teams and channel access; records a scope change when what it may see changed.
-    async fn update_user(&self, id: UserId, change: UserChange) -> StorageResult<UserUpdate>;
+    async fn update_user(
+        &self,
+        id: UserId,
+        change: UserChange,
+        now: DateTime<Utc>,
+        trail: Trail,
+    ) -> StorageResult<UserUpdate>;
     /// Disables `leaver`, revokes their sessions and hands their open work to `successor`
     /// ([`countersign_core::handover`]), in one transaction; or changes nothing.
-    async fn hand_over(&self, handover: Handover) -> StorageResult<HandoverOutcome>;
+    async fn hand_over(&self, handover: Handover, trail: Trail) -> StorageResult<HandoverOutcome>;
     /// Sign-in figures of every account that ever signed in.
     async fn session_stats(&self, now: DateTime<Utc>) -> StorageResult<Vec<SessionStats>>;
 
     /// Adds a channel. [`StorageError::AlreadyExists`] when its name, or its account on
     /// its network, is taken.
-    async fn create_channel(&self, channel: Channel, now: DateTime<Utc>) -> StorageResult<()>;
+    async fn create_channel(
+        &self,
+        channel: Channel,
+        now: DateTime<Utc>,
+        trail: Trail,
+    ) -> StorageResult<()>;
     /// All channels, by name.
     async fn channels(&self) -> StorageResult<Vec<Channel>>;
     /// Replaces a channel's policy. False when no such channel.
@@ -599,6 +624,7 @@ pub trait Storage: Send + Sync + 'static {
         id: ChannelId,
         policy: Vec<StepRule>,
         now: DateTime<Utc>,
+        trail: Trail,
     ) -> StorageResult<bool>;
 
     /// What each channel does with the policy guard's verdict, by channel.
@@ -609,6 +635,7 @@ pub trait Storage: Send + Sync + 'static {
         id: ChannelId,
         routing: Routing,
         now: DateTime<Utc>,
+        trail: Trail,
     ) -> StorageResult<bool>;
 
     /// The organisation's policy pack in force, if an administrator ever set one.
@@ -623,14 +650,20 @@ pub trait Storage: Send + Sync + 'static {
         source: String,
         by: Person,
         now: DateTime<Utc>,
+        trail: Trail,
     ) -> StorageResult<u64>;
 
     /// The library of pre-approved replies, by name.
     async fn replies(&self) -> StorageResult<Vec<Reply>>;
     /// Adds one. [`StorageError::AlreadyExists`] when its name is taken.
-    async fn add_reply(&self, reply: Reply) -> StorageResult<()>;
+    async fn add_reply(&self, reply: Reply, trail: Trail) -> StorageResult<()>;
     /// Removes the one named `name`. False when there is none.
-    async fn remove_reply(&self, name: String) -> StorageResult<bool>;
+    async fn remove_reply(
+        &self,
+        name: String,
+        now: DateTime<Utc>,
+        trail: Trail,
+    ) -> StorageResult<bool>;
 
     /// Crisis mode as it is.
     async fn crisis(&self) -> StorageResult<CrisisState>;
@@ -642,24 +675,41 @@ pub trait Storage: Send + Sync + 'static {
         change: CrisisChange,
         by: Person,
         now: DateTime<Utc>,
+        trail: Trail,
     ) -> StorageResult<CrisisUpdate>;
 
     /// The roles whose accounts must use two-factor sign-in.
     async fn two_factor_roles(&self) -> StorageResult<Vec<Role>>;
     /// Sets them.
-    async fn set_two_factor_roles(&self, roles: Vec<Role>) -> StorageResult<()>;
+    async fn set_two_factor_roles(
+        &self,
+        roles: Vec<Role>,
+        now: DateTime<Utc>,
+        trail: Trail,
+    ) -> StorageResult<()>;
     /// Enrols a user in two-factor sign-in with this base32 secret, replacing any earlier
     /// one and forgetting its last accepted step. False when no such user.
-    async fn set_totp_secret(&self, id: UserId, secret: Sensitive<String>) -> StorageResult<bool>;
+    async fn set_totp_secret(
+        &self,
+        id: UserId,
+        secret: Sensitive<String>,
+        now: DateTime<Utc>,
+        trail: Trail,
+    ) -> StorageResult<bool>;
     /// Takes a user out of two-factor sign-in. False when no such user.
-    async fn clear_totp_secret(&self, id: UserId) -> StorageResult<bool>;
+    async fn clear_totp_secret(
+        &self,
+        id: UserId,
+        now: DateTime<Utc>,
+        trail: Trail,
+    ) -> StorageResult<bool>;
     /// Records `step` as the user's last accepted TOTP time step, if it is later than the
     /// one recorded, in one transaction. False (and nothing written) when it is not — the
     /// code was already used, or a newer one was — or the user has no TOTP secret.
     async fn consume_totp_step(&self, id: UserId, step: u64) -> StorageResult<bool>;
 
-    /// Stores a new session.
-    async fn create_session(&self, session: NewSession) -> StorageResult<()>;
+    /// Stores a new session: a `sign_in` event, in that session.
+    async fn create_session(&self, session: NewSession, trail: Trail) -> StorageResult<()>;
     /// The session whose current access token has this hash.
     async fn session_by_access(&self, access: &TokenHash) -> StorageResult<Option<SessionLookup>>;
     /// Spends a refresh token: rotates to `refresh.next` if it is current; answers
@@ -669,24 +719,39 @@ pub trait Storage: Send + Sync + 'static {
     /// [`RefreshOutcome::Expired`]. A user without an authenticator who holds one of the
     /// two-factor roles gets [`RefreshOutcome::EnrolmentRequired`] and nothing is spent.
     /// Spent tokens past their expiry, and salts past their grace, are forgotten on the way.
-    async fn refresh_session(&self, refresh: Refresh) -> StorageResult<RefreshOutcome>;
-    /// Revokes a session.
-    async fn revoke_session(&self, session_id: Uuid, now: DateTime<Utc>) -> StorageResult<()>;
+    /// Only a revocation for a spent token presented again is an event (`session_reused`,
+    /// naming the session's user).
+    async fn refresh_session(
+        &self,
+        refresh: Refresh,
+        trail: Trail,
+    ) -> StorageResult<RefreshOutcome>;
+    /// Revokes a session (`sign_out`, when it was live).
+    async fn revoke_session(
+        &self,
+        session_id: Uuid,
+        now: DateTime<Utc>,
+        trail: Trail,
+    ) -> StorageResult<()>;
     /// Revokes the session this refresh token belongs to, current or spent (sign-out without
     /// an access token). False when no session knows it.
     async fn revoke_by_refresh(
         &self,
         presented: &TokenHash,
         now: DateTime<Utc>,
+        trail: Trail,
     ) -> StorageResult<bool>;
 
     /// Records a failed sign-in under each of `keys` at `at`, and forgets every failure
-    /// from before `forget_before`, in one transaction.
+    /// from before `forget_before`, in one transaction, with its `sign_in_failed` event
+    /// (`detail` says what failed; for an unknown account only the SHA-256 of the name).
     async fn record_sign_in_failure(
         &self,
         keys: Vec<String>,
         at: DateTime<Utc>,
         forget_before: DateTime<Utc>,
+        trail: Trail,
+        detail: serde_json::Value,
     ) -> StorageResult<()>;
     /// Forgets the failures of one key (an account after a successful sign-in).
     async fn clear_sign_in_failures(&self, key: String) -> StorageResult<()>;
@@ -699,7 +764,8 @@ pub trait Storage: Send + Sync + 'static {
     ) -> StorageResult<Vec<SignInFailure>>;
 
     /// Inserts new drafts, each with the next change sequence number, in one transaction.
-    async fn insert_drafts(&self, drafts: Vec<Draft>) -> StorageResult<()>;
+    /// A `draft_created` event each.
+    async fn insert_drafts(&self, drafts: Vec<Draft>, trail: Trail) -> StorageResult<()>;
     /// A draft by id.
     async fn draft(&self, id: DraftId) -> StorageResult<Option<Draft>>;
     /// One page of drafts in id order, within the page's filters, each as stored: what an
@@ -709,7 +775,14 @@ pub trait Storage: Send + Sync + 'static {
     /// and then oldest first: the export asks once per page of drafts.
     async fn handoffs(&self, drafts: Vec<DraftId>) -> StorageResult<Vec<crate::export::Handoff>>;
     /// Reads the draft, asks `change` for its next state and stores it, in one transaction.
-    async fn update_draft(&self, id: DraftId, change: DraftChange) -> StorageResult<DraftUpdate>;
+    /// The event says what changed: `draft_withdrawn`, `draft_published`, or else
+    /// `draft_edited`.
+    async fn update_draft(
+        &self,
+        id: DraftId,
+        change: DraftChange,
+        trail: Trail,
+    ) -> StorageResult<DraftUpdate>;
 
     /// One page of the changes feed, with the client's last mutation id and (when it changed
     /// after the cursor) the user's directory, from one snapshot. A scope change of the user
@@ -723,7 +796,9 @@ pub trait Storage: Send + Sync + 'static {
     /// the pusher as the transaction holds them, and returns one result per mutation with
     /// the drafts its conflicts are about ([`PushOutcome`]). A stored result never copies
     /// the draft. [`StorageError::ClientTaken`] when the client belongs to someone else.
-    async fn push(&self, batch: PushBatch) -> StorageResult<PushOutcome>;
+    /// Each applied mutation leaves its event (`decision`, `override` or `comment`), in
+    /// mutation order, in the pusher's session of `trail`.
+    async fn push(&self, batch: PushBatch, trail: Trail) -> StorageResult<PushOutcome>;
 
     /// Where the audit log stands: its last event, `None` while it is empty.
     async fn audit_head(&self) -> StorageResult<Option<Head>>;
@@ -734,4 +809,32 @@ pub trait Storage: Send + Sync + 'static {
     /// Appends events that record no change of their own (exports, webhook attempts) in one
     /// transaction, in order, and returns where the log stood after each.
     async fn record(&self, events: Vec<NewEvent>) -> StorageResult<Vec<Head>>;
+
+    /// Registers a webhook, recorded as `webhook_added` (never its secret) by `trail`.
+    async fn add_webhook(&self, webhook: Webhook, trail: Trail) -> StorageResult<()>;
+    /// Every webhook ever added, removed ones too, oldest first.
+    async fn webhooks(&self) -> StorageResult<Vec<Webhook>>;
+    /// A webhook by id, removed or not.
+    async fn webhook(&self, id: Uuid) -> StorageResult<Option<Webhook>>;
+    /// Removes a live webhook at `now` (its pending deliveries are no longer tried),
+    /// recorded as `webhook_removed`. False when no live webhook has that id.
+    async fn remove_webhook(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        trail: Trail,
+    ) -> StorageResult<bool>;
+    /// Pending deliveries due at `now` to live webhooks, soonest first, at most `limit`.
+    async fn due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StorageResult<Vec<DueDelivery>>;
+    /// When the soonest pending delivery to a live webhook is due.
+    async fn next_delivery_at(&self) -> StorageResult<Option<DateTime<Utc>>>;
+    /// Stores an attempt, the delivery's new state and a `webhook_attempt` audit event, in
+    /// one transaction.
+    async fn record_attempt(&self, record: AttemptRecord) -> StorageResult<()>;
+    /// Deliveries with their attempts, newest first.
+    async fn deliveries(&self, query: DeliveryQuery) -> StorageResult<Vec<DeliveryView>>;
 }

@@ -6,6 +6,7 @@ use crate::error::ServerError;
 use crate::policy::Review;
 use crate::push::MAX_MUTATIONS;
 use crate::storage::{ChangesPage, ChangesRequest, PushBatch, UserRecord};
+use crate::trail::Trail;
 use countersign_core::approval::Actor;
 use countersign_core::wire::{PushRequest, PushResponse};
 use countersign_core::{ClientId, MutationKind, Verdict};
@@ -46,6 +47,7 @@ pub async fn changes(
 /// Applies a push batch in one transaction; see [`crate::push`] for the rules.
 pub async fn push(
     server: &Server,
+    trail: &Trail,
     actor: &Actor,
     request: PushRequest,
 ) -> Result<PushResponse, ServerError> {
@@ -69,15 +71,23 @@ pub async fn push(
         .map_err(ServerError::Invalid)?;
     let outcome = server
         .storage()
-        .push(PushBatch {
-            actor: actor.clone(),
-            client_id: request.client_id,
-            skip: request.skip,
-            mutations: request.mutations,
-            now: server.now(),
-            review,
-        })
+        .push(
+            PushBatch {
+                actor: actor.clone(),
+                client_id: request.client_id,
+                skip: request.skip,
+                mutations: request.mutations,
+                now: server.now(),
+                review,
+                receipts: Some(std::sync::Arc::clone(server.receipts())),
+            },
+            trail.clone(),
+        )
         .await?;
+    if approves {
+        // A final approval enqueued its webhook deliveries in the push's transaction.
+        server.deliveries().notify_one();
+    }
     Ok(PushResponse {
         results: outcome.results,
         drafts: outcome.drafts,

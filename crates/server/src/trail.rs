@@ -60,6 +60,12 @@ impl Trail {
         }
     }
 
+    /// The person a draft's history names for what this trail does: the server acting on
+    /// its own (the demo seed) is written as the console operator there.
+    pub fn person(&self) -> Person {
+        self.by.clone().unwrap_or_else(console_operator)
+    }
+
     /// The same trail, by `person` in `session`.
     pub fn as_person(self, person: Person, session: Option<Uuid>) -> Self {
         Self {

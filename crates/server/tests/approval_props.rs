@@ -38,6 +38,7 @@ use countersign_core::{
 };
 use countersign_server::storage::sqlite::SqliteStorage;
 use countersign_server::storage::{Storage, TeamRecord, UserRecord};
+use countersign_server::trail::Trail;
 use countersign_server::{Clock, Server, ServerConfig};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, RngSeed, TestError, TestRunner};
@@ -190,22 +191,25 @@ async fn env(clock: &Arc<AtomicI64>) -> Env {
         SqliteStorage::open(&dir.path().join("countersign.db")).expect("the database opens"),
     );
     storage
-        .create_team(TeamRecord {
-            id: TEAM,
-            name: "Care".to_owned(),
-            created_at: start(),
-        })
+        .create_team(
+            TeamRecord {
+                id: TEAM,
+                name: "Care".to_owned(),
+                created_at: start(),
+            },
+            Trail::console(),
+        )
         .await
         .expect("the team is stored");
     for channel in channels() {
         storage
-            .create_channel(channel, start())
+            .create_channel(channel, start(), Trail::console())
             .await
             .expect("the channel is stored");
     }
     for who in EVERYONE {
         storage
-            .create_user(who.user())
+            .create_user(who.user(), Trail::console())
             .await
             .expect("the user is stored");
     }
@@ -426,7 +430,7 @@ impl<'a> Runner<'a> {
         });
         self.env
             .storage
-            .insert_drafts(drafts.collect())
+            .insert_drafts(drafts.collect(), Trail::console())
             .await
             .expect("the drafts are stored");
     }
@@ -492,10 +496,14 @@ impl<'a> Runner<'a> {
             mutations: mutations.clone(),
             skip: None,
         };
-        let response =
-            countersign_server::sync::push(&self.env.server, &who.user().actor(), request)
-                .await
-                .expect("a push of well-formed mutations is answered");
+        let response = countersign_server::sync::push(
+            &self.env.server,
+            &Trail::console(),
+            &who.user().actor(),
+            request,
+        )
+        .await
+        .expect("a push of well-formed mutations is answered");
         let after = self.both().await;
         let results = response.results;
         self.trace.events.push(format!(
@@ -779,6 +787,7 @@ impl<'a> Runner<'a> {
                 self.made += 1;
                 let edited = countersign_server::drafts::edit(
                     &self.env.server,
+                    &Trail::console(),
                     &by.user().actor(),
                     self.drafts[draft],
                     edit,
@@ -819,6 +828,7 @@ impl<'a> Runner<'a> {
                 let current = self.draft(draft).await;
                 let withdrawn = countersign_server::drafts::withdraw(
                     &self.env.server,
+                    &Trail::console(),
                     &Who::Ana.user().actor(),
                     self.drafts[draft],
                 )

@@ -5,7 +5,7 @@
 use crate::harness::{Desktop, demo_server, enabled};
 use crate::webdriver::Session;
 use countersign_server::admin;
-use countersign_server::directory::console_operator;
+use countersign_server::trail::Trail;
 use serde_json::json;
 
 const REASON: &str = "Fire at the Leeds Briggate store";
@@ -52,7 +52,7 @@ async fn crisis_mode_shows_its_banner_goes_stale_offline_and_a_says_who_may_appr
 
     admin::crisis_on(
         &server.server,
-        &console_operator(),
+        &Trail::console(),
         REASON,
         &["care-x".to_string()],
     )

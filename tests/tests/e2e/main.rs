@@ -6,7 +6,9 @@
 
 mod crisis;
 mod harness;
+mod late;
 mod policy;
+mod receipts;
 mod transport;
 mod webdriver;
 mod xss;
@@ -14,6 +16,7 @@ mod xss;
 use countersign_core::wire::EditDraft;
 use countersign_core::{Draft, DraftId, HistoryEvent};
 use countersign_server::admin;
+use countersign_server::trail::Trail;
 use countersign_tests::LoopbackServer as DemoServer;
 use harness::{Desktop, demo_server, enabled};
 use serde_json::json;
@@ -304,6 +307,7 @@ async fn a_conflict_shows_the_text_decided_on_next_to_the_current_text() {
     let new_body = "Edited while you were offline: opening hours are now 9 to 5.";
     admin::edit_draft(
         &server.server,
+        &Trail::console(),
         admin_user.id,
         before.id,
         EditDraft {

@@ -25,7 +25,7 @@ use countersign_core::{
     MutationId, MutationKind, Network, Role, Sensitive, Urgency,
 };
 use countersign_server::admin::{self, NewUser};
-use countersign_server::directory::console_operator;
+use countersign_server::trail::Trail;
 use countersign_tests::LoopbackServer;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -235,7 +235,9 @@ async fn world() -> World {
     let payloads = corpus();
     let server = LoopbackServer::start().await;
     let s = &server.server;
-    let team = admin::create_team(s, "Customer Care").await.expect("team");
+    let team = admin::create_team(s, &Trail::console(), "Customer Care")
+        .await
+        .expect("team");
     let user =
         |username: String, display_name: &str, roles: Vec<Role>, steps: Vec<String>| NewUser {
             username,
@@ -249,6 +251,7 @@ async fn world() -> World {
     let reviewer_name = payloads[0].clone();
     admin::add_user(
         s,
+        &Trail::console(),
         user(
             REVIEWER.to_string(),
             &reviewer_name,
@@ -261,6 +264,7 @@ async fn world() -> World {
     let speaker_name = payloads[8].clone();
     admin::add_user(
         s,
+        &Trail::console(),
         user(
             "speaker".into(),
             &speaker_name,
@@ -275,6 +279,7 @@ async fn world() -> World {
     for (i, payload) in payloads.iter().enumerate() {
         let channel = admin::add_channel(
             s,
+            &Trail::console(),
             NewChannel {
                 name: Some(format!("c{i}")),
                 network: Network::Mastodon,
@@ -287,12 +292,14 @@ async fn world() -> World {
         .unwrap_or_else(|e| panic!("channel with account {payload:?}: {e}"));
         let author = admin::add_user(
             s,
+            &Trail::console(),
             user(format!("author{i}"), payload, vec![Role::Author], vec![]),
         )
         .await
         .unwrap_or_else(|e| panic!("author named {payload:?}: {e}"));
         let draft = admin::create_draft(
             s,
+            &Trail::console(),
             author,
             countersign_core::wire::NewDraft {
                 team: None,
@@ -338,7 +345,7 @@ async fn world() -> World {
             }],
             skip: None,
         };
-        let answer = countersign_server::sync::push(s, &actor, comment)
+        let answer = countersign_server::sync::push(s, &Trail::console(), &actor, comment)
             .await
             .expect("the author's comment");
         assert!(
@@ -626,7 +633,7 @@ async fn every_server_string_is_shown_as_text_and_nothing_in_it_runs() {
     desktop.shot("xss-draft").await;
 
     // Crisis mode with a hostile reason, naming a spokesperson with a hostile name.
-    admin::crisis_on(&w.server.server, &console_operator(), &w.crisis_reason, &[])
+    admin::crisis_on(&w.server.server, &Trail::console(), &w.crisis_reason, &[])
         .await
         .expect("crisis mode on");
     s.wait_for("the crisis banner", || async {
@@ -684,7 +691,7 @@ async fn every_server_string_is_shown_as_text_and_nothing_in_it_runs() {
         note.as_str().unwrap_or_default().contains(&w.speaker_name),
         "who may approve, literally: {blocked:?}"
     );
-    admin::crisis_off(&w.server.server, &console_operator())
+    admin::crisis_off(&w.server.server, &Trail::console())
         .await
         .expect("crisis mode off");
 
@@ -737,7 +744,7 @@ async fn every_server_string_is_shown_as_text_and_nothing_in_it_runs() {
             let author = admin::user_named(&w.server.server, &format!("author{i}"))
                 .await
                 .expect("author");
-            admin::withdraw_draft(&w.server.server, author.id, draft.id)
+            admin::withdraw_draft(&w.server.server, &Trail::console(), author.id, draft.id)
                 .await
                 .expect("withdraw");
             expected.push("The author withdrew it".to_string());

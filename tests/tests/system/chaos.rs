@@ -240,7 +240,7 @@ impl Author {
 /// override reason). Desktops learn of both from the feed, through the storm.
 struct Administrator {
     rng: StdRng,
-    by: countersign_core::Person,
+    by: countersign_server::trail::Trail,
     crisis: bool,
     crisis_changes: u64,
     packs: u64,
@@ -252,6 +252,7 @@ impl Administrator {
             .await
             .expect("the administrator")
             .person();
+        let by = countersign_server::trail::Trail::console().as_person(by, None);
         Administrator {
             rng,
             by,
@@ -287,7 +288,7 @@ impl Administrator {
                 "format = 1\nname = \"Chaos {}\"\n\n[organisation]\nbanned_terms = {banned}\n",
                 self.packs
             );
-            admin::set_policy_pack(&server.server, source, self.by.clone())
+            admin::set_policy_pack(&server.server, &self.by, source)
                 .await
                 .expect("policy pack");
         }

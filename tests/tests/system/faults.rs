@@ -3,6 +3,7 @@
 use crate::fault_proxy::{Fault, FaultProxy};
 use crate::support::{Desktop, Keys, PASSWORD, TestServer, decided_count};
 use countersign_core::{DraftStatus, Verdict};
+use countersign_server::trail::Trail;
 
 async fn desktop_behind_proxy(proxy: &FaultProxy) -> Desktop {
     let desktop = Desktop::new(Keys::Memory).await;
@@ -202,7 +203,7 @@ async fn a_wrong_password_and_an_unreachable_server_are_told_apart() {
 async fn two_factor_sign_in_asks_for_the_code_and_refuses_a_replay() {
     use countersign_server::admin;
     let server = TestServer::start().await;
-    let enrolment = admin::enroll_totp(&server.server, "rita")
+    let enrolment = admin::enroll_totp(&server.server, &Trail::console(), "rita")
         .await
         .expect("enrol");
     let desktop = Desktop::new(Keys::Memory).await;

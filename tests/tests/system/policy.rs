@@ -8,7 +8,7 @@ use countersign_app::{AppError, QueueFilter};
 use countersign_core::finding::{Severity, Span};
 use countersign_core::{HistoryEvent, Verdict};
 use countersign_server::admin;
-use countersign_server::directory::console_operator;
+use countersign_server::trail::Trail;
 
 const LEAKY: &str = "Hi Raj, we've sent a replacement voucher to raj.khanna82@gmail.com today.";
 const CLEAN: &str = "Hi Gary, sorry for the wait. Your kettle is on its way and arrives Thursday.";
@@ -119,7 +119,7 @@ async fn a_new_organisation_pack_reaches_the_desktop_at_its_next_sync_and_holds_
 
     let pack =
         "format = 1\nname = \"Northwind\"\n[organisation]\ncode_names = [\"Project Bluebird\"]\n";
-    admin::set_policy_pack(&server.server, pack.into(), console_operator())
+    admin::set_policy_pack(&server.server, &Trail::console(), pack.into())
         .await
         .expect("pack set");
     let report = rita.app.sync_now().await.expect("sync");

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use countersign_app::{AppError, QueueFilter};
 use countersign_core::{DraftStatus, HistoryEvent, Role, Verdict};
 use countersign_server::admin::{self, AccountChange};
-use countersign_server::directory::console_operator;
+use countersign_server::trail::Trail;
 use std::sync::{Arc, Mutex};
 
 #[tokio::test]
@@ -20,7 +20,7 @@ async fn a_leaver_is_wiped_at_the_next_contact_and_their_successor_sees_their_dr
     let successor = Desktop::signed_in(&server, "sam", Keys::Memory).await;
 
     // A successor who cannot own drafts is refused, and nothing changes.
-    let refused = admin::leave(&server.server, &console_operator(), "alex", "rita")
+    let refused = admin::leave(&server.server, &Trail::console(), "alex", "rita")
         .await
         .expect_err("rita is a reviewer, not an author");
     assert!(
@@ -34,7 +34,7 @@ async fn a_leaver_is_wiped_at_the_next_contact_and_their_successor_sees_their_dr
         .expect("alex still works: the refused handover changed nothing");
     assert_eq!(server.draft(drafts[0].id).await.owner(), &drafts[0].author);
 
-    let report = admin::leave(&server.server, &console_operator(), "alex", "sam")
+    let report = admin::leave(&server.server, &Trail::console(), "alex", "sam")
         .await
         .expect("sam takes over");
     assert_eq!(report.drafts_handed_over, 3);
@@ -86,6 +86,7 @@ async fn a_reviewer_taken_off_a_team_loses_its_drafts_at_the_next_sync_and_regai
 
     admin::change_account(
         &server.server,
+        &Trail::console(),
         "rita",
         AccountChange::RemoveTeam("Customer Care".into()),
     )
@@ -104,6 +105,7 @@ async fn a_reviewer_taken_off_a_team_loses_its_drafts_at_the_next_sync_and_regai
 
     admin::change_account(
         &server.server,
+        &Trail::console(),
         "rita",
         AccountChange::AddTeam("Customer Care".into()),
     )
@@ -131,7 +133,7 @@ async fn crisis_mode_reaches_the_desktop_and_its_rules_hold_offline() {
     rita.app.sync_now().await.expect("first sync");
     assert_eq!(rita.app.status().await.expect("status").crisis, None);
 
-    let status = admin::crisis_on(&server.server, &console_operator(), "Store fire", &[])
+    let status = admin::crisis_on(&server.server, &Trail::console(), "Store fire", &[])
         .await
         .expect("on");
     assert_eq!(status.effect.map(|e| e.escalated), Some(2));
@@ -192,7 +194,7 @@ async fn crisis_mode_reaches_the_desktop_and_its_rules_hold_offline() {
 async fn a_new_role_reaches_the_desktop_and_lets_the_reviewer_approve() {
     let server = TestServer::start().await;
     let drafts = server.session("alex").await.create_drafts(1).await;
-    admin::crisis_on(&server.server, &console_operator(), "Recall", &[])
+    admin::crisis_on(&server.server, &Trail::console(), "Recall", &[])
         .await
         .expect("on");
     let rita = Desktop::signed_in(&server, "rita", Keys::Memory).await;
@@ -208,6 +210,7 @@ async fn a_new_role_reaches_the_desktop_and_lets_the_reviewer_approve() {
 
     admin::change_account(
         &server.server,
+        &Trail::console(),
         "rita",
         AccountChange::AddRole(Role::Spokesperson),
     )
@@ -238,7 +241,7 @@ async fn a_new_role_reaches_the_desktop_and_lets_the_reviewer_approve() {
 #[tokio::test]
 async fn the_two_factor_policy_refuses_a_sign_in_with_the_enrol_command() {
     let server = TestServer::start().await;
-    admin::require_two_factor(&server.server, Role::Reviewer, true)
+    admin::require_two_factor(&server.server, &Trail::console(), Role::Reviewer, true)
         .await
         .expect("policy");
     let desktop = Desktop::new(Keys::Memory).await;

@@ -8,6 +8,7 @@ use countersign_core::wire::{EditDraft, NewDraft, SessionResponse};
 use countersign_core::{Draft, DraftId, HistoryEvent, Network, Role, Urgency};
 use countersign_keychain::{Keychain, MemoryKeychain, OsKeychain, SecretStore};
 use countersign_server::Server;
+use countersign_server::trail::Trail;
 use countersign_tests::LoopbackServer;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -73,14 +74,15 @@ impl TestServer {
 /// team.
 async fn seed_org(server: &Server) {
     use countersign_server::admin::{self, NewUser};
-    let care = admin::create_team(server, "Customer Care")
+    let care = admin::create_team(server, &Trail::console(), "Customer Care")
         .await
         .expect("team");
-    let other = admin::create_team(server, "Investor Relations")
+    let other = admin::create_team(server, &Trail::console(), "Investor Relations")
         .await
         .expect("team");
     admin::add_channel(
         server,
+        &Trail::console(),
         countersign_core::wire::admin::NewChannel {
             name: Some("care-x".to_string()),
             network: Network::X,
@@ -103,6 +105,7 @@ async fn seed_org(server: &Server) {
     for (username, roles, steps, team) in users {
         admin::add_user(
             server,
+            &Trail::console(),
             NewUser {
                 username: username.to_string(),
                 display_name: username.to_uppercase(),

@@ -7,6 +7,7 @@ use countersign_core::{
     ClientId, ConflictReason, Decision, DecisionId, DraftStatus, Mutation, MutationId,
     MutationKind, MutationStatus, Verdict,
 };
+use countersign_server::trail::Trail;
 use countersign_sync::ApiClient;
 use uuid::Uuid;
 
@@ -381,7 +382,7 @@ async fn a_disabled_account_is_wiped_from_the_desktop_at_the_next_sync() {
     let desktop = Desktop::signed_in(&server, "rita", Keys::Memory).await;
     assert!(desktop.data_dir().join("cache.db").exists());
 
-    countersign_server::admin::disable_user(&server.server, "rita")
+    countersign_server::admin::disable_user(&server.server, &Trail::console(), "rita")
         .await
         .expect("disable");
     let error = desktop.app.sync_now().await.expect_err("revoked");

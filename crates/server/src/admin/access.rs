@@ -6,6 +6,7 @@ use crate::Server;
 use crate::admin::{Names, user_named};
 use crate::directory::visible_channels;
 use crate::error::ServerError;
+use crate::trail::Trail;
 use countersign_core::Role;
 use countersign_core::wire::admin::{AccessEntry, TwoFactorState};
 use std::fmt::Write as _;
@@ -160,6 +161,7 @@ pub async fn two_factor_roles(server: &Server) -> Result<Vec<Role>, ServerError>
 /// authenticator cannot sign in (or refresh) until an administrator enrols it.
 pub async fn require_two_factor(
     server: &Server,
+    trail: &Trail,
     role: Role,
     required: bool,
 ) -> Result<Vec<Role>, ServerError> {
@@ -169,18 +171,25 @@ pub async fn require_two_factor(
         roles.push(role);
     }
     roles.sort_by_key(|r| r.as_str());
-    server.storage().set_two_factor_roles(roles.clone()).await?;
+    server
+        .storage()
+        .set_two_factor_roles(roles.clone(), server.now(), trail.clone())
+        .await?;
     Ok(roles)
 }
 
 /// Sets exactly the roles whose accounts must use two-factor sign-in, and returns them.
 pub async fn set_two_factor_roles(
     server: &Server,
+    trail: &Trail,
     mut roles: Vec<Role>,
 ) -> Result<Vec<Role>, ServerError> {
     roles.sort_by_key(|r| r.as_str());
     roles.dedup();
-    server.storage().set_two_factor_roles(roles.clone()).await?;
+    server
+        .storage()
+        .set_two_factor_roles(roles.clone(), server.now(), trail.clone())
+        .await?;
     Ok(roles)
 }
 

@@ -7,6 +7,7 @@ use crate::Server;
 use crate::admin::{Names, UserSummary, channel_named, team_named, user_named};
 use crate::error::ServerError;
 use crate::storage::{UserRecord, UserUpdate};
+use crate::trail::Trail;
 use countersign_core::{ChannelAccess, ChannelId, Refusal, Role, TeamId};
 
 /// One change to an account.
@@ -59,6 +60,7 @@ enum Resolved {
 /// already have, or removing what they do not, changes nothing and is not an error.
 pub async fn change_account(
     server: &Server,
+    trail: &Trail,
     username: &str,
     change: AccountChange,
 ) -> Result<UserSummary, ServerError> {
@@ -113,6 +115,8 @@ pub async fn change_account(
         .update_user(
             user.id,
             Box::new(move |current| apply(current, resolved, &owners)),
+            server.now(),
+            trail.clone(),
         )
         .await?;
     match updated {

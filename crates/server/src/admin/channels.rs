@@ -3,6 +3,7 @@
 use crate::Server;
 use crate::admin::team_named;
 use crate::error::ServerError;
+use crate::trail::Trail;
 use countersign_core::limits;
 use countersign_core::wire::admin::NewChannel;
 use countersign_core::{Channel, ChannelId, StepRule, channel};
@@ -10,7 +11,11 @@ use countersign_core::{Channel, ChannelId, StepRule, channel};
 /// Adds a channel: `account` on `network`, owned by `team`, whose drafts need `policy` (one
 /// `review` when empty). Fails when the name or the account is taken, the team does not
 /// exist, or the policy is unusable.
-pub async fn add_channel(server: &Server, new: NewChannel) -> Result<Channel, ServerError> {
+pub async fn add_channel(
+    server: &Server,
+    trail: &Trail,
+    new: NewChannel,
+) -> Result<Channel, ServerError> {
     let account = new.account.trim().to_owned();
     if account.is_empty() {
         return Err(ServerError::Invalid(
@@ -46,7 +51,7 @@ pub async fn add_channel(server: &Server, new: NewChannel) -> Result<Channel, Se
     };
     server
         .storage()
-        .create_channel(created.clone(), now)
+        .create_channel(created.clone(), now, trail.clone())
         .await?;
     Ok(created)
 }
@@ -73,6 +78,7 @@ pub async fn channel_named(server: &Server, name: &str) -> Result<Channel, Serve
 /// edits get the new ones.
 pub async fn set_channel_policy(
     server: &Server,
+    trail: &Trail,
     name: &str,
     policy: Vec<StepRule>,
 ) -> Result<Channel, ServerError> {
@@ -80,7 +86,7 @@ pub async fn set_channel_policy(
     let mut found = channel_named(server, name).await?;
     if !server
         .storage()
-        .set_channel_policy(found.id, policy.clone(), server.now())
+        .set_channel_policy(found.id, policy.clone(), server.now(), trail.clone())
         .await?
     {
         return Err(ServerError::NotFound(format!(

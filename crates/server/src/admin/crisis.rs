@@ -5,8 +5,9 @@ use crate::admin::channels::channel_named;
 use crate::directory::spokespeople;
 use crate::error::ServerError;
 use crate::storage::CrisisUpdate;
+use crate::trail::Trail;
 use countersign_core::wire::admin::{CrisisChannel, CrisisEffect, CrisisStatus};
-use countersign_core::{ChannelId, CrisisState, Person, Refusal};
+use countersign_core::{ChannelId, CrisisState, Refusal};
 
 /// Crisis mode as it is, with the spokespeople authorised for each channel it covers.
 pub async fn crisis_status(server: &Server) -> Result<CrisisStatus, ServerError> {
@@ -15,11 +16,11 @@ pub async fn crisis_status(server: &Server) -> Result<CrisisStatus, ServerError>
 }
 
 /// Turns crisis mode on for the channels named (none: every channel) with `reason`, as
-/// `by`. Waiting drafts on them become crisis drafts; approved ones due later are held.
+/// `trail`'s person. Waiting drafts on them become crisis drafts; approved ones due later are held.
 /// Turning it on for more channels while it is on adds them.
 pub async fn crisis_on(
     server: &Server,
-    by: &Person,
+    trail: &Trail,
     reason: &str,
     channel_names: &[String],
 ) -> Result<CrisisStatus, ServerError> {
@@ -33,19 +34,19 @@ pub async fn crisis_on(
     for name in channel_names {
         ids.push(channel_named(server, name).await?.id);
     }
-    let (by, now) = (by.clone(), server.now());
-    let declared_by = by.clone();
+    let now = server.now();
+    let declared_by = trail.person();
     let change = Box::new(move |current: &CrisisState| {
         let channels: Option<&[ChannelId]> = if ids.is_empty() { None } else { Some(&ids) };
         Ok(current.turned_on(channels, &reason, &declared_by, now))
     });
-    apply(server, change, by).await
+    apply(server, change, trail).await
 }
 
-/// Turns crisis mode off everywhere, as `by`. Held drafts go back to review with no
+/// Turns crisis mode off everywhere, as `trail`'s person. Held drafts go back to review with no
 /// approvals (never straight out); drafts that were crisis drafts only because of crisis
 /// mode get their authors' urgency back.
-pub async fn crisis_off(server: &Server, by: &Person) -> Result<CrisisStatus, ServerError> {
+pub async fn crisis_off(server: &Server, trail: &Trail) -> Result<CrisisStatus, ServerError> {
     let change = Box::new(|current: &CrisisState| {
         if current.is_on() {
             Ok(CrisisState::default())
@@ -53,17 +54,17 @@ pub async fn crisis_off(server: &Server, by: &Person) -> Result<CrisisStatus, Se
             Err(Refusal::Invalid("crisis mode is not on".into()))
         }
     });
-    apply(server, change, by.clone()).await
+    apply(server, change, trail).await
 }
 
 async fn apply(
     server: &Server,
     change: crate::storage::CrisisChange,
-    by: Person,
+    trail: &Trail,
 ) -> Result<CrisisStatus, ServerError> {
     match server
         .storage()
-        .set_crisis(change, by, server.now())
+        .set_crisis(change, trail.person(), server.now(), trail.clone())
         .await?
     {
         CrisisUpdate::Refused(refusal) => Err(refusal.into()),

@@ -6,18 +6,19 @@ use crate::Server;
 use crate::admin::{Names, user_named};
 use crate::error::ServerError;
 use crate::storage::{Handover, HandoverOutcome, UserRecord};
+use crate::trail::Trail;
+use countersign_core::Draft;
 use countersign_core::handover::HandoverProblem;
 use countersign_core::wire::admin::LeaveReport;
-use countersign_core::{Draft, Person};
 
-/// `leaver` leaves and `successor` takes over, as `by`: one transaction that disables the
+/// `leaver` leaves and `successor` takes over, as `trail`'s person: one transaction that disables the
 /// leaver, revokes their sessions (their desktops wipe their caches at the next contact),
 /// makes the successor the owner of the leaver's open drafts, moves the leaver's place in
 /// steps awaiting them to the successor where the successor is qualified, and records the
 /// handover in each draft's history.
 pub async fn leave(
     server: &Server,
-    by: &Person,
+    trail: &Trail,
     leaver: &str,
     successor: &str,
 ) -> Result<LeaveReport, ServerError> {
@@ -37,12 +38,15 @@ pub async fn leave(
     }
     let outcome = server
         .storage()
-        .hand_over(Handover {
-            leaver: leaving.id,
-            successor: heir.id,
-            by: by.clone(),
-            now: server.now(),
-        })
+        .hand_over(
+            Handover {
+                leaver: leaving.id,
+                successor: heir.id,
+                by: trail.person(),
+                now: server.now(),
+            },
+            trail.clone(),
+        )
         .await?;
     match outcome {
         HandoverOutcome::Done(report) => {

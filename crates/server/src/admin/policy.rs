@@ -6,10 +6,11 @@ use crate::admin::channels::channel_named;
 use crate::error::ServerError;
 use crate::policy::{effective_pack, guard};
 use crate::storage::StoredPack;
+use crate::trail::Trail;
+use countersign_core::Network;
 use countersign_core::channel::Routing;
 use countersign_core::finding::Severity;
 use countersign_core::wire::{NewReply, Reply};
-use countersign_core::{Network, Person};
 use countersign_policy::replies::Template;
 use countersign_policy::{Guard, Pack, Subject};
 
@@ -28,8 +29,8 @@ pub struct PolicyView {
 /// the next version. Nothing is stored when it cannot be used: the error says why.
 pub async fn set_policy_pack(
     server: &Server,
+    trail: &Trail,
     source: String,
-    by: Person,
 ) -> Result<PolicyView, ServerError> {
     let invalid = |e: countersign_policy::PackError| ServerError::Invalid(e.to_string());
     let organisation = Pack::from_toml(&source).map_err(invalid)?;
@@ -39,7 +40,7 @@ pub async fn set_policy_pack(
     Guard::new(effective).map_err(invalid)?;
     server
         .storage()
-        .set_policy_pack(source, by, server.now())
+        .set_policy_pack(source, trail.person(), server.now(), trail.clone())
         .await?;
     policy_pack(server).await
 }
@@ -56,6 +57,7 @@ pub async fn policy_pack(server: &Server) -> Result<PolicyView, ServerError> {
 /// steps; new drafts and edits are routed by the new rules.
 pub async fn set_channel_routing(
     server: &Server,
+    trail: &Trail,
     channel: &str,
     routing: Routing,
 ) -> Result<Routing, ServerError> {
@@ -80,7 +82,7 @@ pub async fn set_channel_routing(
     }
     server
         .storage()
-        .set_channel_routing(found.id, routing.clone(), server.now())
+        .set_channel_routing(found.id, routing.clone(), server.now(), trail.clone())
         .await?;
     Ok(routing)
 }
@@ -95,7 +97,11 @@ pub async fn channel_routings(
 
 /// Adds a pre-approved reply. Its text must parse as a template and, with its slots left
 /// empty, have no findings worth a warning: the library approves text once for everyone.
-pub async fn add_reply(server: &Server, new: NewReply) -> Result<Reply, ServerError> {
+pub async fn add_reply(
+    server: &Server,
+    trail: &Trail,
+    new: NewReply,
+) -> Result<Reply, ServerError> {
     let name = new.name.trim().to_owned();
     if name.is_empty() || name.chars().any(char::is_whitespace) {
         return Err(ServerError::Invalid(
@@ -127,7 +133,10 @@ pub async fn add_reply(server: &Server, new: NewReply) -> Result<Reply, ServerEr
         text,
         created_at: server.now(),
     };
-    server.storage().add_reply(reply.clone()).await?;
+    server
+        .storage()
+        .add_reply(reply.clone(), trail.clone())
+        .await?;
     Ok(reply)
 }
 
@@ -148,10 +157,10 @@ pub async fn replies(server: &Server, query: &str) -> Result<Vec<Reply>, ServerE
 }
 
 /// Removes the reply named `name`.
-pub async fn remove_reply(server: &Server, name: &str) -> Result<(), ServerError> {
+pub async fn remove_reply(server: &Server, trail: &Trail, name: &str) -> Result<(), ServerError> {
     if server
         .storage()
-        .remove_reply(name.trim().to_owned())
+        .remove_reply(name.trim().to_owned(), server.now(), trail.clone())
         .await?
     {
         Ok(())

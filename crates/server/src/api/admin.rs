@@ -7,6 +7,7 @@ use super::error::ApiError;
 use super::extract::{Auth, Json, Path, Query};
 use crate::admin::{self, AccountChange};
 use crate::sessions::Authenticated;
+use crate::trail::Trail;
 use crate::{Server, ServerError, drafts};
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
@@ -104,12 +105,12 @@ pub(crate) async fn channels(
     ))]
 pub(crate) async fn add_channel(
     State(server): State<Server>,
-    _: Admin,
+    Admin(caller): Admin,
     Json(new): Json<NewChannel>,
 ) -> Result<(StatusCode, Json<Channel>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(admin::add_channel(&server, new).await?),
+        Json(admin::add_channel(&server, &Trail::api(&caller), new).await?),
     ))
 }
 
@@ -126,12 +127,12 @@ pub(crate) async fn add_channel(
     ))]
 pub(crate) async fn set_channel_policy(
     State(server): State<Server>,
-    _: Admin,
+    Admin(caller): Admin,
     Path(name): Path<String>,
     Json(body): Json<ChannelPolicy>,
 ) -> Result<Json<Channel>, ApiError> {
     Ok(Json(
-        admin::set_channel_policy(&server, &name, body.policy).await?,
+        admin::set_channel_policy(&server, &Trail::api(&caller), &name, body.policy).await?,
     ))
 }
 
@@ -165,9 +166,8 @@ pub(crate) async fn crisis_on(
     Admin(caller): Admin,
     Json(body): Json<CrisisOn>,
 ) -> Result<Json<CrisisStatus>, ApiError> {
-    let by = caller.user.person();
     Ok(Json(
-        admin::crisis_on(&server, &by, &body.reason, &body.channels).await?,
+        admin::crisis_on(&server, &Trail::api(&caller), &body.reason, &body.channels).await?,
     ))
 }
 
@@ -185,7 +185,7 @@ pub(crate) async fn crisis_off(
     Admin(caller): Admin,
 ) -> Result<Json<CrisisStatus>, ApiError> {
     Ok(Json(
-        admin::crisis_off(&server, &caller.user.person()).await?,
+        admin::crisis_off(&server, &Trail::api(&caller)).await?,
     ))
 }
 
@@ -194,10 +194,11 @@ type Grant = Path<(String, String)>;
 
 async fn change(
     server: &Server,
+    caller: &Authenticated,
     username: &str,
     change: AccountChange,
 ) -> Result<Json<AccessEntry>, ApiError> {
-    admin::change_account(server, username, change).await?;
+    admin::change_account(server, &Trail::api(caller), username, change).await?;
     Ok(Json(admin::access_of(server, username).await?))
 }
 
@@ -227,11 +228,11 @@ macro_rules! grant_endpoints {
                 ))]
             pub(crate) async fn $fn_name(
                 State(server): State<Server>,
-                _: Admin,
+                Admin(caller): Admin,
                 Path((username, value)): Grant,
             ) -> Result<Json<AccessEntry>, ApiError> {
                 let make: fn(String) -> Result<AccountChange, ApiError> = $make;
-                change(&server, &username, make(value)?).await
+                change(&server, &caller, &username, make(value)?).await
             }
         )*
     };
@@ -308,10 +309,10 @@ grant_endpoints![
     ))]
 pub(crate) async fn all_channels(
     State(server): State<Server>,
-    _: Admin,
+    Admin(caller): Admin,
     Path(username): Path<String>,
 ) -> Result<Json<AccessEntry>, ApiError> {
-    change(&server, &username, AccountChange::AllChannels).await
+    change(&server, &caller, &username, AccountChange::AllChannels).await
 }
 
 /// Someone leaves: disable them, revoke their sessions and hand all their open work to a
@@ -333,7 +334,7 @@ pub(crate) async fn leave(
     Json(body): Json<Leave>,
 ) -> Result<Json<LeaveReport>, ApiError> {
     Ok(Json(
-        admin::leave(&server, &caller.user.person(), &username, &body.handover).await?,
+        admin::leave(&server, &Trail::api(&caller), &username, &body.handover).await?,
     ))
 }
 
@@ -365,11 +366,11 @@ pub(crate) async fn two_factor(
     ))]
 pub(crate) async fn set_two_factor(
     State(server): State<Server>,
-    _: Admin,
+    Admin(caller): Admin,
     Json(body): Json<TwoFactorPolicy>,
 ) -> Result<Json<TwoFactorPolicy>, ApiError> {
     Ok(Json(TwoFactorPolicy {
-        roles: admin::set_two_factor_roles(&server, body.roles).await?,
+        roles: admin::set_two_factor_roles(&server, &Trail::api(&caller), body.roles).await?,
     }))
 }
 
@@ -386,9 +387,9 @@ pub(crate) async fn set_two_factor(
     ))]
 pub(crate) async fn disable(
     State(server): State<Server>,
-    _: Admin,
+    Admin(caller): Admin,
     Path(username): Path<String>,
 ) -> Result<Json<AccessEntry>, ApiError> {
-    admin::disable_user(&server, &username).await?;
+    admin::disable_user(&server, &Trail::api(&caller), &username).await?;
     Ok(Json(admin::access_of(&server, &username).await?))
 }

@@ -2,6 +2,7 @@
 
 use super::error::ApiError;
 use super::extract::{Auth, Json, Path};
+use crate::trail::Trail;
 use crate::{Server, drafts};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -23,7 +24,7 @@ pub(crate) async fn create(
     Auth(caller): Auth,
     Json(new): Json<NewDraft>,
 ) -> Result<(StatusCode, Json<Draft>), ApiError> {
-    let draft = drafts::create(&server, &caller.actor(), new).await?;
+    let draft = drafts::create(&server, &Trail::api(&caller), &caller.actor(), new).await?;
     Ok((StatusCode::CREATED, Json(draft)))
 }
 
@@ -66,7 +67,7 @@ pub(crate) async fn edit(
     Json(edit): Json<EditDraft>,
 ) -> Result<Json<Draft>, ApiError> {
     Ok(Json(
-        drafts::edit(&server, &caller.actor(), id, edit).await?,
+        drafts::edit(&server, &Trail::api(&caller), &caller.actor(), id, edit).await?,
     ))
 }
 
@@ -86,5 +87,7 @@ pub(crate) async fn withdraw(
     Auth(caller): Auth,
     Path(id): Path<DraftId>,
 ) -> Result<Json<Draft>, ApiError> {
-    Ok(Json(drafts::withdraw(&server, &caller.actor(), id).await?))
+    Ok(Json(
+        drafts::withdraw(&server, &Trail::api(&caller), &caller.actor(), id).await?,
+    ))
 }

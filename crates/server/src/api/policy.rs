@@ -7,6 +7,7 @@ use super::error::ApiError;
 use super::extract::{Auth, Json, Path, Query};
 use crate::Server;
 use crate::admin;
+use crate::trail::Trail;
 use axum::extract::State;
 use axum::http::StatusCode;
 use countersign_core::channel::Routing;
@@ -71,9 +72,8 @@ pub(crate) async fn set_policy(
     Admin(caller): Admin,
     Json(body): Json<PolicySource>,
 ) -> Result<Json<Pack>, ApiError> {
-    let by = caller.user.person();
     Ok(Json(
-        admin::set_policy_pack(&server, body.source, by)
+        admin::set_policy_pack(&server, &Trail::api(&caller), body.source)
             .await?
             .effective,
     ))
@@ -92,12 +92,12 @@ pub(crate) async fn set_policy(
     ))]
 pub(crate) async fn set_routing(
     State(server): State<Server>,
-    _: Admin,
+    Admin(caller): Admin,
     Path(name): Path<String>,
     Json(routing): Json<Routing>,
 ) -> Result<Json<Routing>, ApiError> {
     Ok(Json(
-        admin::set_channel_routing(&server, &name, routing).await?,
+        admin::set_channel_routing(&server, &Trail::api(&caller), &name, routing).await?,
     ))
 }
 
@@ -113,12 +113,12 @@ pub(crate) async fn set_routing(
     ))]
 pub(crate) async fn add_reply(
     State(server): State<Server>,
-    _: Admin,
+    Admin(caller): Admin,
     Json(new): Json<NewReply>,
 ) -> Result<(StatusCode, Json<Reply>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(admin::add_reply(&server, new).await?),
+        Json(admin::add_reply(&server, &Trail::api(&caller), new).await?),
     ))
 }
 
@@ -134,9 +134,9 @@ pub(crate) async fn add_reply(
     ))]
 pub(crate) async fn remove_reply(
     State(server): State<Server>,
-    _: Admin,
+    Admin(caller): Admin,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    admin::remove_reply(&server, &name).await?;
+    admin::remove_reply(&server, &Trail::api(&caller), &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,6 +8,7 @@ use super::error::ApiError;
 use super::extract::{Auth, Json, Query};
 use crate::cursor::Cursor;
 use crate::storage::ChangesPage;
+use crate::trail::Trail;
 use crate::{Server, ServerError, StorageError, sync};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -130,7 +131,9 @@ pub(crate) async fn push(
     Auth(caller): Auth,
     Json(request): Json<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
-    Ok(Json(sync::push(&server, &caller.actor(), request).await?))
+    Ok(Json(
+        sync::push(&server, &Trail::api(&caller), &caller.actor(), request).await?,
+    ))
 }
 
 #[cfg(test)]

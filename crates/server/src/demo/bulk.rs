@@ -2,6 +2,7 @@
 //! transaction, without HTTP and without hashing anything.
 
 use crate::error::ServerError;
+use crate::trail::Trail;
 use crate::{Server, admin, drafts};
 use countersign_core::approval::Actor;
 use countersign_core::wire::NewDraft;
@@ -77,6 +78,7 @@ pub async fn bulk_drafts(
             Err(_) => {
                 admin::add_channel(
                     server,
+                    &Trail::server(),
                     NewChannel {
                         name: None,
                         network,
@@ -135,7 +137,10 @@ pub async fn bulk_drafts(
     })
     .await??;
     let ids = drafts.iter().map(|d| d.id).collect();
-    server.storage().insert_drafts(drafts).await?;
+    server
+        .storage()
+        .insert_drafts(drafts, Trail::server())
+        .await?;
     Ok(ids)
 }
 

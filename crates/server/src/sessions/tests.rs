@@ -25,6 +25,7 @@ async fn server_with(configure: impl FnOnce(&mut ServerConfig)) -> (tempfile::Te
     let server = crate::open(config).await.unwrap();
     admin::add_user(
         &server,
+        &crate::fixtures::trail(),
         NewUser {
             username: "rita".into(),
             display_name: "Rita".into(),
@@ -83,7 +84,9 @@ async fn a_totp_code_is_accepted_once_within_one_step_of_skew() {
     ];
     for (case, used, presented, expected) in cases {
         // A fresh enrolment each time: it also forgets the last accepted step.
-        let enrolment = admin::enroll_totp(&server, "rita").await.unwrap();
+        let enrolment = admin::enroll_totp(&server, &crate::fixtures::trail(), "rita")
+            .await
+            .unwrap();
         let code = |n: i64| admin::totp_code(enrolment.secret_base32.expose(), steps_away(n));
         if let Some(n) = used {
             let first = sign_in(&server, request(Some(code(n).unwrap()))).await;
@@ -98,7 +101,9 @@ async fn a_totp_code_is_accepted_once_within_one_step_of_skew() {
 #[tokio::test]
 async fn a_wrong_totp_code_is_bad_credentials_and_counts_as_a_failure() {
     let (_dir, server) = server_allowing(2).await;
-    let enrolment = admin::enroll_totp(&server, "rita").await.unwrap();
+    let enrolment = admin::enroll_totp(&server, &crate::fixtures::trail(), "rita")
+        .await
+        .unwrap();
     let right = admin::totp_code(enrolment.secret_base32.expose(), t0()).unwrap();
     let wrong = if right == "000000" {
         "111111"
@@ -133,24 +138,36 @@ async fn without_enrolment_the_password_is_enough_and_a_code_is_ignored() {
         outcome(sign_in(&server, request(Some("123456".into()))).await),
         "signed in"
     );
-    admin::enroll_totp(&server, "rita").await.unwrap();
+    admin::enroll_totp(&server, &crate::fixtures::trail(), "rita")
+        .await
+        .unwrap();
     assert_eq!(
         outcome(sign_in(&server, request(None)).await),
         "totp_required"
     );
-    assert!(admin::remove_totp(&server, "rita").await.unwrap());
+    assert!(
+        admin::remove_totp(&server, &crate::fixtures::trail(), "rita")
+            .await
+            .unwrap()
+    );
     assert_eq!(
         outcome(sign_in(&server, request(None)).await),
         "signed in",
         "removing the enrolment goes back to the password alone"
     );
-    assert!(!admin::remove_totp(&server, "rita").await.unwrap());
+    assert!(
+        !admin::remove_totp(&server, &crate::fixtures::trail(), "rita")
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]
 async fn totp_required_only_follows_the_right_password() {
     let (_dir, server) = server().await;
-    admin::enroll_totp(&server, "rita").await.unwrap();
+    admin::enroll_totp(&server, &crate::fixtures::trail(), "rita")
+        .await
+        .unwrap();
     let wrong_password = SessionRequest {
         password: "not her password".into(),
         ..request(None)
@@ -196,7 +213,9 @@ async fn a_sign_in_with_no_free_hashing_place_is_busy_and_counts_for_nothing() {
 #[tokio::test]
 async fn a_disabled_account_with_the_right_password_is_bad_credentials_and_counts() {
     let (_dir, server) = server_allowing(2).await;
-    admin::disable_user(&server, "rita").await.unwrap();
+    admin::disable_user(&server, &crate::fixtures::trail(), "rita")
+        .await
+        .unwrap();
     for attempt in 0..2 {
         assert_eq!(
             outcome(sign_in(&server, request(None)).await),
@@ -222,16 +241,24 @@ async fn no_account_gets_a_password_too_long_to_sign_in_with() {
         steps: vec![],
         teams: vec![],
     };
-    let error = admin::add_user(&server, user("long", "p".repeat(MAX_PASSWORD_BYTES + 1)))
-        .await
-        .unwrap_err();
+    let error = admin::add_user(
+        &server,
+        &crate::fixtures::trail(),
+        user("long", "p".repeat(MAX_PASSWORD_BYTES + 1)),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&error, ServerError::Invalid(m) if m.contains("at most")),
         "{error:?}"
     );
-    admin::add_user(&server, user("longest", "p".repeat(MAX_PASSWORD_BYTES)))
-        .await
-        .unwrap();
+    admin::add_user(
+        &server,
+        &crate::fixtures::trail(),
+        user("longest", "p".repeat(MAX_PASSWORD_BYTES)),
+    )
+    .await
+    .unwrap();
     let longest = SessionRequest {
         username: "longest".into(),
         password: "p".repeat(MAX_PASSWORD_BYTES),

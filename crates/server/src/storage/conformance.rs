@@ -53,11 +53,14 @@ impl Org {
         let (care, brand) = (TeamId(Uuid::now_v7()), TeamId(Uuid::now_v7()));
         for (id, name) in [(care, "Care"), (brand, "Brand")] {
             storage
-                .create_team(TeamRecord {
-                    id,
-                    name: name.into(),
-                    created_at: t0(),
-                })
+                .create_team(
+                    TeamRecord {
+                        id,
+                        name: name.into(),
+                        created_at: t0(),
+                    },
+                    crate::fixtures::trail(),
+                )
                 .await
                 .unwrap();
         }
@@ -73,7 +76,10 @@ impl Org {
         let care_bluesky = channel("care-bluesky", Network::Bluesky, "@care.example", care);
         let brand_x = channel("brand-x", Network::X, "@brand_example", brand);
         for c in [&care_x, &care_bluesky, &brand_x] {
-            storage.create_channel(c.clone(), t0()).await.unwrap();
+            storage
+                .create_channel(c.clone(), t0(), crate::fixtures::trail())
+                .await
+                .unwrap();
         }
         let mut users = vec![];
         for (name, role, team) in [
@@ -101,7 +107,10 @@ impl Org {
                 disabled_at: None,
                 totp_secret: None,
             };
-            storage.create_user(user.clone()).await.unwrap();
+            storage
+                .create_user(user.clone(), crate::fixtures::trail())
+                .await
+                .unwrap();
             users.push(user);
         }
         Self {
@@ -214,7 +223,11 @@ fn change(f: impl FnOnce(&mut UserRecord) + Send + 'static) -> UserChange {
 }
 
 async fn update(storage: &dyn Storage, id: UserId, change: UserChange) {
-    match storage.update_user(id, change).await.unwrap() {
+    match storage
+        .update_user(id, change, crate::fixtures::t0(), crate::fixtures::trail())
+        .await
+        .unwrap()
+    {
         UserUpdate::Updated(_) => {}
         other => panic!("the change must be stored, got {other:?}"),
     }
@@ -233,12 +246,15 @@ pub(crate) async fn a_team_taken_away_turns_into_removals_and_given_back_into_ar
     withdrawn.status = DraftStatus::Withdrawn;
     let brand = org.draft("agency", &org.brand_x);
     storage
-        .insert_drafts(vec![
-            on_x.clone(),
-            on_bluesky.clone(),
-            withdrawn.clone(),
-            brand.clone(),
-        ])
+        .insert_drafts(
+            vec![
+                on_x.clone(),
+                on_bluesky.clone(),
+                withdrawn.clone(),
+                brand.clone(),
+            ],
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     let care_open = BTreeSet::from([on_x.id, on_bluesky.id]);
@@ -363,7 +379,10 @@ pub(crate) async fn the_directory_comes_with_the_first_page_after_it_changed(
     assert_eq!(quiet.next_cursor, cursor, "an empty page keeps the cursor");
 
     storage
-        .insert_drafts(vec![org.draft("ana", &org.care_x)])
+        .insert_drafts(
+            vec![org.draft("ana", &org.care_x)],
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     let drafts_only = page(storage, &org, "rui", cursor).await;
@@ -377,7 +396,7 @@ pub(crate) async fn the_directory_comes_with_the_first_page_after_it_changed(
     let policy = vec![StepRule::parse("review:2").unwrap()];
     assert!(
         storage
-            .set_channel_policy(org.care_x.id, policy, t0())
+            .set_channel_policy(org.care_x.id, policy, t0(), crate::fixtures::trail())
             .await
             .unwrap()
     );
@@ -391,12 +410,15 @@ pub(crate) async fn the_directory_comes_with_the_first_page_after_it_changed(
         team: org.care,
         policy: vec![StepRule::one("review")],
     };
-    storage.create_channel(channel, t0()).await.unwrap();
+    storage
+        .create_channel(channel, t0(), crate::fixtures::trail())
+        .await
+        .unwrap();
     cursor = directory_follows(storage, &org, cursor, "a new channel").await;
 
     assert!(
         storage
-            .disable_user(org.user("rob").id, t0())
+            .disable_user(org.user("rob").id, t0(), crate::fixtures::trail())
             .await
             .unwrap()
     );
@@ -405,7 +427,10 @@ pub(crate) async fn the_directory_comes_with_the_first_page_after_it_changed(
     let by = org.user("bea").person();
     let declared = by.clone();
     let on = Box::new(move |s: &CrisisState| Ok(s.turned_on(None, "Fire", &declared, t0())));
-    let updated = storage.set_crisis(on, by, t0()).await.unwrap();
+    let updated = storage
+        .set_crisis(on, by, t0(), crate::fixtures::trail())
+        .await
+        .unwrap();
     assert!(matches!(updated, CrisisUpdate::Updated { .. }));
     directory_follows(storage, &org, cursor, "crisis mode").await;
 
@@ -440,12 +465,15 @@ pub(crate) async fn crisis_mode_holds_escalates_and_sends_back_to_review(storage
     let waiting = org.draft("ana", &org.care_x);
     let elsewhere = org.draft("agency", &org.brand_x);
     storage
-        .insert_drafts(vec![
-            due_later.clone(),
-            due_before.clone(),
-            waiting.clone(),
-            elsewhere.clone(),
-        ])
+        .insert_drafts(
+            vec![
+                due_later.clone(),
+                due_before.clone(),
+                waiting.clone(),
+                elsewhere.clone(),
+            ],
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     let cursor = cursor_after(&pages(storage, &org, "rui", 0).await);
@@ -457,6 +485,7 @@ pub(crate) async fn crisis_mode_holds_escalates_and_sends_back_to_review(storage
             Box::new(|_| Err(Refusal::Invalid("no".into()))),
             by.clone(),
             now,
+            crate::fixtures::trail(),
         )
         .await
         .unwrap();
@@ -472,8 +501,10 @@ pub(crate) async fn crisis_mode_holds_escalates_and_sends_back_to_review(storage
     let declared = by.clone();
     let on =
         Box::new(move |s: &CrisisState| Ok(s.turned_on(Some(&[care_x]), "Fire", &declared, now)));
-    let CrisisUpdate::Updated { state, effect } =
-        storage.set_crisis(on, by.clone(), now).await.unwrap()
+    let CrisisUpdate::Updated { state, effect } = storage
+        .set_crisis(on, by.clone(), now, crate::fixtures::trail())
+        .await
+        .unwrap()
     else {
         panic!("turning it on must be stored");
     };
@@ -507,7 +538,10 @@ pub(crate) async fn crisis_mode_holds_escalates_and_sends_back_to_review(storage
     );
 
     let off = Box::new(|_: &CrisisState| Ok(CrisisState::default()));
-    let CrisisUpdate::Updated { effect, .. } = storage.set_crisis(off, by, now).await.unwrap()
+    let CrisisUpdate::Updated { effect, .. } = storage
+        .set_crisis(off, by, now, crate::fixtures::trail())
+        .await
+        .unwrap()
     else {
         panic!("turning it off must be stored");
     };
@@ -527,17 +561,20 @@ pub(crate) async fn crisis_mode_holds_escalates_and_sends_back_to_review(storage
 /// A session for `user` whose access token is `access`.
 async fn session(storage: &dyn Storage, user: UserId, access: &str) {
     storage
-        .create_session(NewSession {
-            id: Uuid::new_v4(),
-            user_id: user,
-            tokens: SessionTokens {
-                access_hash: TokenHash::of(access),
-                access_expires_at: t0() + Duration::hours(1),
-                refresh_hash: TokenHash::of(&format!("{access}-refresh")),
-                refresh_expires_at: t0() + Duration::days(30),
+        .create_session(
+            NewSession {
+                id: Uuid::new_v4(),
+                user_id: user,
+                tokens: SessionTokens {
+                    access_hash: TokenHash::of(access),
+                    access_expires_at: t0() + Duration::hours(1),
+                    refresh_hash: TokenHash::of(&format!("{access}-refresh")),
+                    refresh_expires_at: t0() + Duration::days(30),
+                },
+                created_at: t0(),
             },
-            created_at: t0(),
-        })
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
 }
@@ -548,7 +585,10 @@ async fn session(storage: &dyn Storage, user: UserId, access: &str) {
 pub(crate) async fn a_refused_handover_writes_nothing(storage: &dyn Storage) {
     let org = Org::create(storage).await;
     let draft = org.draft("ana", &org.care_x);
-    storage.insert_drafts(vec![draft.clone()]).await.unwrap();
+    storage
+        .insert_drafts(vec![draft.clone()], crate::fixtures::trail())
+        .await
+        .unwrap();
     let ana = org.user("ana").id;
     session(storage, ana, "ana-access").await;
     let cursor = cursor_after(&pages(storage, &org, "rui", 0).await);
@@ -558,12 +598,15 @@ pub(crate) async fn a_refused_handover_writes_nothing(storage: &dyn Storage) {
         ("agency", HandoverProblem::NotInTeam(org.care)),
     ] {
         let outcome = storage
-            .hand_over(Handover {
-                leaver: ana,
-                successor: org.user(successor).id,
-                by: org.user("bea").person(),
-                now: t0(),
-            })
+            .hand_over(
+                Handover {
+                    leaver: ana,
+                    successor: org.user(successor).id,
+                    by: org.user("bea").person(),
+                    now: t0(),
+                },
+                crate::fixtures::trail(),
+            )
             .await
             .unwrap();
         match outcome {
@@ -575,12 +618,15 @@ pub(crate) async fn a_refused_handover_writes_nothing(storage: &dyn Storage) {
         }
     }
     let missing = storage
-        .hand_over(Handover {
-            leaver: ana,
-            successor: UserId(Uuid::now_v7()),
-            by: org.user("bea").person(),
-            now: t0(),
-        })
+        .hand_over(
+            Handover {
+                leaver: ana,
+                successor: UserId(Uuid::now_v7()),
+                by: org.user("bea").person(),
+                now: t0(),
+            },
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     assert!(
@@ -621,7 +667,7 @@ pub(crate) async fn a_handover_disables_revokes_and_moves_the_drafts_at_once(
     let open = org.draft("ana", &org.care_x);
     let done = org.approved(org.draft("ana", &org.care_bluesky), None);
     storage
-        .insert_drafts(vec![open.clone(), done.clone()])
+        .insert_drafts(vec![open.clone(), done.clone()], crate::fixtures::trail())
         .await
         .unwrap();
     let (ana, amy) = (org.user("ana"), org.user("amy"));
@@ -629,12 +675,15 @@ pub(crate) async fn a_handover_disables_revokes_and_moves_the_drafts_at_once(
     let cursor = cursor_after(&pages(storage, &org, "amy", 0).await);
 
     let outcome = storage
-        .hand_over(Handover {
-            leaver: ana.id,
-            successor: amy.id,
-            by: org.user("bea").person(),
-            now: t0(),
-        })
+        .hand_over(
+            Handover {
+                leaver: ana.id,
+                successor: amy.id,
+                by: org.user("bea").person(),
+                now: t0(),
+            },
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     let HandoverOutcome::Done(report) = outcome else {
@@ -686,7 +735,10 @@ pub(crate) async fn a_handover_disables_revokes_and_moves_the_drafts_at_once(
 pub(crate) async fn the_feed_reads_the_account_in_its_own_snapshot(storage: &dyn Storage) {
     let org = Org::create(storage).await;
     let draft = org.draft("ana", &org.care_x);
-    storage.insert_drafts(vec![draft.clone()]).await.unwrap();
+    storage
+        .insert_drafts(vec![draft.clone()], crate::fixtures::trail())
+        .await
+        .unwrap();
     let cursor = cursor_after(&pages(storage, &org, "rui", 0).await);
     let looked_up = storage
         .user_by_id(org.user("rui").id)
@@ -732,7 +784,10 @@ pub(crate) async fn the_feed_reads_the_account_in_its_own_snapshot(storage: &dyn
 pub(crate) async fn a_push_judges_the_account_as_stored_when_it_applies(storage: &dyn Storage) {
     let org = Org::create(storage).await;
     let draft = org.draft("ana", &org.care_x);
-    storage.insert_drafts(vec![draft.clone()]).await.unwrap();
+    storage
+        .insert_drafts(vec![draft.clone()], crate::fixtures::trail())
+        .await
+        .unwrap();
     let rui = org.user("rui").actor();
     let rob = org.user("rob").actor();
 
@@ -743,23 +798,32 @@ pub(crate) async fn a_push_judges_the_account_as_stored_when_it_applies(storage:
         change(move |u| u.teams.retain(|t| *t != care)),
     )
     .await;
-    assert!(storage.disable_user(rob.person.id, t0()).await.unwrap());
+    assert!(
+        storage
+            .disable_user(rob.person.id, t0(), crate::fixtures::trail())
+            .await
+            .unwrap()
+    );
 
     for (who, actor) in [("taken off Care", rui), ("disabled", rob)] {
         let results = storage
-            .push(super::PushBatch {
-                actor,
-                client_id: countersign_core::ClientId(Uuid::now_v7()),
-                mutations: vec![crate::fixtures::decide(
-                    1,
-                    draft.id,
-                    1,
-                    countersign_core::Verdict::Approve,
-                )],
-                now: t0(),
-                review: None,
-                skip: None,
-            })
+            .push(
+                super::PushBatch {
+                    actor,
+                    client_id: countersign_core::ClientId(Uuid::now_v7()),
+                    mutations: vec![crate::fixtures::decide(
+                        1,
+                        draft.id,
+                        1,
+                        countersign_core::Verdict::Approve,
+                    )],
+                    now: t0(),
+                    review: None,
+                    receipts: None,
+                    skip: None,
+                },
+                crate::fixtures::trail(),
+            )
             .await
             .unwrap()
             .results;
@@ -790,12 +854,17 @@ pub(crate) async fn policy_packs_count_up_and_the_latest_is_in_force(storage: &d
     let first = "# first\nformat = 1\nname = \"Acme\"\n".to_owned();
     let second = "format = 1\nname = \"Acme\"\n[organisation]\ncode_names = [\"Falcon\"]\n";
     let v1 = storage
-        .set_policy_pack(first.clone(), by.clone(), t0())
+        .set_policy_pack(first.clone(), by.clone(), t0(), crate::fixtures::trail())
         .await
         .unwrap();
     let later = t0() + Duration::minutes(5);
     let v2 = storage
-        .set_policy_pack(second.to_owned(), by.clone(), later)
+        .set_policy_pack(
+            second.to_owned(),
+            by.clone(),
+            later,
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     assert_eq!((v1, v2), (1, 2), "versions count up from 1");
@@ -814,7 +883,10 @@ pub(crate) async fn policy_packs_count_up_and_the_latest_is_in_force(storage: &d
         },
         "the latest pack is in force, as it was set"
     );
-    let v3 = storage.set_policy_pack(first, by, later).await.unwrap();
+    let v3 = storage
+        .set_policy_pack(first, by, later, crate::fixtures::trail())
+        .await
+        .unwrap();
     assert_eq!(v3, 3, "setting an earlier text again is a new version");
     assert_eq!(
         storage.policy_pack().await.unwrap().map(|p| p.version),
@@ -845,7 +917,12 @@ pub(crate) async fn routings_default_to_empty_and_round_trip(storage: &dyn Stora
     };
     assert!(
         storage
-            .set_channel_routing(org.care_x.id, routing.clone(), t0())
+            .set_channel_routing(
+                org.care_x.id,
+                routing.clone(),
+                t0(),
+                crate::fixtures::trail()
+            )
             .await
             .unwrap()
     );
@@ -860,7 +937,12 @@ pub(crate) async fn routings_default_to_empty_and_round_trip(storage: &dyn Stora
     assert_eq!(of(org.brand_x.id), Some(Routing::default()), "others stay");
     assert!(
         !storage
-            .set_channel_routing(ChannelId(Uuid::now_v7()), Routing::default(), t0())
+            .set_channel_routing(
+                ChannelId(Uuid::now_v7()),
+                Routing::default(),
+                t0(),
+                crate::fixtures::trail()
+            )
             .await
             .unwrap(),
         "no such channel"
@@ -871,7 +953,8 @@ pub(crate) async fn routings_default_to_empty_and_round_trip(storage: &dyn Stora
             .set_channel_policy(
                 org.care_x.id,
                 vec![StepRule::parse("review:2").unwrap()],
-                t0()
+                t0(),
+                crate::fixtures::trail()
             )
             .await
             .unwrap()
@@ -904,27 +987,61 @@ pub(crate) async fn replies_are_added_once_and_removed_by_name(storage: &dyn Sto
         "Sorry, {first_name}: DM us your order number.",
     );
     let thanks = reply("thanks", "Thank you, {first_name}!");
-    storage.add_reply(thanks.clone()).await.unwrap();
-    storage.add_reply(late.clone()).await.unwrap();
+    storage
+        .add_reply(thanks.clone(), crate::fixtures::trail())
+        .await
+        .unwrap();
+    storage
+        .add_reply(late.clone(), crate::fixtures::trail())
+        .await
+        .unwrap();
     assert_eq!(
         storage.replies().await.unwrap(),
         [late.clone(), thanks.clone()],
         "by name, as added"
     );
     let taken = storage
-        .add_reply(reply("thanks", "Cheers, {first_name}."))
+        .add_reply(
+            reply("thanks", "Cheers, {first_name}."),
+            crate::fixtures::trail(),
+        )
         .await;
     assert!(
         matches!(taken, Err(StorageError::AlreadyExists(_))),
         "a taken name is refused: {taken:?}"
     );
     assert_eq!(storage.replies().await.unwrap(), [late.clone(), thanks]);
-    assert!(storage.remove_reply("thanks".into()).await.unwrap());
     assert!(
-        !storage.remove_reply("thanks".into()).await.unwrap(),
+        storage
+            .remove_reply(
+                "thanks".into(),
+                crate::fixtures::t0(),
+                crate::fixtures::trail()
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !storage
+            .remove_reply(
+                "thanks".into(),
+                crate::fixtures::t0(),
+                crate::fixtures::trail()
+            )
+            .await
+            .unwrap(),
         "gone already"
     );
-    assert!(!storage.remove_reply("nothing".into()).await.unwrap());
+    assert!(
+        !storage
+            .remove_reply(
+                "nothing".into(),
+                crate::fixtures::t0(),
+                crate::fixtures::trail()
+            )
+            .await
+            .unwrap()
+    );
     assert_eq!(storage.replies().await.unwrap(), [late]);
 }
 
@@ -940,7 +1057,7 @@ pub(crate) async fn a_new_pack_or_routing_moves_the_directory(storage: &dyn Stor
     let by = org.user("bea").person();
     let source = "format = 1\nname = \"Acme\"\n".to_owned();
     storage
-        .set_policy_pack(source.clone(), by.clone(), t0())
+        .set_policy_pack(source.clone(), by.clone(), t0(), crate::fixtures::trail())
         .await
         .unwrap();
     let after_pack = page(storage, &org, "rui", cursor).await;
@@ -957,7 +1074,12 @@ pub(crate) async fn a_new_pack_or_routing_moves_the_directory(storage: &dyn Stor
     };
     assert!(
         storage
-            .set_channel_routing(org.care_x.id, routing.clone(), t0())
+            .set_channel_routing(
+                org.care_x.id,
+                routing.clone(),
+                t0(),
+                crate::fixtures::trail()
+            )
             .await
             .unwrap()
     );
@@ -971,7 +1093,12 @@ pub(crate) async fn a_new_pack_or_routing_moves_the_directory(storage: &dyn Stor
     cursor = directory_follows(storage, &org, cursor, "a channel's routing").await;
 
     storage
-        .set_channel_routing(ChannelId(Uuid::now_v7()), Routing::default(), t0())
+        .set_channel_routing(
+            ChannelId(Uuid::now_v7()),
+            Routing::default(),
+            t0(),
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     let quiet = page(storage, &org, "rui", cursor).await;
@@ -980,7 +1107,10 @@ pub(crate) async fn a_new_pack_or_routing_moves_the_directory(storage: &dyn Stor
         "routing no channel changes nothing desktops hold"
     );
 
-    storage.set_policy_pack(source, by, t0()).await.unwrap();
+    storage
+        .set_policy_pack(source, by, t0(), crate::fixtures::trail())
+        .await
+        .unwrap();
     let again = page(storage, &org, "rui", cursor).await;
     assert_eq!(
         again.directory.map(|d| d.policy_version),
@@ -1017,12 +1147,15 @@ fn refresh(presented: &str, next: &str, now: DateTime<Utc>, grace_secs: i64) -> 
 async fn session_named(storage: &dyn Storage, user: UserId, first: &str) -> Uuid {
     let id = Uuid::new_v4();
     storage
-        .create_session(NewSession {
-            id,
-            user_id: user,
-            tokens: tokens(first, t0()),
-            created_at: t0(),
-        })
+        .create_session(
+            NewSession {
+                id,
+                user_id: user,
+                tokens: tokens(first, t0()),
+                created_at: t0(),
+            },
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     id
@@ -1065,7 +1198,10 @@ pub(crate) async fn every_spent_refresh_token_revokes_until_it_would_have_expire
     for i in 1..=4 {
         now += Duration::hours(1);
         let got = storage
-            .refresh_session(refresh(&format!("p{}", i - 1), &format!("p{i}"), now, 30))
+            .refresh_session(
+                refresh(&format!("p{}", i - 1), &format!("p{i}"), now, 30),
+                crate::fixtures::trail(),
+            )
             .await
             .unwrap();
         assert_eq!(outcome(&got), "rotated", "rotation {i}");
@@ -1079,7 +1215,10 @@ pub(crate) async fn every_spent_refresh_token_revokes_until_it_would_have_expire
         }
     }
     let replay = storage
-        .refresh_session(refresh("p0", "x", now + Duration::minutes(5), 30))
+        .refresh_session(
+            refresh("p0", "x", now + Duration::minutes(5), 30),
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     assert_eq!(outcome(&replay), "reused", "the first spent token of four");
@@ -1088,7 +1227,10 @@ pub(crate) async fn every_spent_refresh_token_revokes_until_it_would_have_expire
         "the replay revoked the session"
     );
     let current = storage
-        .refresh_session(refresh("p4", "y", now + Duration::minutes(6), 30))
+        .refresh_session(
+            refresh("p4", "y", now + Duration::minutes(6), 30),
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -1101,12 +1243,18 @@ pub(crate) async fn every_spent_refresh_token_revokes_until_it_would_have_expire
     let bob = org.user("rob").id;
     session_named(storage, bob, "q0").await;
     let rotated = storage
-        .refresh_session(refresh("q0", "q1", t0() + Duration::days(1), 30))
+        .refresh_session(
+            refresh("q0", "q1", t0() + Duration::days(1), 30),
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     assert_eq!(outcome(&rotated), "rotated");
     let late = storage
-        .refresh_session(refresh("q0", "z", t0() + Duration::days(30), 30))
+        .refresh_session(
+            refresh("q0", "z", t0() + Duration::days(30), 30),
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -1116,7 +1264,10 @@ pub(crate) async fn every_spent_refresh_token_revokes_until_it_would_have_expire
     );
     assert!(!revoked(storage, "q1").await, "and revokes nothing");
     let never = storage
-        .refresh_session(refresh("never-issued", "w", t0(), 30))
+        .refresh_session(
+            refresh("never-issued", "w", t0(), 30),
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     assert_eq!(outcome(&never), "unknown");
@@ -1133,11 +1284,14 @@ pub(crate) async fn a_retry_within_the_grace_is_repeated_only_while_its_pair_is_
     session_named(storage, rui, "a0").await;
     let spent_at = t0() + Duration::hours(1);
     storage
-        .refresh_session(refresh("a0", "a1", spent_at, 30))
+        .refresh_session(refresh("a0", "a1", spent_at, 30), crate::fixtures::trail())
         .await
         .unwrap();
     let retry = storage
-        .refresh_session(refresh("a0", "other", spent_at + Duration::seconds(29), 30))
+        .refresh_session(
+            refresh("a0", "other", spent_at + Duration::seconds(29), 30),
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     match retry {
@@ -1161,7 +1315,10 @@ pub(crate) async fn a_retry_within_the_grace_is_repeated_only_while_its_pair_is_
     }
     assert!(!revoked(storage, "a1").await, "a retry revokes nothing");
     let again = storage
-        .refresh_session(refresh("a1", "a2", spent_at + Duration::seconds(40), 30))
+        .refresh_session(
+            refresh("a1", "a2", spent_at + Duration::seconds(40), 30),
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -1173,11 +1330,17 @@ pub(crate) async fn a_retry_within_the_grace_is_repeated_only_while_its_pair_is_
     // a1 spent at +40 s for a2, which is now refreshed in turn: a1 within its grace is
     // no longer a lost answer.
     storage
-        .refresh_session(refresh("a2", "a3", spent_at + Duration::seconds(50), 30))
+        .refresh_session(
+            refresh("a2", "a3", spent_at + Duration::seconds(50), 30),
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     let stale = storage
-        .refresh_session(refresh("a1", "b", spent_at + Duration::seconds(55), 30))
+        .refresh_session(
+            refresh("a1", "b", spent_at + Duration::seconds(55), 30),
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     assert_eq!(outcome(&stale), "reused", "its pair moved on: a replay");
@@ -1187,11 +1350,14 @@ pub(crate) async fn a_retry_within_the_grace_is_repeated_only_while_its_pair_is_
     let rob = org.user("rob").id;
     session_named(storage, rob, "c0").await;
     storage
-        .refresh_session(refresh("c0", "c1", spent_at, 30))
+        .refresh_session(refresh("c0", "c1", spent_at, 30), crate::fixtures::trail())
         .await
         .unwrap();
     let late = storage
-        .refresh_session(refresh("c0", "d", spent_at + Duration::seconds(30), 30))
+        .refresh_session(
+            refresh("c0", "d", spent_at + Duration::seconds(30), 30),
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     assert_eq!(outcome(&late), "reused", "the grace ends at grace_until");
@@ -1211,7 +1377,7 @@ pub(crate) async fn a_session_past_its_lifetime_is_expired_and_its_tokens_never_
     };
     let near_end = t0() + Duration::days(2) - Duration::minutes(10);
     match storage
-        .refresh_session(short("e0", "e1", near_end))
+        .refresh_session(short("e0", "e1", near_end), crate::fixtures::trail())
         .await
         .unwrap()
     {
@@ -1225,7 +1391,10 @@ pub(crate) async fn a_session_past_its_lifetime_is_expired_and_its_tokens_never_
         other => panic!("before its end the session refreshes, not {other:?}"),
     }
     let after_end = storage
-        .refresh_session(short("e1", "e2", t0() + Duration::days(2)))
+        .refresh_session(
+            short("e1", "e2", t0() + Duration::days(2)),
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -1234,7 +1403,10 @@ pub(crate) async fn a_session_past_its_lifetime_is_expired_and_its_tokens_never_
         "at its end the session is over"
     );
     let retry = storage
-        .refresh_session(short("e0", "e3", t0() + Duration::days(2)))
+        .refresh_session(
+            short("e0", "e3", t0() + Duration::days(2)),
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     assert_ne!(
@@ -1255,19 +1427,26 @@ pub(crate) async fn revoking_by_refresh_token_finds_current_and_spent_tokens(
     session_named(storage, org.user("bea").id, "u0").await;
     assert!(
         storage
-            .revoke_by_refresh(&TokenHash::of("r0-refresh"), t0())
+            .revoke_by_refresh(&TokenHash::of("r0-refresh"), t0(), crate::fixtures::trail())
             .await
             .unwrap(),
         "the current refresh token"
     );
     assert!(revoked(storage, "r0").await);
     storage
-        .refresh_session(refresh("s0", "s1", t0() + Duration::hours(1), 30))
+        .refresh_session(
+            refresh("s0", "s1", t0() + Duration::hours(1), 30),
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     assert!(
         storage
-            .revoke_by_refresh(&TokenHash::of("s0-refresh"), t0() + Duration::hours(2))
+            .revoke_by_refresh(
+                &TokenHash::of("s0-refresh"),
+                t0() + Duration::hours(2),
+                crate::fixtures::trail()
+            )
             .await
             .unwrap(),
         "a spent refresh token"
@@ -1275,7 +1454,11 @@ pub(crate) async fn revoking_by_refresh_token_finds_current_and_spent_tokens(
     assert!(revoked(storage, "s1").await);
     assert!(
         !storage
-            .revoke_by_refresh(&TokenHash::of("never-issued"), t0())
+            .revoke_by_refresh(
+                &TokenHash::of("never-issued"),
+                t0(),
+                crate::fixtures::trail()
+            )
             .await
             .unwrap()
     );
@@ -1291,7 +1474,13 @@ pub(crate) async fn sign_in_failures_are_kept_read_back_cleared_and_forgotten(
     let at = |secs: i64| t0() + Duration::seconds(secs);
     for secs in [0, 10, 20] {
         storage
-            .record_sign_in_failure(vec![a.clone(), b.clone()], at(secs), at(-300))
+            .record_sign_in_failure(
+                vec![a.clone(), b.clone()],
+                at(secs),
+                at(-300),
+                crate::fixtures::trail(),
+                serde_json::json!({}),
+            )
             .await
             .unwrap();
     }
@@ -1319,7 +1508,13 @@ pub(crate) async fn sign_in_failures_are_kept_read_back_cleared_and_forgotten(
 
     // A failure at 400 s forgets everything from before 100 s.
     storage
-        .record_sign_in_failure(vec![a.clone()], at(400), at(100))
+        .record_sign_in_failure(
+            vec![a.clone()],
+            at(400),
+            at(100),
+            crate::fixtures::trail(),
+            serde_json::json!({}),
+        )
         .await
         .unwrap();
     let kept = storage.sign_in_failures(at(-300), 100).await.unwrap();
@@ -1343,7 +1538,10 @@ pub(crate) async fn a_push_keeps_no_copy_of_the_draft_and_a_repeat_reads_it_as_i
     let org = Org::create(storage).await;
     let mut draft = org.draft("ana", &org.care_x);
     draft.status = DraftStatus::Withdrawn;
-    storage.insert_drafts(vec![draft.clone()]).await.unwrap();
+    storage
+        .insert_drafts(vec![draft.clone()], crate::fixtures::trail())
+        .await
+        .unwrap();
     let rui = org.user("rui").actor();
     let client = countersign_core::ClientId(Uuid::now_v7());
     let comment = |n: u64| countersign_core::Mutation {
@@ -1365,9 +1563,13 @@ pub(crate) async fn a_push_keeps_no_copy_of_the_draft_and_a_repeat_reads_it_as_i
         mutations: (1..=3).map(comment).collect(),
         now: t0(),
         review: None,
+        receipts: None,
         skip: None,
     };
-    let first = storage.push(batch(rui.clone())).await.unwrap();
+    let first = storage
+        .push(batch(rui.clone()), crate::fixtures::trail())
+        .await
+        .unwrap();
     assert!(
         first
             .results
@@ -1387,6 +1589,7 @@ pub(crate) async fn a_push_keeps_no_copy_of_the_draft_and_a_repeat_reads_it_as_i
                 next.body = "changed since".into();
                 Ok(next)
             }),
+            crate::fixtures::trail(),
         )
         .await
         .unwrap()
@@ -1394,7 +1597,10 @@ pub(crate) async fn a_push_keeps_no_copy_of_the_draft_and_a_repeat_reads_it_as_i
         super::DraftUpdate::Updated(d) => *d,
         other => panic!("the change must store: {other:?}"),
     };
-    let again = storage.push(batch(rui.clone())).await.unwrap();
+    let again = storage
+        .push(batch(rui.clone()), crate::fixtures::trail())
+        .await
+        .unwrap();
     assert!(
         again
             .results
@@ -1418,12 +1624,17 @@ pub(crate) async fn a_push_keeps_no_copy_of_the_draft_and_a_repeat_reads_it_as_i
                 next.teams.retain(|t| *t != care);
                 Ok(next)
             }),
+            crate::fixtures::t0(),
+            crate::fixtures::trail(),
         )
         .await
         .unwrap();
     let mut outsider = rui;
     outsider.teams.clear();
-    let hidden = storage.push(batch(outsider)).await.unwrap();
+    let hidden = storage
+        .push(batch(outsider), crate::fixtures::trail())
+        .await
+        .unwrap();
     assert_eq!(hidden.results.len(), 3);
     assert!(
         hidden.drafts.is_empty(),
@@ -1452,7 +1663,10 @@ pub(crate) async fn the_feed_keeps_each_page_within_its_byte_budget(storage: &dy
     huge.id = DraftId(Uuid::now_v7());
     huge.body = "h".repeat(MAX_PAGE_BYTES + 1);
     drafts.push(huge);
-    storage.insert_drafts(drafts.clone()).await.unwrap();
+    storage
+        .insert_drafts(drafts.clone(), crate::fixtures::trail())
+        .await
+        .unwrap();
 
     let all = pages(storage, &org, "rui", 0).await;
     let mut seen = vec![];
@@ -1484,7 +1698,10 @@ pub(crate) async fn every_stored_draft_keeps_its_history_within_its_cap(storage:
     use countersign_core::limits::MAX_HISTORY_ENTRIES;
     let org = Org::create(storage).await;
     let draft = org.draft("ana", &org.care_x);
-    storage.insert_drafts(vec![draft.clone()]).await.unwrap();
+    storage
+        .insert_drafts(vec![draft.clone()], crate::fixtures::trail())
+        .await
+        .unwrap();
     let amy = org.user("amy").person();
     let rob = org.user("rob").person();
     let updated = match storage
@@ -1506,6 +1723,7 @@ pub(crate) async fn every_stored_draft_keeps_its_history_within_its_cap(storage:
                 }
                 Ok(next)
             }),
+            crate::fixtures::trail(),
         )
         .await
         .unwrap()

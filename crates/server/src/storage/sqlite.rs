@@ -16,16 +16,19 @@ mod drafts;
 mod export;
 mod policy;
 mod sequence;
+mod webhooks;
 
 use super::{
-    AuditQuery, ChangesPage, ChangesRequest, CrisisChange, CrisisUpdate, DraftsPage, DraftChange, DraftUpdate,
-    Handover, HandoverOutcome, NewSession, PushBatch, PushOutcome, Refresh,
+    AuditQuery, ChangesPage, ChangesRequest, CrisisChange, CrisisUpdate, DraftChange, DraftUpdate,
+    DraftsPage, Handover, HandoverOutcome, NewSession, PushBatch, PushOutcome, Refresh,
     RefreshOutcome, SessionLookup, SessionStats, SignInFailure, Storage, StorageError,
     StorageResult, StoredPack, TeamRecord, UserChange, UserRecord, UserUpdate,
 };
 use crate::auth::token::TokenHash;
+use crate::trail::Trail;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use countersign_audit::kinds;
 use countersign_audit::{Event, Head, NewEvent};
 use countersign_core::channel::Routing;
 use countersign_core::wire::Reply;
@@ -49,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/20261204_0005_sign_in.sql"),
     include_str!("../../migrations/20261204_0006_results.sql"),
     include_str!("../../migrations/20261205_0007_audit.sql"),
+    include_str!("../../migrations/20261205_0008_webhooks.sql"),
 ];
 
 /// How many reader connections to keep.
@@ -226,16 +230,18 @@ fn pick(readers: &[Mutex<Connection>], start: usize) -> MutexGuard<'_, Connectio
 
 #[async_trait]
 impl Storage for SqliteStorage {
-    async fn create_team(&self, team: TeamRecord) -> StorageResult<()> {
-        self.write(move |tx| accounts::insert_team(tx, &team)).await
+    async fn create_team(&self, team: TeamRecord, trail: Trail) -> StorageResult<()> {
+        self.write(move |tx| accounts::insert_team(tx, &team, &trail))
+            .await
     }
 
     async fn teams(&self) -> StorageResult<Vec<TeamRecord>> {
         self.read(|tx| accounts::teams(tx)).await
     }
 
-    async fn create_user(&self, user: UserRecord) -> StorageResult<()> {
-        self.write(move |tx| accounts::insert_user(tx, &user)).await
+    async fn create_user(&self, user: UserRecord, trail: Trail) -> StorageResult<()> {
+        self.write(move |tx| accounts::insert_user(tx, &user, &trail))
+            .await
     }
 
     async fn user_by_username(&self, username: &str) -> StorageResult<Option<UserRecord>> {
@@ -256,26 +262,43 @@ impl Storage for SqliteStorage {
         self.read(|tx| accounts::count_users(tx)).await
     }
 
-    async fn disable_user(&self, id: UserId, now: DateTime<Utc>) -> StorageResult<bool> {
-        self.write(move |tx| accounts::disable_user(tx, id, now))
+    async fn disable_user(
+        &self,
+        id: UserId,
+        now: DateTime<Utc>,
+        trail: Trail,
+    ) -> StorageResult<bool> {
+        self.write(move |tx| accounts::disable_user(tx, id, now, &trail))
             .await
     }
 
-    async fn update_user(&self, id: UserId, change: UserChange) -> StorageResult<UserUpdate> {
-        self.write(move |tx| accounts::update_user(tx, id, change))
+    async fn update_user(
+        &self,
+        id: UserId,
+        change: UserChange,
+        now: DateTime<Utc>,
+        trail: Trail,
+    ) -> StorageResult<UserUpdate> {
+        self.write(move |tx| accounts::update_user(tx, id, change, now, &trail))
             .await
     }
 
-    async fn hand_over(&self, handover: Handover) -> StorageResult<HandoverOutcome> {
-        self.write(move |tx| drafts::hand_over(tx, &handover)).await
+    async fn hand_over(&self, handover: Handover, trail: Trail) -> StorageResult<HandoverOutcome> {
+        self.write(move |tx| drafts::hand_over(tx, &handover, &trail))
+            .await
     }
 
     async fn session_stats(&self, now: DateTime<Utc>) -> StorageResult<Vec<SessionStats>> {
         self.read(move |tx| accounts::session_stats(tx, now)).await
     }
 
-    async fn create_channel(&self, channel: Channel, now: DateTime<Utc>) -> StorageResult<()> {
-        self.write(move |tx| channels::insert_channel(tx, &channel, now))
+    async fn create_channel(
+        &self,
+        channel: Channel,
+        now: DateTime<Utc>,
+        trail: Trail,
+    ) -> StorageResult<()> {
+        self.write(move |tx| channels::insert_channel(tx, &channel, now, &trail))
             .await
     }
 
@@ -288,8 +311,9 @@ impl Storage for SqliteStorage {
         id: ChannelId,
         policy: Vec<StepRule>,
         now: DateTime<Utc>,
+        trail: Trail,
     ) -> StorageResult<bool> {
-        self.write(move |tx| channels::set_channel_policy(tx, id, &policy, now))
+        self.write(move |tx| channels::set_channel_policy(tx, id, &policy, now, &trail))
             .await
     }
 
@@ -302,8 +326,9 @@ impl Storage for SqliteStorage {
         id: ChannelId,
         routing: Routing,
         now: DateTime<Utc>,
+        trail: Trail,
     ) -> StorageResult<bool> {
-        self.write(move |tx| policy::set_channel_routing(tx, id, &routing, now))
+        self.write(move |tx| policy::set_channel_routing(tx, id, &routing, now, &trail))
             .await
     }
 
@@ -320,8 +345,9 @@ impl Storage for SqliteStorage {
         source: String,
         by: Person,
         now: DateTime<Utc>,
+        trail: Trail,
     ) -> StorageResult<u64> {
-        self.write(move |tx| policy::set_policy_pack(tx, &source, &by, now))
+        self.write(move |tx| policy::set_policy_pack(tx, &source, &by, now, &trail))
             .await
     }
 
@@ -329,12 +355,19 @@ impl Storage for SqliteStorage {
         self.read(|tx| policy::replies(tx)).await
     }
 
-    async fn add_reply(&self, reply: Reply) -> StorageResult<()> {
-        self.write(move |tx| policy::add_reply(tx, &reply)).await
+    async fn add_reply(&self, reply: Reply, trail: Trail) -> StorageResult<()> {
+        self.write(move |tx| policy::add_reply(tx, &reply, &trail))
+            .await
     }
 
-    async fn remove_reply(&self, name: String) -> StorageResult<bool> {
-        self.write(move |tx| policy::remove_reply(tx, &name)).await
+    async fn remove_reply(
+        &self,
+        name: String,
+        now: DateTime<Utc>,
+        trail: Trail,
+    ) -> StorageResult<bool> {
+        self.write(move |tx| policy::remove_reply(tx, &name, now, &trail))
+            .await
     }
 
     async fn crisis(&self) -> StorageResult<CrisisState> {
@@ -346,8 +379,9 @@ impl Storage for SqliteStorage {
         change: CrisisChange,
         by: Person,
         now: DateTime<Utc>,
+        trail: Trail,
     ) -> StorageResult<CrisisUpdate> {
-        self.write(move |tx| drafts::set_crisis(tx, change, &by, now))
+        self.write(move |tx| drafts::set_crisis(tx, change, &by, now, &trail))
             .await
     }
 
@@ -355,18 +389,34 @@ impl Storage for SqliteStorage {
         self.read(|tx| channels::two_factor_roles(tx)).await
     }
 
-    async fn set_two_factor_roles(&self, roles: Vec<Role>) -> StorageResult<()> {
-        self.write(move |tx| channels::set_two_factor_roles(tx, &roles))
+    async fn set_two_factor_roles(
+        &self,
+        roles: Vec<Role>,
+        now: DateTime<Utc>,
+        trail: Trail,
+    ) -> StorageResult<()> {
+        self.write(move |tx| channels::set_two_factor_roles(tx, &roles, now, &trail))
             .await
     }
 
-    async fn set_totp_secret(&self, id: UserId, secret: Sensitive<String>) -> StorageResult<bool> {
-        self.write(move |tx| accounts::set_totp_secret(tx, id, Some(&secret)))
+    async fn set_totp_secret(
+        &self,
+        id: UserId,
+        secret: Sensitive<String>,
+        now: DateTime<Utc>,
+        trail: Trail,
+    ) -> StorageResult<bool> {
+        self.write(move |tx| accounts::set_totp_secret(tx, id, Some(&secret), now, &trail))
             .await
     }
 
-    async fn clear_totp_secret(&self, id: UserId) -> StorageResult<bool> {
-        self.write(move |tx| accounts::set_totp_secret(tx, id, None))
+    async fn clear_totp_secret(
+        &self,
+        id: UserId,
+        now: DateTime<Utc>,
+        trail: Trail,
+    ) -> StorageResult<bool> {
+        self.write(move |tx| accounts::set_totp_secret(tx, id, None, now, &trail))
             .await
     }
 
@@ -375,8 +425,8 @@ impl Storage for SqliteStorage {
             .await
     }
 
-    async fn create_session(&self, session: NewSession) -> StorageResult<()> {
-        self.write(move |tx| accounts::insert_session(tx, &session))
+    async fn create_session(&self, session: NewSession, trail: Trail) -> StorageResult<()> {
+        self.write(move |tx| accounts::insert_session(tx, &session, &trail))
             .await
     }
 
@@ -386,13 +436,22 @@ impl Storage for SqliteStorage {
             .await
     }
 
-    async fn refresh_session(&self, refresh: Refresh) -> StorageResult<RefreshOutcome> {
-        self.write(move |tx| accounts::refresh_session(tx, &refresh))
+    async fn refresh_session(
+        &self,
+        refresh: Refresh,
+        trail: Trail,
+    ) -> StorageResult<RefreshOutcome> {
+        self.write(move |tx| accounts::refresh_session(tx, &refresh, &trail))
             .await
     }
 
-    async fn revoke_session(&self, session_id: Uuid, now: DateTime<Utc>) -> StorageResult<()> {
-        self.write(move |tx| accounts::revoke_session(tx, session_id, now))
+    async fn revoke_session(
+        &self,
+        session_id: Uuid,
+        now: DateTime<Utc>,
+        trail: Trail,
+    ) -> StorageResult<()> {
+        self.write(move |tx| accounts::sign_out(tx, session_id, now, &trail))
             .await
     }
 
@@ -400,9 +459,10 @@ impl Storage for SqliteStorage {
         &self,
         presented: &TokenHash,
         now: DateTime<Utc>,
+        trail: Trail,
     ) -> StorageResult<bool> {
         let presented = presented.clone();
-        self.write(move |tx| accounts::revoke_by_refresh(tx, &presented, now))
+        self.write(move |tx| accounts::revoke_by_refresh(tx, &presented, now, &trail))
             .await
     }
 
@@ -411,9 +471,15 @@ impl Storage for SqliteStorage {
         keys: Vec<String>,
         at: DateTime<Utc>,
         forget_before: DateTime<Utc>,
+        trail: Trail,
+        detail: serde_json::Value,
     ) -> StorageResult<()> {
-        self.write(move |tx| accounts::record_sign_in_failure(tx, &keys, at, forget_before))
-            .await
+        self.write(move |tx| {
+            accounts::record_sign_in_failure(tx, &keys, at, forget_before)?;
+            audit::append(tx, trail.event(at, kinds::SIGN_IN_FAILED, None, detail))?;
+            Ok(())
+        })
+        .await
     }
 
     async fn clear_sign_in_failures(&self, key: String) -> StorageResult<()> {
@@ -430,8 +496,8 @@ impl Storage for SqliteStorage {
             .await
     }
 
-    async fn insert_drafts(&self, drafts: Vec<Draft>) -> StorageResult<()> {
-        self.write(move |tx| drafts::insert_drafts(tx, &drafts))
+    async fn insert_drafts(&self, drafts: Vec<Draft>, trail: Trail) -> StorageResult<()> {
+        self.write(move |tx| drafts::insert_drafts(tx, &drafts, &trail))
             .await
     }
 
@@ -447,8 +513,13 @@ impl Storage for SqliteStorage {
         self.read(move |tx| export::handoffs(tx, &drafts)).await
     }
 
-    async fn update_draft(&self, id: DraftId, change: DraftChange) -> StorageResult<DraftUpdate> {
-        self.write(move |tx| drafts::update_draft(tx, id, change))
+    async fn update_draft(
+        &self,
+        id: DraftId,
+        change: DraftChange,
+        trail: Trail,
+    ) -> StorageResult<DraftUpdate> {
+        self.write(move |tx| drafts::update_draft(tx, id, change, &trail))
             .await
     }
 
@@ -472,8 +543,8 @@ impl Storage for SqliteStorage {
         }
     }
 
-    async fn push(&self, batch: PushBatch) -> StorageResult<PushOutcome> {
-        self.write(move |tx| drafts::push(tx, &batch)).await
+    async fn push(&self, batch: PushBatch, trail: Trail) -> StorageResult<PushOutcome> {
+        self.write(move |tx| drafts::push(tx, &batch, &trail)).await
     }
 
     async fn audit_head(&self) -> StorageResult<Option<Head>> {
@@ -492,6 +563,58 @@ impl Storage for SqliteStorage {
                 .collect()
         })
         .await
+    }
+
+    async fn add_webhook(
+        &self,
+        webhook: crate::webhooks::Webhook,
+        trail: crate::trail::Trail,
+    ) -> StorageResult<()> {
+        self.write(move |tx| webhooks::insert_webhook(tx, &webhook, &trail))
+            .await
+    }
+
+    async fn webhooks(&self) -> StorageResult<Vec<crate::webhooks::Webhook>> {
+        self.read(|tx| webhooks::webhooks(tx)).await
+    }
+
+    async fn webhook(&self, id: Uuid) -> StorageResult<Option<crate::webhooks::Webhook>> {
+        self.read(move |tx| webhooks::webhook(tx, id)).await
+    }
+
+    async fn remove_webhook(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        trail: crate::trail::Trail,
+    ) -> StorageResult<bool> {
+        self.write(move |tx| webhooks::remove_webhook(tx, id, now, &trail))
+            .await
+    }
+
+    async fn due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StorageResult<Vec<crate::webhooks::DueDelivery>> {
+        self.read(move |tx| webhooks::due_deliveries(tx, now, limit))
+            .await
+    }
+
+    async fn next_delivery_at(&self) -> StorageResult<Option<DateTime<Utc>>> {
+        self.read(|tx| webhooks::next_delivery_at(tx)).await
+    }
+
+    async fn record_attempt(&self, record: crate::webhooks::AttemptRecord) -> StorageResult<()> {
+        self.write(move |tx| webhooks::record_attempt(tx, &record))
+            .await
+    }
+
+    async fn deliveries(
+        &self,
+        query: crate::webhooks::DeliveryQuery,
+    ) -> StorageResult<Vec<crate::webhooks::DeliveryView>> {
+        self.read(move |tx| webhooks::deliveries(tx, &query)).await
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::support::{TestServer, add_channel, org};
 use countersign_core::Network;
 use countersign_server::admin::{self, AccountChange};
+use countersign_server::trail::Trail;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -30,15 +31,23 @@ async fn the_access_report_shows_every_accounts_roles_teams_channels_steps_2fa_a
     .await;
     admin::change_account(
         &t.server,
+        &Trail::console(),
         "agency",
         AccountChange::AddChannel("brand-x".into()),
     )
     .await
     .unwrap();
-    admin::require_two_factor(&t.server, countersign_core::Role::Reviewer, true)
+    admin::require_two_factor(
+        &t.server,
+        &Trail::console(),
+        countersign_core::Role::Reviewer,
+        true,
+    )
+    .await
+    .unwrap();
+    admin::enroll_totp(&t.server, &Trail::console(), "bea")
         .await
         .unwrap();
-    admin::enroll_totp(&t.server, "bea").await.unwrap();
     let root = t.sign_in("root").await.access;
     t.sign_in("alex").await;
     let alex = t.sign_in("alex").await.access;
@@ -51,7 +60,9 @@ async fn the_access_report_shows_every_accounts_roles_teams_channels_steps_2fa_a
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    admin::disable_user(&t.server, "rob").await.unwrap();
+    admin::disable_user(&t.server, &Trail::console(), "rob")
+        .await
+        .unwrap();
 
     let (status, all) = t.get("/api/v1/admin/access", &root).await;
     assert_eq!(status, StatusCode::OK, "{all}");

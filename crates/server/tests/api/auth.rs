@@ -2,6 +2,7 @@
 
 use crate::support::{PASSWORD, TestServer, error_code, org};
 use countersign_server::admin;
+use countersign_server::trail::Trail;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
@@ -152,7 +153,9 @@ async fn a_disabled_user_is_signed_out_everywhere_and_cannot_sign_in() {
     let t = TestServer::start().await;
     org(&t.server).await;
     let session = t.sign_in("rita").await;
-    admin::disable_user(&t.server, "rita").await.unwrap();
+    admin::disable_user(&t.server, &Trail::console(), "rita")
+        .await
+        .unwrap();
 
     let (status, body) = t.get("/api/v1/me", &session.access).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

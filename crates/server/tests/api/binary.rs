@@ -1,6 +1,7 @@
 //! The real `countersign-server` binary: the demo command and the admin CLI.
 
 use crate::support::read;
+use countersign_server::trail::Trail;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::io::{BufRead, BufReader, Write};
@@ -134,7 +135,9 @@ async fn the_demo_command_prints_how_to_sign_in_and_serves_the_demo_queue() {
     assert_eq!(all, 66 + 300, "the administrator's feed");
 }
 
-fn cli(args: &[&str], stdin: Option<&str>) -> (bool, String) {
+/// Runs `countersign-server ARGS` (with `stdin`); whether it succeeded, and its stdout then
+/// stderr.
+pub fn cli(args: &[&str], stdin: Option<&str>) -> (bool, String) {
     let mut child = Command::new(BIN)
         .args(args)
         .env("RUST_LOG", "warn")
@@ -520,6 +523,7 @@ async fn the_cli_sets_channels_crisis_accounts_leavers_and_2fa_and_reports_acces
         .unwrap();
     let draft = countersign_server::admin::create_draft(
         &server,
+        &Trail::console(),
         bo,
         crate::support::new_draft(&channel, "Parcel on its way"),
     )
@@ -865,6 +869,7 @@ async fn the_cli_sets_and_shows_the_pack_keeps_replies_and_routes_channels() {
             .id;
         countersign_server::admin::add_user(
             &server,
+            &Trail::console(),
             countersign_server::admin::NewUser {
                 username: name.into(),
                 display_name: name.into(),
@@ -924,7 +929,7 @@ async fn the_cli_sets_and_shows_the_pack_keeps_replies_and_routes_channels() {
         let request = crate::support::new_draft(&channel, body);
         let server = server.clone();
         async move {
-            countersign_server::admin::create_draft(&server, ana, request)
+            countersign_server::admin::create_draft(&server, &Trail::console(), ana, request)
                 .await
                 .unwrap()
         }

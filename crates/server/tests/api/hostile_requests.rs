@@ -592,8 +592,14 @@ async fn forged_and_replayed_tokens_are_401_and_change_no_data() {
     let draft = draft_by(&t.server, org.alex, "A draft").await;
     let rita = t.sign_in("rita").await;
     let push = json!({"client_id": client(), "mutations": [decide(1, draft.id, 1, "approve")]});
-    // Sessions and spent refresh tokens may change: a replay revokes the session by design.
-    let auth_tables = ["sessions", "spent_refresh_tokens", "sign_in_failures"];
+    // Sessions and spent refresh tokens may change: a replay revokes the session by design,
+    // and the audit log records it (`session_reused`).
+    let auth_tables = [
+        "sessions",
+        "spent_refresh_tokens",
+        "sign_in_failures",
+        "audit_events",
+    ];
     let before = snapshot(&t, &[]);
 
     // Forged access tokens: random, malformed, another scheme, a refresh token used as one.

@@ -4,6 +4,7 @@
 use crate::support::{TestServer, add_user, client, decide, draft_on, error_code, org};
 use countersign_core::Role;
 use countersign_server::admin::{self, AccountChange};
+use countersign_server::trail::Trail;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -182,6 +183,7 @@ async fn a_leavers_place_in_an_all_step_moves_to_a_qualified_successor() {
     let org = org(&t.server).await;
     admin::set_channel_policy(
         &t.server,
+        &Trail::console(),
         "care-x",
         vec![countersign_core::StepRule::parse("review:all").unwrap()],
     )
@@ -243,6 +245,7 @@ async fn a_successor_named_in_an_all_step_of_a_draft_they_take_over_leaves_that_
     let org = org(&t.server).await;
     admin::set_channel_policy(
         &t.server,
+        &Trail::console(),
         "care-x",
         vec![countersign_core::StepRule::parse("review:all").unwrap()],
     )
@@ -267,14 +270,20 @@ async fn a_successor_named_in_an_all_step_of_a_draft_they_take_over_leaves_that_
     // Where the step waits for her alone, she cannot take the draft over at all.
     admin::set_channel_policy(
         &t.server,
+        &Trail::console(),
         "care-bluesky",
         vec![countersign_core::StepRule::parse("legal:all").unwrap()],
     )
     .await
     .unwrap();
-    admin::change_account(&t.server, "avery", AccountChange::AddStep("legal".into()))
-        .await
-        .unwrap();
+    admin::change_account(
+        &t.server,
+        &Trail::console(),
+        "avery",
+        AccountChange::AddStep("legal".into()),
+    )
+    .await
+    .unwrap();
     let only_avery = draft_on(&t.server, org.alex, "care-bluesky", "Refund sent").await;
     let root = t.sign_in("root").await.access;
     let (status, body) = leave(&t, &root, "alex", "avery").await;
@@ -285,7 +294,7 @@ async fn a_successor_named_in_an_all_step_of_a_draft_they_take_over_leaves_that_
         "{message}"
     );
     assert_eq!(access(&t, &root, "alex").await["disabled"], false);
-    admin::withdraw_draft(&t.server, org.alex, only_avery.id)
+    admin::withdraw_draft(&t.server, &Trail::console(), org.alex, only_avery.id)
         .await
         .unwrap();
 

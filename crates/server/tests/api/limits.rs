@@ -8,6 +8,7 @@ use crate::support::{
 };
 use countersign_core::limits;
 use countersign_core::{Network, Role};
+use countersign_server::trail::Trail;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -106,7 +107,7 @@ async fn a_thousand_comments_on_a_withdrawn_megabyte_draft_store_no_copies_of_it
     let draft = draft_by(&t.server, org.alex, "A reply to enlarge").await;
     let id = draft.id.to_string();
     let db = t.server.config().database_path();
-    countersign_server::admin::withdraw_draft(&t.server, org.alex, draft.id)
+    countersign_server::admin::withdraw_draft(&t.server, &Trail::console(), org.alex, draft.id)
         .await
         .unwrap();
     enlarge_stored_body(&db, &id, 1_000_000);
@@ -432,6 +433,7 @@ async fn a_long_history_is_summarised_and_its_editor_still_may_not_approve() {
     let d = draft_by(&t.server, org.alex, "First words").await;
     countersign_server::admin::edit_draft(
         &t.server,
+        &Trail::console(),
         editor,
         d.id,
         countersign_core::wire::EditDraft {
@@ -583,7 +585,7 @@ async fn administrators_names_are_capped_too() {
     let t = TestServer::start().await;
     org(&t.server).await;
     let long = "n".repeat(limits::MAX_NAME_CHARS + 1);
-    let team = countersign_server::admin::create_team(&t.server, &long)
+    let team = countersign_server::admin::create_team(&t.server, &Trail::console(), &long)
         .await
         .unwrap_err();
     assert!(
@@ -592,6 +594,7 @@ async fn administrators_names_are_capped_too() {
     );
     let user = countersign_server::admin::add_user(
         &t.server,
+        &Trail::console(),
         countersign_server::admin::NewUser {
             username: "u".repeat(limits::MAX_USERNAME_CHARS + 1),
             display_name: "U".into(),
@@ -609,6 +612,7 @@ async fn administrators_names_are_capped_too() {
     );
     let channel = countersign_server::admin::add_channel(
         &t.server,
+        &Trail::console(),
         countersign_core::wire::admin::NewChannel {
             name: None,
             network: Network::X,

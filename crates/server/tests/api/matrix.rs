@@ -15,7 +15,7 @@ use crate::support::{PASSWORD, Session, TestServer, add_channel, add_user, decid
 use countersign_core::wire::EditDraft;
 use countersign_core::{Draft, Network, Role};
 use countersign_server::admin::{self, AccountChange};
-use countersign_server::directory::console_operator;
+use countersign_server::trail::Trail;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
@@ -163,6 +163,8 @@ enum Subject {
     BrandByAgency,
     /// On brand-bluesky, which the agency does not serve; written by root.
     UnservedBrand,
+    /// On care-x, written by alex and approved by rita.
+    ApprovedCare,
 }
 
 impl Subject {
@@ -175,6 +177,7 @@ impl Subject {
             }
             Subject::BrandByAgency => "a brand-x draft by the agency",
             Subject::UnservedBrand => "a brand-bluesky draft (a channel the agency does not serve)",
+            Subject::ApprovedCare => "a care-x draft by alex, approved by rita",
         }
     }
 }
@@ -206,9 +209,15 @@ enum AdminCall {
     SetRouting,
     AddReply,
     RemoveReply,
+    Webhooks,
+    AddWebhook,
+    RemoveWebhook,
+    Deliveries,
+    Audit,
+    DraftsExport,
 }
 
-const ADMIN_CALLS: [AdminCall; 24] = [
+const ADMIN_CALLS: [AdminCall; 30] = [
     AdminCall::Access,
     AdminCall::Channels,
     AdminCall::AddChannel,
@@ -233,6 +242,12 @@ const ADMIN_CALLS: [AdminCall; 24] = [
     AdminCall::SetRouting,
     AdminCall::AddReply,
     AdminCall::RemoveReply,
+    AdminCall::Webhooks,
+    AdminCall::AddWebhook,
+    AdminCall::RemoveWebhook,
+    AdminCall::Deliveries,
+    AdminCall::Audit,
+    AdminCall::DraftsExport,
 ];
 
 impl AdminCall {
@@ -280,14 +295,20 @@ impl AdminCall {
             AdminCall::SetRouting => (Method::PUT, "/api/v1/admin/channels/{name}/routing"),
             AdminCall::AddReply => (Method::POST, "/api/v1/admin/replies"),
             AdminCall::RemoveReply => (Method::DELETE, "/api/v1/admin/replies/{name}"),
+            AdminCall::Webhooks => (Method::GET, "/api/v1/admin/webhooks"),
+            AdminCall::AddWebhook => (Method::POST, "/api/v1/admin/webhooks"),
+            AdminCall::RemoveWebhook => (Method::DELETE, "/api/v1/admin/webhooks/{id}"),
+            AdminCall::Deliveries => (Method::GET, "/api/v1/admin/webhooks/deliveries"),
+            AdminCall::Audit => (Method::GET, "/api/v1/admin/audit"),
+            AdminCall::DraftsExport => (Method::GET, "/api/v1/admin/drafts/export"),
         }
     }
 
     /// What an administrator gets on success.
     fn success(self) -> Expect {
         match self {
-            AdminCall::AddChannel | AdminCall::AddReply => CREATED,
-            AdminCall::RemoveReply => NO_CONTENT,
+            AdminCall::AddChannel | AdminCall::AddReply | AdminCall::AddWebhook => CREATED,
+            AdminCall::RemoveReply | AdminCall::RemoveWebhook => NO_CONTENT,
             _ => OK,
         }
     }
@@ -298,6 +319,8 @@ impl AdminCall {
 enum Endpoint {
     Health,
     OpenApi,
+    /// `GET /api/v1/receipts/key`: public, like the two above.
+    ReceiptKey,
     SignIn,
     Refresh,
     SignOut,
@@ -315,6 +338,8 @@ enum Endpoint {
     GetDraft(Subject),
     EditDraft(Subject),
     Withdraw(Subject),
+    /// `POST /api/v1/drafts/{id}/published`, with a bearer token and no signature.
+    Published(Subject),
     /// `POST /api/v1/push` of one decision with this verdict.
     Push(Subject, &'static str),
     Admin(AdminCall),
@@ -325,6 +350,7 @@ impl Endpoint {
         match self {
             Endpoint::Health => (Method::GET, "/healthz"),
             Endpoint::OpenApi => (Method::GET, "/api/v1/openapi.json"),
+            Endpoint::ReceiptKey => (Method::GET, "/api/v1/receipts/key"),
             Endpoint::SignIn => (Method::POST, "/api/v1/sessions"),
             Endpoint::Refresh => (Method::POST, "/api/v1/sessions/refresh"),
             Endpoint::SignOut => (Method::DELETE, "/api/v1/sessions/current"),
@@ -338,6 +364,7 @@ impl Endpoint {
             Endpoint::GetDraft(_) => (Method::GET, "/api/v1/drafts/{id}"),
             Endpoint::EditDraft(_) => (Method::PATCH, "/api/v1/drafts/{id}"),
             Endpoint::Withdraw(_) => (Method::POST, "/api/v1/drafts/{id}/withdraw"),
+            Endpoint::Published(_) => (Method::POST, "/api/v1/drafts/{id}/published"),
             Endpoint::Push(..) => (Method::POST, "/api/v1/push"),
             Endpoint::Admin(call) => call.route(),
         }
@@ -350,7 +377,10 @@ impl fmt::Display for Endpoint {
         write!(f, "{method} {path}")?;
         match self {
             Endpoint::CreateDraft(channel) => write!(f, " (on {channel})"),
-            Endpoint::GetDraft(s) | Endpoint::EditDraft(s) | Endpoint::Withdraw(s) => {
+            Endpoint::GetDraft(s)
+            | Endpoint::EditDraft(s)
+            | Endpoint::Withdraw(s)
+            | Endpoint::Published(s) => {
                 write!(f, " ({})", s.describe())
             }
             Endpoint::Push(s, verdict) => write!(f, " ({verdict} {})", s.describe()),
@@ -371,6 +401,8 @@ fn table() -> Vec<(Endpoint, [Expect; 9])> {
         // author+reviewer, disabled, no token.
         (E::Health, [OK; 9]),
         (E::OpenApi, [OK; 9]),
+        // Public by design: anyone holding a receipt checks it with this key.
+        (E::ReceiptKey, [OK; 9]),
         (
             E::SignIn,
             [
@@ -469,6 +501,14 @@ fn table() -> Vec<(Endpoint, [Expect; 9])> {
                 FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN, REVOKED, ANONYMOUS,
             ],
         ),
+        // The publishing report: administrators, or the publishing tool with its webhook's
+        // signature (api webhooks::…); never a reviewer or an author.
+        (
+            E::Published(S::ApprovedCare),
+            [
+                FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN, REVOKED, ANONYMOUS,
+            ],
+        ),
         // Deciding: reviewers of the draft's team, never its writers; administrators only
         // as reviewers of their own teams.
         (
@@ -560,12 +600,15 @@ impl Matrix {
         .await;
         admin::change_account(
             server,
+            &Trail::console(),
             "agency",
             AccountChange::AddChannel("brand-x".into()),
         )
         .await
         .unwrap();
-        admin::create_team(server, "Ops").await.unwrap();
+        admin::create_team(server, &Trail::console(), "Ops")
+            .await
+            .unwrap();
         add_channel(
             server,
             "ops-x",
@@ -602,7 +645,9 @@ impl Matrix {
                 },
             );
         }
-        admin::disable_user(server, "dora").await.unwrap();
+        admin::disable_user(server, &Trail::console(), "dora")
+            .await
+            .unwrap();
 
         for (author, channel) in [
             ("alex", "care-x"),
@@ -613,7 +658,9 @@ impl Matrix {
             crate::support::draft_on(server, ids[author], channel, "Base draft").await;
         }
         let welcome = serde_json::from_value(matrix_reply("matrix-welcome")).unwrap();
-        admin::add_reply(server, welcome).await.unwrap();
+        admin::add_reply(server, &Trail::console(), welcome)
+            .await
+            .unwrap();
         Self {
             t,
             ids,
@@ -634,19 +681,40 @@ impl Matrix {
     async fn subject(&self, subject: Subject) -> Draft {
         let server = &self.t.server;
         let (author, channel) = match subject {
-            Subject::CareByAuthor | Subject::CareEditedByAdminReviewer => ("alex", "care-x"),
+            Subject::CareByAuthor | Subject::CareEditedByAdminReviewer | Subject::ApprovedCare => {
+                ("alex", "care-x")
+            }
             Subject::CareByAuthorReviewer => ("avery", "care-x"),
             Subject::BrandByAgency => ("agency", "brand-x"),
             Subject::UnservedBrand => ("root", "brand-bluesky"),
         };
         let draft =
             crate::support::draft_on(server, self.ids[author], channel, subject.describe()).await;
+        if let Subject::ApprovedCare = subject {
+            let rita = self.token(Reviewer).unwrap_or_default();
+            let results = self
+                .t
+                .push(
+                    rita,
+                    &crate::support::client(),
+                    vec![decide(1, draft.id, draft.version, "approve")],
+                )
+                .await;
+            assert_eq!(results[0]["status"], "applied", "{results:?}");
+            let root = self.token(Admin).unwrap_or_default();
+            let (_, approved) = self
+                .t
+                .get(&format!("/api/v1/drafts/{}", draft.id), root)
+                .await;
+            assert_eq!(approved["status"], "approved", "{approved}");
+            return serde_json::from_value(approved).unwrap();
+        }
         if let Subject::CareEditedByAdminReviewer = subject {
             let edit = EditDraft {
                 version: draft.version,
                 body: "Edited by ada".into(),
             };
-            return admin::edit_draft(server, self.ids["ada"], draft.id, edit)
+            return admin::edit_draft(server, &Trail::console(), self.ids["ada"], draft.id, edit)
                 .await
                 .unwrap();
         }
@@ -662,6 +730,7 @@ impl Matrix {
         match endpoint {
             Endpoint::Health
             | Endpoint::OpenApi
+            | Endpoint::ReceiptKey
             | Endpoint::Me
             | Endpoint::Channels
             | Endpoint::Policy => t.call(method, endpoint.route().1, token, None).await,
@@ -727,6 +796,11 @@ impl Matrix {
                 let path = format!("{}/withdraw", draft_path(&d));
                 t.call(method, &path, token, None).await
             }
+            Endpoint::Published(subject) => {
+                let d = self.subject(subject).await;
+                let path = format!("{}/published", draft_path(&d));
+                t.call(method, &path, token, None).await
+            }
             Endpoint::Push(subject, verdict) => {
                 let d = self.subject(subject).await;
                 let body = json!({
@@ -767,7 +841,7 @@ impl Matrix {
             ),
             AdminCall::CrisisOff => {
                 // Off needs it on: on for Ops alone, which no other cell reads.
-                admin::crisis_on(server, &console_operator(), "Drill", &["ops-x".into()])
+                admin::crisis_on(server, &Trail::console(), "Drill", &["ops-x".into()])
                     .await
                     .unwrap();
                 ("/api/v1/admin/crisis/off".to_owned(), None)
@@ -817,11 +891,33 @@ impl Matrix {
                 "/api/v1/admin/replies".to_owned(),
                 Some(matrix_reply(&self.fresh("matrix-reply-"))),
             ),
+            AdminCall::Webhooks => ("/api/v1/admin/webhooks".to_owned(), None),
+            AdminCall::Deliveries => ("/api/v1/admin/webhooks/deliveries".to_owned(), None),
+            AdminCall::Audit => ("/api/v1/admin/audit".to_owned(), None),
+            AdminCall::DraftsExport => ("/api/v1/admin/drafts/export".to_owned(), None),
+            AdminCall::AddWebhook => (
+                "/api/v1/admin/webhooks".to_owned(),
+                Some(json!({"url": MATRIX_HOOK, "channel": "ops-x"})),
+            ),
+            AdminCall::RemoveWebhook => {
+                let added = countersign_server::webhooks::add(
+                    server,
+                    MATRIX_HOOK,
+                    Some("ops-x"),
+                    false,
+                    Trail::console(),
+                )
+                .await
+                .unwrap();
+                (format!("/api/v1/admin/webhooks/{}", added.webhook.id), None)
+            }
             AdminCall::RemoveReply => {
                 // Removing needs one to remove: a fresh one for each cell.
                 let name = self.fresh("matrix-gone-");
                 let new = serde_json::from_value(matrix_reply(&name)).unwrap();
-                admin::add_reply(server, new).await.unwrap();
+                admin::add_reply(server, &Trail::console(), new)
+                    .await
+                    .unwrap();
                 (format!("/api/v1/admin/replies/{name}"), None)
             }
         };
@@ -936,6 +1032,10 @@ impl Matrix {
         Ok(())
     }
 }
+
+/// Where the matrix's webhooks point: a closed port on this machine, so a delivery fails at
+/// once instead of going anywhere.
+const MATRIX_HOOK: &str = "https://127.0.0.1:9/matrix";
 
 /// A clean pre-approved reply named `name`, as `POST /api/v1/admin/replies` takes it.
 fn matrix_reply(name: &str) -> Value {

@@ -4,13 +4,14 @@
 use crate::support::{TestServer, add_user, client, decide, error_code, org};
 use countersign_core::{Role, StepRule};
 use countersign_server::admin::{self, AccountChange};
+use countersign_server::trail::Trail;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// Sets `channel`'s policy, e.g. `["review:2"]`.
 async fn policy(t: &TestServer, channel: &str, steps: &[&str]) {
     let rules = steps.iter().map(|s| StepRule::parse(s).unwrap()).collect();
-    admin::set_channel_policy(&t.server, channel, rules)
+    admin::set_channel_policy(&t.server, &Trail::console(), channel, rules)
         .await
         .unwrap();
 }
@@ -237,9 +238,14 @@ async fn an_author_may_add_a_step_but_not_one_nobody_in_the_team_holds() {
     );
 
     add_user(&t.server, "lena", &[Role::Reviewer], &["legal"], &["Care"]).await;
-    admin::change_account(&t.server, "rob", AccountChange::AddStep("legal".into()))
-        .await
-        .unwrap();
+    admin::change_account(
+        &t.server,
+        &Trail::console(),
+        "rob",
+        AccountChange::AddStep("legal".into()),
+    )
+    .await
+    .unwrap();
     let (status, draft) = write(&t, &alex, json!({"required_steps": ["legal"]})).await;
     assert_eq!(status, StatusCode::CREATED, "{draft}");
     assert_eq!(
@@ -311,9 +317,14 @@ async fn someone_an_all_step_waits_for_keeps_their_approval_for_that_step() {
     let t = TestServer::start().await;
     org(&t.server).await;
     add_user(&t.server, "lena", &[Role::Reviewer], &["legal"], &["Care"]).await;
-    admin::change_account(&t.server, "rob", AccountChange::AddStep("legal".into()))
-        .await
-        .unwrap();
+    admin::change_account(
+        &t.server,
+        &Trail::console(),
+        "rob",
+        AccountChange::AddStep("legal".into()),
+    )
+    .await
+    .unwrap();
     policy(&t, "care-x", &["review", "legal:all"]).await;
     let alex = t.sign_in("alex").await.access;
     let (status, draft) = write(&t, &alex, json!({})).await;

@@ -5,6 +5,7 @@ use countersign_core::{
     Channel, Draft, DraftId, Network, Role, Sensitive, StepRule, TeamId, UserId,
 };
 use countersign_server::admin::{self, NewUser};
+use countersign_server::trail::Trail;
 use countersign_server::{Server, ServerConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -18,6 +19,9 @@ pub struct TestServer {
     pub server: Server,
     pub http: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The serving task, awaited by [`TestServer::restart`].
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    config: ServerConfig,
     _dir: tempfile::TempDir,
 }
 
@@ -31,11 +35,28 @@ impl TestServer {
         let dir = tempfile::tempdir().unwrap();
         let mut config = ServerConfig::new(dir.path());
         configure(&mut config);
-        let server = countersign_server::open(config).await.unwrap();
+        Self::serve_in(dir, config).await
+    }
+
+    /// Stops serving (waiting until the server has stopped, its webhook deliverer too) and
+    /// serves the same data directory again with the same configuration, on a new port.
+    pub async fn restart(mut self) -> Self {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+        let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap());
+        Self::serve_in(dir, self.config.clone()).await
+    }
+
+    async fn serve_in(dir: tempfile::TempDir, config: ServerConfig) -> Self {
+        let server = countersign_server::open(config.clone()).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(countersign_server::serve(listener, server.clone(), async {
+        let task = tokio::spawn(countersign_server::serve(listener, server.clone(), async {
             let _ = stopped.await;
         }));
         let http = reqwest::Client::builder()
@@ -47,6 +68,8 @@ impl TestServer {
             server,
             http,
             stop: Some(stop),
+            task: Some(task),
+            config,
             _dir: dir,
         }
     }
@@ -219,8 +242,12 @@ pub struct Org {
 }
 
 pub async fn org(server: &Server) -> Org {
-    let care = admin::create_team(server, "Care").await.unwrap();
-    let brand = admin::create_team(server, "Brand").await.unwrap();
+    let care = admin::create_team(server, &Trail::console(), "Care")
+        .await
+        .unwrap();
+    let brand = admin::create_team(server, &Trail::console(), "Brand")
+        .await
+        .unwrap();
     for (name, network, account, team) in [
         ("care-x", Network::X, "@care_example", "Care"),
         ("care-bluesky", Network::Bluesky, "@care.example", "Care"),
@@ -239,6 +266,7 @@ pub async fn org(server: &Server) -> Org {
     ] {
         let id = admin::add_user(
             server,
+            &Trail::console(),
             NewUser {
                 username: name.into(),
                 display_name: name.to_uppercase(),
@@ -275,6 +303,7 @@ pub async fn add_user(
     }
     admin::add_user(
         server,
+        &Trail::console(),
         NewUser {
             username: username.into(),
             display_name: username.to_uppercase(),
@@ -299,6 +328,7 @@ pub async fn add_channel(
 ) -> Channel {
     admin::add_channel(
         server,
+        &Trail::console(),
         countersign_core::wire::admin::NewChannel {
             name: Some(name.into()),
             network,
@@ -329,7 +359,7 @@ pub fn new_draft(channel: &Channel, body: &str) -> NewDraft {
 /// A pending draft written by `author` on the channel called `channel`.
 pub async fn draft_on(server: &Server, author: UserId, channel: &str, body: &str) -> Draft {
     let channel = admin::channel_named(server, channel).await.unwrap();
-    admin::create_draft(server, author, new_draft(&channel, body))
+    admin::create_draft(server, &Trail::console(), author, new_draft(&channel, body))
         .await
         .unwrap()
 }
@@ -347,6 +377,7 @@ pub async fn draft_by(server: &Server, author: UserId, body: &str) -> Draft {
         .unwrap();
     admin::create_draft(
         server,
+        &Trail::console(),
         author,
         NewDraft {
             team: None,

@@ -2,6 +2,7 @@
 
 use crate::support::{PASSWORD, TestServer, error_code, org, read};
 use countersign_server::admin;
+use countersign_server::trail::Trail;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -26,7 +27,9 @@ async fn sign_in_with(t: &TestServer, username: &str, totp: Option<&str>) -> (St
 async fn an_enrolled_user_needs_the_current_code_and_it_works_once() {
     let t = TestServer::start().await;
     org(&t.server).await;
-    let enrolment = admin::enroll_totp(&t.server, "rita").await.unwrap();
+    let enrolment = admin::enroll_totp(&t.server, &Trail::console(), "rita")
+        .await
+        .unwrap();
 
     let (status, body) = sign_in_with(&t, "rita", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
@@ -54,7 +57,9 @@ async fn an_enrolled_user_needs_the_current_code_and_it_works_once() {
 async fn a_wrong_code_looks_like_a_wrong_password() {
     let t = TestServer::start().await;
     org(&t.server).await;
-    let enrolment = admin::enroll_totp(&t.server, "rita").await.unwrap();
+    let enrolment = admin::enroll_totp(&t.server, &Trail::console(), "rita")
+        .await
+        .unwrap();
     let right = admin::totp_code(enrolment.secret_base32.expose(), t.server.now()).unwrap();
     let wrong = if right == "000000" {
         "111111"
@@ -74,11 +79,15 @@ async fn a_wrong_code_looks_like_a_wrong_password() {
 async fn users_without_enrolment_sign_in_as_before() {
     let t = TestServer::start().await;
     org(&t.server).await;
-    admin::enroll_totp(&t.server, "rita").await.unwrap();
+    admin::enroll_totp(&t.server, &Trail::console(), "rita")
+        .await
+        .unwrap();
     let (status, body) = t.sign_in_raw("rob", PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "rob is not enrolled: {body}");
 
-    admin::remove_totp(&t.server, "rita").await.unwrap();
+    admin::remove_totp(&t.server, &Trail::console(), "rita")
+        .await
+        .unwrap();
     let (status, body) = t.sign_in_raw("rita", PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "rita is no longer enrolled: {body}");
 }

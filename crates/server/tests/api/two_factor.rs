@@ -3,6 +3,7 @@
 
 use crate::support::{PASSWORD, TestServer, error_code, org, read};
 use countersign_server::admin;
+use countersign_server::trail::Trail;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -59,7 +60,9 @@ async fn a_reviewer_without_an_authenticator_is_refused_until_enrolled_and_keeps
         );
     }
 
-    let enrolment = admin::enroll_totp(&t.server, "rita").await.unwrap();
+    let enrolment = admin::enroll_totp(&t.server, &Trail::console(), "rita")
+        .await
+        .unwrap();
     let code = admin::totp_code(enrolment.secret_base32.expose(), t.server.now()).unwrap();
     let (status, body) = read(
         t.http

@@ -19,6 +19,7 @@ use countersign_core::{
     MutationKind, Network, Role, Sensitive, Verdict,
 };
 use countersign_server::admin::{self, NewUser};
+use countersign_server::trail::Trail;
 use rand::Rng;
 use rand::rngs::StdRng;
 use reqwest::StatusCode;
@@ -405,9 +406,12 @@ async fn seed_org(dir: &Path) {
     let server = countersign_server::open(countersign_server::ServerConfig::new(dir.to_path_buf()))
         .await
         .expect("open the data folder");
-    let team = admin::create_team(&server, "Care").await.expect("team");
+    let team = admin::create_team(&server, &Trail::console(), "Care")
+        .await
+        .expect("team");
     admin::add_channel(
         &server,
+        &Trail::console(),
         countersign_core::wire::admin::NewChannel {
             name: Some("crash-x".to_owned()),
             network: Network::X,
@@ -424,6 +428,7 @@ async fn seed_org(dir: &Path) {
     ] {
         admin::add_user(
             &server,
+            &Trail::console(),
             NewUser {
                 username: username.to_owned(),
                 display_name: username.to_uppercase(),

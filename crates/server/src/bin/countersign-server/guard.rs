@@ -10,7 +10,7 @@ use countersign_core::wire::NewReply;
 use countersign_core::{Network, StepRule};
 use countersign_policy::{Guard, Pack, Subject};
 use countersign_server::admin;
-use countersign_server::directory::console_operator;
+use countersign_server::trail::Trail;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -84,7 +84,8 @@ pub async fn replies(command: RepliesCommand) -> anyhow::Result<()> {
     match command {
         RepliesCommand::Add { data, name, text } => {
             let server = open(&data).await?;
-            let reply = admin::add_reply(&server, NewReply { name, text }).await?;
+            let reply =
+                admin::add_reply(&server, &Trail::console(), NewReply { name, text }).await?;
             println!("added reply {}: {}", reply.name, reply.text);
         }
         RepliesCommand::List { data, search } => {
@@ -102,7 +103,7 @@ pub async fn replies(command: RepliesCommand) -> anyhow::Result<()> {
         }
         RepliesCommand::Remove { data, name } => {
             let server = open(&data).await?;
-            admin::remove_reply(&server, &name).await?;
+            admin::remove_reply(&server, &Trail::console(), &name).await?;
             println!("removed reply {name}");
         }
     }
@@ -116,7 +117,8 @@ pub async fn route(args: RouteArgs) -> anyhow::Result<()> {
         fast_lane: (!args.fast_lane.is_empty()).then_some(args.fast_lane),
         pre_approved_replies: args.pre_approved_replies,
     };
-    let routing = admin::set_channel_routing(&server, &args.name, routing).await?;
+    let routing =
+        admin::set_channel_routing(&server, &Trail::console(), &args.name, routing).await?;
     println!("{}: {}", args.name, routing_text(&routing));
     Ok(())
 }
@@ -149,7 +151,7 @@ pub async fn set_pack(data: DataDir, file: PathBuf) -> anyhow::Result<()> {
     let source = std::fs::read_to_string(&file)
         .with_context(|| format!("cannot read {}", file.display()))?;
     let server = open(&data).await?;
-    let view = admin::set_policy_pack(&server, source, console_operator()).await?;
+    let view = admin::set_policy_pack(&server, &Trail::console(), source).await?;
     println!(
         "policy pack {:?} is in force as version {} ({} rules, on {})",
         view.effective.name,

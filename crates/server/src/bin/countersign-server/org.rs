@@ -7,7 +7,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use countersign_core::wire::admin::{CrisisStatus, NewChannel};
 use countersign_core::{Channel, CrisisChannels, Network, Role, StepRule};
 use countersign_server::admin::{self, AccessFormat};
-use countersign_server::directory::console_operator;
+use countersign_server::trail::Trail;
 
 #[derive(Subcommand)]
 pub enum TeamCommand {
@@ -171,7 +171,7 @@ pub async fn team(command: TeamCommand) -> anyhow::Result<()> {
     match command {
         TeamCommand::Add { data, name } => {
             let server = open(&data).await?;
-            let id = admin::create_team(&server, &name).await?;
+            let id = admin::create_team(&server, &Trail::console(), &name).await?;
             println!("added team {name} ({id})");
         }
         TeamCommand::List { data } => {
@@ -197,6 +197,7 @@ pub async fn channel(command: ChannelCommand) -> anyhow::Result<()> {
             let server = open(&data).await?;
             let channel = admin::add_channel(
                 &server,
+                &Trail::console(),
                 NewChannel {
                     name,
                     network,
@@ -227,7 +228,8 @@ pub async fn channel(command: ChannelCommand) -> anyhow::Result<()> {
         ChannelCommand::Route(args) => crate::guard::route(args).await?,
         ChannelCommand::Set { data, name, steps } => {
             let server = open(&data).await?;
-            let channel = admin::set_channel_policy(&server, &name, steps).await?;
+            let channel =
+                admin::set_channel_policy(&server, &Trail::console(), &name, steps).await?;
             println!(
                 "{} now needs {}; drafts already written keep their steps",
                 channel.name,
@@ -265,12 +267,12 @@ pub async fn crisis(command: CrisisCommand) -> anyhow::Result<()> {
             channels,
         } => {
             let server = open(&data).await?;
-            let status = admin::crisis_on(&server, &console_operator(), &reason, &channels).await?;
+            let status = admin::crisis_on(&server, &Trail::console(), &reason, &channels).await?;
             print_crisis(&status);
         }
         CrisisCommand::Off { data } => {
             let server = open(&data).await?;
-            let status = admin::crisis_off(&server, &console_operator()).await?;
+            let status = admin::crisis_off(&server, &Trail::console()).await?;
             print_crisis(&status);
         }
         CrisisCommand::Status { data } => {
@@ -329,7 +331,7 @@ pub async fn policy(command: PolicyCommand) -> anyhow::Result<()> {
     match command {
         PolicyCommand::Require2fa { data, role, off } => {
             let server = open(&data).await?;
-            let roles = admin::require_two_factor(&server, role, !off).await?;
+            let roles = admin::require_two_factor(&server, &Trail::console(), role, !off).await?;
             print_two_factor(&roles);
         }
         PolicyCommand::Set { data, file } => crate::guard::set_pack(data, file).await?,

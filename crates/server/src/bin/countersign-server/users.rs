@@ -6,7 +6,7 @@ use anyhow::bail;
 use clap::Subcommand;
 use countersign_core::{Role, Sensitive};
 use countersign_server::admin::{self, AccountChange, NewUser, UserSummary};
-use countersign_server::directory::console_operator;
+use countersign_server::trail::Trail;
 use std::io::{BufRead, IsTerminal};
 
 #[derive(Subcommand)]
@@ -199,6 +199,7 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
             }
             let id = admin::add_user(
                 &server,
+                &Trail::console(),
                 NewUser {
                     username: username.clone(),
                     display_name,
@@ -219,7 +220,7 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
         }
         UserCommand::Disable { data, username } => {
             let server = open(&data).await?;
-            admin::disable_user(&server, &username).await?;
+            admin::disable_user(&server, &Trail::console(), &username).await?;
             println!("disabled {username}; their sessions are revoked");
         }
         UserCommand::Leave {
@@ -228,7 +229,7 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
             handover,
         } => {
             let server = open(&data).await?;
-            let report = admin::leave(&server, &console_operator(), &username, &handover).await?;
+            let report = admin::leave(&server, &Trail::console(), &username, &handover).await?;
             println!(
                 "{} has left: disabled, {} session(s) revoked (their desktops wipe their data \
                  at the next contact).",
@@ -308,7 +309,7 @@ async fn change_account(
     change: AccountChange,
 ) -> anyhow::Result<()> {
     let server = open(data).await?;
-    let user = admin::change_account(&server, username, change).await?;
+    let user = admin::change_account(&server, &Trail::console(), username, change).await?;
     println!("{}", describe(&user));
     Ok(())
 }
@@ -337,7 +338,7 @@ async fn totp(command: TotpCommand) -> anyhow::Result<()> {
     match command {
         TotpCommand::Enroll { data, username } => {
             let server = open(&data).await?;
-            let enrolment = admin::enroll_totp(&server, &username).await?;
+            let enrolment = admin::enroll_totp(&server, &Trail::console(), &username).await?;
             println!(
                 "Scan this into {username}'s authenticator app (as a QR code, or open it on \
                  the phone):"
@@ -352,7 +353,7 @@ async fn totp(command: TotpCommand) -> anyhow::Result<()> {
         }
         TotpCommand::Remove { data, username } => {
             let server = open(&data).await?;
-            if admin::remove_totp(&server, &username).await? {
+            if admin::remove_totp(&server, &Trail::console(), &username).await? {
                 println!("{username} signs in with their password alone again");
             } else {
                 println!("{username} was not enrolled in two-factor sign-in; nothing changed");

@@ -1,5 +1,6 @@
 //! Teams, users and sessions in SQLite.
 
+use super::audit;
 use super::sequence::mark_directory_changed;
 use super::{from_sql_int, is_unique_violation, parse_time, parse_uuid, to_sql_int};
 use crate::auth::token::TokenHash;
@@ -8,17 +9,25 @@ use crate::storage::{
     NewSession, Refresh, RefreshOutcome, Scope, SessionLookup, SessionStats, SignInFailure,
     StorageError, StorageResult, TeamRecord, UserChange, UserRecord, UserUpdate,
 };
+use crate::trail::Trail;
 use chrono::{DateTime, Utc};
+use countersign_audit::kinds;
 use countersign_core::{ChannelAccess, ChannelId, Role, Sensitive, TeamId, UserId};
 use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
-pub(super) fn insert_team(tx: &Connection, team: &TeamRecord) -> StorageResult<()> {
+pub(super) fn insert_team(tx: &Connection, team: &TeamRecord, trail: &Trail) -> StorageResult<()> {
     tx.execute(
         "INSERT INTO teams (id, name, created_at) VALUES (?1, ?2, ?3)",
         params![team.id.to_string(), team.name, to_text(team.created_at)],
     )
     .map_err(|e| unique_as_exists(e, || format!("a team named {:?}", team.name)))?;
+    let detail = json!({"team": {"id": team.id, "name": team.name}});
+    audit::append(
+        tx,
+        trail.event(team.created_at, kinds::TEAM_CREATED, None, detail),
+    )?;
     Ok(())
 }
 
@@ -42,7 +51,7 @@ pub(super) fn teams(tx: &Connection) -> StorageResult<Vec<TeamRecord>> {
     .collect()
 }
 
-pub(super) fn insert_user(tx: &Connection, user: &UserRecord) -> StorageResult<()> {
+pub(super) fn insert_user(tx: &Connection, user: &UserRecord, trail: &Trail) -> StorageResult<()> {
     tx.execute(
         "INSERT INTO users (id, username, display_name, password_hash, roles, steps, \
          created_at, disabled_at, totp_secret, channels_limited) \
@@ -63,7 +72,46 @@ pub(super) fn insert_user(tx: &Connection, user: &UserRecord) -> StorageResult<(
     .map_err(|e| unique_as_exists(e, || format!("a user named {:?}", user.username)))?;
     write_access(tx, user)?;
     mark_directory_changed(tx)?;
+    let detail = json!({"user": subject(user), "account": account_view(tx, user)?});
+    audit::append(
+        tx,
+        trail.event(user.created_at, kinds::USER_CREATED, None, detail),
+    )?;
     Ok(())
+}
+
+/// The account an event is about, by id and sign-in name.
+pub(super) fn subject(user: &UserRecord) -> Value {
+    json!({"id": user.id, "username": user.username})
+}
+
+/// What an account may do, as an auditor reads it: teams and channels with their names.
+/// Never its password hash or TOTP secret.
+fn account_view(tx: &Connection, user: &UserRecord) -> StorageResult<Value> {
+    let teams = teams(tx)?;
+    let team_name = |id: &TeamId| teams.iter().find(|t| t.id == *id).map(|t| t.name.clone());
+    let channels = match &user.channels {
+        ChannelAccess::AllOfTeams => Value::String("all_of_teams".to_owned()),
+        ChannelAccess::Only(ids) => {
+            let all = super::channels::channels(tx)?;
+            Value::Array(
+                ids.iter()
+                    .map(|id| {
+                        let name = all.iter().find(|c| c.id == *id).map(|c| c.name.clone());
+                        json!({"id": id, "name": name})
+                    })
+                    .collect(),
+            )
+        }
+    };
+    Ok(json!({
+        "display_name": user.display_name,
+        "roles": user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "steps": user.steps,
+        "teams": user.teams.iter().map(|id| json!({"id": id, "name": team_name(id)})).collect::<Vec<_>>(),
+        "channels": channels,
+        "two_factor": user.totp_secret.is_some(),
+    }))
 }
 
 /// Replaces the user's team memberships and channel grants with the record's.
@@ -93,6 +141,8 @@ pub(super) fn update_user(
     tx: &Connection,
     id: UserId,
     change: UserChange,
+    now: DateTime<Utc>,
+    trail: &Trail,
 ) -> StorageResult<UserUpdate> {
     let Some(before) = user_by_id(tx, id)? else {
         return Ok(UserUpdate::NotFound);
@@ -128,6 +178,12 @@ pub(super) fn update_user(
     // Read back, so the caller sees exactly what is stored (teams in name order).
     let stored =
         user_by_id(tx, id)?.ok_or_else(|| StorageError::Corrupt(format!("user {id} vanished")))?;
+    let detail = json!({
+        "user": subject(&stored),
+        "before": account_view(tx, &before)?,
+        "after": account_view(tx, &stored)?,
+    });
+    audit::append(tx, trail.event(now, kinds::ACCOUNT_CHANGED, None, detail))?;
     Ok(UserUpdate::Updated(Box::new(stored)))
 }
 
@@ -275,22 +331,28 @@ pub(super) fn count_users(tx: &Connection) -> StorageResult<u64> {
     super::from_sql_int(count)
 }
 
-pub(super) fn disable_user(tx: &Connection, id: UserId, now: DateTime<Utc>) -> StorageResult<bool> {
-    let id = id.to_string();
-    let exists = tx
-        .query_row("SELECT 1 FROM users WHERE id = ?1", [&id], |_| Ok(()))
-        .optional()?
-        .is_some();
-    if !exists {
+pub(super) fn disable_user(
+    tx: &Connection,
+    id: UserId,
+    now: DateTime<Utc>,
+    trail: &Trail,
+) -> StorageResult<bool> {
+    let Some(user) = user_by_id(tx, id)? else {
         return Ok(false);
-    }
-    let now = to_text(now);
-    tx.execute(
+    };
+    let (id, at) = (id.to_string(), to_text(now));
+    let disabled = tx.execute(
         "UPDATE users SET disabled_at = ?1 WHERE id = ?2 AND disabled_at IS NULL",
-        params![now, id],
+        params![at, id],
     )?;
-    revoke_all_sessions(tx, &id, &now)?;
+    let revoked = revoke_all_sessions(tx, &id, &at)?;
     mark_directory_changed(tx)?;
+    // Disabling a disabled account changes nothing worth an event, unless it still had a
+    // live session to revoke.
+    if disabled > 0 || revoked > 0 {
+        let detail = json!({"user": subject(&user), "sessions_revoked": revoked});
+        audit::append(tx, trail.event(now, kinds::USER_DISABLED, None, detail))?;
+    }
     Ok(true)
 }
 
@@ -308,12 +370,29 @@ pub(super) fn set_totp_secret(
     tx: &Connection,
     id: UserId,
     secret: Option<&Sensitive<String>>,
+    now: DateTime<Utc>,
+    trail: &Trail,
 ) -> StorageResult<bool> {
-    let changed = tx.execute(
+    let Some(user) = user_by_id(tx, id)? else {
+        return Ok(false);
+    };
+    tx.execute(
         "UPDATE users SET totp_secret = ?1, totp_last_step = NULL WHERE id = ?2",
         params![secret.map(Sensitive::expose), id.to_string()],
     )?;
-    Ok(changed > 0)
+    // The event says that it happened, never the secret.
+    let (kind, detail) = match secret {
+        Some(_) => (
+            kinds::TWO_FACTOR_ENROLLED,
+            json!({"user": subject(&user), "replaced": user.totp_secret.is_some()}),
+        ),
+        None => (
+            kinds::TWO_FACTOR_REMOVED,
+            json!({"user": subject(&user), "was_enrolled": user.totp_secret.is_some()}),
+        ),
+    };
+    audit::append(tx, trail.event(now, kind, None, detail))?;
+    Ok(true)
 }
 
 /// Moves the user's last accepted step forward to `step`; false when it is not later.
@@ -326,7 +405,11 @@ pub(super) fn consume_totp_step(tx: &Connection, id: UserId, step: u64) -> Stora
     Ok(changed > 0)
 }
 
-pub(super) fn insert_session(tx: &Connection, session: &NewSession) -> StorageResult<()> {
+pub(super) fn insert_session(
+    tx: &Connection,
+    session: &NewSession,
+    trail: &Trail,
+) -> StorageResult<()> {
     let t = &session.tokens;
     tx.execute(
         "INSERT INTO sessions (id, user_id, access_hash, access_expires_at, refresh_hash, \
@@ -342,6 +425,14 @@ pub(super) fn insert_session(tx: &Connection, session: &NewSession) -> StorageRe
             to_text(session.created_at),
         ],
     )?;
+    let mut event = trail.event(session.created_at, kinds::SIGN_IN, None, json!({}));
+    event.session = Some(session.id);
+    if event.actor.is_none() {
+        let user = user_by_id(tx, session.user_id)?
+            .ok_or_else(|| StorageError::Corrupt(format!("session {} has no user", session.id)))?;
+        event.actor = Some(crate::trail::actor_ref(&user.person()));
+    }
+    audit::append(tx, event)?;
     Ok(())
 }
 
@@ -490,12 +581,16 @@ fn session_end(created_at: DateTime<Utc>, lifetime: chrono::TimeDelta) -> DateTi
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-pub(super) fn refresh_session(tx: &Connection, refresh: &Refresh) -> StorageResult<RefreshOutcome> {
+pub(super) fn refresh_session(
+    tx: &Connection,
+    refresh: &Refresh,
+    trail: &Trail,
+) -> StorageResult<RefreshOutcome> {
     let now = refresh.now;
     let now_text = to_text(now);
     forget_spent(tx, &now_text)?;
     let Some(session) = session_where(tx, "refresh_hash", refresh.presented.as_str())? else {
-        return spent_refresh(tx, refresh);
+        return spent_refresh(tx, refresh, trail);
     };
     if session.revoked {
         return Ok(RefreshOutcome::Revoked);
@@ -551,7 +646,11 @@ pub(super) fn refresh_session(tx: &Connection, refresh: &Refresh) -> StorageResu
 
 /// A presented refresh token that is no session's current one: a retry within its grace,
 /// a replay (someone kept a copy: revoke), or nothing known.
-fn spent_refresh(tx: &Connection, refresh: &Refresh) -> StorageResult<RefreshOutcome> {
+fn spent_refresh(
+    tx: &Connection,
+    refresh: &Refresh,
+    trail: &Trail,
+) -> StorageResult<RefreshOutcome> {
     let now = refresh.now;
     let Some(spent) = spent_token(tx, &refresh.presented, &to_text(now))? else {
         return Ok(RefreshOutcome::Unknown);
@@ -583,7 +682,12 @@ fn spent_refresh(tx: &Connection, refresh: &Refresh) -> StorageResult<RefreshOut
             })
         }
         _ => {
-            revoke_session(tx, parse_uuid(&session.id)?, now)?;
+            let id = parse_uuid(&session.id)?;
+            revoke_session(tx, id, now)?;
+            // Two parties held the session: the one event of a refresh worth recording.
+            let trail = trail.clone().as_person(user.person(), Some(id));
+            let detail = json!({"disabled_account": user.disabled_at.is_some()});
+            audit::append(tx, trail.event(now, kinds::SESSION_REUSED, None, detail))?;
             Ok(RefreshOutcome::Reused)
         }
     }
@@ -593,6 +697,7 @@ pub(super) fn revoke_by_refresh(
     tx: &Connection,
     presented: &TokenHash,
     now: DateTime<Utc>,
+    trail: &Trail,
 ) -> StorageResult<bool> {
     let session_id = match session_where(tx, "refresh_hash", presented.as_str())? {
         Some(session) => session.id,
@@ -601,8 +706,35 @@ pub(super) fn revoke_by_refresh(
             None => return Ok(false),
         },
     };
-    revoke_session(tx, parse_uuid(&session_id)?, now)?;
+    sign_out(tx, parse_uuid(&session_id)?, now, trail)?;
     Ok(true)
+}
+
+/// Revokes a session its user ended, with a `sign_out` event when it was live. The event
+/// names the session's owner when the trail names nobody (a sign-out by refresh token).
+pub(super) fn sign_out(
+    tx: &Connection,
+    id: Uuid,
+    now: DateTime<Utc>,
+    trail: &Trail,
+) -> StorageResult<()> {
+    let revoked = tx.execute(
+        "UPDATE sessions SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+        params![to_text(now), id.to_string()],
+    )?;
+    if revoked == 0 {
+        return Ok(());
+    }
+    let trail = match (&trail.by, session_where(tx, "id", &id.to_string())?) {
+        (None, Some(session)) => trail
+            .clone()
+            .as_person(session_owner(tx, &session)?.person(), Some(id)),
+        _ => trail.clone(),
+    };
+    let mut event = trail.event(now, kinds::SIGN_OUT, None, json!({}));
+    event.session = Some(id);
+    audit::append(tx, event)?;
+    Ok(())
 }
 
 pub(super) fn record_sign_in_failure(

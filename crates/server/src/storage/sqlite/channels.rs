@@ -1,19 +1,24 @@
 //! Channels, crisis mode and the two-factor policy in SQLite.
 
+use super::audit;
 use super::sequence::mark_directory_changed;
 use super::{is_unique_violation, parse_time, parse_uuid};
 use crate::clock::to_text;
 use crate::storage::{StorageError, StorageResult};
+use crate::trail::Trail;
 use chrono::{DateTime, Utc};
+use countersign_audit::kinds;
 use countersign_core::{
     Channel, ChannelId, CrisisChannels, CrisisState, Network, Person, Role, StepRule, TeamId,
 };
 use rusqlite::{Connection, params};
+use serde_json::json;
 
 pub(super) fn insert_channel(
     tx: &Connection,
     channel: &Channel,
     now: DateTime<Utc>,
+    trail: &Trail,
 ) -> StorageResult<()> {
     tx.execute(
         "INSERT INTO channels (id, name, network, account, team_id, policy_json, created_at, \
@@ -41,7 +46,14 @@ pub(super) fn insert_channel(
         }
     })?;
     mark_directory_changed(tx)?;
+    let detail = json!({"channel": channel});
+    audit::append(tx, trail.event(now, kinds::CHANNEL_CREATED, None, detail))?;
     Ok(())
+}
+
+/// A channel by id, for the before of an event.
+pub(super) fn channel(tx: &Connection, id: ChannelId) -> StorageResult<Option<Channel>> {
+    Ok(channels(tx)?.into_iter().find(|c| c.id == id))
 }
 
 pub(super) fn channels(tx: &Connection) -> StorageResult<Vec<Channel>> {
@@ -80,15 +92,26 @@ pub(super) fn set_channel_policy(
     id: ChannelId,
     policy: &[StepRule],
     now: DateTime<Utc>,
+    trail: &Trail,
 ) -> StorageResult<bool> {
-    let changed = tx.execute(
+    let Some(before) = channel(tx, id)? else {
+        return Ok(false);
+    };
+    tx.execute(
         "UPDATE channels SET policy_json = ?1, updated_at = ?2 WHERE id = ?3",
         params![serde_json::to_string(policy)?, to_text(now), id.to_string()],
     )?;
-    if changed > 0 {
-        mark_directory_changed(tx)?;
-    }
-    Ok(changed > 0)
+    mark_directory_changed(tx)?;
+    let detail = json!({
+        "channel": {"id": before.id, "name": before.name},
+        "before": before.policy,
+        "after": policy,
+    });
+    audit::append(
+        tx,
+        trail.event(now, kinds::CHANNEL_POLICY_CHANGED, None, detail),
+    )?;
+    Ok(true)
 }
 
 pub(super) fn crisis(tx: &Connection) -> StorageResult<CrisisState> {
@@ -164,11 +187,20 @@ pub(super) fn two_factor_roles(tx: &Connection) -> StorageResult<Vec<Role>> {
         .collect()
 }
 
-pub(super) fn set_two_factor_roles(tx: &Connection, roles: &[Role]) -> StorageResult<()> {
+pub(super) fn set_two_factor_roles(
+    tx: &Connection,
+    roles: &[Role],
+    now: DateTime<Utc>,
+    trail: &Trail,
+) -> StorageResult<()> {
+    let before = two_factor_roles(tx)?;
     tx.execute("DELETE FROM two_factor_roles", [])?;
     let mut stmt = tx.prepare_cached("INSERT INTO two_factor_roles (role) VALUES (?1)")?;
     for role in roles {
         stmt.execute([role.as_str()])?;
     }
+    let names = |roles: &[Role]| roles.iter().map(|r| r.as_str()).collect::<Vec<_>>();
+    let detail = json!({"before": names(&before), "after": names(&two_factor_roles(tx)?)});
+    audit::append(tx, trail.event(now, kinds::TWO_FACTOR_POLICY, None, detail))?;
     Ok(())
 }

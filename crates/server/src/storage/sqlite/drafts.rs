@@ -1,26 +1,29 @@
 //! Drafts, the change sequence, the changes feed and push batches in SQLite.
 
 use super::sequence::{ChangeSeq, counters, mark_directory_changed};
-use super::{accounts, channels, from_sql_int, parse_uuid, to_sql_int};
+use super::{accounts, audit, channels, from_sql_int, parse_uuid, to_sql_int, webhooks};
 use crate::clock::to_text;
 use crate::push::{self, Step};
 use crate::storage::{
     ChangeRow, ChangesPage, ChangesRequest, CrisisChange, CrisisUpdate, DraftChange, DraftUpdate,
     Handover, HandoverOutcome, PushBatch, PushOutcome, Scope, StorageError, StorageResult,
 };
+use crate::trail::{Trail, actor_ref, draft_ref};
 use chrono::{DateTime, Utc};
+use countersign_audit::{NewEvent, kinds};
 use countersign_core::approval::Actor;
 use countersign_core::limits::{self, MAX_PAGE_BYTES};
 use countersign_core::wire::admin::{CrisisEffect, LeaveReport};
 use countersign_core::{
-    ChannelAccess, ClientId, Draft, DraftId, DraftStatus, HistoryEvent, MutationId, MutationResult,
-    MutationStatus, Person, UserId, crisis, handover,
+    ChannelAccess, ClientId, Draft, DraftId, DraftStatus, HistoryEvent, Mutation, MutationId,
+    MutationKind, MutationResult, MutationStatus, Person, UserId, Verdict, crisis, handover,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use serde_json::json;
 use std::borrow::Cow;
 
-pub(super) fn insert_drafts(tx: &Connection, drafts: &[Draft]) -> StorageResult<()> {
+pub(super) fn insert_drafts(tx: &Connection, drafts: &[Draft], trail: &Trail) -> StorageResult<()> {
     let mut seq = ChangeSeq::load(tx)?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO drafts (id, team_id, author_id, status, version, change_seq, draft_json, \
@@ -42,6 +45,21 @@ pub(super) fn insert_drafts(tx: &Connection, drafts: &[Draft]) -> StorageResult<
             draft.channel_id.map(|c| c.to_string()),
             draft.owner().id.to_string(),
         ])?;
+        let detail = json!({
+            "author": actor_ref(&draft.author),
+            "team": draft.team,
+            "channel": {"id": draft.channel_id, "network": draft.network, "account": draft.channel},
+            "status": draft.status,
+            "urgency": draft.urgency,
+            "scheduled_at": draft.scheduled_at.map(to_text),
+        });
+        let event = trail.event(
+            draft.created_at,
+            kinds::DRAFT_CREATED,
+            Some(draft_ref(&draft)),
+            detail,
+        );
+        audit::append(tx, event)?;
     }
     seq.store(tx)
 }
@@ -106,6 +124,7 @@ pub(super) fn update_draft(
     tx: &Connection,
     id: DraftId,
     change: DraftChange,
+    trail: &Trail,
 ) -> StorageResult<DraftUpdate> {
     let Some(current) = load_draft(tx, id)? else {
         return Ok(DraftUpdate::NotFound);
@@ -117,6 +136,7 @@ pub(super) fn update_draft(
             let mut seq = ChangeSeq::load(tx)?;
             save_draft(tx, &next, seq.next())?;
             seq.store(tx)?;
+            audit::append(tx, draft_changed(trail, &current, &next))?;
             Ok(DraftUpdate::Updated(Box::new(next)))
         }
         Err(refusal) => Ok(DraftUpdate::Refused {
@@ -124,6 +144,29 @@ pub(super) fn update_draft(
             current: Box::new(current),
         }),
     }
+}
+
+/// The event of an author's change to a draft: what it became, told from the statuses (a
+/// withdrawal, a publication) or else an edit, naming the version and text before it.
+fn draft_changed(trail: &Trail, before: &Draft, after: &Draft) -> NewEvent {
+    let became = |status| after.status == status && before.status != status;
+    let kind = if became(DraftStatus::Withdrawn) {
+        kinds::DRAFT_WITHDRAWN
+    } else if became(DraftStatus::Published) {
+        kinds::DRAFT_PUBLISHED
+    } else {
+        kinds::DRAFT_EDITED
+    };
+    let was = draft_ref(before);
+    let detail = json!({
+        "before": {
+            "version": was.version,
+            "content_sha256": was.content_sha256,
+            "status": before.status,
+        },
+        "status": after.status,
+    });
+    trail.event(after.updated_at, kind, Some(draft_ref(after)), detail)
 }
 
 /// Reads one page, the client's state and (when it changed after the cursor) the user's
@@ -352,6 +395,7 @@ pub(super) fn set_crisis(
     change: CrisisChange,
     by: &Person,
     now: DateTime<Utc>,
+    trail: &Trail,
 ) -> StorageResult<CrisisUpdate> {
     let before = channels::crisis(tx)?;
     let after = match change(&before) {
@@ -383,6 +427,18 @@ pub(super) fn set_crisis(
     }
     seq.store(tx)?;
     mark_directory_changed(tx)?;
+    let kind = if after.is_on() {
+        kinds::CRISIS_ON
+    } else {
+        kinds::CRISIS_OFF
+    };
+    let detail = json!({
+        "reason": after.reason,
+        "before": before.channels,
+        "after": after.channels,
+        "effect": effect,
+    });
+    audit::append(tx, trail.event(now, kind, None, detail))?;
     Ok(CrisisUpdate::Updated {
         state: after,
         effect,
@@ -391,7 +447,11 @@ pub(super) fn set_crisis(
 
 /// Disables the leaver, revokes their sessions and hands their open work to the successor;
 /// or, when the successor cannot take something over, writes nothing.
-pub(super) fn hand_over(tx: &Connection, request: &Handover) -> StorageResult<HandoverOutcome> {
+pub(super) fn hand_over(
+    tx: &Connection,
+    request: &Handover,
+    trail: &Trail,
+) -> StorageResult<HandoverOutcome> {
     let (Some(leaver), Some(successor)) = (
         accounts::user_by_id(tx, request.leaver)?,
         accounts::user_by_id(tx, request.successor)?,
@@ -447,6 +507,12 @@ pub(super) fn hand_over(tx: &Connection, request: &Handover) -> StorageResult<Ha
     }
     seq.store(tx)?;
     mark_directory_changed(tx)?;
+    let detail = json!({
+        "leaver": accounts::subject(&leaver),
+        "successor": accounts::subject(&successor),
+        "report": report,
+    });
+    audit::append(tx, trail.event(request.now, kinds::HANDOVER, None, detail))?;
     Ok(HandoverOutcome::Done(report))
 }
 
@@ -565,7 +631,73 @@ fn current_drafts(tx: &Connection, actor: &Actor, ids: &[DraftId]) -> StorageRes
 }
 
 /// Applies a push batch; the caller's transaction makes it all-or-nothing.
-pub(super) fn push(tx: &Connection, batch: &PushBatch) -> StorageResult<PushOutcome> {
+/// The event of an applied decision or comment: by the pusher as the transaction holds them,
+/// about the version decided on and the SHA-256 of its text (`decided_on`, the draft before
+/// the mutation), with what the draft became after it.
+fn mutation_event(
+    trail: &Trail,
+    actor: &Actor,
+    client: ClientId,
+    mutation: &Mutation,
+    decided_on: &Draft,
+    next: &Draft,
+    now: DateTime<Utc>,
+) -> NewEvent {
+    let trail = trail.clone().as_person(actor.person.clone(), None);
+    let (kind, mut detail) = match &mutation.kind {
+        MutationKind::Decide { decision } => {
+            let (step, late_secs) = match next.history.last().map(|h| &h.event) {
+                Some(HistoryEvent::Decided {
+                    step, late_secs, ..
+                }) => (step.clone(), *late_secs),
+                _ => (None, None),
+            };
+            let overrides = decision.verdict == Verdict::Approve
+                && decision
+                    .override_reason
+                    .as_deref()
+                    .is_some_and(|r| !r.trim().is_empty());
+            let kind = if overrides {
+                kinds::OVERRIDE
+            } else {
+                kinds::DECISION
+            };
+            (
+                kind,
+                json!({
+                    "decision_id": decision.id,
+                    "verdict": decision.verdict,
+                    "step": step,
+                    "comment": decision.comment,
+                    "override_reason": decision.override_reason,
+                    "client_time": decision.client_time.map(to_text),
+                    "late_secs": late_secs,
+                }),
+            )
+        }
+        MutationKind::Annotate { annotation } => (
+            kinds::COMMENT,
+            json!({
+                "annotation_id": annotation.id,
+                "body": annotation.body,
+                "suggestion": annotation.suggestion,
+                "target": annotation.target,
+            }),
+        ),
+    };
+    if let Some(object) = detail.as_object_mut() {
+        object.insert("client_id".into(), json!(client));
+        object.insert("mutation_id".into(), json!(mutation.mutation_id));
+        object.insert("status".into(), json!(next.status));
+    }
+    trail.event(now, kind, Some(draft_ref(decided_on)), detail)
+}
+
+pub(super) fn push(
+    tx: &Connection,
+    batch: &PushBatch,
+    trail: &Trail,
+) -> StorageResult<PushOutcome> {
     // The pusher as this transaction holds them: roles, teams and steps taken away (or the
     // account disabled) after the caller was authenticated count.
     let actor = match accounts::user_by_id(tx, batch.actor.person.id)? {
@@ -602,18 +734,46 @@ pub(super) fn push(tx: &Connection, batch: &PushBatch) -> StorageResult<PushOutc
                 }
                 None => push::unrecorded_duplicate(id),
             },
-            Step::Refuse(result) => result,
+            Step::Refuse(result) => *result,
             Step::Apply => {
                 let draft = load_draft(tx, mutation.kind.draft_id())?;
-                let (result, next) = push::evaluate(
+                let (mut result, next) = push::evaluate(
                     &actor,
                     mutation,
                     draft.as_ref(),
                     batch.now,
                     batch.review.as_deref(),
                 );
-                if let Some(next) = next {
+                if let (Some(next), Some(decided_on)) = (next, draft.as_ref()) {
                     save_draft(tx, &next, seq.next())?;
+                    let event = mutation_event(
+                        trail, &actor, client, mutation, decided_on, &next, batch.now,
+                    );
+                    // Where the log stands after this decision or comment, in the same
+                    // transaction: what a receipt and a webhook delivery hand out.
+                    let head = audit::append(tx, event)?;
+                    // A decision's receipt, signed before the result is stored: a retried
+                    // push answers this same receipt.
+                    if let (Some(signer), MutationKind::Decide { decision }) =
+                        (&batch.receipts, &mutation.kind)
+                    {
+                        let receipt = crate::receipts::receipt(
+                            decision,
+                            &actor.person,
+                            decided_on,
+                            &next,
+                            batch.now,
+                            &head,
+                        );
+                        result.receipt = Some(signer.sign(receipt));
+                    }
+                    // The final approval hands the draft to publishing: its deliveries
+                    // commit with the decision, carrying the head that vouches for it.
+                    if next.status == DraftStatus::Approved
+                        && decided_on.status != DraftStatus::Approved
+                    {
+                        webhooks::enqueue_approved(tx, &next, &head, batch.now)?;
+                    }
                 }
                 store_result(tx, client, &result, mutation.kind.draft_id())?;
                 if result.status == MutationStatus::Conflict {

@@ -1,14 +1,18 @@
 //! Policy packs, channel routing and pre-approved replies in SQLite.
 
+use super::audit;
 use super::sequence::mark_directory_changed;
 use super::{is_unique_violation, parse_time, parse_uuid};
 use crate::clock::to_text;
 use crate::storage::{StorageError, StorageResult, StoredPack};
+use crate::trail::Trail;
 use chrono::{DateTime, Utc};
+use countersign_audit::{content_sha256, kinds};
 use countersign_core::channel::Routing;
 use countersign_core::wire::Reply;
 use countersign_core::{ChannelId, Person};
 use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::json;
 
 pub(super) fn policy_pack(tx: &Connection) -> StorageResult<Option<StoredPack>> {
     let row: Option<(i64, String, String, String)> = tx
@@ -38,6 +42,7 @@ pub(super) fn set_policy_pack(
     source: &str,
     by: &Person,
     now: DateTime<Utc>,
+    trail: &Trail,
 ) -> StorageResult<u64> {
     let next: i64 = tx.query_row(
         "SELECT COALESCE(MAX(version), 0) + 1 FROM policy_packs",
@@ -50,7 +55,12 @@ pub(super) fn set_policy_pack(
     )?;
     // Desktops learn of the new pack from the directory's policy version.
     mark_directory_changed(tx)?;
-    u64::try_from(next).map_err(|_| StorageError::Corrupt(format!("policy pack version {next}")))
+    let version = u64::try_from(next)
+        .map_err(|_| StorageError::Corrupt(format!("policy pack version {next}")))?;
+    // The TOML itself is kept in policy_packs; its hash here ties the event to that text.
+    let detail = json!({"version": version, "sha256": content_sha256(source)});
+    audit::append(tx, trail.event(now, kinds::POLICY_PACK_SET, None, detail))?;
+    Ok(version)
 }
 
 /// The version of the pack in force, 0 for none (the built-in pack alone).
@@ -78,8 +88,17 @@ pub(super) fn set_channel_routing(
     id: ChannelId,
     routing: &Routing,
     now: DateTime<Utc>,
+    trail: &Trail,
 ) -> StorageResult<bool> {
-    let changed = tx.execute(
+    let before: Option<(String, String)> = tx
+        .prepare_cached("SELECT name, routing_json FROM channels WHERE id = ?1")?
+        .query_row([id.to_string()], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let Some((name, before)) = before else {
+        return Ok(false);
+    };
+    let before: Routing = serde_json::from_str(&before)?;
+    tx.execute(
         "UPDATE channels SET routing_json = ?1, updated_at = ?2 WHERE id = ?3",
         params![
             serde_json::to_string(routing)?,
@@ -87,10 +106,17 @@ pub(super) fn set_channel_routing(
             id.to_string()
         ],
     )?;
-    if changed > 0 {
-        mark_directory_changed(tx)?;
-    }
-    Ok(changed > 0)
+    mark_directory_changed(tx)?;
+    let detail = json!({
+        "channel": {"id": id, "name": name},
+        "before": before,
+        "after": routing,
+    });
+    audit::append(
+        tx,
+        trail.event(now, kinds::CHANNEL_ROUTING_CHANGED, None, detail),
+    )?;
+    Ok(true)
 }
 
 pub(super) fn replies(tx: &Connection) -> StorageResult<Vec<Reply>> {
@@ -118,7 +144,7 @@ pub(super) fn replies(tx: &Connection) -> StorageResult<Vec<Reply>> {
         .collect()
 }
 
-pub(super) fn add_reply(tx: &Connection, reply: &Reply) -> StorageResult<()> {
+pub(super) fn add_reply(tx: &Connection, reply: &Reply, trail: &Trail) -> StorageResult<()> {
     tx.execute(
         "INSERT INTO replies (id, name, text, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![
@@ -135,9 +161,30 @@ pub(super) fn add_reply(tx: &Connection, reply: &Reply) -> StorageResult<()> {
             StorageError::Sqlite(e)
         }
     })?;
+    // A pre-approved reply is text the organisation signed off: the record keeps it.
+    let detail = json!({"reply": {"id": reply.id, "name": reply.name, "text": reply.text}});
+    audit::append(
+        tx,
+        trail.event(reply.created_at, kinds::REPLY_ADDED, None, detail),
+    )?;
     Ok(())
 }
 
-pub(super) fn remove_reply(tx: &Connection, name: &str) -> StorageResult<bool> {
-    Ok(tx.execute("DELETE FROM replies WHERE name = ?1", params![name])? > 0)
+pub(super) fn remove_reply(
+    tx: &Connection,
+    name: &str,
+    now: DateTime<Utc>,
+    trail: &Trail,
+) -> StorageResult<bool> {
+    let id: Option<String> = tx
+        .prepare_cached("SELECT id FROM replies WHERE name = ?1")?
+        .query_row([name], |row| row.get(0))
+        .optional()?;
+    let Some(id) = id else {
+        return Ok(false);
+    };
+    tx.execute("DELETE FROM replies WHERE id = ?1", params![id])?;
+    let detail = json!({"reply": {"id": id, "name": name}});
+    audit::append(tx, trail.event(now, kinds::REPLY_REMOVED, None, detail))?;
+    Ok(true)
 }

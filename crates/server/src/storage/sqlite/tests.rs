@@ -21,17 +21,23 @@ async fn fixture() -> Fixture {
     let storage = SqliteStorage::open(&dir.path().join("countersign.db")).unwrap();
     let team = team();
     storage
-        .create_team(TeamRecord {
-            id: team,
-            name: "Customer Care".into(),
-            created_at: t0(),
-        })
+        .create_team(
+            TeamRecord {
+                id: team,
+                name: "Customer Care".into(),
+                created_at: t0(),
+            },
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     let author = actor("ana", &[Role::Author], &[], &[team]);
     let reviewer = actor("rui", &[Role::Reviewer], &["review"], &[team]);
     for a in [&author, &reviewer] {
-        storage.create_user(user_of(a)).await.unwrap();
+        storage
+            .create_user(user_of(a), crate::fixtures::trail())
+            .await
+            .unwrap();
     }
     Fixture {
         _dir: dir,
@@ -163,20 +169,23 @@ async fn a_spent_refresh_token_of_schema_4_still_revokes_after_migration_5() {
     let storage = SqliteStorage::open(&path).unwrap();
     let now = t0() + chrono::Duration::hours(2);
     let outcome = storage
-        .refresh_session(crate::storage::Refresh {
-            presented: TokenHash::of("spent"),
-            next: SessionTokens {
-                access_hash: TokenHash::of("a2"),
-                access_expires_at: now,
-                refresh_hash: TokenHash::of("r2"),
-                refresh_expires_at: now,
+        .refresh_session(
+            crate::storage::Refresh {
+                presented: TokenHash::of("spent"),
+                next: SessionTokens {
+                    access_hash: TokenHash::of("a2"),
+                    access_expires_at: now,
+                    refresh_hash: TokenHash::of("r2"),
+                    refresh_expires_at: now,
+                },
+                next_salt: "salt".into(),
+                now,
+                grace_until: now,
+                session_lifetime: chrono::Duration::days(90),
+                two_factor_roles: vec![],
             },
-            next_salt: "salt".into(),
-            now,
-            grace_until: now,
-            session_lifetime: chrono::Duration::days(90),
-            two_factor_roles: vec![],
-        })
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     assert!(
@@ -315,15 +324,22 @@ fn a_released_migration_that_changed_is_refused_loudly() {
 #[tokio::test]
 async fn usernames_and_team_names_are_unique() {
     let f = fixture().await;
-    let again = f.storage.create_user(user_of(&f.author)).await.unwrap_err();
+    let again = f
+        .storage
+        .create_user(user_of(&f.author), crate::fixtures::trail())
+        .await
+        .unwrap_err();
     assert!(matches!(again, StorageError::AlreadyExists(_)), "{again:?}");
     let team = f
         .storage
-        .create_team(TeamRecord {
-            id: team(),
-            name: "Customer Care".into(),
-            created_at: t0(),
-        })
+        .create_team(
+            TeamRecord {
+                id: team(),
+                name: "Customer Care".into(),
+                created_at: t0(),
+            },
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(team, StorageError::AlreadyExists(_)), "{team:?}");
@@ -338,7 +354,17 @@ async fn a_totp_step_is_consumed_once_and_only_moving_forward() {
         "no secret, nothing to consume"
     );
     let secret = Sensitive::new("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".to_owned());
-    assert!(f.storage.set_totp_secret(id, secret.clone()).await.unwrap());
+    assert!(
+        f.storage
+            .set_totp_secret(
+                id,
+                secret.clone(),
+                crate::fixtures::t0(),
+                crate::fixtures::trail()
+            )
+            .await
+            .unwrap()
+    );
     let stored = f.storage.user_by_id(id).await.unwrap().unwrap();
     assert_eq!(stored.totp_secret, Some(secret.clone()));
     let cases = [(10, true), (10, false), (9, false), (11, true)];
@@ -349,16 +375,31 @@ async fn a_totp_step_is_consumed_once_and_only_moving_forward() {
             "step {step}"
         );
     }
-    assert!(f.storage.set_totp_secret(id, secret).await.unwrap());
+    assert!(
+        f.storage
+            .set_totp_secret(id, secret, crate::fixtures::t0(), crate::fixtures::trail())
+            .await
+            .unwrap()
+    );
     assert!(
         f.storage.consume_totp_step(id, 5).await.unwrap(),
         "a new enrolment forgets the old secret's steps"
     );
-    assert!(f.storage.clear_totp_secret(id).await.unwrap());
+    assert!(
+        f.storage
+            .clear_totp_secret(id, crate::fixtures::t0(), crate::fixtures::trail())
+            .await
+            .unwrap()
+    );
     let stored = f.storage.user_by_id(id).await.unwrap().unwrap();
     assert_eq!(stored.totp_secret, None);
     let nobody = countersign_core::UserId(Uuid::new_v4());
-    assert!(!f.storage.clear_totp_secret(nobody).await.unwrap());
+    assert!(
+        !f.storage
+            .clear_totp_secret(nobody, crate::fixtures::t0(), crate::fixtures::trail())
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]
@@ -384,7 +425,7 @@ async fn every_draft_write_takes_the_next_change_sequence() {
         draft(f.team, &f.author.person),
     );
     f.storage
-        .insert_drafts(vec![a.clone(), b.clone()])
+        .insert_drafts(vec![a.clone(), b.clone()], crate::fixtures::trail())
         .await
         .unwrap();
     let page = f
@@ -405,6 +446,7 @@ async fn every_draft_write_takes_the_next_change_sequence() {
                 next.body = "changed".into();
                 Ok(next)
             }),
+            crate::fixtures::trail(),
         )
         .await
         .unwrap();
@@ -423,7 +465,10 @@ async fn every_draft_write_takes_the_next_change_sequence() {
 async fn a_refused_change_writes_nothing() {
     let f = fixture().await;
     let a = draft(f.team, &f.author.person);
-    f.storage.insert_drafts(vec![a.clone()]).await.unwrap();
+    f.storage
+        .insert_drafts(vec![a.clone()], crate::fixtures::trail())
+        .await
+        .unwrap();
     let inserted = f
         .storage
         .changes(page_request(&f.reviewer, None, 0))
@@ -433,7 +478,11 @@ async fn a_refused_change_writes_nothing() {
         .seq;
     let refused = f
         .storage
-        .update_draft(a.id, Box::new(|_| Err(Refusal::Invalid("no".into()))))
+        .update_draft(
+            a.id,
+            Box::new(|_| Err(Refusal::Invalid("no".into()))),
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     assert!(matches!(refused, DraftUpdate::Refused { .. }));
@@ -448,6 +497,7 @@ async fn a_refused_change_writes_nothing() {
         .update_draft(
             countersign_core::DraftId(Uuid::nil()),
             Box::new(|d| Ok(d.clone())),
+            crate::fixtures::trail(),
         )
         .await
         .unwrap();
@@ -459,17 +509,23 @@ async fn the_feed_is_scoped_paged_and_marks_withdrawals() {
     let f = fixture().await;
     let other_team = team();
     f.storage
-        .create_team(TeamRecord {
-            id: other_team,
-            name: "Brand".into(),
-            created_at: t0(),
-        })
+        .create_team(
+            TeamRecord {
+                id: other_team,
+                name: "Brand".into(),
+                created_at: t0(),
+            },
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     let mut drafts: Vec<_> = (0..5).map(|_| draft(f.team, &f.author.person)).collect();
     drafts.push(draft(other_team, &f.author.person));
     drafts[4].status = DraftStatus::Withdrawn;
-    f.storage.insert_drafts(drafts.clone()).await.unwrap();
+    f.storage
+        .insert_drafts(drafts.clone(), crate::fixtures::trail())
+        .await
+        .unwrap();
 
     let mut request = page_request(&f.reviewer, None, 0);
     request.limit = 3;
@@ -487,7 +543,10 @@ async fn the_feed_is_scoped_paged_and_marks_withdrawals() {
     assert!(second.rows[1].removed, "a withdrawn draft is a removal");
 
     let admin = actor("root", &[Role::Admin], &[], &[]);
-    f.storage.create_user(user_of(&admin)).await.unwrap();
+    f.storage
+        .create_user(user_of(&admin), crate::fixtures::trail())
+        .await
+        .unwrap();
     let all = f
         .storage
         .changes(ChangesRequest {
@@ -510,7 +569,7 @@ async fn a_push_applies_in_order_and_repeats_first_results() {
         draft(f.team, &f.author.person),
     );
     f.storage
-        .insert_drafts(vec![a.clone(), b.clone()])
+        .insert_drafts(vec![a.clone(), b.clone()], crate::fixtures::trail())
         .await
         .unwrap();
     let client = ClientId(Uuid::now_v7());
@@ -524,9 +583,15 @@ async fn a_push_applies_in_order_and_repeats_first_results() {
         ],
         now: t0(),
         review: None,
+        receipts: None,
         skip: None,
     };
-    let results = f.storage.push(batch.clone()).await.unwrap().results;
+    let results = f
+        .storage
+        .push(batch.clone(), crate::fixtures::trail())
+        .await
+        .unwrap()
+        .results;
     let statuses: Vec<_> = results.iter().map(|r| r.status).collect();
     assert_eq!(
         statuses,
@@ -537,7 +602,12 @@ async fn a_push_applies_in_order_and_repeats_first_results() {
         ]
     );
 
-    let again = f.storage.push(batch).await.unwrap().results;
+    let again = f
+        .storage
+        .push(batch, crate::fixtures::trail())
+        .await
+        .unwrap()
+        .results;
     assert_eq!(again[0].status, MutationStatus::Duplicate);
     assert_eq!(again[0].first_status, Some(MutationStatus::Applied));
     assert_eq!(again[1].first_status, Some(MutationStatus::Conflict));
@@ -578,14 +648,18 @@ async fn a_client_belongs_to_the_first_user_who_uses_it() {
     assert!(matches!(stolen, StorageError::ClientTaken(_)), "{stolen:?}");
     let pushed = f
         .storage
-        .push(PushBatch {
-            actor: f.author.clone(),
-            client_id: client,
-            mutations: vec![],
-            now: t0(),
-            review: None,
-            skip: None,
-        })
+        .push(
+            PushBatch {
+                actor: f.author.clone(),
+                client_id: client,
+                mutations: vec![],
+                now: t0(),
+                review: None,
+                receipts: None,
+                skip: None,
+            },
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(pushed, StorageError::ClientTaken(_)), "{pushed:?}");
@@ -603,17 +677,20 @@ async fn disabling_a_user_revokes_their_sessions() {
         refresh_expires_at: t0() + chrono::Duration::days(1),
     };
     f.storage
-        .create_session(NewSession {
-            id: Uuid::new_v4(),
-            user_id: f.reviewer.person.id,
-            tokens,
-            created_at: t0(),
-        })
+        .create_session(
+            NewSession {
+                id: Uuid::new_v4(),
+                user_id: f.reviewer.person.id,
+                tokens,
+                created_at: t0(),
+            },
+            crate::fixtures::trail(),
+        )
         .await
         .unwrap();
     assert!(
         f.storage
-            .disable_user(f.reviewer.person.id, t0())
+            .disable_user(f.reviewer.person.id, t0(), crate::fixtures::trail())
             .await
             .unwrap()
     );
@@ -638,6 +715,12 @@ mod conformance {
     //! The backend-independent storage suite, run against SQLite.
     use super::empty_store;
     use crate::storage::conformance as suite;
+
+    #[tokio::test]
+    async fn final_approvals_enqueue_deliveries_and_every_attempt_is_kept() {
+        let (_dir, storage) = empty_store();
+        suite::final_approvals_enqueue_deliveries_and_every_attempt_is_kept(&storage).await;
+    }
 
     #[tokio::test]
     async fn drafts_pages_walk_every_draft_once_within_the_filters() {
