@@ -232,7 +232,8 @@ async fn a_draft_edited_twice_decided_commented_routed_and_approved_shows_its_wh
     assert!(
         routed
             .iter()
-            .any(|e| e["version"] == 3 && e["route"]["escalated"]["step"] == "legal"),
+            .any(|e| e["version"] == 3
+                && e["route"] == json!({"kind": "escalated", "step": "legal"})),
         "the routing of the blocking version is in the events: {routed:?}"
     );
     let approvers: Vec<(&str, &str)> = life["approved"]["approvals"]
@@ -350,7 +351,7 @@ async fn only_administrators_export_and_bad_filters_are_refused() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     for (query, status) in [
         ("?from=yesterday", StatusCode::BAD_REQUEST),
-        ("?from=2026-12-02&to=2026-12-01", StatusCode::BAD_REQUEST),
+        ("?from=2026-12-03&to=2026-12-01", StatusCode::BAD_REQUEST),
         ("?format=xlsx", StatusCode::BAD_REQUEST),
         ("?status=lost", StatusCode::BAD_REQUEST),
         ("?everything=1", StatusCode::BAD_REQUEST),
@@ -392,4 +393,77 @@ async fn an_export_of_many_drafts_streams_every_one_of_them_once() {
     assert_eq!(status, StatusCode::OK);
     let rows = csv::Reader::from_reader(csv.as_bytes()).records().count();
     assert_eq!(rows, count, "one row per draft (each has one version)");
+}
+
+#[tokio::test]
+async fn the_cli_exports_to_a_private_file_or_stdout_and_refuses_unknown_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = countersign_server::open(countersign_server::ServerConfig::new(dir.path()))
+        .await
+        .unwrap();
+    let org = org(&server).await;
+    let draft = crate::support::draft_on(&server, org.alex, "care-x", FORMULA).await;
+    let data = dir.path().to_str().unwrap();
+    let file = dir.path().join("drafts.csv");
+    let (ok, out) = crate::binary::cli(
+        &[
+            "drafts",
+            "export",
+            "--format",
+            "csv",
+            "--team",
+            "Care",
+            "--out",
+            file.to_str().unwrap(),
+            "--data-dir",
+            data,
+        ],
+        None,
+    );
+    assert!(ok, "{out}");
+    let csv = std::fs::read_to_string(&file).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1, "{csv}");
+    assert_eq!(&rows[0][0], draft.id.to_string());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode, 0o600,
+            "every communication, readable by the operator only"
+        );
+    }
+
+    let (ok, out) = crate::binary::cli(&["drafts", "export", "--data-dir", data], None);
+    assert!(ok, "{out}");
+    let json: Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(json[0]["versions"][0]["body"], FORMULA);
+
+    let (ok, out) = crate::binary::cli(
+        &[
+            "drafts",
+            "export",
+            "--channel",
+            "nowhere",
+            "--data-dir",
+            data,
+        ],
+        None,
+    );
+    assert!(!ok, "an unknown channel fails: {out}");
+    assert!(out.contains("nowhere"), "and says which: {out}");
+    let (ok, out) = crate::binary::cli(
+        &[
+            "drafts",
+            "export",
+            "--from",
+            "last week",
+            "--data-dir",
+            data,
+        ],
+        None,
+    );
+    assert!(!ok && out.contains("--from"), "{out}");
 }
