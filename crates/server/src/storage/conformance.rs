@@ -17,6 +17,8 @@
 //! absolute session lifetime, sign-out by refresh token) and the failed sign-ins the limiter
 //! keeps across restarts.
 
+pub(crate) mod audit;
+
 use super::{
     ChangesPage, ChangesRequest, CrisisUpdate, Handover, HandoverOutcome, NewSession, Refresh,
     RefreshOutcome, SessionTokens, SignInFailure, Storage, StorageError, StoredPack, TeamRecord,

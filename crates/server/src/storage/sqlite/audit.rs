@@ -164,3 +164,44 @@ impl EventRow {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::storage::Storage;
+    use crate::storage::sqlite::SqliteStorage;
+    use countersign_audit::{NewEvent, Via, kinds};
+
+    /// The triggers refuse any UPDATE or DELETE of an event, from any connection: only the
+    /// hash chain has to catch someone who edits the file with another tool.
+    #[tokio::test]
+    async fn the_table_refuses_updates_and_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("countersign.db");
+        let storage = SqliteStorage::open(&path).unwrap();
+        let event = NewEvent::new(crate::fixtures::t0(), kinds::AUDIT_EXPORTED, Via::Cli);
+        let heads = storage.record(vec![event]).await.unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for sql in [
+            "UPDATE audit_events SET kind = 'nothing' WHERE position = 1",
+            "UPDATE audit_events SET detail_json = '{}'",
+            "DELETE FROM audit_events WHERE position = 1",
+            "DELETE FROM audit_events",
+        ] {
+            let refused = conn.execute(sql, []).unwrap_err();
+            assert!(
+                refused.to_string().contains("the audit log is append-only"),
+                "{sql}: {refused}"
+            );
+        }
+        assert_eq!(storage.audit_head().await.unwrap(), heads.last().cloned());
+        let stored = storage
+            .audit_events(crate::storage::AuditQuery {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].kind, kinds::AUDIT_EXPORTED, "unchanged");
+    }
+}

@@ -717,6 +717,30 @@ mod conformance {
     use crate::storage::conformance as suite;
 
     #[tokio::test]
+    async fn every_change_leaves_one_event_naming_who_and_what() {
+        let (_dir, storage) = empty_store();
+        suite::audit::every_change_leaves_one_event_naming_who_and_what(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn a_refused_change_leaves_no_event() {
+        let (_dir, storage) = empty_store();
+        suite::audit::a_refused_change_leaves_no_event(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn the_chain_links_in_commit_order_and_every_hash_recomputes() {
+        let (_dir, storage) = empty_store();
+        suite::audit::the_chain_links_in_commit_order_and_every_hash_recomputes(&storage).await;
+    }
+
+    #[tokio::test]
+    async fn a_push_s_events_follow_its_mutations_in_order() {
+        let (_dir, storage) = empty_store();
+        suite::audit::a_push_s_events_follow_its_mutations_in_order(&storage).await;
+    }
+
+    #[tokio::test]
     async fn final_approvals_enqueue_deliveries_and_every_attempt_is_kept() {
         let (_dir, storage) = empty_store();
         suite::final_approvals_enqueue_deliveries_and_every_attempt_is_kept(&storage).await;
