@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { FakeElement } from "./fake-dom.js";
+import { FakeElement, FakeNode } from "./fake-dom.js";
 
 const { exportWords, fileName, receiptWarning, renderExport } = await import("../js/views/export.js");
 
@@ -74,9 +74,11 @@ test("the panel shows the folder and the files as text, and markup in them stays
   assert.ok(!tags.includes("IMG") && !tags.includes("B"), `no element came from the text: ${tags}`);
 });
 
-test("with every decision confirmed the panel has no waiting notice", () => {
+test("with every decision confirmed the panel has no waiting notice, and no stray text", () => {
   const panel = new FakeElement("div");
   renderExport(panel, { ...REPORT, decisions: 3, unconfirmed: 0 });
+  // The DOM's replaceChildren writes a null it is given as the text "null".
+  assert.ok(panel.childNodes.every((c) => c instanceof FakeNode), "every part is a node");
   assert.equal(find(panel, "export-unconfirmed"), null);
   assert.match(find(panel, "export-confirmed").textContent, /^3 confirmed/);
 });

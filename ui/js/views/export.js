@@ -53,7 +53,8 @@ export function receiptWarning(failed) {
 /** Fills the overlay panel with the export's outcome. */
 export function renderExport(panel, report) {
   const w = exportWords(report);
-  panel.replaceChildren(
+  // replaceChildren, unlike h(), would write a left-out (null) part as the text "null".
+  const parts = [
     h("header", { class: "panel-head" },
       h("h2", { id: "export-title" }, w.headline),
       h("button", { type: "button", class: "icon-button", dataset: { action: "close-overlay" }, "aria-label": "Close" }, "×")),
@@ -64,5 +65,7 @@ export function renderExport(panel, report) {
     w.failed ? h("p", { class: "warning-box", role: "alert", testid: "export-failed" }, w.failed) : null,
     h("p", { class: "muted small" }, w.verify),
     h("div", { class: "panel-actions" },
-      h("button", { type: "button", class: "button", dataset: { action: "close-overlay" }, autofocus: true }, "Done")));
+      h("button", { type: "button", class: "button", dataset: { action: "close-overlay" }, autofocus: true }, "Done")),
+  ];
+  panel.replaceChildren(...parts.filter(Boolean));
 }
