@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 mod openapi;
 mod policy;
+mod receipts;
 mod sessions;
 mod sync;
 
@@ -103,6 +104,7 @@ pub fn router(server: Server) -> Router {
             "/api/v1/admin/policy/two-factor",
             get(admin::two_factor).put(admin::set_two_factor),
         )
+        .route("/api/v1/receipts/key", get(receipts::key))
         .route("/api/v1/openapi.json", get(openapi::document))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

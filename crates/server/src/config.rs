@@ -57,6 +57,8 @@ pub struct ServerConfig {
     /// How long a desktop may show its cached drafts without contact with the server;
     /// past it the window asks for a sign-in first (sent with the directory).
     pub offline_lease: Duration,
+    /// How webhook deliveries are retried and how long they are tried for.
+    pub webhooks: crate::webhooks::WebhookTiming,
     /// The server's notion of now.
     pub clock: Clock,
 }
@@ -85,6 +87,7 @@ impl ServerConfig {
             refresh_grace: Duration::from_secs(60),
             session_lifetime: Duration::from_secs(90 * 24 * 3600),
             offline_lease: Duration::from_secs(14 * 24 * 3600),
+            webhooks: crate::webhooks::WebhookTiming::default(),
             clock: Clock::system(),
         }
     }

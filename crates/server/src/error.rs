@@ -53,6 +53,9 @@ pub enum ServerError {
         /// Why.
         source: std::io::Error,
     },
+    /// The receipt-signing key could not be read or made (see [`crate::receipts`]).
+    #[error(transparent)]
+    ReceiptKey(#[from] crate::receipts::KeyFileError),
     /// A blocking task panicked or was cancelled.
     #[error("a background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),

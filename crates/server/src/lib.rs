@@ -38,6 +38,7 @@ pub mod error;
 pub mod export;
 pub mod policy;
 pub mod push;
+pub mod receipts;
 pub mod sessions;
 pub mod storage;
 pub mod sync;
@@ -54,6 +55,7 @@ pub use error::{AuthError, ServerError};
 pub use storage::StorageError;
 
 use auth::limiter::LoginLimiter;
+use countersign_audit::receipt::ReceiptSigner;
 use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::sync::Arc;
@@ -79,6 +81,8 @@ struct Inner {
     /// A real argon2id hash of nothing in particular: unknown usernames are checked against
     /// it, so a sign-in takes as long whether or not the account exists.
     decoy_hash: String,
+    /// Signs a receipt for every decision a push applies (see [`receipts`]).
+    receipts: Arc<ReceiptSigner>,
 }
 
 impl std::fmt::Debug for Server {
@@ -90,10 +94,21 @@ impl std::fmt::Debug for Server {
 }
 
 impl Server {
-    /// A server over an already opened storage backend.
+    /// A server over an already opened storage backend, signing receipts with a new key
+    /// that lives in memory only (tests; [`open`] reads the data directory's).
     pub async fn with_storage(
         config: ServerConfig,
         storage: Arc<dyn Storage>,
+    ) -> Result<Self, ServerError> {
+        let receipts = Arc::new(ReceiptSigner::from_secret_bytes(rand::random()));
+        Self::with_storage_and_receipts(config, storage, receipts).await
+    }
+
+    /// A server over an already opened storage backend, signing receipts with `receipts`.
+    pub async fn with_storage_and_receipts(
+        config: ServerConfig,
+        storage: Arc<dyn Storage>,
+        receipts: Arc<ReceiptSigner>,
     ) -> Result<Self, ServerError> {
         let decoy_hash =
             tokio::task::spawn_blocking(|| auth::password::hash("countersign decoy password"))
@@ -125,6 +140,7 @@ impl Server {
                 hashing,
                 guard_cache: policy::GuardCache::default(),
                 decoy_hash,
+                receipts,
             }),
         })
     }
@@ -164,27 +180,40 @@ impl Server {
     pub(crate) fn decoy_hash(&self) -> &str {
         &self.inner.decoy_hash
     }
+
+    /// The public half of the key receipts are signed with.
+    pub fn receipt_key(&self) -> countersign_audit::receipt::PublicKey {
+        self.inner.receipts.public_key()
+    }
+
+    /// The key receipts are signed with, for the push's transaction.
+    pub(crate) fn receipts(&self) -> &Arc<ReceiptSigner> {
+        &self.inner.receipts
+    }
 }
 
 /// Opens the service's storage: creates the data directory if needed, opens
-/// `<data_dir>/countersign.db` and applies pending migrations.
+/// `<data_dir>/countersign.db` and applies pending migrations, and reads the receipt-signing
+/// key `<data_dir>/receipt-signing.key` (made on the first start; see [`receipts`]).
 ///
 /// The data directory is made `0700` and the database files `0600` (on Unix) before
 /// SQLite opens them, so only the service's user can read them; a looser directory or file
 /// is tightened, with a warning.
 ///
 /// Fails with [`StorageError::SchemaTooNew`] (inside [`ServerError::Storage`]) when the
-/// database was written by a newer server.
+/// database was written by a newer server, and with [`ServerError::ReceiptKey`] when the key
+/// file is there but unusable (it is never replaced).
 pub async fn open(config: ServerConfig) -> Result<Server, ServerError> {
     let dir = config.data_dir.clone();
     let path = config.database_path();
-    let storage = tokio::task::spawn_blocking(move || -> Result<_, ServerError> {
+    let (storage, receipts) = tokio::task::spawn_blocking(move || -> Result<_, ServerError> {
         data_dir::prepare(&dir, &path)?;
-        Ok(SqliteStorage::open(&path)?)
+        let receipts = receipts::load_or_create(&dir)?;
+        Ok((SqliteStorage::open(&path)?, receipts))
     })
     .await??;
     tracing::debug!(path = %storage.path().display(), "storage open");
-    Server::with_storage(config, Arc::new(storage)).await
+    Server::with_storage_and_receipts(config, Arc::new(storage), Arc::new(receipts)).await
 }
 
 /// Serves the API over plain HTTP on `listener` until `shutdown` completes, then stops

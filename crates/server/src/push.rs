@@ -44,20 +44,24 @@ pub enum Step {
     Duplicate,
     /// The next one: evaluate and store it.
     Apply,
-    /// Refused without being stored (the client must resend it later, in order).
-    Refuse(MutationResult),
+    /// Refused without being stored (the client must resend it later, in order). Boxed: a
+    /// result with room for a receipt is large, and the other two steps are nothing.
+    Refuse(Box<MutationResult>),
 }
 
 /// Judges a mutation id against the client's `last` processed id.
 pub fn classify(last: MutationId, id: MutationId) -> Step {
     if id.0 == 0 {
-        Step::Refuse(invalid(id, "mutation ids count up from 1".to_owned()))
+        Step::Refuse(Box::new(invalid(
+            id,
+            "mutation ids count up from 1".to_owned(),
+        )))
     } else if id <= last {
         Step::Duplicate
     } else if id == last.next() {
         Step::Apply
     } else {
-        Step::Refuse(gap(id, last.next()))
+        Step::Refuse(Box::new(gap(id, last.next())))
     }
 }
 

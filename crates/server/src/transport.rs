@@ -58,6 +58,12 @@ pub(crate) async fn run(
     let mut make_service = router.into_make_service_with_connect_info::<SocketAddr>();
     let permits = Arc::new(Semaphore::new(max_connections as usize));
     let (stop, stopped) = watch::channel(false);
+    // The webhook deliverer lives as long as the listener: a CLI command that opens the
+    // data directory never delivers, a serving process always does.
+    let deliverer = tokio::spawn(crate::webhooks::deliver::run(
+        server.clone(),
+        stopped.clone(),
+    ));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(header_read_timeout);
@@ -105,6 +111,10 @@ pub(crate) async fn run(
     // Every connection holds one permit until it closes: having them all back means none is
     // left.
     let _all_closed = permits.acquire_many(max_connections).await;
+    // It saw the stop too; an attempt it cut short was not recorded and is made again.
+    if let Err(error) = deliverer.await {
+        tracing::error!(%error, "the webhook deliverer failed");
+    }
     Ok(())
 }
 

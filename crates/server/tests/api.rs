@@ -37,6 +37,8 @@ mod limits;
 mod matrix;
 #[path = "api/policy.rs"]
 mod policy;
+#[path = "api/receipts.rs"]
+mod receipts;
 #[path = "api/refresh.rs"]
 mod refresh;
 #[path = "api/rules.rs"]

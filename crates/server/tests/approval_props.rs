@@ -506,9 +506,23 @@ impl<'a> Runner<'a> {
         .expect("a push of well-formed mutations is answered");
         let after = self.both().await;
         let results = response.results;
+        // Each server of a run signs with its own key, and its audit hashes cover session ids
+        // of its own: the trace keeps the rest of a receipt, which must agree.
+        let traced: Vec<MutationResult> = results
+            .iter()
+            .cloned()
+            .map(|mut result| {
+                if let Some(signed) = result.receipt.as_mut() {
+                    signed.receipt.key_id.clear();
+                    signed.receipt.audit.hash.clear();
+                    signed.signature.clear();
+                }
+                result
+            })
+            .collect();
         self.trace.events.push(format!(
             "push by {who:?}: {}",
-            serde_json::to_string(&results).expect("results serialise")
+            serde_json::to_string(&traced).expect("results serialise")
         ));
         if results.len() != mutations.len() {
             self.fail(format!(
@@ -532,6 +546,7 @@ impl<'a> Runner<'a> {
             }
             let took = result.status == MutationStatus::Applied;
             changed_by_this_push[n] |= took;
+            self.check_receipt(mutation, result);
             self.check_answer(who, mutation, result, &before[n], &after[n], now);
             if result.status != MutationStatus::Duplicate
                 && result.code.as_deref() != Some(codes::MUTATION_GAP)
@@ -567,6 +582,46 @@ impl<'a> Runner<'a> {
             }
         }
         results
+    }
+
+    /// An applied decision (and its repeats) carries a receipt of that decision signed by the
+    /// server's key; anything else carries none.
+    fn check_receipt(&mut self, mutation: &Mutation, result: &MutationResult) {
+        let decision = match &mutation.kind {
+            MutationKind::Decide { decision } if result.took_effect() => decision,
+            _ => {
+                if result.receipt.is_some() {
+                    self.fail(format!(
+                        "mutation {} was not an applied decision yet has a receipt",
+                        mutation.mutation_id
+                    ));
+                }
+                return;
+            }
+        };
+        let Some(signed) = &result.receipt else {
+            self.fail(format!(
+                "applied decision {} came back without a receipt",
+                mutation.mutation_id
+            ));
+            return;
+        };
+        let key = self.env.server.receipt_key();
+        if let Err(e) = countersign_audit::receipt::verify(signed, &key) {
+            self.fail(format!(
+                "the receipt of {} does not verify: {e}",
+                mutation.mutation_id
+            ));
+        }
+        let r = &signed.receipt;
+        if (r.decision_id, r.draft_version, r.verdict)
+            != (decision.id, decision.draft_version, decision.verdict)
+        {
+            self.fail(format!(
+                "the receipt of {} names another decision: {r:?}",
+                mutation.mutation_id
+            ));
+        }
     }
 
     /// What one answer must be, given the draft before and after its push.

@@ -59,6 +59,7 @@ use utoipa::{Modify, OpenApi};
         super::policy::set_routing,
         super::policy::add_reply,
         super::policy::remove_reply,
+        super::receipts::key,
         document,
     ),
     modifiers(&BearerScheme, &CommonErrors),
@@ -68,6 +69,7 @@ use utoipa::{Modify, OpenApi};
         (name = "drafts", description = "Writing drafts"),
         (name = "policy", description = "The policy pack drafts are reviewed with, and the pre-approved replies"),
         (name = "admin", description = "Administrators only: channels and their policies, crisis mode, roles, teams, steps and channel limits, leavers, the two-factor policy, who has access to what, the drafts export and the audit log"),
+        (name = "receipts", description = "The public key reviewers' receipts are signed with"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -165,7 +167,8 @@ fn add_common_errors(path: &str, operation: &mut Operation) {
             "No valid token (`unauthenticated`, `token_expired`, `session_revoked`)",
         ));
     }
-    if path != "/healthz" && path != "/api/v1/openapi.json" {
+    // Those three read no database.
+    if path != "/healthz" && path != "/api/v1/openapi.json" && path != "/api/v1/receipts/key" {
         errors.push((
             "503",
             "The database stayed busy past its timeout (`unavailable`); retry after the \

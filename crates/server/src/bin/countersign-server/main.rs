@@ -19,6 +19,7 @@
 //! countersign-server crisis off | crisis status
 //! countersign-server policy require-2fa --role reviewer [--off] | policy show
 //! countersign-server access [--user ana] [--format table|json|csv]
+//! countersign-server receipt key | receipt verify FILE --public-key BASE64|--key-file F|--data-dir D
 //! countersign-server audit verify [--head POSITION:HASH]... [--receipts FILE]...
 //! countersign-server audit export [--from 2026-12-01] [--to 2026-12-31] [--format json|csv] \
 //!     [--out FILE]
@@ -38,6 +39,7 @@ mod drafts;
 mod guard;
 mod listen;
 mod org;
+mod receipt;
 mod users;
 
 use anyhow::Context;
@@ -92,6 +94,9 @@ enum Command {
     /// Who has access to what: every account's roles, teams, channels, steps, 2FA, last
     /// sign-in, live sessions and status.
     Access(org::AccessArgs),
+    /// Reviewers' receipts: print the public key they are signed with, check them with it.
+    #[command(subcommand)]
+    Receipt(receipt::ReceiptCommand),
     /// The audit log: verify its hash chain, export it.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -157,6 +162,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Drafts(command) => drafts::run(command).await,
         Command::Replies(command) => guard::replies(command).await,
         Command::Lint(args) => return guard::lint(args),
+        Command::Receipt(command) => return receipt::run(command).await,
     }
     .map(|()| ExitCode::SUCCESS)
 }
