@@ -8,14 +8,15 @@
 mod admin;
 mod audit;
 mod drafts;
-mod export;
 pub mod error;
+mod export;
 pub mod extract;
 mod openapi;
 mod policy;
 mod receipts;
 mod sessions;
 mod sync;
+mod webhooks;
 
 pub use openapi::openapi;
 
@@ -51,6 +52,16 @@ pub fn router(server: Server) -> Router {
         .route("/api/v1/drafts", post(drafts::create))
         .route("/api/v1/drafts/{id}", get(drafts::get).patch(drafts::edit))
         .route("/api/v1/drafts/{id}/withdraw", post(drafts::withdraw))
+        .route("/api/v1/drafts/{id}/published", post(webhooks::published))
+        .route(
+            "/api/v1/admin/webhooks",
+            get(webhooks::list).post(webhooks::add),
+        )
+        .route("/api/v1/admin/webhooks/{id}", delete(webhooks::remove))
+        .route(
+            "/api/v1/admin/webhooks/deliveries",
+            get(webhooks::deliveries),
+        )
         .route("/api/v1/channels", get(admin::my_channels))
         .route("/api/v1/policy", get(policy::policy))
         .route("/api/v1/replies", get(policy::replies))

@@ -45,6 +45,7 @@ pub mod sync;
 pub mod tls;
 pub mod trail;
 mod transport;
+pub mod webhooks;
 
 #[cfg(test)]
 mod fixtures;
@@ -55,8 +56,8 @@ pub use error::{AuthError, ServerError};
 pub use storage::StorageError;
 
 use auth::limiter::LoginLimiter;
-use countersign_audit::receipt::ReceiptSigner;
 use chrono::{DateTime, Utc};
+use countersign_audit::receipt::ReceiptSigner;
 use std::future::Future;
 use std::sync::Arc;
 use storage::Storage;
@@ -83,6 +84,9 @@ struct Inner {
     decoy_hash: String,
     /// Signs a receipt for every decision a push applies (see [`receipts`]).
     receipts: Arc<ReceiptSigner>,
+    /// Rung after a push that may have enqueued webhook deliveries, so the deliverer sends
+    /// them at once instead of at its next poll.
+    deliveries: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Server {
@@ -141,6 +145,7 @@ impl Server {
                 guard_cache: policy::GuardCache::default(),
                 decoy_hash,
                 receipts,
+                deliveries: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -189,6 +194,11 @@ impl Server {
     /// The key receipts are signed with, for the push's transaction.
     pub(crate) fn receipts(&self) -> &Arc<ReceiptSigner> {
         &self.inner.receipts
+    }
+
+    /// What the webhook deliverer waits on between looks at the queue.
+    pub(crate) fn deliveries(&self) -> &tokio::sync::Notify {
+        &self.inner.deliveries
     }
 }
 

@@ -51,9 +51,9 @@ mod sign_in;
 mod sync;
 #[path = "api/totp.rs"]
 mod totp;
-#[path = "api/trail.rs"]
-mod trail;
 #[path = "api/transport.rs"]
 mod transport;
 #[path = "api/two_factor.rs"]
 mod two_factor;
+#[path = "api/webhooks.rs"]
+mod webhooks;

@@ -25,6 +25,9 @@
 //!     [--out FILE]
 //! countersign-server drafts export [--from 2026-12-01] [--to 2026-12-31] [--team T] \
 //!     [--channel C] [--status approved] [--format json|csv] [--out FILE]
+//! countersign-server webhook add --url https://publish.example.org/hook [--channel care-x]
+//! countersign-server webhook list | webhook remove ID
+//! countersign-server webhook deliveries [--webhook ID] [--status pending|delivered|failed]
 //! ```
 //!
 //! Every admin command works on the data directory directly (next to a running server is
@@ -41,6 +44,7 @@ mod listen;
 mod org;
 mod receipt;
 mod users;
+mod webhook;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -97,6 +101,9 @@ enum Command {
     /// Reviewers' receipts: print the public key they are signed with, check them with it.
     #[command(subcommand)]
     Receipt(receipt::ReceiptCommand),
+    /// Webhooks: where final approvals are handed to publishing, and their deliveries.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
     /// The audit log: verify its hash chain, export it.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -158,6 +165,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Crisis(command) => org::crisis(command).await,
         Command::Policy(command) => org::policy(command).await,
         Command::Access(args) => org::access(args).await,
+        Command::Webhook(command) => webhook::run(command).await,
         Command::Audit(command) => return audit::run(command).await,
         Command::Drafts(command) => drafts::run(command).await,
         Command::Replies(command) => guard::replies(command).await,
