@@ -51,6 +51,8 @@ mod sign_in;
 mod sync;
 #[path = "api/totp.rs"]
 mod totp;
+#[path = "api/trail.rs"]
+mod trail;
 #[path = "api/transport.rs"]
 mod transport;
 #[path = "api/two_factor.rs"]
