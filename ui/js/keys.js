@@ -25,7 +25,7 @@ export const KEY_HELP = [
   { keys: ["k", "↑"], action: "Previous draft" },
   { keys: ["g", "Home"], action: "First draft" },
   { keys: ["G", "End"], action: "Last draft" },
-  { keys: ["a"], action: "Approve (over a blocking finding: asks why)" },
+  { keys: ["a"], action: "Approve (over a blocking finding: asks why; past its time: asks first)" },
   { keys: ["r"], action: "Reject (optional reason)" },
   { keys: ["c"], action: "Request changes (comment required)" },
   { keys: ["m"], action: "Comment" },

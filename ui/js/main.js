@@ -19,6 +19,7 @@ import { renderHelp } from "./views/help.js";
 import { renderCrisisMode } from "./views/crisis.js";
 import { renderAccess } from "./views/access.js";
 import { buildConfirmSignOut, closeOverlay, openOverlay, overlayKind, toast } from "./views/overlay.js";
+import { buildConfirmLate, warningWords } from "./views/schedule.js";
 import { receiptWarning, renderExport } from "./views/export.js";
 
 const els = {
@@ -479,13 +480,39 @@ function decideSelected(verdict) {
     toast(els.toasts, detail.approval.reason ?? "You may not approve this draft.", "warn");
     return;
   }
+  if (verdict === "approve") approveAsking(draftId);
+  else decide(draftId, verdict, "");
+}
+
+/**
+ * What the rules (Rust) say about approving `draftId` now: the loaded draft's
+ * `schedule_warning`, else its queue row's `late_by_secs` (the draft is not loaded yet).
+ */
+function scheduleWarningFor(draftId) {
+  if (detail?.draft.id === draftId) return detail.schedule_warning ?? null;
+  const item = qs.items.find((i) => i.id === draftId);
+  return Number(item?.late_by_secs) > 0 ? { kind: "passed", by_secs: item.late_by_secs } : null;
+}
+
+/** Approves `draftId`, first asking what has to be asked: a late draft, then an override. */
+function approveAsking(draftId, { lateConfirmed = false } = {}) {
+  // A draft whose time has passed (or will, before an offline laptop syncs): the approval
+  // still counts, late; the reviewer says they mean it.
+  const warning = lateConfirmed ? null : scheduleWarningFor(draftId);
+  if (warning && warningWords(warning)) {
+    openOverlay(els.overlay, {
+      kind: "confirm-late", testid: "confirm-late", labelledBy: "late-title",
+      build: (panel) => buildConfirmLate(panel, { warning, draftId }),
+    });
+    return;
+  }
   // Over a blocking finding the approval needs a reason: ask for it in the same flow.
   // The backend asks the guard again either way (and says override_required).
-  if (verdict === "approve" && detail?.draft.id === draftId && blockingCount(detail.findings) > 0) {
+  if (detail?.draft.id === draftId && blockingCount(detail.findings) > 0) {
     openComposer("override");
     return;
   }
-  decide(draftId, verdict, "");
+  decide(draftId, "approve", "");
 }
 
 // ---- sync and status --------------------------------------------------------------------
@@ -818,6 +845,11 @@ document.addEventListener("click", (event) => {
       break;
     case "confirm-sign-out":
       confirmSignOut();
+      break;
+    case "confirm-late":
+      closeOverlay(els.overlay);
+      els.queue.focus();
+      approveAsking(el.dataset.draftId, { lateConfirmed: true });
       break;
     case "export-decisions":
       exportDecisions();

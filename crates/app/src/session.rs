@@ -180,6 +180,9 @@ pub struct DraftDetail {
     /// How the server routed this version, when not the channel's usual way (the fast
     /// lane, a step added for a finding, a pre-approved reply).
     pub route: Option<Route>,
+    /// What the console asks the reviewer to confirm before approving it: its time has
+    /// passed, or (offline) it publishes before the laptop is likely to sync.
+    pub schedule_warning: Option<rules::ScheduleWarning>,
 }
 
 /// What sign-out managed to do.
@@ -462,7 +465,12 @@ impl App {
     pub async fn queue(&self, mut filter: QueueFilter) -> Result<Vec<QueueItem>, AppError> {
         let session = self.leased_session().await?;
         filter.next_steps = Some(session.user().steps).filter(|s| !s.is_empty());
-        Ok(with_cache(&session.cache, move |c| c.queue(&filter)).await?)
+        let mut items = with_cache(&session.cache, move |c| c.queue(&filter)).await?;
+        let now = (self.config.clock)();
+        for item in &mut items {
+            item.late_by_secs = rules::late_by_secs(item.scheduled_at, now);
+        }
+        Ok(items)
     }
 
     /// One draft from the cache, with whether the reviewer may approve it.
@@ -475,7 +483,14 @@ impl App {
         let next_step = draft.next_step().map(str::to_owned);
         let approval = approval_of(&session, &draft);
         let findings = guard::findings(&guard, &draft, session.directory().as_deref());
+        // Unknown (no sync tried yet this run) counts as online: the window warns about a
+        // draft due before the next sync only once an attempt has failed.
+        let online = self.health.lock().map_err(poisoned)?.online != Some(false);
+        let last_contact = session.lease.lock().map_err(poisoned)?.last_contact;
+        let schedule_warning =
+            rules::schedule_warning(&draft, (self.config.clock)(), online, last_contact);
         Ok(DraftDetail {
+            schedule_warning,
             steps: rules::step_progress(&draft),
             measure: guard::measure(&draft),
             route: guard::route(&draft),

@@ -484,3 +484,104 @@ async fn a_comment_or_reason_over_the_servers_cap_is_refused_before_it_is_queued
         .expect("a comment within the cap is queued");
     assert_eq!(app.status().await.expect("status").pending, 1);
 }
+
+/// A pending draft for the review step, due at `scheduled_at`.
+fn scheduled_draft(n: u128, scheduled_at: DateTime<Utc>) -> countersign_core::Draft {
+    let author = countersign_core::Person {
+        id: countersign_core::UserId(Uuid::from_u128(0xa17)),
+        username: "alex".to_owned(),
+        display_name: "Alex".to_owned(),
+    };
+    countersign_core::Draft {
+        id: DraftId(Uuid::from_u128(n)),
+        version: 1,
+        status: countersign_core::DraftStatus::Pending,
+        network: countersign_core::Network::X,
+        channel: "@acme".to_owned(),
+        channel_id: None,
+        team: countersign_core::TeamId(Uuid::from_u128(0x7ea)),
+        body: "Our winter sale starts today".to_owned(),
+        author,
+        owner: None,
+        urgency: countersign_core::Urgency::Normal,
+        requested_urgency: None,
+        scheduled_at: Some(scheduled_at),
+        required_steps: vec![countersign_core::RequiredStep::one("review")],
+        approvals: vec![],
+        in_reply_to: None,
+        media: vec![],
+        created_at: scheduled_at - chrono::TimeDelta::days(1),
+        updated_at: scheduled_at - chrono::TimeDelta::days(1),
+        history: vec![],
+    }
+}
+
+#[tokio::test]
+async fn the_window_is_told_which_drafts_are_late_and_offline_which_will_be() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, keys) = config(dir.path());
+    // Whole seconds, as the cache keeps times: the spans below come out exact.
+    let now = chrono::DateTime::from_timestamp((config.clock)().timestamp(), 0).expect("now");
+    let config = at(&config, now);
+    a_saved_session(&config, &keys);
+    let late = scheduled_draft(1, now - chrono::TimeDelta::minutes(125));
+    let soon = scheduled_draft(2, now + chrono::TimeDelta::minutes(40));
+    {
+        let key = CacheKey::from_hex(
+            keys.get(CACHE_KEY)
+                .expect("keychain")
+                .expect("a key")
+                .expose(),
+        )
+        .expect("the key");
+        let mut cache = Cache::open(&config.cache_path(), &key).expect("the cache");
+        let changes = [&late, &soon]
+            .into_iter()
+            .map(|d| countersign_core::wire::Change::Upsert {
+                draft: Box::new(d.clone()),
+            })
+            .collect();
+        cache
+            .apply_changes(&countersign_core::wire::ChangesResponse {
+                changes,
+                next_cursor: "1".to_owned(),
+                has_more: false,
+                last_mutation_id: MutationId(0),
+                directory: None,
+            })
+            .expect("the drafts");
+    }
+    let app = App::open(at(&config, now)).await.expect("open");
+
+    let queue = app.queue(QueueFilter::default()).await.expect("queue");
+    let late_by: Vec<(DraftId, Option<u64>)> =
+        queue.iter().map(|i| (i.id, i.late_by_secs)).collect();
+    assert_eq!(late_by, [(late.id, Some(125 * 60)), (soon.id, None)]);
+
+    let passed = Some(rules::ScheduleWarning::Passed { by_secs: 125 * 60 });
+    assert_eq!(
+        app.draft(late.id).await.expect("draft").schedule_warning,
+        passed
+    );
+    assert_eq!(
+        app.draft(soon.id).await.expect("draft").schedule_warning,
+        None,
+        "no sync has failed yet: not known to be offline"
+    );
+
+    // Nothing listens at the saved server: the sync fails and the app knows it is offline,
+    // a day after its last contact.
+    let offline = app.sync_now().await.expect_err("nobody there");
+    assert_eq!(offline.code(), "offline", "{offline}");
+    assert_eq!(
+        app.draft(soon.id).await.expect("draft").schedule_warning,
+        Some(rules::ScheduleWarning::BeforeLikelySync {
+            publishes_in_secs: 40 * 60,
+            offline_for_secs: 24 * 3600,
+        })
+    );
+    assert_eq!(
+        app.draft(late.id).await.expect("draft").schedule_warning,
+        passed
+    );
+}
