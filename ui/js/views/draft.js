@@ -242,6 +242,11 @@ function historyEntry(entry, now) {
       extra = editors.length ? h("div", { class: "muted small" }, `Edited by ${editors.join(", ")}`) : null;
       break;
     }
+    case "published":
+      // The publishing tool's report (or an administrator's); its link is shown as text.
+      what = "reported it published";
+      extra = entry.url ? h("div", { class: "quote" }, entry.url) : null;
+      break;
     case "left_step":
       what = `dropped ${entry.person?.display_name ?? "a leaver"}'s place in the ${entry.step ?? ""} step (they left)`;
       break;
