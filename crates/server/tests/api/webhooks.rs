@@ -549,3 +549,46 @@ fn the_cli_shows_the_secret_once_and_refuses_plain_http_elsewhere() {
     let (_, list) = cli(data, &["webhook", "list"]);
     assert!(list.contains("removed"), "{list}");
 }
+
+#[tokio::test]
+async fn a_pre_approved_reply_is_handed_over_as_it_is_written() {
+    let t = TestServer::with(quick).await;
+    org(&t.server).await;
+    let (hook, url) = receiver(0).await;
+    let (_, secret) = add_webhook(&t, &url, Some("care-x")).await;
+    *hook.secret.lock().unwrap() = Some(secret);
+    let root = t.sign_in("root").await;
+    let text = "Sorry to hear that, {first_name}: DM us your order number.";
+    let (status, body) = t
+        .post(
+            "/api/v1/admin/replies",
+            &root.access,
+            &json!({"name": "sorry", "text": text}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = t
+        .send(
+            Method::PUT,
+            "/api/v1/admin/channels/care-x/routing",
+            &root.access,
+            &json!({"pre_approved_replies": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let alex = t.sign_in("alex").await;
+    let request = json!({
+        "network": "x",
+        "channel": "@care_example",
+        "body": text.replace("{first_name}", "Zoë"),
+    });
+    let (status, draft) = t.post("/api/v1/drafts", &alex.access, &request).await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    assert_eq!(draft["status"], "approved", "{draft}");
+
+    let seen = until(&hook, "the pre-approved reply", |s| !s.is_empty()).await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].body["draft"]["id"], draft["id"]);
+    assert_eq!(seen[0].body["approved_by"], json!([]), "nobody had to approve it");
+}

@@ -59,7 +59,11 @@ pub(super) fn insert_drafts(tx: &Connection, drafts: &[Draft], trail: &Trail) ->
             Some(draft_ref(&draft)),
             detail,
         );
-        audit::append(tx, event)?;
+        let head = audit::append(tx, event)?;
+        // Approved as written (a pre-approved reply): handed to publishing at once.
+        if draft.status == DraftStatus::Approved {
+            webhooks::enqueue_approved(tx, &draft, &head, draft.created_at)?;
+        }
     }
     seq.store(tx)
 }
@@ -136,7 +140,11 @@ pub(super) fn update_draft(
             let mut seq = ChangeSeq::load(tx)?;
             save_draft(tx, &next, seq.next())?;
             seq.store(tx)?;
-            audit::append(tx, draft_changed(trail, &current, &next))?;
+            let head = audit::append(tx, draft_changed(trail, &current, &next))?;
+            // An edit that needs no review any more (a pre-approved reply) approves it.
+            if next.status == DraftStatus::Approved && current.status != DraftStatus::Approved {
+                webhooks::enqueue_approved(tx, &next, &head, next.updated_at)?;
+            }
             Ok(DraftUpdate::Updated(Box::new(next)))
         }
         Err(refusal) => Ok(DraftUpdate::Refused {
