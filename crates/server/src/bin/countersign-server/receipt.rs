@@ -150,7 +150,7 @@ fn key_from_text(text: &str) -> anyhow::Result<PublicKey> {
 fn items(value: &Value) -> Option<Vec<&Value>> {
     match value {
         Value::Array(items) => Some(items.iter().collect()),
-        Value::Object(map) if map.contains_key("signature") => Some(vec![value]),
+        Value::Object(_) if is_signed_receipt(value) => Some(vec![value]),
         Value::Object(map) => match map.get("decisions") {
             Some(Value::Array(items)) => Some(items.iter().collect()),
             _ => None,
@@ -165,29 +165,33 @@ enum Checked {
     Unconfirmed(String),
 }
 
+/// True for the shape of a signed receipt: `{"receipt": {…}, "signature": "…"}`.
+fn is_signed_receipt(value: &Value) -> bool {
+    value.get("receipt").is_some_and(Value::is_object) && value.get("signature").is_some()
+}
+
 /// One entry: a signed receipt, or an exported decision carrying one (or marked as not
 /// yet confirmed).
 fn check(item: &Value, key: &PublicKey) -> Checked {
-    let signed = match item.get("signature") {
-        Some(_) => item,
-        None => match item.get("receipt") {
-            Some(receipt) if !receipt.is_null() => receipt,
-            _ if item.get("confirmed") == Some(&Value::Bool(false)) => {
-                let id = item
-                    .get("decision_id")
-                    .and_then(Value::as_str)
-                    .unwrap_or("(no id)");
-                return Checked::Unconfirmed(format!(
-                    "decision {id}: no receipt yet, nothing to check"
-                ));
-            }
-            _ => {
-                return Checked::Failed(
-                    "neither a signed receipt nor a decision marked \"confirmed\": false"
-                        .to_owned(),
-                );
-            }
-        },
+    // An exported decision's signed receipt is under its `receipt`; look there first, so
+    // a row that also copies the signature beside it is still read as a decision.
+    let signed = match item.get("receipt") {
+        Some(inner) if is_signed_receipt(inner) => inner,
+        _ if is_signed_receipt(item) => item,
+        _ if item.get("confirmed") == Some(&Value::Bool(false)) => {
+            let id = item
+                .get("decision_id")
+                .and_then(Value::as_str)
+                .unwrap_or("(no id)");
+            return Checked::Unconfirmed(format!(
+                "decision {id}: no receipt yet, nothing to check"
+            ));
+        }
+        _ => {
+            return Checked::Failed(
+                "neither a signed receipt nor a decision marked \"confirmed\": false".to_owned(),
+            );
+        }
     };
     let signed: SignedReceipt = match serde_json::from_value(signed.clone()) {
         Ok(signed) => signed,
@@ -230,6 +234,34 @@ mod tests {
         assert_eq!(items(&export).map(|i| i.len()), Some(2));
         assert!(items(&serde_json::json!({"other": 1})).is_none());
         assert!(items(&serde_json::json!("text")).is_none());
+    }
+
+    #[test]
+    fn an_exported_decision_is_read_by_its_receipt_even_with_a_signature_beside_it() {
+        let signer = countersign_audit::receipt::ReceiptSigner::from_secret_bytes([5; 32]);
+        let signed = signer.sign(
+            serde_json::from_value(serde_json::json!({
+                "decision_id": "00000000-0000-0000-0000-000000000001",
+                "draft_id": "00000000-0000-0000-0000-000000000002",
+                "draft_version": 1, "content_sha256": "00", "verdict": "approve",
+                "step": null, "override_reason": false,
+                "reviewer": {"id": "00000000-0000-0000-0000-000000000003",
+                             "username": "rita", "display_name": "Rita"},
+                "decided_at": "2026-12-03T15:20:00.000000Z",
+                "audit": {"position": 1, "hash": "ab"}, "key_id": ""
+            }))
+            .expect("a receipt"),
+        );
+        let key = signer.public_key();
+        let row = serde_json::json!({"confirmed": true, "signature": signed.signature,
+                                     "key_id": signed.receipt.key_id, "receipt": signed});
+        assert!(matches!(check(&row, &key), Checked::Good(_)));
+        let alone = serde_json::to_value(&signed).expect("JSON");
+        assert!(matches!(check(&alone, &key), Checked::Good(_)));
+        let waiting = serde_json::json!({"confirmed": false, "decision_id": "x"});
+        assert!(matches!(check(&waiting, &key), Checked::Unconfirmed(_)));
+        let neither = serde_json::json!({"confirmed": true});
+        assert!(matches!(check(&neither, &key), Checked::Failed(_)));
     }
 
     #[test]
