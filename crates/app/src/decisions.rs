@@ -12,6 +12,9 @@
 //!                  { "confirmed": false, "status": "not yet confirmed by the server", … } ] }
 //! ```
 //!
+//! A decision's own fields repeat what its receipt says, for people reading the file; the
+//! signature is only inside `receipt`, so `receipt verify` takes each entry for what it is.
+//!
 //! `public_key` is the key pinned at sign-in, left out when none was. The receipts are
 //! written exactly as the server signed them, so anyone holding the server's public key can
 //! check them without trusting the server's database.
@@ -87,7 +90,9 @@ struct Row<'a> {
     audit: Option<&'a AuditHead>,
     #[serde(skip_serializing_if = "Option::is_none")]
     key_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// For the CSV only: in the JSON the signature is inside `receipt`, and a row with a
+    /// `signature` of its own would read as a signed receipt itself to `receipt verify`.
+    #[serde(skip)]
     signature: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     check: Option<&'a ReceiptCheck>,
@@ -459,6 +464,11 @@ mod tests {
             "the receipt is written exactly as the server signed it"
         );
         assert_eq!(decisions[0]["audit"]["position"], 41);
+        assert!(
+            decisions[0].get("signature").is_none(),
+            "the signature is only inside the receipt: {}",
+            decisions[0]
+        );
         assert_eq!(decisions[0]["check"]["result"], "valid");
         assert_eq!(decisions[1]["confirmed"], false);
         assert_eq!(decisions[1]["status"], "not yet confirmed by the server");

@@ -176,13 +176,24 @@ fn app_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("COUNTERSIGN_DESKTOP_BIN") {
         return PathBuf::from(path);
     }
+    built_binary("countersign-desktop", "countersign-desktop")
+}
+
+/// The server's command line, as an operator runs it (`cargo build -p countersign-server`;
+/// the workspace build `scripts/e2e` starts with makes it).
+pub fn server_binary() -> PathBuf {
+    built_binary("countersign-server", "countersign-server")
+}
+
+/// `name` in the workspace's debug build of `package`.
+fn built_binary(package: &str, name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let binary = target.join("debug/countersign-desktop");
+    let binary = target.join("debug").join(name);
     assert!(
         binary.exists(),
-        "build the app first: cargo build -p countersign-desktop ({})",
+        "build it first: cargo build -p {package} ({})",
         binary.display()
     );
     binary.canonicalize().unwrap_or(binary)

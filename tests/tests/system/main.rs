@@ -9,6 +9,7 @@ mod hostile;
 mod keychain_and_disk;
 mod lease;
 mod policy;
+mod receipts;
 mod restore;
 mod rules;
 mod support;

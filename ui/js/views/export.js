@@ -37,8 +37,8 @@ export function exportWords(report) {
       ? `${plural(failed, "receipt", "receipts")} did not pass the check against the server's key. ` +
         "Keep the files and tell your administrator."
       : "",
-    verify: "Anyone with the server's public key can check the receipts in the JSON file " +
-      "(countersign-server receipt verify FILE).",
+    verify: "Anyone with the server's public key can check the receipts in the JSON file, " +
+      "without trusting the server: countersign-server receipt verify --key-file KEY FILE.",
   };
 }
 
