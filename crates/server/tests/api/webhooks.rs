@@ -590,5 +590,9 @@ async fn a_pre_approved_reply_is_handed_over_as_it_is_written() {
     let seen = until(&hook, "the pre-approved reply", |s| !s.is_empty()).await;
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].body["draft"]["id"], draft["id"]);
-    assert_eq!(seen[0].body["approved_by"], json!([]), "nobody had to approve it");
+    assert_eq!(
+        seen[0].body["approved_by"],
+        json!([]),
+        "nobody had to approve it"
+    );
 }
