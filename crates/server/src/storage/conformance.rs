@@ -15,7 +15,8 @@
 //! versions, channel routing, the reply library, and the directory following them), and
 //! sessions (every spent refresh token remembered, the grace of a lost refresh answer, the
 //! absolute session lifetime, sign-out by refresh token) and the failed sign-ins the limiter
-//! keeps across restarts.
+//! keeps across restarts, and what the drafts export reads (pages of drafts by id within
+//! its filters, and the webhook deliveries that handed each to publishing).
 
 pub(crate) mod audit;
 
@@ -2065,5 +2066,68 @@ pub(crate) async fn final_approvals_enqueue_deliveries_and_every_attempt_is_kept
             .iter()
             .all(|e| !e.detail.to_string().contains("secret")),
         "no event names the secret"
+    );
+}
+
+pub(crate) async fn handoffs_are_the_deliveries_of_the_drafts_asked_about(storage: &dyn Storage) {
+    use crate::webhooks::{DeliveryStatus, Webhook};
+    use countersign_core::{ClientId, Verdict};
+    let org = Org::create(storage).await;
+    let webhook = Webhook {
+        id: Uuid::now_v7(),
+        url: "https://publish.example.org/hook".into(),
+        channel_id: None,
+        secret: Sensitive::new("secret".into()),
+        created_at: t0(),
+        removed_at: None,
+    };
+    storage
+        .add_webhook(webhook.clone(), crate::fixtures::trail())
+        .await
+        .unwrap();
+    let (approved, pending) = (org.draft("ana", &org.care_x), org.draft("ana", &org.care_x));
+    storage
+        .insert_drafts(
+            vec![approved.clone(), pending.clone()],
+            crate::fixtures::trail(),
+        )
+        .await
+        .unwrap();
+    let rui = org.user("rui");
+    storage
+        .push(
+            super::PushBatch {
+                actor: rui.actor(),
+                client_id: ClientId(Uuid::now_v7()),
+                mutations: vec![crate::fixtures::decide(1, approved.id, 1, Verdict::Approve)],
+                now: t0(),
+                review: None,
+                receipts: None,
+                skip: None,
+            },
+            crate::fixtures::trail(),
+        )
+        .await
+        .unwrap();
+    let handoffs = storage
+        .handoffs(vec![pending.id, approved.id, DraftId(Uuid::now_v7())])
+        .await
+        .unwrap();
+    assert_eq!(handoffs.len(), 1, "only the approved draft was handed over");
+    let handoff = &handoffs[0];
+    assert_eq!(
+        (handoff.draft_id, handoff.webhook_id, handoff.version),
+        (approved.id, webhook.id, 1)
+    );
+    assert_eq!(
+        handoff.content_sha256,
+        countersign_audit::content_sha256(&approved.body)
+    );
+    assert_eq!(handoff.status, DeliveryStatus::Pending);
+    assert_eq!((handoff.attempts, handoff.delivered_at), (0, None));
+    assert_eq!(handoff.enqueued_at, t0());
+    assert!(
+        storage.handoffs(vec![]).await.unwrap().is_empty(),
+        "no drafts, no deliveries"
     );
 }

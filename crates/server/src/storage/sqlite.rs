@@ -53,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/20261204_0006_results.sql"),
     include_str!("../../migrations/20261205_0007_audit.sql"),
     include_str!("../../migrations/20261205_0008_webhooks.sql"),
+    include_str!("../../migrations/20261205_0009_deliveries_by_draft.sql"),
 ];
 
 /// How many reader connections to keep.

@@ -467,3 +467,76 @@ async fn the_cli_exports_to_a_private_file_or_stdout_and_refuses_unknown_names()
     );
     assert!(!ok && out.contains("--from"), "{out}");
 }
+
+#[tokio::test]
+async fn an_approved_draft_shows_when_its_webhook_handed_it_over_and_when_it_went_out() {
+    let t = TestServer::with(|config| {
+        // The first attempt goes out at once; the queue is looked at often.
+        config.webhooks.poll = std::time::Duration::from_millis(50);
+    })
+    .await;
+    let org = org(&t.server).await;
+    // A publishing tool that takes every delivery.
+    let app = axum::Router::new().route("/hook", axum::routing::post(|| async { "ok" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let root = t.sign_in("root").await.access;
+    let (status, added) = t
+        .post("/api/v1/admin/webhooks", &root, &json!({"url": url}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+
+    let body = "Out of the door today.";
+    let draft = crate::support::draft_on(&t.server, org.alex, "care-x", body).await;
+    let id = draft.id.to_string();
+    let rita = t.sign_in("rita").await.access;
+    decide(
+        &t,
+        &rita,
+        &client(),
+        1,
+        decision((&id, 1), "approve", "", None),
+    )
+    .await;
+
+    let mut handed = Value::Null;
+    for _ in 0..400 {
+        let all = drafts(&t, &root, "").await;
+        handed = all[0]["handed_to_publishing"].clone();
+        if handed[0]["status"] == "delivered" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(handed.as_array().map(Vec::len), Some(1), "{handed}");
+    assert_eq!(handed[0]["status"], "delivered", "{handed}");
+    assert_eq!(handed[0]["version"], 1);
+    assert_eq!(handed[0]["content_sha256"], json!(sha256(body)));
+    assert_eq!(handed[0]["webhook_id"], added["id"]);
+    assert!(handed[0]["delivered_at"].is_string(), "{handed}");
+
+    let report = json!({"url": "https://x.com/care_example/status/1"});
+    let (status, reported) = t
+        .post(&format!("/api/v1/drafts/{id}/published"), &root, &report)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{reported}");
+    let all = drafts(&t, &root, "?format=json").await;
+    assert_eq!(all[0]["status"], "published");
+    assert_eq!(all[0]["published"]["by"]["username"], "root");
+    assert_eq!(all[0]["published"]["url"], report["url"]);
+    assert_eq!(
+        all[0]["approved"]["approvals"][0]["by"]["username"], "rita",
+        "a published draft still says who approved it"
+    );
+    let (_, _, csv) = export(&t, Some(&root), "?format=csv").await;
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let cell = |name: &str| row[headers.iter().position(|h| h == name).unwrap()].to_owned();
+    assert!(
+        cell("handed_to_publishing").starts_with("delivered 20"),
+        "{csv}"
+    );
+    assert!(!cell("published_at").is_empty(), "{csv}");
+}

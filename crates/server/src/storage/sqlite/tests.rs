@@ -747,6 +747,12 @@ mod conformance {
     }
 
     #[tokio::test]
+    async fn handoffs_are_the_deliveries_of_the_drafts_asked_about() {
+        let (_dir, storage) = empty_store();
+        suite::handoffs_are_the_deliveries_of_the_drafts_asked_about(&storage).await;
+    }
+
+    #[tokio::test]
     async fn drafts_pages_walk_every_draft_once_within_the_filters() {
         let (_dir, storage) = empty_store();
         suite::drafts_pages_walk_every_draft_once_within_the_filters(&storage).await;
