@@ -95,7 +95,7 @@ fn head_of(text: &str) -> (u64, String) {
 
 #[tokio::test]
 async fn verify_finds_every_kind_of_tampering_with_the_database_file() {
-    let (server, _results) = busy_server().await;
+    let (server, _) = busy_server().await;
     let base = snapshot(server.data_dir());
     // Stopped: from here on, only the file and the binary.
     drop(server);
@@ -187,7 +187,7 @@ async fn verify_finds_every_kind_of_tampering_with_the_database_file() {
 
 #[tokio::test]
 async fn heads_are_read_from_receipt_files() {
-    let (server, _results) = busy_server().await;
+    let (server, _) = busy_server().await;
     let base = snapshot(server.data_dir());
     drop(server);
     let (_, text) = verify(base.path(), &[]);
@@ -235,8 +235,40 @@ async fn heads_are_read_from_receipt_files() {
 }
 
 #[tokio::test]
+async fn a_tail_cut_after_a_decision_is_caught_by_the_receipt_the_push_answered() {
+    let (server, results) = busy_server().await;
+    let base = snapshot(server.data_dir());
+    drop(server);
+    // The push answer as the desktop got it: each applied decision with its signed receipt.
+    let files = tempfile::tempdir().unwrap();
+    let answer = files.path().join("push-answer.json");
+    std::fs::write(&answer, Value::Array(results.clone()).to_string()).unwrap();
+    let heads = countersign_audit::heads_in(&Value::Array(results));
+    assert_eq!(heads.len(), 3, "a receipt per decision");
+    let first = heads[0].position;
+    let args = ["--receipts".to_owned(), answer.display().to_string()];
+    let (ok, text) = verify(base.path(), &args);
+    assert!(ok && text.contains("all 3 heads"), "{text}");
+
+    // Cut back to just before the first decision: the chain still links, the receipts do
+    // not fit.
+    let cut = tampered(
+        base.path(),
+        &format!("DELETE FROM audit_events WHERE position >= {first}"),
+    );
+    let (ok, text) = verify(cut.path(), &[]);
+    assert!(ok, "{text}");
+    let (ok, text) = verify(cut.path(), &args);
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains(&format!("truncated: it ends at position {}", first - 1)),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn the_log_is_exported_to_administrators_only_and_streamed_whole() {
-    let (server, _results) = busy_server().await;
+    let (server, _) = busy_server().await;
     let root = server.sign_in("root").await;
     let rita = server.sign_in("rita").await;
 
