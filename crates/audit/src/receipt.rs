@@ -30,7 +30,7 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::SubsecRound;
 use countersign_core::wire::{Receipt, ReceiptKey, SignedReceipt};
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey};
+use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, KeypairBytes};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
@@ -167,12 +167,19 @@ impl ReceiptSigner {
         Ok(Self { key, public })
     }
 
-    /// The key as PKCS#8 PEM, for the key file (`openssl pkey` reads it); wiped from memory
-    /// when dropped.
+    /// The key as PKCS#8 PEM, for the key file; the text is wiped from memory when dropped.
+    ///
+    /// Written as RFC 8410's PKCS#8 v1 (the secret alone), as OpenSSL writes Ed25519 keys:
+    /// OpenSSL 3.0 cannot read the v2 form with the public key beside it, which is what
+    /// `ed25519-dalek` writes by default, and an operator should be able to check the
+    /// file with `openssl pkey`.
     pub fn to_pem(&self) -> Result<impl AsRef<str> + use<>, ReceiptError> {
-        self.key
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| ReceiptError::MalformedKey(e.to_string()))
+        KeypairBytes {
+            secret_key: self.key.to_bytes(),
+            public_key: None,
+        }
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| ReceiptError::MalformedKey(e.to_string()))
     }
 
     /// The public half.
@@ -399,6 +406,20 @@ mod tests {
         assert!(pem.as_ref().starts_with("-----BEGIN PRIVATE KEY-----\n"));
         let again = ReceiptSigner::from_pem(pem.as_ref()).expect("reads");
         assert_eq!(again.public_key(), signer.public_key());
+        // Exactly the 48 bytes OpenSSL writes for an Ed25519 key (RFC 8410, PKCS#8 v1):
+        // a header, then the 32-byte secret.
+        let body: String = pem
+            .as_ref()
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let der = STANDARD.decode(body).expect("base64");
+        let mut expected = vec![
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20,
+        ];
+        expected.extend_from_slice(&[42; 32]);
+        assert_eq!(der, expected);
         let wire = signer.public_key().to_wire();
         assert_eq!(wire.algorithm, "ed25519");
         assert_eq!(wire.key_id.len(), 16);
