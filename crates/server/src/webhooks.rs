@@ -35,6 +35,10 @@ use uuid::Uuid;
 
 /// The event of a delivery made on a draft's final approval.
 pub const DRAFT_APPROVED: &str = "draft.approved";
+/// The event of a delivery made when crisis mode holds back an approved draft that was due
+/// later: the publishing tool already has it and must not post it. It comes back for review
+/// when crisis mode ends, and a new approval is a new `draft.approved`.
+pub const DRAFT_HELD: &str = "draft.held";
 
 /// The header naming the delivery (its id), for a receiver's idempotency.
 pub const DELIVERY_HEADER: &str = "Countersign-Delivery";
@@ -245,6 +249,25 @@ pub fn payload(
         "approved_at": crate::clock::to_text(approved_at),
         "approved_by": approved_by,
         "late": late,
+        "audit": { "position": audit.position, "hash": audit.hash },
+    })
+}
+
+/// The body of a `draft.held` delivery: the held draft, when and why (the crisis in the
+/// administrator's words), and the audit head after crisis mode was turned on.
+pub fn held_payload(
+    delivery_id: Uuid,
+    draft: &Draft,
+    held_at: DateTime<Utc>,
+    reason: &str,
+    audit: &Head,
+) -> Value {
+    json!({
+        "event": DRAFT_HELD,
+        "delivery_id": delivery_id,
+        "draft": draft,
+        "held_at": crate::clock::to_text(held_at),
+        "reason": reason,
         "audit": { "position": audit.position, "hash": audit.hash },
     })
 }

@@ -596,3 +596,48 @@ async fn a_pre_approved_reply_is_handed_over_as_it_is_written() {
         "nobody had to approve it"
     );
 }
+
+#[tokio::test]
+async fn crisis_mode_tells_the_publishing_tool_to_hold_an_approved_post_due_later() {
+    let t = TestServer::with(quick).await;
+    let org = org(&t.server).await;
+    let (hook, url) = receiver(0).await;
+    let (_, secret) = add_webhook(&t, &url, Some("care-x")).await;
+    *hook.secret.lock().unwrap() = Some(secret);
+    let channel = countersign_server::admin::channel_named(&t.server, "care-x")
+        .await
+        .unwrap();
+    let mut new = crate::support::new_draft(&channel, "Our summer sale starts tomorrow.");
+    new.scheduled_at = Some(t.server.now() + chrono::TimeDelta::days(1));
+    let draft =
+        countersign_server::admin::create_draft(&t.server, &Trail::console(), org.alex, new)
+            .await
+            .unwrap();
+    approve(&t, &draft).await;
+    until(&hook, "the approval", |s| !s.is_empty()).await;
+
+    let root = t.sign_in("root").await;
+    let (status, body) = t
+        .post(
+            "/api/v1/admin/crisis/on",
+            &root.access,
+            &json!({"reason": "Fire at the Leeds store", "channels": ["care-x"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let seen = until(&hook, "the hold", |s| s.len() == 2).await;
+    assert_eq!(
+        seen.iter().map(|s| s.event.as_str()).collect::<Vec<_>>(),
+        ["draft.approved", "draft.held"]
+    );
+    let held = &seen[1].body;
+    assert_eq!(held["event"], "draft.held");
+    assert_eq!(held["draft"]["id"], json!(draft.id));
+    assert_eq!(held["draft"]["status"], "held");
+    assert_eq!(held["reason"], "Fire at the Leeds store");
+    assert_ne!(seen[0].delivery, seen[1].delivery, "another delivery");
+    assert!(
+        held["audit"]["position"].as_u64() > seen[0].body["audit"]["position"].as_u64(),
+        "the head after crisis mode was turned on"
+    );
+}

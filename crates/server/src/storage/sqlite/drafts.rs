@@ -413,6 +413,9 @@ pub(super) fn set_crisis(
     channels::write_crisis(tx, &after)?;
     let mut effect = CrisisEffect::default();
     let mut seq = ChangeSeq::load(tx)?;
+    // Approved drafts the publishing tool already has, held back now: told after the
+    // crisis event, with its head.
+    let mut held = Vec::new();
     for draft in open_drafts(tx)? {
         let (was, is) = (
             before.covers(draft.channel_id),
@@ -426,7 +429,10 @@ pub(super) fn set_crisis(
         let Some(next) = next else { continue };
         match next.history.last().map(|h| &h.event) {
             Some(HistoryEvent::Escalated { .. }) => effect.escalated += 1,
-            Some(HistoryEvent::Held { .. }) => effect.held += 1,
+            Some(HistoryEvent::Held { .. }) => {
+                effect.held += 1;
+                held.push(next.clone());
+            }
             Some(HistoryEvent::ReturnedToReview) => effect.returned_to_review += 1,
             Some(HistoryEvent::Deescalated) => effect.deescalated += 1,
             _ => {}
@@ -446,7 +452,10 @@ pub(super) fn set_crisis(
         "after": after.channels,
         "effect": effect,
     });
-    audit::append(tx, trail.event(now, kind, None, detail))?;
+    let head = audit::append(tx, trail.event(now, kind, None, detail))?;
+    for draft in &held {
+        webhooks::enqueue_held(tx, draft, &after.reason, &head, now)?;
+    }
     Ok(CrisisUpdate::Updated {
         state: after,
         effect,

@@ -7,8 +7,8 @@ use crate::clock::{to_text, uuid_v7};
 use crate::storage::{StorageError, StorageResult};
 use crate::trail::{Trail, draft_ref};
 use crate::webhooks::{
-    Attempt, AttemptRecord, DRAFT_APPROVED, Delivery, DeliveryQuery, DeliveryStatus, DeliveryView,
-    DueDelivery, Next, Webhook, payload,
+    Attempt, AttemptRecord, DRAFT_APPROVED, DRAFT_HELD, Delivery, DeliveryQuery, DeliveryStatus,
+    DeliveryView, DueDelivery, Next, Webhook, held_payload, payload,
 };
 use chrono::{DateTime, Utc};
 use countersign_audit::{DraftRef, Head, kinds};
@@ -126,14 +126,42 @@ pub(super) fn remove_webhook(
 }
 
 /// Enqueues the `draft.approved` delivery of `draft`, just approved at `now` by the
-/// decision whose audit event left the log at `head`, to every live webhook covering its
-/// channel. Called inside the decision's transaction: the approval and its deliveries
-/// commit together. Returns how many were enqueued.
+/// decision (or the writing) whose audit event left the log at `head`, to every live
+/// webhook covering its channel. Called inside that change's transaction: the approval and
+/// its deliveries commit together. Returns how many were enqueued.
 pub(super) fn enqueue_approved(
     tx: &Connection,
     draft: &Draft,
     head: &Head,
     now: DateTime<Utc>,
+) -> StorageResult<usize> {
+    enqueue(tx, draft, DRAFT_APPROVED, now, |id| {
+        payload(id, draft, now, head)
+    })
+}
+
+/// Enqueues the `draft.held` delivery of `draft`, held back by crisis mode (`reason`) at
+/// `now`, inside the transaction that turned crisis mode on.
+pub(super) fn enqueue_held(
+    tx: &Connection,
+    draft: &Draft,
+    reason: &str,
+    head: &Head,
+    now: DateTime<Utc>,
+) -> StorageResult<usize> {
+    enqueue(tx, draft, DRAFT_HELD, now, |id| {
+        held_payload(id, draft, now, reason, head)
+    })
+}
+
+/// One delivery of `event` per live webhook covering `draft`'s channel, each with the body
+/// `body` makes for its delivery id, due at once.
+fn enqueue(
+    tx: &Connection,
+    draft: &Draft,
+    event: &str,
+    now: DateTime<Utc>,
+    body: impl Fn(Uuid) -> serde_json::Value,
 ) -> StorageResult<usize> {
     let targets: Vec<String> = tx
         .prepare_cached(
@@ -145,7 +173,7 @@ pub(super) fn enqueue_approved(
     let reference = draft_ref(draft);
     for webhook in &targets {
         let id = uuid_v7(now);
-        let body = serde_json::to_string(&payload(id, draft, now, head))?;
+        let body = serde_json::to_string(&body(id))?;
         tx.prepare_cached(
             "INSERT INTO webhook_deliveries (id, webhook_id, draft_id, draft_version, \
              content_sha256, event, payload_json, created_at, next_attempt_at, attempts, status) \
@@ -157,7 +185,7 @@ pub(super) fn enqueue_approved(
             draft.id.to_string(),
             to_sql_int(draft.version)?,
             reference.content_sha256,
-            DRAFT_APPROVED,
+            event,
             body,
             to_text(now),
         ])?;
