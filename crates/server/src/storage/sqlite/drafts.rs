@@ -647,7 +647,6 @@ fn current_drafts(tx: &Connection, actor: &Actor, ids: &[DraftId]) -> StorageRes
     Ok(drafts)
 }
 
-/// Applies a push batch; the caller's transaction makes it all-or-nothing.
 /// The event of an applied decision or comment: by the pusher as the transaction holds them,
 /// about the version decided on and the SHA-256 of its text (`decided_on`, the draft before
 /// the mutation), with what the draft became after it.
@@ -710,6 +709,7 @@ fn mutation_event(
     trail.event(now, kind, Some(draft_ref(decided_on)), detail)
 }
 
+/// Applies a push batch; the caller's transaction makes it all-or-nothing.
 pub(super) fn push(
     tx: &Connection,
     batch: &PushBatch,
