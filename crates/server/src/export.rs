@@ -49,8 +49,9 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// Drafts read per page: small enough that a page of drafts at their history's cap stays a
-/// few megabytes, large enough that a year of drafts is a few thousand queries.
+/// Drafts read per page: a page of routine drafts is a few hundred kilobytes (one at every
+/// cap — a 256 KiB body and 256 KiB of history — half a megabyte), and a year of drafts a
+/// few thousand queries.
 pub const PAGE: usize = 100;
 
 /// Which drafts to export. Names are resolved when the export starts.

@@ -43,8 +43,10 @@ pub(crate) struct ExportParams {
 #[utoipa::path(get, path = "/api/v1/admin/drafts/export", tag = "admin",
     security(("bearer" = [])), params(ExportParams),
     responses(
-        (status = 200, description = "The drafts in id order: a JSON array of drafts, or CSV with a header row", body = [export::ExportedDraft],
-            content_type = "application/json"),
+        (status = 200, description = "The drafts in id order: a JSON array of drafts, or CSV with a header row and a row per draft version", content(
+            ([export::ExportedDraft] = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 400, description = "A bad date, format or status, or from after to (`invalid_request`)", body = countersign_core::wire::ErrorBody),
         (status = 401, description = "No valid token", body = countersign_core::wire::ErrorBody),
         (status = 403, description = "Not an administrator (`forbidden`)", body = countersign_core::wire::ErrorBody),
