@@ -17,7 +17,7 @@
 use crate::Server;
 use crate::error::ServerError;
 use crate::export::{ExportFormat, spreadsheet_safe};
-use crate::storage::AuditQuery;
+use crate::storage::{AuditQuery, StorageError};
 use crate::trail::Trail;
 use chrono::{DateTime, Utc};
 use countersign_audit::{Event, Head, NewEvent, Verified, VerifyError, kinds};
@@ -70,16 +70,31 @@ pub async fn verify(
     let reader = server.clone();
     let reading = tokio::spawn(async move {
         let mut after = 0;
+        let mut limit = PAGE;
         loop {
             let query = AuditQuery {
                 after,
                 from: None,
                 to: None,
-                limit: PAGE,
+                limit,
             };
             let page = match reader.storage().audit_events(query).await {
                 Ok(page) => page,
+                // A row the server could never have written: step through the page one
+                // event at a time to say which one.
+                Err(e) if unreadable(&e) && limit > 1 => {
+                    limit = 1;
+                    continue;
+                }
                 Err(e) => {
+                    let e = if unreadable(&e) {
+                        StorageError::Corrupt(format!(
+                            "the event after position {after} cannot be read ({e}): the \
+                             server never writes such a row, so it was changed outside it"
+                        ))
+                    } else {
+                        e
+                    };
                     // The verifier reports it; if it stopped already, nobody is listening.
                     let _ = tx.send(Err(e.into())).await;
                     return;
@@ -105,6 +120,22 @@ pub async fn verify(
         .await
         .map_err(|e| VerifyError::Source(ServerError::Task(e)))?;
     verdict
+}
+
+/// Whether `e` says a stored row holds what the server never writes (text where a number
+/// goes, a broken id or JSON), rather than that the database could not be read at all.
+fn unreadable(e: &StorageError) -> bool {
+    use rusqlite::Error as Sql;
+    matches!(
+        e,
+        StorageError::Corrupt(_)
+            | StorageError::Json(_)
+            | StorageError::Sqlite(
+                Sql::InvalidColumnType(..)
+                    | Sql::FromSqlConversionFailure(..)
+                    | Sql::IntegralValueOutOfRange(..)
+            )
+    )
 }
 
 /// Where an export is.

@@ -126,7 +126,7 @@ async fn verify_finds_every_kind_of_tampering_with_the_database_file() {
     assert!(ok, "the untouched log holds its own head: {text}");
 
     let k = last / 2;
-    let cases: Vec<(String, String)> = vec![
+    let mut cases: Vec<(String, String)> = vec![
         (
             format!(
                 "UPDATE audit_events SET detail_json = '{{\"verdict\":\"reject\"}}' WHERE position = {k}"
@@ -154,6 +154,11 @@ async fn verify_finds_every_kind_of_tampering_with_the_database_file() {
             format!("event {k} is out of order"),
         ),
     ];
+    cases.push((
+        // Not even JSON any more: no hash can be checked, the row is named all the same.
+        format!("UPDATE audit_events SET detail_json = '{{not json' WHERE position = {k}"),
+        format!("the event after position {} cannot be read", k - 1),
+    ));
     for (sql, expected) in &cases {
         let dir = tampered(base.path(), sql);
         let (ok, text) = verify(dir.path(), &[]);
