@@ -87,6 +87,9 @@ struct Inner {
     /// Rung after a push that may have enqueued webhook deliveries, so the deliverer sends
     /// them at once instead of at its next poll.
     deliveries: tokio::sync::Notify,
+    /// True while a webhook deliverer runs for this server: a second listener (serving
+    /// twice) must not start a second one, which would send the same deliveries.
+    delivering: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Server {
@@ -146,6 +149,7 @@ impl Server {
                 decoy_hash,
                 receipts,
                 deliveries: tokio::sync::Notify::new(),
+                delivering: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -199,6 +203,11 @@ impl Server {
     /// What the webhook deliverer waits on between looks at the queue.
     pub(crate) fn deliveries(&self) -> &tokio::sync::Notify {
         &self.inner.deliveries
+    }
+
+    /// Whether a webhook deliverer runs for this server (see [`webhooks::deliver`]).
+    pub(crate) fn delivering(&self) -> &std::sync::atomic::AtomicBool {
+        &self.inner.delivering
     }
 }
 

@@ -24,8 +24,20 @@ const MAX_ERROR_CHARS: usize = 500;
 /// How long the deliverer waits after the database failed, before it looks again.
 const AFTER_FAILURE: Duration = Duration::from_secs(1);
 
-/// Delivers until `stop` turns true (or its sender is dropped).
-pub(crate) async fn run(server: Server, mut stop: watch::Receiver<bool>) {
+/// Delivers until `stop` turns true (or its sender is dropped). Returns at once when
+/// another listener of the same server already delivers.
+pub(crate) async fn run(server: Server, stop: watch::Receiver<bool>) {
+    use std::sync::atomic::Ordering;
+    if server.delivering().swap(true, Ordering::AcqRel) {
+        tracing::debug!("a webhook deliverer already runs for this server");
+        return;
+    }
+    deliver(&server, stop).await;
+    server.delivering().store(false, Ordering::Release);
+}
+
+async fn deliver(server: &Server, mut stop: watch::Receiver<bool>) {
+    let server = server.clone();
     let timing = server.config().webhooks.clone();
     let http = match client(&timing) {
         Ok(http) => http,
