@@ -362,6 +362,32 @@ async fn only_administrators_export_and_bad_filters_are_refused() {
         assert_eq!(got, status, "{query}: {body}");
         assert_eq!(kind, "application/json", "{query}: the JSON error shape");
     }
+
+    // Only the export that ran is on the record: by root, through the API, from root's
+    // session, with its filters.
+    let (status, _, _) = export(&t, Some(&root), "?status=approved&format=csv").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, log) = t.get("/api/v1/admin/audit", &root).await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    let exports: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "drafts_exported")
+        .collect();
+    assert_eq!(
+        exports.len(),
+        1,
+        "refused exports are not exports: {exports:?}"
+    );
+    let event = exports[0];
+    assert_eq!(event["actor"]["username"], "root");
+    assert_eq!(event["via"], "api");
+    assert!(event["session"].is_string(), "{event}");
+    assert_eq!(
+        (&event["detail"]["format"], &event["detail"]["status"]),
+        (&json!("csv"), &json!("approved"))
+    );
 }
 
 #[tokio::test]
