@@ -58,7 +58,7 @@ impl<T: Serialize> IntoResponse for Json<T> {
 }
 
 /// `application/json`, or any `application/…+json`; parameters (`charset`) aside.
-fn is_json(headers: &HeaderMap) -> bool {
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
     let Some(value) = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

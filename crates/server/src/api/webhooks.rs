@@ -4,7 +4,7 @@
 
 use super::admin::Admin;
 use super::error::ApiError;
-use super::extract::{Json, Path, Query, from_json};
+use super::extract::{Json, Path, Query, from_json, is_json};
 use crate::sessions;
 use crate::trail::Trail;
 use crate::webhooks::{
@@ -63,10 +63,18 @@ impl FromRequest<Server> for Report {
                 Reporter::Admin(caller)
             }
         };
-        let body = if bytes.iter().all(u8::is_ascii_whitespace) {
+        // The body is optional (a bare report says only "it went out"); one that is sent
+        // is JSON, as for every other endpoint.
+        let body = if bytes.is_empty() {
             PublishedReport::default()
+        } else if !is_json(&headers) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON, with Content-Type: application/json",
+            ));
         } else {
-            from_json(&bytes)?
+            from_json::<Option<PublishedReport>>(&bytes)?.unwrap_or_default()
         };
         Ok(Report { reporter, body })
     }
@@ -125,7 +133,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 #[utoipa::path(post, path = "/api/v1/drafts/{id}/published", tag = "drafts",
     security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Draft id")),
-    request_body = PublishedReport,
+    request_body(content = Option<PublishedReport>, description = "Optional: where the post is and when it went out"),
     responses(
         (status = 200, description = "The draft, published", body = Draft),
         (status = 400, description = "A URL that is not one (`over_limit`), or a draft that was never approved (`invalid_request`)", body = ErrorBody),

@@ -641,3 +641,52 @@ async fn crisis_mode_tells_the_publishing_tool_to_hold_an_approved_post_due_late
         "the head after crisis mode was turned on"
     );
 }
+
+#[tokio::test]
+async fn a_report_s_body_is_optional_but_json_when_sent() {
+    let t = TestServer::start().await;
+    let org = org(&t.server).await;
+    let draft = draft_on(&t.server, org.alex, "care-x", "Out soon.").await;
+    approve(&t, &draft).await;
+    let root = t.sign_in("root").await;
+    let url = t.at(&format!("/api/v1/drafts/{}/published", draft.id));
+    let sent = t
+        .http
+        .post(&url)
+        .bearer_auth(&root.access)
+        .header("content-type", "text/plain")
+        .body("it went out")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = crate::support::read(sent).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+    );
+    let (status, body) = t
+        .post(&url.replace(&t.url, ""), &root.access, &json!({"url": 5}))
+        .await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_json")
+    );
+    let (status, body) = t
+        .post(
+            &url.replace(&t.url, ""),
+            &root.access,
+            &json!({"at": "now"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "an unknown field: {body}");
+    let (status, body) = t
+        .call(
+            Method::POST,
+            &url.replace(&t.url, ""),
+            Some(&root.access),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "no body at all: {body}");
+    assert_eq!(body["status"], "published");
+}
