@@ -624,12 +624,16 @@ pub fn csv_rows(draft: &ExportedDraft) -> Vec<[String; 20]> {
                 .iter()
                 .filter(|c| c.version == v.version)
                 .map(|c| {
-                    format!(
+                    let mut text = format!(
                         "{} {}: {}",
                         crate::clock::to_text(c.at),
                         c.by.username,
                         c.annotation.body
-                    )
+                    );
+                    if let Some(suggestion) = &c.annotation.suggestion {
+                        text.push_str(&format!(" (suggests: {suggestion})"));
+                    }
+                    text
                 })
                 .collect();
             let findings = if is_current {
@@ -637,7 +641,7 @@ pub fn csv_rows(draft: &ExportedDraft) -> Vec<[String; 20]> {
                     .findings
                     .items
                     .iter()
-                    .map(|f| format!("{} ({:?})", f.rule, f.severity).to_lowercase())
+                    .map(|f| format!("{} ({})", f.rule, f.severity.as_str()))
                     .collect();
                 format!(
                     "pack v{}: {}",

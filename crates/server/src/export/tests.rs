@@ -66,7 +66,7 @@ fn edited_twice_and_approved() -> (Draft, Person, Person) {
         draft_id: draft.id,
         draft_version: 1,
         body: "say when".into(),
-        suggestion: None,
+        suggestion: Some("on Friday".into()),
         target: None,
     };
     let approval = decided(Verdict::Approve, Some("review"), "");
@@ -325,7 +325,16 @@ fn csv_rows_are_one_per_version_and_read_back_exactly_after_the_formula_quote() 
     let (mut draft, ..) = edited_twice_and_approved();
     let hostile = "=HYPERLINK(\"http://evil.example\",\"click\")\nline two, \"quoted\"";
     draft.body = hostile.into();
-    let out = exported(&draft, no_findings(&draft), vec![], &Names::default());
+    let mut findings = no_findings(&draft);
+    findings.items.push(Finding {
+        rule: "network.markup".into(),
+        category: countersign_core::finding::Category::Network,
+        severity: countersign_core::finding::Severity::Warn,
+        span: None,
+        message: "HTML in the text".into(),
+        reason: "networks show it as typed".into(),
+    });
+    let out = exported(&draft, findings, vec![], &Names::default());
     let bytes =
         csv_bytes(std::iter::once(CSV_COLUMNS.map(str::to_owned)).chain(csv_rows(&out))).unwrap();
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
@@ -343,13 +352,25 @@ fn csv_rows_are_one_per_version_and_read_back_exactly_after_the_formula_quote() 
     assert_eq!(&current[column("content_sha256")], sha256(hostile));
     assert_eq!(&current[column("current")], "yes");
     assert!(current[column("approved_by")].contains("rui (review)"));
-    assert_eq!(&current[column("findings")], "pack v3: none");
+    assert_eq!(
+        &current[column("findings")],
+        "pack v3: network.markup (warn)"
+    );
+    assert_eq!(
+        &rows[0][column("findings")],
+        "",
+        "findings are of the current version only"
+    );
     assert!(
         rows[0][column("decisions")].contains("rui request_changes: too vague"),
         "{:?}",
         &rows[0][column("decisions")]
     );
-    assert!(rows[0][column("comments")].contains("rui: say when"));
+    assert!(
+        rows[0][column("comments")].contains("rui: say when (suggests: on Friday)"),
+        "{:?}",
+        &rows[0][column("comments")]
+    );
     assert_eq!(
         &rows[0][column("approved_by")],
         "",
