@@ -261,7 +261,7 @@ fn hashes_at(event: &Event, position: u64) -> bool {
 }
 
 /// Every head a JSON document vouches for: each object under an `"audit"` key holding a
-/// whole-number `"position"` and a string `"hash"`, at any depth. Reads a signed receipt, an
+/// `"position"` (a whole number from 1) and a string `"hash"`, at any depth. Reads a signed receipt, an
 /// array of them, the desktop's "export my decisions" file or a webhook delivery alike.
 pub fn heads_in(document: &Value) -> Vec<Head> {
     let mut found = Vec::new();
@@ -271,7 +271,10 @@ pub fn heads_in(document: &Value) -> Vec<Head> {
             Value::Object(map) => {
                 if let Some(Value::Object(audit)) = map.get("audit")
                     && let (Some(position), Some(hash)) = (
-                        audit.get("position").and_then(Value::as_u64),
+                        audit
+                            .get("position")
+                            .and_then(Value::as_u64)
+                            .filter(|p| *p > 0),
                         audit.get("hash").and_then(Value::as_str),
                     )
                 {
@@ -550,6 +553,7 @@ mod tests {
             {"decision_id": "1", "receipt": {"receipt": {"audit": {"position": 9, "hash": "cd"}}}},
             {"decision_id": "2", "receipt": null, "confirmed": false},
             {"audit": {"position": "7", "hash": "not a number"}},
+            {"audit": {"position": 0, "hash": "before the first event"}},
         ]});
         let one = Head {
             position: 4,

@@ -72,7 +72,9 @@ fn parse_head(text: &str) -> Result<Head, String> {
     let position = position
         .trim()
         .parse::<u64>()
-        .map_err(|_| format!("{position:?} is not a position (a whole number from 1)"))?;
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| format!("{position:?} is not a position (a whole number from 1)"))?;
     let hash = hash.trim();
     if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(format!("{hash:?} is not a SHA-256 hash (64 hex digits)"));
@@ -195,6 +197,7 @@ mod tests {
         );
         for bad in [
             "12",
+            &format!("0:{hash}"),
             "x:ab",
             &format!("-1:{hash}"),
             "3:abc",
