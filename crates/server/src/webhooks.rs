@@ -12,8 +12,12 @@
 //! Delivery is at least once: an attempt whose answer was lost is sent again with the same
 //! `Countersign-Delivery` id and body, by which a receiver drops the repeat.
 //!
-//! One deliverer per database: several server instances on one database (a PostgreSQL
-//! backend) would need a lease on each delivery, so two never send the same one at once.
+//! Besides final approvals, crisis mode holding back an approved post due later is told as
+//! [`DRAFT_HELD`], so the tool does not post what it was handed before the crisis.
+//!
+//! One deliverer per database (and per [`Server`], however many listeners serve it):
+//! several server instances on one database (a PostgreSQL backend, issue 12) would need a
+//! lease column on each delivery, so two never send the same one at once.
 
 pub mod deliver;
 
