@@ -1,7 +1,7 @@
 //! The deliverer: one task per running server that takes due deliveries from the database,
 //! POSTs them and records every attempt.
 //!
-//! It looks at the queue when a push rings [`Server::deliveries`], when the soonest
+//! It looks at the queue when a push rings the server's `deliveries` bell, when the soonest
 //! pending delivery falls due, and at least every [`poll`](super::WebhookTiming::poll)
 //! (deliveries enqueued by another process). Everything it knows is in the database, so
 //! stopping it at any point loses nothing: an attempt cut off by a shutdown was not
