@@ -2069,6 +2069,90 @@ pub(crate) async fn final_approvals_enqueue_deliveries_and_every_attempt_is_kept
     );
 }
 
+/// Removing a webhook fails the deliveries still waiting for it, with the reason: nothing
+/// would ever send them, and "pending" would promise otherwise. Delivered ones keep their
+/// record; the removal's event counts what it failed.
+pub(crate) async fn removing_a_webhook_fails_its_pending_deliveries(storage: &dyn Storage) {
+    use crate::trail::Trail;
+    use crate::webhooks::{DeliveryQuery, DeliveryStatus, Webhook};
+    use countersign_audit::kinds;
+    use countersign_core::{ClientId, Verdict};
+
+    let org = Org::create(storage).await;
+    let webhook = Webhook {
+        id: Uuid::now_v7(),
+        url: "https://publish.example.org/hook".into(),
+        channel_id: None,
+        secret: Sensitive::new("secret".into()),
+        created_at: t0(),
+        removed_at: None,
+    };
+    storage
+        .add_webhook(webhook.clone(), Trail::console())
+        .await
+        .unwrap();
+    let draft = org.draft("ana", &org.care_x);
+    storage
+        .insert_drafts(vec![draft.clone()], crate::fixtures::trail())
+        .await
+        .unwrap();
+    let rui = org.user("rui");
+    storage
+        .push(
+            super::PushBatch {
+                actor: rui.actor(),
+                client_id: ClientId(Uuid::now_v7()),
+                mutations: vec![crate::fixtures::decide(1, draft.id, 1, Verdict::Approve)],
+                now: t0(),
+                review: None,
+                receipts: None,
+                skip: None,
+            },
+            Trail::anonymous_api().as_person(rui.person(), None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(storage.due_deliveries(t0(), 10).await.unwrap().len(), 1);
+
+    assert!(
+        storage
+            .remove_webhook(webhook.id, t0(), Trail::console())
+            .await
+            .unwrap()
+    );
+    assert!(storage.due_deliveries(t0(), 10).await.unwrap().is_empty());
+    assert_eq!(storage.next_delivery_at().await.unwrap(), None);
+    let failed = storage
+        .deliveries(DeliveryQuery {
+            webhook: Some(webhook.id),
+            status: Some(DeliveryStatus::Failed),
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        failed.len(),
+        1,
+        "the waiting delivery is failed, not left pending"
+    );
+    assert_eq!(
+        failed[0].delivery.last_error.as_deref(),
+        Some("the webhook was removed before this was delivered")
+    );
+    let events = storage
+        .audit_events(super::AuditQuery {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let removed = events
+        .iter()
+        .find(|e| e.kind == kinds::WEBHOOK_REMOVED)
+        .expect("the removal is logged");
+    assert_eq!(removed.detail["pending_deliveries_failed"], 1);
+}
+
 pub(crate) async fn handoffs_are_the_deliveries_of_the_drafts_asked_about(storage: &dyn Storage) {
     use crate::webhooks::{DeliveryStatus, Webhook};
     use countersign_core::{ClientId, Verdict};

@@ -645,6 +645,19 @@ pub(crate) async fn a_refused_change_leaves_no_event(storage: &dyn Storage) {
     assert!(matches!(missing, UserUpdate::NotFound));
     log.none("a refused account change").await;
 
+    // Asked for, but nothing changed (the account keeps what it had): no event either.
+    let same = storage
+        .update_user(
+            org.user("rui").id,
+            Box::new(|u| Ok(u.clone())),
+            t0(),
+            trail.clone(),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(same, UserUpdate::Updated(_)));
+    log.none("an account change that changed nothing").await;
+
     let off = storage
         .set_crisis(
             Box::new(|_| Err(Refusal::Invalid("crisis mode is not on".into()))),

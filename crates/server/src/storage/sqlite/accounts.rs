@@ -178,12 +178,13 @@ pub(super) fn update_user(
     // Read back, so the caller sees exactly what is stored (teams in name order).
     let stored =
         user_by_id(tx, id)?.ok_or_else(|| StorageError::Corrupt(format!("user {id} vanished")))?;
-    let detail = json!({
-        "user": subject(&stored),
-        "before": account_view(tx, &before)?,
-        "after": account_view(tx, &stored)?,
-    });
-    audit::append(tx, trail.event(now, kinds::ACCOUNT_CHANGED, None, detail))?;
+    let (was, is) = (account_view(tx, &before)?, account_view(tx, &stored)?);
+    // A change that changed nothing (a role the account already had) is not an event: the
+    // log says what happened to the account, not what was asked.
+    if was != is {
+        let detail = json!({ "user": subject(&stored), "before": was, "after": is });
+        audit::append(tx, trail.event(now, kinds::ACCOUNT_CHANGED, None, detail))?;
+    }
     Ok(UserUpdate::Updated(Box::new(stored)))
 }
 

@@ -747,6 +747,12 @@ mod conformance {
     }
 
     #[tokio::test]
+    async fn removing_a_webhook_fails_its_pending_deliveries() {
+        let (_dir, storage) = empty_store();
+        suite::removing_a_webhook_fails_its_pending_deliveries(&storage).await;
+    }
+
+    #[tokio::test]
     async fn handoffs_are_the_deliveries_of_the_drafts_asked_about() {
         let (_dir, storage) = empty_store();
         suite::handoffs_are_the_deliveries_of_the_drafts_asked_about(&storage).await;

@@ -113,13 +113,22 @@ pub(super) fn remove_webhook(
     if changed == 0 {
         return Ok(false);
     }
+    // Nothing will ever deliver them now (the deliverer skips removed webhooks): left
+    // pending they would wait for ever and read as "still to come" in every listing.
+    let cancelled = tx
+        .prepare_cached(
+            "UPDATE webhook_deliveries SET status = 'failed', \
+             last_error = 'the webhook was removed before this was delivered' \
+             WHERE webhook_id = ?1 AND status = 'pending'",
+        )?
+        .execute([id.to_string()])?;
     audit::append(
         tx,
         trail.event(
             now,
             kinds::WEBHOOK_REMOVED,
             None,
-            json!({ "webhook_id": id }),
+            json!({ "webhook_id": id, "pending_deliveries_failed": cancelled }),
         ),
     )?;
     Ok(true)
