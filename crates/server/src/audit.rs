@@ -16,7 +16,7 @@
 
 use crate::Server;
 use crate::error::ServerError;
-use crate::export::{ExportFormat, spreadsheet_safe};
+use crate::export::{ExportFormat, Framed, PageSource, spreadsheet_safe};
 use crate::storage::{AuditQuery, StorageError};
 use crate::trail::Trail;
 use chrono::{DateTime, Utc};
@@ -138,26 +138,17 @@ fn unreadable(e: &StorageError) -> bool {
     )
 }
 
-/// Where an export is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stage {
-    Start,
-    Events,
-    Done,
-}
+/// A running export of the log ([`AuditExport::start`]).
+pub type AuditExport = Framed<AuditPages>;
 
-/// A running export of the log: [`AuditExport::next_chunk`] hands out its bytes a page at a
-/// time.
+/// The events an [`AuditExport`] reads, a page at a time.
 #[derive(Debug)]
-pub struct AuditExport {
+pub struct AuditPages {
     server: Server,
     query: AuditQuery,
     /// The log's last position when the export started: events written while it runs are
     /// left for the next one, so an export is the log as it stood at one moment.
     upto: u64,
-    format: ExportFormat,
-    stage: Stage,
-    exported: u64,
 }
 
 impl AuditExport {
@@ -171,15 +162,7 @@ impl AuditExport {
         format: ExportFormat,
         trail: Trail,
     ) -> Result<Self, ServerError> {
-        if let (Some(from), Some(to)) = (from, to)
-            && from > to
-        {
-            return Err(ServerError::Invalid(format!(
-                "the export starts ({}) after it ends ({})",
-                crate::clock::to_text(from),
-                crate::clock::to_text(to)
-            )));
-        }
+        crate::export::in_order(from, to)?;
         let detail = serde_json::json!({
             "format": format.as_str(),
             "from": from.map(crate::clock::to_text),
@@ -195,7 +178,7 @@ impl AuditExport {
             )])
             .await?;
         let upto = heads.last().map_or(0, |h| h.position);
-        Ok(Self {
+        let source = AuditPages {
             server: server.clone(),
             query: AuditQuery {
                 after: 0,
@@ -204,64 +187,31 @@ impl AuditExport {
                 limit: PAGE,
             },
             upto,
-            format,
-            stage: Stage::Start,
-            exported: 0,
-        })
+        };
+        Ok(Framed::new(source, format))
     }
+}
 
-    /// How many events went out so far.
-    pub fn exported(&self) -> u64 {
-        self.exported
-    }
+impl PageSource for AuditPages {
+    type Row = Event;
+    type Record = [String; 13];
+    const CSV_COLUMNS: &'static [&'static str] = &CSV_COLUMNS;
 
-    /// The next bytes of the export, `None` once it is complete. Each call reads at most
-    /// one page of events.
-    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ServerError> {
-        match self.stage {
-            Stage::Start => {
-                self.stage = Stage::Events;
-                match self.format {
-                    ExportFormat::Json => Ok(Some(b"[".to_vec())),
-                    ExportFormat::Csv => csv_bytes([CSV_COLUMNS.map(str::to_owned)]).map(Some),
-                }
-            }
-            Stage::Events => {
-                let mut events = self
-                    .server
-                    .storage()
-                    .audit_events(self.query.clone())
-                    .await?;
-                events.retain(|e| e.position <= self.upto);
-                let Some(last) = events.last() else {
-                    self.stage = Stage::Done;
-                    return Ok(match self.format {
-                        ExportFormat::Json if self.exported == 0 => Some(b"]\n".to_vec()),
-                        ExportFormat::Json => Some(b"\n]\n".to_vec()),
-                        ExportFormat::Csv => None,
-                    });
-                };
-                self.query.after = last.position;
-                let mut out = Vec::new();
-                match self.format {
-                    ExportFormat::Json => {
-                        for event in &events {
-                            out.extend_from_slice(if self.exported == 0 { b"\n" } else { b",\n" });
-                            serde_json::to_writer(&mut out, event).map_err(|e| {
-                                ServerError::Invalid(format!("cannot write JSON: {e}"))
-                            })?;
-                            self.exported += 1;
-                        }
-                    }
-                    ExportFormat::Csv => {
-                        out = csv_bytes(events.iter().map(csv_row))?;
-                        self.exported += events.len() as u64;
-                    }
-                }
-                Ok(Some(out))
-            }
-            Stage::Done => Ok(None),
+    async fn next_page(&mut self) -> Result<Vec<Event>, ServerError> {
+        let mut events = self
+            .server
+            .storage()
+            .audit_events(self.query.clone())
+            .await?;
+        events.retain(|e| e.position <= self.upto);
+        if let Some(last) = events.last() {
+            self.query.after = last.position;
         }
+        Ok(events)
+    }
+
+    fn csv_records(row: &Event) -> impl IntoIterator<Item = [String; 13]> {
+        [csv_row(row)]
     }
 }
 
@@ -285,17 +235,6 @@ pub fn csv_row(event: &Event) -> [String; 13] {
         event.hash.clone(),
     ]
     .map(|cell| spreadsheet_safe(&cell).into_owned())
-}
-
-/// `rows` as CSV.
-fn csv_bytes(rows: impl IntoIterator<Item = [String; 13]>) -> Result<Vec<u8>, ServerError> {
-    let csv_error = |e: String| ServerError::Invalid(format!("cannot write CSV: {e}"));
-    let mut out = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        out.write_record(row)
-            .map_err(|e| csv_error(e.to_string()))?;
-    }
-    out.into_inner().map_err(|e| csv_error(e.to_string()))
 }
 
 #[cfg(test)]

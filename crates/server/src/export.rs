@@ -130,6 +130,21 @@ pub fn parse_bound(text: &str, end_of_day: bool) -> Result<DateTime<Utc>, Server
     Ok(day.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
+/// Refuses an export that starts after it ends ([`ServerError::Invalid`]).
+pub(crate) fn in_order(
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<(), ServerError> {
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => Err(ServerError::Invalid(format!(
+            "the export starts ({}) after it ends ({})",
+            crate::clock::to_text(from),
+            crate::clock::to_text(to)
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// One draft with its full life: the JSON export's element.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct ExportedDraft {
@@ -729,31 +744,131 @@ pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// What an export reads and how it writes one row: [`Framed`] does the rest (the JSON
+/// array's brackets and commas, the CSV header, counting).
+pub trait PageSource {
+    /// One exported item: a JSON line, and one or more CSV records.
+    type Row: Serialize;
+    /// One CSV record.
+    type Record: IntoIterator<Item = String>;
+    /// The CSV header.
+    const CSV_COLUMNS: &'static [&'static str];
+
+    /// The next page of rows, empty once there are no more.
+    fn next_page(&mut self) -> impl Future<Output = Result<Vec<Self::Row>, ServerError>> + Send;
+
+    /// `row`'s CSV records, every cell already [`spreadsheet_safe`].
+    fn csv_records(row: &Self::Row) -> impl IntoIterator<Item = Self::Record>;
+}
+
 /// Where an export is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
     Start,
-    Drafts,
+    Rows,
     Done,
 }
 
-/// A running export: [`Exporter::next_chunk`] hands out its bytes a page at a time.
-pub struct Exporter {
-    server: Server,
-    page: DraftsPage,
+/// A running export: [`Framed::next_chunk`] hands out its bytes a page at a time, framed
+/// as a JSON array with one row per line or as CSV with a header row.
+#[derive(Debug)]
+pub struct Framed<S> {
+    source: S,
     format: ExportFormat,
-    review: Review,
-    names: Names,
     stage: Stage,
     exported: u64,
 }
 
-impl std::fmt::Debug for Exporter {
+impl<S: PageSource> Framed<S> {
+    /// An export of `source`'s rows in `format`, not yet begun.
+    pub(crate) fn new(source: S, format: ExportFormat) -> Self {
+        Self {
+            source,
+            format,
+            stage: Stage::Start,
+            exported: 0,
+        }
+    }
+
+    /// How many rows (drafts, events) went out so far.
+    pub fn exported(&self) -> u64 {
+        self.exported
+    }
+
+    /// The next bytes of the export, `None` once it is complete. Each call reads at most
+    /// one page.
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ServerError> {
+        match self.stage {
+            Stage::Start => {
+                self.stage = Stage::Rows;
+                match self.format {
+                    ExportFormat::Json => Ok(Some(b"[".to_vec())),
+                    ExportFormat::Csv => csv_bytes([S::CSV_COLUMNS]).map(Some),
+                }
+            }
+            Stage::Rows => {
+                let rows = self.source.next_page().await?;
+                if rows.is_empty() {
+                    self.stage = Stage::Done;
+                    return Ok(match self.format {
+                        ExportFormat::Json if self.exported == 0 => Some(b"]\n".to_vec()),
+                        ExportFormat::Json => Some(b"\n]\n".to_vec()),
+                        ExportFormat::Csv => None,
+                    });
+                }
+                let out = match self.format {
+                    ExportFormat::Json => {
+                        let mut out = vec![];
+                        for row in &rows {
+                            out.extend_from_slice(if self.exported == 0 { b"\n" } else { b",\n" });
+                            serde_json::to_writer(&mut out, row).map_err(|e| {
+                                ServerError::Invalid(format!("cannot write JSON: {e}"))
+                            })?;
+                            self.exported += 1;
+                        }
+                        out
+                    }
+                    ExportFormat::Csv => {
+                        let out = csv_bytes(rows.iter().flat_map(S::csv_records))?;
+                        self.exported += rows.len() as u64;
+                        out
+                    }
+                };
+                Ok(Some(out))
+            }
+            Stage::Done => Ok(None),
+        }
+    }
+}
+
+/// `records` as CSV.
+fn csv_bytes<R: IntoIterator<Item: AsRef<[u8]>>>(
+    records: impl IntoIterator<Item = R>,
+) -> Result<Vec<u8>, ServerError> {
+    let csv_error = |e: String| ServerError::Invalid(format!("cannot write CSV: {e}"));
+    let mut out = csv::Writer::from_writer(Vec::new());
+    for record in records {
+        out.write_record(record)
+            .map_err(|e| csv_error(e.to_string()))?;
+    }
+    out.into_inner().map_err(|e| csv_error(e.to_string()))
+}
+
+/// A running drafts export ([`Exporter::start`]).
+pub type Exporter = Framed<DraftPages>;
+
+/// The drafts an [`Exporter`] reads, a page at a time, with their full life.
+pub struct DraftPages {
+    server: Server,
+    page: DraftsPage,
+    review: Review,
+    names: Names,
+}
+
+impl std::fmt::Debug for DraftPages {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Exporter")
+        f.debug_struct("DraftPages")
             .field("page", &self.page)
-            .field("format", &self.format)
-            .field("exported", &self.exported)
             .finish_non_exhaustive()
     }
 }
@@ -769,15 +884,7 @@ impl Exporter {
         format: ExportFormat,
         trail: Trail,
     ) -> Result<Self, ServerError> {
-        if let (Some(from), Some(to)) = (filter.from, filter.to)
-            && from > to
-        {
-            return Err(ServerError::Invalid(format!(
-                "the export starts ({}) after it ends ({})",
-                crate::clock::to_text(from),
-                crate::clock::to_text(to)
-            )));
-        }
+        in_order(filter.from, filter.to)?;
         let team = match &filter.team {
             Some(name) => Some(admin::team_named(server, name).await?.id),
             None => None,
@@ -807,7 +914,7 @@ impl Exporter {
                 detail,
             )])
             .await?;
-        Ok(Self {
+        let source = DraftPages {
             server: server.clone(),
             page: DraftsPage {
                 after: None,
@@ -818,91 +925,49 @@ impl Exporter {
                 channel,
                 status: filter.status,
             },
-            format,
             review,
             names,
-            stage: Stage::Start,
-            exported: 0,
-        })
-    }
-
-    /// How many drafts went out so far.
-    pub fn exported(&self) -> u64 {
-        self.exported
-    }
-
-    /// The next bytes of the export, `None` once it is complete. Each call reads at most
-    /// one page of drafts.
-    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ServerError> {
-        match self.stage {
-            Stage::Start => {
-                self.stage = Stage::Drafts;
-                match self.format {
-                    ExportFormat::Json => Ok(Some(b"[".to_vec())),
-                    ExportFormat::Csv => csv_bytes([CSV_COLUMNS.map(str::to_owned)]).map(Some),
-                }
-            }
-            Stage::Drafts => {
-                let drafts = self.server.storage().drafts_page(self.page.clone()).await?;
-                let Some(last) = drafts.last() else {
-                    self.stage = Stage::Done;
-                    return Ok(match self.format {
-                        ExportFormat::Json if self.exported == 0 => Some(b"]\n".to_vec()),
-                        ExportFormat::Json => Some(b"\n]\n".to_vec()),
-                        ExportFormat::Csv => None,
-                    });
-                };
-                self.page.after = Some(last.id);
-                let mut handoffs: HashMap<DraftId, Vec<Handoff>> = HashMap::new();
-                for handoff in self
-                    .server
-                    .storage()
-                    .handoffs(drafts.iter().map(|d| d.id).collect())
-                    .await?
-                {
-                    handoffs.entry(handoff.draft_id).or_default().push(handoff);
-                }
-                let mut out = vec![];
-                let mut rows = vec![];
-                for draft in &drafts {
-                    let exported = exported(
-                        draft,
-                        judged(&self.review, draft),
-                        handoffs.remove(&draft.id).unwrap_or_default(),
-                        &self.names,
-                    );
-                    match self.format {
-                        ExportFormat::Json => {
-                            out.extend_from_slice(if self.exported == 0 { b"\n" } else { b",\n" });
-                            serde_json::to_writer(&mut out, &exported).map_err(|e| {
-                                ServerError::Invalid(format!("cannot write JSON: {e}"))
-                            })?;
-                        }
-                        ExportFormat::Csv => rows.extend(csv_rows(&exported)),
-                    }
-                    self.exported += 1;
-                }
-                if self.format == ExportFormat::Csv {
-                    out = csv_bytes(rows)?;
-                }
-                Ok(Some(out))
-            }
-            Stage::Done => Ok(None),
-        }
+        };
+        Ok(Framed::new(source, format))
     }
 }
 
-/// `rows` as CSV.
-fn csv_bytes<const N: usize>(
-    rows: impl IntoIterator<Item = [String; N]>,
-) -> Result<Vec<u8>, ServerError> {
-    let csv_error = |e: String| ServerError::Invalid(format!("cannot write CSV: {e}"));
-    let mut out = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        out.write_record(row)
-            .map_err(|e| csv_error(e.to_string()))?;
+impl PageSource for DraftPages {
+    type Row = ExportedDraft;
+    type Record = [String; 20];
+    const CSV_COLUMNS: &'static [&'static str] = &CSV_COLUMNS;
+
+    async fn next_page(&mut self) -> Result<Vec<ExportedDraft>, ServerError> {
+        let drafts = self.server.storage().drafts_page(self.page.clone()).await?;
+        let Some(last) = drafts.last() else {
+            return Ok(vec![]);
+        };
+        self.page.after = Some(last.id);
+        let mut handoffs: HashMap<DraftId, Vec<Handoff>> = HashMap::new();
+        for handoff in self
+            .server
+            .storage()
+            .handoffs(drafts.iter().map(|d| d.id).collect())
+            .await?
+        {
+            handoffs.entry(handoff.draft_id).or_default().push(handoff);
+        }
+        Ok(drafts
+            .iter()
+            .map(|draft| {
+                exported(
+                    draft,
+                    judged(&self.review, draft),
+                    handoffs.remove(&draft.id).unwrap_or_default(),
+                    &self.names,
+                )
+            })
+            .collect())
     }
-    out.into_inner().map_err(|e| csv_error(e.to_string()))
+
+    fn csv_records(row: &ExportedDraft) -> impl IntoIterator<Item = [String; 20]> {
+        csv_rows(row)
+    }
 }
 
 #[cfg(test)]

@@ -8,10 +8,8 @@ use crate::Server;
 use crate::audit::AuditExport;
 use crate::export::{ExportFormat, parse_bound};
 use crate::trail::Trail;
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -63,25 +61,5 @@ pub(crate) async fn export(
         .as_deref()
         .map_or(Ok(ExportFormat::Json), ExportFormat::parse)?;
     let export = AuditExport::start(&server, from, to, format, Trail::api(&caller)).await?;
-    // One page is read when the client has taken the one before (hyper polls the stream
-    // only as the connection drains), so a slow reader holds one page, not the log.
-    let chunks = futures_util::stream::try_unfold(export, |mut export| async move {
-        match export.next_chunk().await {
-            Ok(Some(chunk)) => Ok(Some((chunk, export))),
-            Ok(None) => Ok(None),
-            Err(e) => {
-                tracing::error!(error = %e, "the audit export stopped");
-                Err(e)
-            }
-        }
-    });
-    Ok((
-        [
-            (header::CONTENT_TYPE, format.content_type()),
-            // Who signed in from where and decided what: no proxy or browser keeps a copy.
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        Body::from_stream(chunks),
-    )
-        .into_response())
+    Ok(super::export::streamed(export, format, "audit"))
 }

@@ -4,7 +4,7 @@
 use super::admin::Admin;
 use super::error::ApiError;
 use super::extract::Query;
-use crate::export::{self, ExportFilter, ExportFormat, Exporter};
+use crate::export::{self, ExportFilter, ExportFormat, Exporter, Framed, PageSource};
 use crate::trail::Trail;
 use crate::{Server, ServerError};
 use axum::body::Body;
@@ -82,25 +82,36 @@ pub(crate) async fn drafts(
         .as_deref()
         .map_or(Ok(ExportFormat::Json), ExportFormat::parse)?;
     let exporter = Exporter::start(&server, filter, format, Trail::api(&caller)).await?;
+    Ok(streamed(exporter, format, "drafts"))
+}
+
+/// `export` as a response body streamed as the client reads, `format`'s content type, kept
+/// by no proxy or browser: every export is the organisation's record (its communications,
+/// who signed in from where and decided what). An error part way is logged as `what`'s
+/// export stopping, and cuts the body short.
+pub(crate) fn streamed<S>(export: Framed<S>, format: ExportFormat, what: &'static str) -> Response
+where
+    S: PageSource + Send + 'static,
+    S::Row: Send,
+{
     // One page is read when the client has taken the one before (hyper polls the stream
     // only as the connection drains), so a slow reader holds one page, not the export.
-    let chunks = futures_util::stream::try_unfold(exporter, |mut exporter| async move {
-        match exporter.next_chunk().await {
-            Ok(Some(chunk)) => Ok(Some((chunk, exporter))),
+    let chunks = futures_util::stream::try_unfold(export, move |mut export| async move {
+        match export.next_chunk().await {
+            Ok(Some(chunk)) => Ok(Some((chunk, export))),
             Ok(None) => Ok(None),
             Err(e) => {
-                tracing::error!(error = %e, "the drafts export stopped");
+                tracing::error!(error = %e, "the {what} export stopped");
                 Err(e)
             }
         }
     });
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, format.content_type()),
-            // Every communication the organisation made: no proxy or browser keeps a copy.
             (header::CACHE_CONTROL, "no-store"),
         ],
         Body::from_stream(chunks),
     )
-        .into_response())
+        .into_response()
 }

@@ -2,12 +2,13 @@
 //! held outside the database), and read it out as JSON or CSV, streamed a page at a time
 //! (see `countersign_server::audit`).
 
+use crate::output::{self, Format};
 use crate::{DataDir, open};
 use anyhow::Context;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use countersign_audit::{Head, VerifyError, heads_in};
 use countersign_server::audit::{self, AuditExport};
-use countersign_server::export::{ExportFormat, parse_bound};
+use countersign_server::export::parse_bound;
 use countersign_server::trail::Trail;
 use std::io::Write;
 use std::path::PathBuf;
@@ -56,12 +57,6 @@ pub struct ExportArgs {
     /// Write to this file (created readable by this user only) instead of stdout.
     #[arg(long)]
     out: Option<PathBuf>,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Json,
-    Csv,
 }
 
 /// Reads `POSITION:HASH`.
@@ -151,32 +146,16 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
         .map(|t| parse_bound(t, true))
         .transpose()
         .context("--to")?;
-    let format = match args.format {
-        Format::Json => ExportFormat::Json,
-        Format::Csv => ExportFormat::Csv,
-    };
-    // The file first: a path that cannot be written stops the command before the export is
-    // recorded.
-    let mut out: Box<dyn Write> = match &args.out {
-        Some(path) => {
-            countersign_private::file(path)?;
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .truncate(true)
-                .open(path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            Box::new(std::io::BufWriter::new(file))
-        }
-        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
-    };
+    let format = args.format.into();
+    let out = output::open(args.out.as_deref())?;
     let server = open(&args.data).await?;
-    let mut export = AuditExport::start(&server, from, to, format, Trail::console()).await?;
-    while let Some(chunk) = export.next_chunk().await? {
-        out.write_all(&chunk)?;
-    }
-    out.flush()?;
+    let events = output::copy(
+        AuditExport::start(&server, from, to, format, Trail::console()).await?,
+        out,
+    )
+    .await?;
     if let Some(path) = &args.out {
-        tracing::info!(events = export.exported(), file = %path.display(), "exported");
+        tracing::info!(events, file = %path.display(), "exported");
     }
     Ok(())
 }

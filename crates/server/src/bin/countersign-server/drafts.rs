@@ -2,13 +2,13 @@
 //! and their hashes, findings, decisions, comments, who approved, publishing — as JSON or
 //! CSV, streamed a page of drafts at a time (see `countersign_server::export`).
 
+use crate::output::{self, Format};
 use crate::{DataDir, open};
 use anyhow::Context;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use countersign_core::DraftStatus;
-use countersign_server::export::{self, ExportFilter, ExportFormat, Exporter};
+use countersign_server::export::{self, ExportFilter, Exporter};
 use countersign_server::trail::Trail;
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Subcommand)]
@@ -50,12 +50,6 @@ pub struct ExportArgs {
     out: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Json,
-    Csv,
-}
-
 fn parse_status(text: &str) -> Result<DraftStatus, String> {
     DraftStatus::parse(text).ok_or_else(|| {
         format!(
@@ -89,32 +83,16 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
         channel: args.channel,
         status: args.status,
     };
-    let format = match args.format {
-        Format::Json => ExportFormat::Json,
-        Format::Csv => ExportFormat::Csv,
-    };
-    // The file first: a path that cannot be written stops the command before the export is
-    // recorded.
-    let mut out: Box<dyn Write> = match &args.out {
-        Some(path) => {
-            countersign_private::file(path)?;
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .truncate(true)
-                .open(path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            Box::new(std::io::BufWriter::new(file))
-        }
-        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
-    };
+    let format = args.format.into();
+    let out = output::open(args.out.as_deref())?;
     let server = open(&args.data).await?;
-    let mut exporter = Exporter::start(&server, filter, format, Trail::console()).await?;
-    while let Some(chunk) = exporter.next_chunk().await? {
-        out.write_all(&chunk)?;
-    }
-    out.flush()?;
+    let drafts = output::copy(
+        Exporter::start(&server, filter, format, Trail::console()).await?,
+        out,
+    )
+    .await?;
     if let Some(path) = &args.out {
-        tracing::info!(drafts = exporter.exported(), file = %path.display(), "exported");
+        tracing::info!(drafts, file = %path.display(), "exported");
     }
     Ok(())
 }

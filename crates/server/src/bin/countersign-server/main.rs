@@ -42,6 +42,7 @@ mod drafts;
 mod guard;
 mod listen;
 mod org;
+mod output;
 mod receipt;
 mod users;
 mod webhook;
