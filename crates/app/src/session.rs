@@ -212,7 +212,7 @@ impl App {
     /// into that session, offline or not; a cache whose key is gone is unreadable and is
     /// removed.
     ///
-    /// A wipe an earlier run left unfinished (see [`WIPE_MARK`]) is finished first, and the
+    /// A wipe an earlier run left unfinished (see `WIPE_MARK`) is finished first, and the
     /// app then opens signed out; if it fails again the status line says so.
     pub async fn open(config: AppConfig) -> Result<App, AppError> {
         // Before anything lands in it: the folder is this OS user's alone.
@@ -362,7 +362,7 @@ impl App {
 
     /// Writes "my decisions" — every decision made here that the cache knows, each one the
     /// server confirmed with its signed receipt and each one still waiting marked as not yet
-    /// confirmed — as a CSV and a JSON file into `folder` (see [`crate::decisions`]).
+    /// confirmed — as a CSV and a JSON file into `folder` (see the `decisions` module).
     pub async fn export_decisions(
         &self,
         folder: &std::path::Path,

@@ -1,7 +1,7 @@
 //! Reviewer receipts, signed with Ed25519: the server signs one when it applies a decision,
 //! and anyone holding the public key checks it without trusting the server's database.
 //!
-//! The signed bytes are `countersign-receipt/1\n` followed by the [canonical](crate::canonical)
+//! The signed bytes are `countersign-receipt/1\n` followed by the [canonical](crate::canonical())
 //! JSON of the [`Receipt`] (keys sorted, no whitespace): the same text in any language with an
 //! RFC 8785 (JCS) library. The signature is standard base64 (with padding) of the 64-byte
 //! Ed25519 signature, and it is checked strictly (RFC 8032 with the malleability and weak-key

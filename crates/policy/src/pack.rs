@@ -259,7 +259,7 @@ impl Pack {
         Ok(())
     }
 
-    /// Checks a complete pack: [`Pack::check_own`], and that every override names a rule.
+    /// Checks a complete pack: `Pack::check_own`, and that every override names a rule.
     pub fn check(&self) -> Result<(), PackError> {
         self.check_own()?;
         let ids: BTreeSet<&str> = self.rules.iter().map(|r| r.id.as_str()).collect();

@@ -23,10 +23,10 @@ pub struct PrivateError {
     pub source: std::io::Error,
 }
 
-/// What [`folder`], [`file`] and [`tighten`] found on disk.
+/// What [`folder`], [`file()`] and [`tighten`] found on disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Found {
-    /// Missing (made now, for [`folder`] and [`file`]) or already private.
+    /// Missing (made now, for [`folder`] and [`file()`]) or already private.
     Private,
     /// Readable by others with this mode (e.g. `0o644`); now private.
     Tightened {

@@ -2,8 +2,9 @@
 //! seed and the tests call — one function per operation, so the CLI and the API cannot
 //! drift apart. Teams and users here; channels and their policies in [`channels`], crisis
 //! mode in [`crisis`], role, team, step and channel changes in [`accounts`], leavers in
-//! [`leave`], the two-factor policy and "who has access to what" in [`access`], the policy
-//! pack, channel routing and pre-approved replies in [`policy`]; drafts written
+//! [`leave`](mod@leave), the two-factor policy and "who has access to what" in
+//! [`access`](mod@access), the policy pack, channel routing and pre-approved replies in
+//! [`policy`]; drafts written
 //! on someone's behalf go through the same code as the HTTP endpoints.
 
 pub mod access;

@@ -118,7 +118,7 @@ impl Cache {
     ///   and `result.draft` as the current one, and the row leaves the outbox — a refusal
     ///   never blocks the mutations behind it.
     /// - An applied decision's receipt is checked and kept in the same transaction (see
-    ///   [`crate::receipts`]); the same receipt again is not kept twice.
+    ///   the `receipts` module); the same receipt again is not kept twice.
     /// - A result for a mutation id the outbox does not hold is ignored.
     /// - `mutation_gap` (status `invalid` with that code): not processed, so not a refusal.
     ///   Every row from the expected id on is re-opened and the pull is reset, as the

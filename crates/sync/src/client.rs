@@ -46,7 +46,7 @@ const MIB: usize = 1024 * KIB;
 /// caps keep a draft under about 1 MiB), plus the envelope and the directory. Measured: the
 /// demo's drafts are 1.2 KB of JSON on average and 2 KB at most, the bench's 850 bytes, so
 /// the first page of a pull (1,000 drafts) is 1–2 MB. A 10 MB answer is refused. Because a
-/// page or a push answer over the limit is asked for again in halves ([`MAX_HALVINGS`]),
+/// page or a push answer over the limit is asked for again in halves (`MAX_HALVINGS`),
 /// even an older server without a budget, whose 5,000-draft page is 10–15 MB, still syncs.
 pub const ANSWER_LIMIT: usize = 2 * MAX_PAGE_BYTES;
 
