@@ -464,6 +464,12 @@ pub enum Reporter {
 #[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishedReport {
+    /// The draft the report is about. Required in a report signed with a webhook's secret:
+    /// the signature covers the body, not the address, so without it a report captured for
+    /// one draft could be replayed (within the signature's tolerance) against another.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub draft_id: Option<DraftId>,
     /// Where the post is, if the tool knows.
     #[serde(default)]
     pub url: Option<String>,
@@ -484,6 +490,15 @@ pub async fn published(
 ) -> Result<Draft, ServerError> {
     if let Some(url) = &report.url {
         countersign_core::limits::check_url("the post's URL", url)?;
+    }
+    if matches!(reporter, Reporter::Webhook(_)) && report.draft_id != Some(id) {
+        return Err(ServerError::Invalid(match report.draft_id {
+            None => format!(
+                "a signed report names the draft it is about: add \"draft_id\": \"{id}\" to \
+                 the signed body"
+            ),
+            Some(other) => format!("this signed report is about draft {other}, not {id}"),
+        }));
     }
     // A webhook is nobody's account: the log and the history name the publishing tool by
     // its webhook's id.

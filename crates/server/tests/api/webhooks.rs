@@ -388,7 +388,7 @@ async fn the_publishing_tool_reports_a_post_went_out_by_signature_or_as_an_admin
 
     let draft = draft_on(&t.server, org.alex, "care-x", "Published soon.").await;
     let path = format!("/api/v1/drafts/{}/published", draft.id);
-    let report = json!({"url": "https://x.com/care_example/status/1"});
+    let report = json!({"draft_id": draft.id, "url": "https://x.com/care_example/status/1"});
     let id = draft.id.to_string();
 
     let (status, body) = report_signed(&t, &id, &care, &secret, &report).await;
@@ -414,6 +414,27 @@ async fn the_publishing_tool_reports_a_post_went_out_by_signature_or_as_an_admin
     );
     let (status, body) = t.call(Method::POST, &path, None, Some(&report)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+
+    // The signature covers the body, not the address: a report that does not name the
+    // draft, or names another (a captured report replayed elsewhere), is refused.
+    let unnamed = json!({"url": "https://x.com/care_example/status/1"});
+    let (status, body) = report_signed(&t, &id, &care, &secret, &unnamed).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "no draft_id: {body}");
+    let elsewhere = draft_on(&t.server, org.alex, "care-x", "Not this one.").await;
+    approve(&t, &elsewhere).await;
+    let (status, body) =
+        report_signed(&t, &elsewhere.id.to_string(), &care, &secret, &report).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "replayed elsewhere: {body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not")),
+        "{body}"
+    );
 
     let (status, body) = report_signed(&t, &id, &care, &secret, &report).await;
     assert_eq!(status, StatusCode::OK, "{body}");
