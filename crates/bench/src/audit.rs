@@ -7,11 +7,9 @@
 //! resident size before it: what the export itself needed.
 
 use crate::report::{Report, human};
-use crate::setup::serve_on_loopback;
+use crate::setup::{PASSWORD, seed_people, serve_on_loopback};
 use anyhow::Context;
 use countersign_audit::{NewEvent, Via, kinds};
-use countersign_core::{Role, Sensitive};
-use countersign_server::admin::{self, NewUser};
 use countersign_server::audit::{self, AuditExport};
 use countersign_server::export::ExportFormat;
 use countersign_server::trail::Trail;
@@ -20,8 +18,6 @@ use serde_json::json;
 use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-const PASSWORD: &str = "bench password, not a secret";
 
 /// What an export may need above the process's size before it: a page of events and its
 /// encoding, SQLite's page caches, the allocator's arenas for the threads that read — a
@@ -178,25 +174,7 @@ fn status_bytes(field: &str) -> anyhow::Result<u64> {
 async fn pushes(report: &mut Report, args: &AuditOptions) -> anyhow::Result<()> {
     let dir = tempfile::TempDir::new_in(&args.scratch)?;
     let server = countersign_server::open(ServerConfig::new(dir.path())).await?;
-    let team = admin::create_team(&server, &Trail::console(), "Customer Care").await?;
-    for (username, roles, steps) in [
-        ("rita", vec![Role::Reviewer], vec!["review".to_owned()]),
-        ("alex", vec![Role::Author], vec![]),
-    ] {
-        admin::add_user(
-            &server,
-            &Trail::console(),
-            NewUser {
-                username: username.into(),
-                display_name: username.into(),
-                password: Sensitive::new(PASSWORD.to_owned()),
-                roles,
-                steps,
-                teams: vec![team],
-            },
-        )
-        .await?;
-    }
+    seed_people(&server).await?;
     let drafts = countersign_server::demo::bulk_drafts(&server, args.decisions, 120).await?;
     let (url, _stop) = serve_on_loopback(server.clone()).await?;
     let http = reqwest::Client::new();

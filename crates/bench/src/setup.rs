@@ -13,7 +13,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tempfile::TempDir;
 
-const PASSWORD: &str = "bench password, not a secret";
+/// The password of every account the benches make.
+pub(crate) const PASSWORD: &str = "bench password, not a secret";
 
 /// Body length of the seeded drafts: a typical reply. With ids, author, times, approval
 /// steps and a history entry, each draft is then about 600–800 bytes of JSON.
@@ -33,25 +34,7 @@ impl Bench {
     pub async fn start(n: usize) -> anyhow::Result<Bench> {
         let dir = TempDir::new()?;
         let server = countersign_server::open(ServerConfig::new(dir.path().to_path_buf())).await?;
-        let team = admin::create_team(&server, &Trail::console(), "Customer Care").await?;
-        for (username, roles, steps) in [
-            ("rita", vec![Role::Reviewer], vec!["review".to_string()]),
-            ("alex", vec![Role::Author], vec![]),
-        ] {
-            admin::add_user(
-                &server,
-                &Trail::console(),
-                NewUser {
-                    username: username.into(),
-                    display_name: username.into(),
-                    password: Sensitive::new(PASSWORD.to_string()),
-                    roles,
-                    steps,
-                    teams: vec![team],
-                },
-            )
-            .await?;
-        }
+        seed_people(&server).await?;
         countersign_server::demo::bulk_drafts(&server, n, BODY_CHARS)
             .await
             .context("seeding drafts")?;
@@ -83,6 +66,31 @@ impl Drop for Bench {
             let _ = stop.send(());
         }
     }
+}
+
+/// The team "Customer Care" with its reviewer `rita` (step `review`) and author `alex`, both
+/// signing in with [`PASSWORD`]: the people every bench's drafts and decisions belong to.
+pub(crate) async fn seed_people(server: &countersign_server::Server) -> anyhow::Result<()> {
+    let team = admin::create_team(server, &Trail::console(), "Customer Care").await?;
+    for (username, roles, steps) in [
+        ("rita", vec![Role::Reviewer], vec!["review".to_string()]),
+        ("alex", vec![Role::Author], vec![]),
+    ] {
+        admin::add_user(
+            server,
+            &Trail::console(),
+            NewUser {
+                username: username.into(),
+                display_name: username.into(),
+                password: Sensitive::new(PASSWORD.to_string()),
+                roles,
+                steps,
+                teams: vec![team],
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Serves `server` on a free loopback port until the returned sender is dropped or fires;

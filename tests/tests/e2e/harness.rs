@@ -64,6 +64,37 @@ pub async fn queue_row(
     .await
 }
 
+/// Clicks the row of draft `id` and waits for the pane to show it. The queue draws only the
+/// rows near its view, and the draft may arrive with a later page of the first sync: each
+/// probe finds and clicks in one script (no element to go stale between the two), else
+/// scrolls on, from the top again once past the end.
+pub async fn open_row(s: &Session, id: &str, what: &str) {
+    s.wait_for(&format!("{what}'s row, clicked"), || async {
+        let clicked = s
+            .script(
+                "const row = document.querySelector(`[data-testid=queue-row][data-id=\"${arguments[0]}\"]`);
+                 if (row) { row.click(); return true; }
+                 const q = document.querySelector('[data-testid=queue]');
+                 q.scrollTop = q.scrollTop + q.clientHeight >= q.scrollHeight ? 0 : q.scrollTop + 300;
+                 return false;",
+                serde_json::json!([id]),
+            )
+            .await;
+        (clicked == serde_json::json!(true)).then_some(())
+    })
+    .await;
+    s.wait_for(&format!("{what} in the pane"), || async {
+        let open = s
+            .script(
+                "return document.querySelector('[data-testid=draft-detail] .draft')?.dataset.id ?? null;",
+                serde_json::json!([]),
+            )
+            .await;
+        (open == serde_json::json!(id)).then_some(())
+    })
+    .await;
+}
+
 /// The desktop app under test, driven through tauri-driver.
 pub struct Desktop {
     pub session: Session,

@@ -3,7 +3,7 @@
 //! keyboard records the approval, which the server applies and flags late; the draft's
 //! history then says how late it was.
 
-use crate::harness::{DEMO_PASSWORD, Desktop, demo_server, enabled};
+use crate::harness::{DEMO_PASSWORD, Desktop, demo_server, enabled, open_row};
 use crate::server_draft;
 use crate::webdriver::Session;
 use countersign_core::wire::SessionResponse;
@@ -47,36 +47,6 @@ async fn a_draft_due_two_hours_ago(server: &countersign_tests::LoopbackServer) -
     answer.json().await.expect("the draft")
 }
 
-/// Clicks the draft's row and waits for the pane to show it. The queue draws only the rows
-/// near its view, and the draft may arrive with a later page of the first sync: each probe
-/// scrolls on, from the top again once past the end.
-async fn open(s: &Session, id: &str) {
-    s.wait_for("the late draft's row, clicked", || async {
-        let clicked = s
-            .script(
-                "const row = document.querySelector(`[data-testid=queue-row][data-id=\"${arguments[0]}\"]`);
-                 if (row) { row.click(); return true; }
-                 const q = document.querySelector('[data-testid=queue]');
-                 q.scrollTop = q.scrollTop + q.clientHeight >= q.scrollHeight ? 0 : q.scrollTop + 300;
-                 return false;",
-                json!([id]),
-            )
-            .await;
-        (clicked == json!(true)).then_some(())
-    })
-    .await;
-    s.wait_for("the late draft in the pane", || async {
-        let open = s
-            .script(
-                "return document.querySelector('[data-testid=draft-detail] .draft')?.dataset.id ?? null;",
-                json!([]),
-            )
-            .await;
-        (open == json!(id)).then_some(())
-    })
-    .await;
-}
-
 async fn dialog_open(s: &Session) -> bool {
     !s.find_all("[data-testid=confirm-late]").await.is_empty()
 }
@@ -105,7 +75,7 @@ async fn approving_a_draft_whose_time_has_passed_asks_first_and_the_history_show
     desktop.sign_in("david.chen").await;
     let s = &desktop.session;
 
-    open(s, &id).await;
+    open_row(s, &id, "the late draft").await;
     let row_badge = s
         .script(
             "const row = document.querySelector(`[data-testid=queue-row][data-id=\"${arguments[0]}\"]`);
@@ -144,7 +114,7 @@ async fn approving_a_draft_whose_time_has_passed_asks_first_and_the_history_show
     assert_eq!(state, json!("pending"), "Escape records nothing");
 
     // Asked again, Tab moves from Cancel to "Approve anyway" and Enter confirms.
-    open(s, &id).await;
+    open_row(s, &id, "the late draft").await;
     s.press("a").await;
     s.find("[data-testid=late-confirm]").await;
     s.press_keys(&[TAB, ENTER]).await;
@@ -171,7 +141,7 @@ async fn approving_a_draft_whose_time_has_passed_asks_first_and_the_history_show
     let desktop = Desktop::launch_with(&server.url(), &[]).await;
     desktop.sign_in("margaret.lewis").await;
     let s = &desktop.session;
-    open(s, &id).await;
+    open_row(s, &id, "the late draft").await;
     let line = s
         .wait_for("the history's late line", || async {
             let text = s

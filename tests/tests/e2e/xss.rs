@@ -16,7 +16,7 @@
 //! the server holds it.
 
 use crate::REVIEWER;
-use crate::harness::{DEMO_PASSWORD, Desktop, enabled};
+use crate::harness::{DEMO_PASSWORD, Desktop, enabled, open_row};
 use crate::webdriver::Session;
 use countersign_core::wire::PushRequest;
 use countersign_core::wire::admin::NewChannel;
@@ -473,29 +473,7 @@ async fn choose_channel(s: &Session, account: &str) {
 /// Narrows the queue to the draft's channel and opens it.
 async fn open(s: &Session, draft: &Draft) {
     choose_channel(s, &draft.channel).await;
-    let id = draft.id.to_string();
-    s.wait_for("the draft's row, clicked", || async {
-        let clicked = s
-            .script(
-                "const row = document.querySelector(`[data-testid=queue-row][data-id=\"${arguments[0]}\"]`);
-                 if (row) row.click();
-                 return !!row;",
-                json!([id]),
-            )
-            .await;
-        (clicked == json!(true)).then_some(())
-    })
-    .await;
-    s.wait_for("the draft to open", || async {
-        let open = s
-            .script(
-                "return document.querySelector('[data-testid=draft-detail] .draft')?.dataset.id ?? null;",
-                json!([]),
-            )
-            .await;
-        (open == json!(id)).then_some(())
-    })
-    .await;
+    open_row(s, &draft.id.to_string(), "the draft").await;
 }
 
 fn comment_of(draft: &Draft) -> (String, Option<String>) {

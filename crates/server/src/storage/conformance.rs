@@ -1845,19 +1845,12 @@ pub(crate) async fn final_approvals_enqueue_deliveries_and_every_attempt_is_kept
     storage: &dyn Storage,
 ) {
     use crate::trail::Trail;
-    use crate::webhooks::{Attempt, AttemptRecord, DeliveryQuery, DeliveryStatus, Next, Webhook};
+    use crate::webhooks::{Attempt, AttemptRecord, DeliveryQuery, DeliveryStatus, Next};
     use countersign_audit::kinds;
-    use countersign_core::{ClientId, MutationStatus, Quorum, RequiredStep, Verdict};
+    use countersign_core::{MutationStatus, Quorum, RequiredStep, Verdict};
 
     let org = Org::create(storage).await;
-    let hook = |channel: Option<ChannelId>| Webhook {
-        id: Uuid::now_v7(),
-        url: "https://publish.example.org/hook".into(),
-        channel_id: channel,
-        secret: Sensitive::new("secret".into()),
-        created_at: t0(),
-        removed_at: None,
-    };
+    let hook = webhook_for;
     let (every, care, brand, gone) = (
         hook(None),
         hook(Some(org.care_x.id)),
@@ -1909,24 +1902,15 @@ pub(crate) async fn final_approvals_enqueue_deliveries_and_every_attempt_is_kept
         .await
         .unwrap();
     let rui = org.user("rui");
-    let pushed = storage
-        .push(
-            super::PushBatch {
-                actor: rui.actor(),
-                client_id: ClientId(Uuid::now_v7()),
-                mutations: vec![
-                    crate::fixtures::decide(1, final_one.id, 1, Verdict::Approve),
-                    crate::fixtures::decide(2, two_reviews.id, 1, Verdict::Approve),
-                ],
-                now: t0(),
-                review: None,
-                receipts: None,
-                skip: None,
-            },
-            Trail::anonymous_api().as_person(rui.person(), None),
-        )
-        .await
-        .unwrap();
+    let pushed = push_as(
+        storage,
+        rui,
+        vec![
+            crate::fixtures::decide(1, final_one.id, 1, Verdict::Approve),
+            crate::fixtures::decide(2, two_reviews.id, 1, Verdict::Approve),
+        ],
+    )
+    .await;
     assert!(
         pushed
             .results
@@ -2069,24 +2053,53 @@ pub(crate) async fn final_approvals_enqueue_deliveries_and_every_attempt_is_kept
     );
 }
 
+/// A live webhook for drafts of `channel` (`None`: every channel), registered at [`t0`].
+fn webhook_for(channel: Option<ChannelId>) -> crate::webhooks::Webhook {
+    crate::webhooks::Webhook {
+        id: Uuid::now_v7(),
+        url: "https://publish.example.org/hook".into(),
+        channel_id: channel,
+        secret: Sensitive::new("secret".into()),
+        created_at: t0(),
+        removed_at: None,
+    }
+}
+
+/// Pushes `mutations` as `user` from a new desktop at [`t0`], without the policy guard or
+/// receipts.
+async fn push_as(
+    storage: &dyn Storage,
+    user: &UserRecord,
+    mutations: Vec<countersign_core::Mutation>,
+) -> super::PushOutcome {
+    storage
+        .push(
+            super::PushBatch {
+                actor: user.actor(),
+                client_id: countersign_core::ClientId(Uuid::now_v7()),
+                mutations,
+                now: t0(),
+                review: None,
+                receipts: None,
+                skip: None,
+            },
+            crate::trail::Trail::anonymous_api().as_person(user.person(), None),
+        )
+        .await
+        .unwrap()
+}
+
 /// Removing a webhook fails the deliveries still waiting for it, with the reason: nothing
 /// would ever send them, and "pending" would promise otherwise. Delivered ones keep their
 /// record; the removal's event counts what it failed.
 pub(crate) async fn removing_a_webhook_fails_its_pending_deliveries(storage: &dyn Storage) {
     use crate::trail::Trail;
-    use crate::webhooks::{DeliveryQuery, DeliveryStatus, Webhook};
+    use crate::webhooks::{DeliveryQuery, DeliveryStatus};
     use countersign_audit::kinds;
-    use countersign_core::{ClientId, Verdict};
+    use countersign_core::Verdict;
 
     let org = Org::create(storage).await;
-    let webhook = Webhook {
-        id: Uuid::now_v7(),
-        url: "https://publish.example.org/hook".into(),
-        channel_id: None,
-        secret: Sensitive::new("secret".into()),
-        created_at: t0(),
-        removed_at: None,
-    };
+    let webhook = webhook_for(None);
     storage
         .add_webhook(webhook.clone(), Trail::console())
         .await
@@ -2097,21 +2110,12 @@ pub(crate) async fn removing_a_webhook_fails_its_pending_deliveries(storage: &dy
         .await
         .unwrap();
     let rui = org.user("rui");
-    storage
-        .push(
-            super::PushBatch {
-                actor: rui.actor(),
-                client_id: ClientId(Uuid::now_v7()),
-                mutations: vec![crate::fixtures::decide(1, draft.id, 1, Verdict::Approve)],
-                now: t0(),
-                review: None,
-                receipts: None,
-                skip: None,
-            },
-            Trail::anonymous_api().as_person(rui.person(), None),
-        )
-        .await
-        .unwrap();
+    push_as(
+        storage,
+        rui,
+        vec![crate::fixtures::decide(1, draft.id, 1, Verdict::Approve)],
+    )
+    .await;
     assert_eq!(storage.due_deliveries(t0(), 10).await.unwrap().len(), 1);
 
     assert!(
@@ -2154,17 +2158,10 @@ pub(crate) async fn removing_a_webhook_fails_its_pending_deliveries(storage: &dy
 }
 
 pub(crate) async fn handoffs_are_the_deliveries_of_the_drafts_asked_about(storage: &dyn Storage) {
-    use crate::webhooks::{DeliveryStatus, Webhook};
-    use countersign_core::{ClientId, Verdict};
+    use crate::webhooks::DeliveryStatus;
+    use countersign_core::Verdict;
     let org = Org::create(storage).await;
-    let webhook = Webhook {
-        id: Uuid::now_v7(),
-        url: "https://publish.example.org/hook".into(),
-        channel_id: None,
-        secret: Sensitive::new("secret".into()),
-        created_at: t0(),
-        removed_at: None,
-    };
+    let webhook = webhook_for(None);
     storage
         .add_webhook(webhook.clone(), crate::fixtures::trail())
         .await
@@ -2178,21 +2175,12 @@ pub(crate) async fn handoffs_are_the_deliveries_of_the_drafts_asked_about(storag
         .await
         .unwrap();
     let rui = org.user("rui");
-    storage
-        .push(
-            super::PushBatch {
-                actor: rui.actor(),
-                client_id: ClientId(Uuid::now_v7()),
-                mutations: vec![crate::fixtures::decide(1, approved.id, 1, Verdict::Approve)],
-                now: t0(),
-                review: None,
-                receipts: None,
-                skip: None,
-            },
-            crate::fixtures::trail(),
-        )
-        .await
-        .unwrap();
+    push_as(
+        storage,
+        rui,
+        vec![crate::fixtures::decide(1, approved.id, 1, Verdict::Approve)],
+    )
+    .await;
     let handoffs = storage
         .handoffs(vec![pending.id, approved.id, DraftId(Uuid::now_v7())])
         .await
