@@ -33,6 +33,46 @@ const CACHE_KEY_ACCOUNT: &str = "cache-key";
 /// The keychain account of the refresh token (`crates/app`'s `REFRESH_TOKEN`).
 const REFRESH_TOKEN_ACCOUNT: &str = "refresh-token";
 
+/// Set in the copy of this test that runs under its own keychain (see
+/// [`run_under_own_keychain`]).
+const OWN_KEYCHAIN: &str = "COUNTERSIGN_CRASH_OWN_KEYCHAIN";
+/// This test's path inside the `system` test binary, to run it again by name.
+const THIS_TEST: &str = "crash::desktop::a_desktop_killed_at_random_points_of_syncs_and_decisions_loses_nothing_and_doubles_nothing";
+
+/// Runs this test again, in a child process with a D-Bus session and gnome-keyring of its
+/// own (`scripts/with-keychain`), and fails if the child fails.
+///
+/// Why: gnome-keyring-daemon can abort when a client vanishes in the middle of a Secret
+/// Service call (upstream GNOME/gnome-keyring work items 190, 196 and 199: a NULL client in
+/// `gkd_secret_service_get_pkcs11_session`), and this test SIGKILLs a keychain client
+/// hundreds of times. On the keychain every other test shares, one such abort made four
+/// tests fail at once in CI (the bus then activated a new daemon whose keyring was locked
+/// and which could not prompt without a display). Its own keychain keeps the damage here.
+fn run_under_own_keychain() {
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let log = scratch.path().join("own-keychain.log");
+    let out = std::fs::File::create(&log).expect("the child's log");
+    let err = out.try_clone().expect("the child's log");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/with-keychain");
+    // Output goes to a file, not a pipe: a daemon that outlives the child by a moment must
+    // not keep this test waiting for the pipe to close.
+    let status = Command::new(script)
+        .arg(std::env::current_exe().expect("this test binary"))
+        .args([THIS_TEST, "--exact", "--nocapture"])
+        .env(OWN_KEYCHAIN, "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err))
+        .status()
+        .expect("run the test under its own keychain");
+    let printed = std::fs::read_to_string(&log).unwrap_or_default();
+    eprintln!("{printed}");
+    assert!(
+        status.success() && printed.contains("1 passed"),
+        "the test under its own keychain failed ({status})"
+    );
+}
+
 /// Drafts kept waiting on the server, so the driver always has something to decide.
 const KEEP_PENDING: usize = 60;
 /// How many to write when the pile runs low.
@@ -57,6 +97,10 @@ const LIFE_DEADLINE: Duration = Duration::from_secs(30);
 async fn a_desktop_killed_at_random_points_of_syncs_and_decisions_loses_nothing_and_doubles_nothing()
  {
     if !keychain_available() {
+        return;
+    }
+    if std::env::var_os(OWN_KEYCHAIN).is_none() {
+        run_under_own_keychain();
         return;
     }
     let started = Instant::now();
