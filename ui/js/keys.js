@@ -1,40 +1,24 @@
-// Key → action, as a pure function of a keydown event's fields.
+// Key → action name, as a pure function of a keydown event's fields. The keys themselves
+// live in actions.js's table (each action lists its keys); this file only decides which
+// table entries a key press can reach where it was typed.
+import { ACTIONS, helpSections } from "./actions.js";
 
-const MAP = {
-  j: "next",
-  ArrowDown: "next",
-  k: "prev",
-  ArrowUp: "prev",
-  g: "first",
-  Home: "first",
-  G: "last",
-  End: "last",
-  a: "approve",
-  r: "reject",
-  c: "request_changes",
-  m: "comment",
-  s: "sync",
-  f: "filters",
-  "?": "help",
-  Escape: "close",
-};
+/** scope → {key name → action name}, built once from the table. */
+const BY_SCOPE = (() => {
+  const maps = { queue: {}, anywhere: {}, composer: {} };
+  for (const [name, action] of Object.entries(ACTIONS)) {
+    const map = maps[action.scope ?? "queue"];
+    if (!map) throw new Error(`action ${name}: unknown scope ${action.scope}`);
+    for (const key of action.keys ?? []) {
+      if (map[key]) throw new Error(`key ${key} is both ${map[key]} and ${name}`);
+      map[key] = name;
+    }
+  }
+  return maps;
+})();
 
-/** The key map as the help overlay lists it. */
-export const KEY_HELP = [
-  { keys: ["j", "↓"], action: "Next draft" },
-  { keys: ["k", "↑"], action: "Previous draft" },
-  { keys: ["g", "Home"], action: "First draft" },
-  { keys: ["G", "End"], action: "Last draft" },
-  { keys: ["a"], action: "Approve (over a blocking finding: asks why; past its time: asks first)" },
-  { keys: ["r"], action: "Reject (optional reason)" },
-  { keys: ["c"], action: "Request changes (comment required)" },
-  { keys: ["m"], action: "Comment" },
-  { keys: ["s"], action: "Sync now" },
-  { keys: ["f"], action: "Focus the filters" },
-  { keys: ["?"], action: "Show this help" },
-  { keys: ["Esc"], action: "Close overlays, cancel a comment or an override" },
-  { keys: ["Enter"], action: "Send a comment or an override reason (Shift+Enter: new line)" },
-];
+/** The key map as the help overlay lists it: `{keys, action}` rows, from the table. */
+export const KEY_HELP = helpSections().flatMap((s) => s.entries.map((e) => ({ keys: e.keys, action: e.label })));
 
 const TYPING_INPUT_TYPES = new Set([
   "", "text", "password", "search", "email", "url", "tel", "number", "date", "time",
@@ -51,13 +35,29 @@ export function isTypingContext(target) {
   return false;
 }
 
+/** True for the draft pane's comment/reason box. */
+export function isComposer(target) {
+  return String(target?.tagName ?? "").toUpperCase() === "TEXTAREA" && Boolean(target.dataset?.composer);
+}
+
+/** "Shift+Enter" for Shift with a named key; letters already say Shift by their case ("G"). */
+function keyName(event) {
+  const key = String(event.key ?? "");
+  return event.shiftKey && key.length > 1 ? `Shift+${key}` : key;
+}
+
 /**
- * The action for a keydown, or null. Modified keys (Ctrl, Cmd, Alt) belong to the system.
- * While typing, only Escape counts (to close whatever is open).
+ * The action name for a keydown, or null. In the comment box only its own keys count
+ * (Enter sends, Shift+Enter is a new line, Escape cancels). Elsewhere modified keys (Ctrl,
+ * Cmd, Alt) belong to the system, and while typing only "anywhere" keys count (Escape).
  */
 export function keyAction(event) {
-  if (!event || event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return null;
-  const action = MAP[event.key] ?? null;
-  if (isTypingContext(event.target)) return action === "close" ? "close" : null;
-  return action;
+  if (!event || event.isComposing) return null;
+  if (isComposer(event.target)) return BY_SCOPE.composer[keyName(event)] ?? null;
+  if (event.ctrlKey || event.metaKey || event.altKey) return null;
+  const name = keyName(event);
+  const anywhere = BY_SCOPE.anywhere[name] ?? BY_SCOPE.anywhere[event.key] ?? null;
+  if (anywhere) return anywhere;
+  if (isTypingContext(event.target)) return null;
+  return BY_SCOPE.queue[name] ?? BY_SCOPE.queue[event.key] ?? null;
 }

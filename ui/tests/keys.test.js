@@ -54,3 +54,18 @@ test("the help lists every mapped key", () => {
   const listed = KEY_HELP.flatMap((k) => k.keys).join(" ");
   for (const k of ["j", "k", "a", "r", "c", "m", "s", "f", "?", "Esc"]) assert.ok(listed.includes(k), k);
 });
+
+test("in the comment box only its own keys count: Enter sends, Shift+Enter is a new line, Escape cancels", () => {
+  const box = { tagName: "TEXTAREA", dataset: { composer: "reject" } };
+  assert.equal(keyAction({ key: "Enter", target: box }), "send");
+  assert.equal(keyAction({ key: "Enter", shiftKey: true, target: box }), null);
+  assert.equal(keyAction({ key: "Enter", isComposing: true, target: box }), null, "IME composition");
+  assert.equal(keyAction({ key: "Escape", target: box }), "cancel-composer");
+  for (const k of ["a", "j", "?", "s"]) assert.equal(keyAction({ key: k, target: box }), null, k);
+  assert.equal(keyAction({ key: "Enter", target: body }), null, "Enter elsewhere is the browser's");
+});
+
+test("Shift with a named key falls back to the key itself unless the table names the pair", () => {
+  assert.equal(keyAction(key("ArrowDown", { shiftKey: true })), "next");
+  assert.equal(keyAction(key("Escape", { shiftKey: true })), "close");
+});
