@@ -6,7 +6,9 @@ import {
 } from "../format.js";
 import { blockingCount, measureText, overrideTitle } from "../findings.js";
 import { rowState } from "../queue-state.js";
-import { findingsPanel, renderBody } from "./findings.js";
+import { findingsPanel } from "./findings.js";
+import { annotationsPanel, renderAnnotatedBody } from "./annotations.js";
+import { selectedSpan, sliceCodePoints } from "../selection.js";
 import { lateBadge, lateHistoryText, lateSpan, warningWords } from "./schedule.js";
 
 function time(at, now) {
@@ -37,14 +39,39 @@ function mediaList(media) {
   }));
 }
 
-function post(detail, reuse) {
+/**
+ * Draws the body of `detail` into `el`: findings and anchored comments marked, and, in
+ * selection mode (`selection` = `{anchor, focus}` in code points), the selection and the
+ * caret. Cheap enough to call on every arrow key.
+ */
+export function renderDraftBody(el, detail, selection = null) {
+  return renderAnnotatedBody(el, detail.draft.body, {
+    findings: detail.findings,
+    annotations: detail.annotations,
+    selection: selectedSpan(selection),
+    caret: selection ? selection.focus : null,
+  });
+}
+
+/** The line under the body while selecting from the keyboard; it also says what is selected. */
+function selectionHint(detail, selection) {
+  if (!selection) return null;
+  const span = selectedSpan(selection);
+  const words = span ? sliceCodePoints(detail.draft.body, span.start, span.end) : "";
+  return h("p", { class: "selection-hint", role: "status", testid: "selection-hint" },
+    span ? [h("strong", {}, "Selected: "), `“${words.length > 80 ? `${[...words].slice(0, 79).join("")}…` : words}” · `] : null,
+    h("kbd", {}, "←"), h("kbd", {}, "→"), " move · ", h("kbd", {}, "Shift"), "+arrows select · ",
+    h("kbd", {}, "Ctrl"), "+arrows by word · ", h("kbd", {}, "m"), " comment · ", h("kbd", {}, "Esc"), " stop");
+}
+
+function post(detail, reuse, selection) {
   const { draft } = detail;
   // The length as the network counts it, measured in Rust (the one implementation).
   const count = measureText(detail.measure, networkLabel(draft.network));
   // The same element is kept from draft to draft (its text replaced), so whoever holds
   // it (a screen reader, an end-to-end test) keeps reading the current draft.
   const body = reuse ?? h("div", { class: "post-body", testid: "draft-body" });
-  renderBody(body, draft.body, detail.findings);
+  renderDraftBody(body, detail, selection);
   return h("article", { class: `post post-${draft.network}` },
     h("header", { class: "post-head" },
       h("span", { class: "avatar", "aria-hidden": "true" }, initials(draft.channel)),
@@ -52,6 +79,7 @@ function post(detail, reuse) {
         h("div", { class: "post-channel" }, draft.channel),
         h("div", { class: "post-network" }, networkLabel(draft.network)))),
     body,
+    selectionHint(detail, selection),
     mediaList(draft.media),
     count
       ? h("footer", { class: "post-foot" },
@@ -128,6 +156,8 @@ const COMPOSER = {
   reject: { title: "Reject", placeholder: "Reason (optional)", send: "Reject", required: false },
   request_changes: { title: "Request changes", placeholder: "What should change?", send: "Request changes", required: true },
   comment: { title: "Comment", placeholder: "Your comment", send: "Comment", required: false },
+  // A comment on selected words, with an optional replacement for them.
+  annotate: { title: "Comment on the words", placeholder: "Your comment", send: "Comment", required: true },
   // Approving over a blocking finding: the reason goes to the server with the approval and
   // into the draft's history.
   override: {
@@ -135,10 +165,26 @@ const COMPOSER = {
   },
 };
 
-function composer(mode, error, blocking) {
+/** The selected words over the composer, and the field for a replacement. */
+function annotateFields(detail, target) {
+  if (!target) return null;
+  const words = sliceCodePoints(detail.draft.body, target.start, target.end);
+  return [
+    h("blockquote", { class: "composer-quote", testid: "composer-quote", "aria-label": "The words you selected" }, words),
+    h("label", { class: "composer-suggestion" },
+      h("span", {}, "Suggest replacement (optional)"),
+      h("input", {
+        type: "text", class: "composer-suggestion-input", testid: "composer-suggestion",
+        dataset: { composerSuggestion: "" }, value: "", autocomplete: "off", spellcheck: "true",
+      })),
+  ];
+}
+
+function composer(mode, error, blocking, detail, target) {
   const c = COMPOSER[mode];
   if (!c) return null;
   const override = mode === "override";
+  const words = mode === "annotate" ? annotateFields(detail, target) : null;
   const title = override ? overrideTitle(blocking) : c.title;
   const box = h("textarea", {
     class: "composer-input", rows: override ? "2" : "3", placeholder: c.placeholder, "aria-label": title,
@@ -151,7 +197,9 @@ function composer(mode, error, blocking) {
   },
     h("div", { class: "composer-title" }, title),
     override ? h("p", { class: "composer-lede small" }, "Your reason is recorded with the approval, in the draft's history.") : null,
+    words?.[0],
     box,
+    words?.[1],
     error ? h("p", { class: "form-error", role: "alert", id: "composer-error", testid: "composer-error" }, error) : null,
     h("div", { class: "composer-foot" },
       h("span", { class: "muted small" }, "Enter to send · Shift+Enter for a new line · Esc to cancel"),
@@ -183,7 +231,8 @@ function historyEntry(entry, now) {
       what = "created the draft";
       break;
     case "edited":
-      what = "edited the draft";
+      // An accepted suggestion is an edit too (the server records which comment it took).
+      what = entry.accepted_suggestion ? "accepted a suggested edit" : "edited the draft";
       if (entry.previous_body !== undefined) {
         extra = h("details", { class: "history-previous" }, h("summary", {}, "Previous text"),
           h("div", { class: "quote" }, entry.previous_body));
@@ -273,6 +322,23 @@ function history(entries, now) {
 }
 
 /**
+ * "version 3", and when the device knows more than one version a button (`d`) to see what
+ * changed; it says so when the author edited since the reviewer last saw it.
+ */
+function versionsButton(detail) {
+  const { version } = detail.draft;
+  const known = detail.versions?.length ?? 0;
+  if (known < 2) return h("span", {}, `version ${version}`);
+  const seen = detail.seen_version;
+  const changed = Number.isFinite(seen) && seen < version;
+  return h("button", {
+    type: "button", class: ["link-button", "versions-open", changed && "changed"], dataset: { action: "versions" },
+    testid: "versions-open", "aria-keyshortcuts": "d",
+    title: changed ? `Changed since you last saw it (version ${seen}): see what changed (d)` : "Compare versions (d)",
+  }, `version ${version}`, changed ? ` · changed since v${seen}` : "", h("kbd", {}, "d"));
+}
+
+/**
  * Why the draft is late, for its badge's title, or null: its time has passed (the rules'
  * `schedule_warning`), or an approval of its current version landed after it (`late_secs`).
  */
@@ -285,9 +351,14 @@ function lateness(detail) {
 
 /**
  * @param {HTMLElement} root
- * @param {{detail: object, item: object|null, now: number, composer: string|null, composerError: string}} view
+ * `selection` (`{anchor, focus}`, code points) is the keyboard selection while selecting;
+ * `target` (`{start, end}`) the words the "annotate" composer comments on.
+ * @param {{detail: object, item: object|null, now: number, composer: string|null, composerError: string,
+ *   selection?: {anchor: number, focus: number}|null, target?: {start: number, end: number}|null}} view
  */
-export function renderDraft(root, { detail, item, now, composer: mode = null, composerError = "" }) {
+export function renderDraft(root, {
+  detail, item, now, composer: mode = null, composerError = "", selection = null, target = null,
+}) {
   const { draft } = detail;
   const when = scheduleText(draft.scheduled_at, now);
   const decidable = draft.status === "pending";
@@ -303,16 +374,17 @@ export function renderDraft(root, { detail, item, now, composer: mode = null, co
       h("div", { class: "draft-sub muted" },
         h("span", {}, "Written by "), h("strong", {}, draft.author?.display_name ?? ""),
         " · ", h("span", { class: `when-${when.tone}` }, when.text),
-        " · ", h("span", {}, `version ${draft.version}`),
+        " · ", versionsButton(detail),
         draft.owner ? [" · ", h("span", {}, "owned by "), h("strong", {}, draft.owner.display_name ?? "")] : null,
         decidable ? null : h("span", { class: "status-pill" }, draft.status.replaceAll("_", " ")))),
     localBanner(item),
     progress(detail, now),
     // Before the text: the reviewer reads what the guard found, then the post with it marked.
     findingsPanel(detail),
-    h("div", { class: "preview" }, replyCard(draft.in_reply_to), post(detail, body)),
+    h("div", { class: "preview" }, replyCard(draft.in_reply_to), post(detail, body, selection)),
+    annotationsPanel(detail, now),
     actions(!decidable, detail.approval, blockingCount(detail.findings), detail.schedule_warning),
-    composer(mode, composerError, blockingCount(detail.findings)),
+    composer(mode, composerError, blockingCount(detail.findings), detail, target),
     history(draft.history, now)));
 }
 
