@@ -54,7 +54,9 @@ mod outbox;
 mod private;
 mod queue;
 mod receipts;
+mod search;
 mod sync_state;
+mod undo;
 mod verdicts;
 
 pub use cache::Cache;
@@ -67,4 +69,8 @@ pub use outbox::RecordedResults;
 pub use private::private_folder;
 pub use queue::{LocalDecision, PREVIEW_CHARS, QueueFilter, QueueItem};
 pub use receipts::{ReceiptCheck, StoredReceipt, UnconfirmedDecision};
+pub use search::{
+    Excerpt, FilterCounts, MAX_PAGE, Matches, PageItem, QueuePage, QueuePageAnswer, Split, fts_query,
+};
+pub use undo::{TooLate, Undone};
 pub use verdicts::Verdict as GuardVerdict;

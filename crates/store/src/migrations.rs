@@ -36,6 +36,14 @@ const MIGRATIONS: &[Migration] = &[
         name: "20261203100000_receipts",
         sql: include_str!("../migrations/20261203100000_receipts.sql"),
     },
+    Migration {
+        name: "20261204000000_search",
+        sql: include_str!("../migrations/20261204000000_search.sql"),
+    },
+    Migration {
+        name: "20261204020000_outbox_pushed",
+        sql: include_str!("../migrations/20261204020000_outbox_pushed.sql"),
+    },
 ];
 
 /// The schema version this build writes: the number of migrations it carries.

@@ -74,19 +74,11 @@ impl Cache {
 
     /// Up to `limit` mutations whose result is not known yet, oldest first: what the next
     /// push sends.
+    ///
+    /// The sync engine uses [`Cache::claim_unanswered`], which also marks them as pushed so
+    /// they can no longer be undone.
     pub fn unanswered(&self, limit: usize) -> Result<Vec<Mutation>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT mutation_id, mutation FROM outbox
-             WHERE answered_at IS NULL ORDER BY mutation_id LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([limit], |row| {
-            Ok(Mutation {
-                mutation_id: MutationId(row.get(0)?),
-                kind: columns::json(row, 1)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        unanswered_in(&self.conn, limit)
     }
 
     /// How many rows the outbox holds: mutations whose result is unknown, plus those known
@@ -211,6 +203,22 @@ impl Cache {
     }
 }
 
+/// Up to `limit` unanswered mutations, oldest first.
+pub(crate) fn unanswered_in(conn: &Connection, limit: usize) -> Result<Vec<Mutation>, StoreError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(
+        "SELECT mutation_id, mutation FROM outbox
+         WHERE answered_at IS NULL ORDER BY mutation_id LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |row| {
+        Ok(Mutation {
+            mutation_id: MutationId(row.get(0)?),
+            kind: columns::json(row, 1)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// The expected id of a `mutation_gap` answer. A gap answer without an expected id is not
 /// one the desktop can act on; it is treated as the refusal its status says.
 fn gap_of(result: &MutationResult) -> Option<MutationId> {
@@ -224,7 +232,8 @@ fn gap_of(result: &MutationResult) -> Option<MutationId> {
 /// Re-opens every outbox row and conflict numbered above `last` — the server says it has
 /// processed nothing after `last` — so each is pushed again. Answered rows become unanswered;
 /// conflicts go back into the outbox under their own ids (the reviewer's view of them was
-/// an answer from a server that no longer remembers it). Returns how many rows it touched.
+/// an answer from a server that no longer remembers it), still marked as pushed: they were
+/// sent, so they can never be undone. Returns how many rows it touched.
 pub(crate) fn reopen_after(tx: &Connection, last: MutationId) -> Result<usize, StoreError> {
     let answered = tx
         .prepare_cached(
@@ -234,9 +243,10 @@ pub(crate) fn reopen_after(tx: &Connection, last: MutationId) -> Result<usize, S
         .execute([last.0])?;
     let refused = tx
         .prepare_cached(
-            "INSERT INTO outbox (mutation_id, draft_id, verdict, mutation, decided_on, created_at)
+            "INSERT INTO outbox (mutation_id, draft_id, verdict, mutation, decided_on, created_at,
+                                 pushed_at)
              SELECT mutation_id, draft_id, json_extract(mutation, '$.decision.verdict'),
-                    mutation, decided_on, at
+                    mutation, decided_on, at, at
              FROM conflicts WHERE mutation_id > ?1",
         )?
         .execute([last.0])?;

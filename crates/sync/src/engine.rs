@@ -222,7 +222,10 @@ impl SyncEngine {
                 Some(expected) => c.first_held_from(expected)?,
                 None => None,
             };
-            Ok((c.unanswered(batch)?, first_held))
+            // Claimed, not just read: marked as pushed under the cache lock before the
+            // request leaves, so an undo can never take back (or renumber) a row the
+            // server may be receiving — see `countersign_store`'s `undo` module.
+            Ok((c.claim_unanswered(batch, now)?, first_held))
         })
         .await?;
         if mutations.is_empty() {
