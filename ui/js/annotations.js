@@ -4,6 +4,21 @@
 // words that describe a comment's place and suggestion. Pure, so `node --test` imports it.
 import { codePointOffsets, findingRanges, spanToRange, worstSeverity } from "./findings.js";
 
+/**
+ * `next` (a fresh `draft` answer) with the version last seen as the reviewer means it
+ * while the draft stays open. Opening a draft records its version as seen, so a second
+ * fetch of the same draft (a sync refreshing the pane) answers with the version just
+ * shown; what changed "since you last saw it" should still start from before this visit:
+ * the earlier of the two, where null (never opened) yields to a number.
+ */
+export function keepSeen(previous, next) {
+  if (!next || previous?.draft?.id !== next.draft?.id) return next;
+  const a = previous.seen_version;
+  const b = next.seen_version;
+  const seen = Number.isFinite(a) && Number.isFinite(b) ? Math.min(a, b) : Number.isFinite(a) ? a : b;
+  return seen === b ? next : { ...next, seen_version: seen };
+}
+
 /** Whether the comment is marked in the body: Rust found its words (where made, or moved). */
 export function isAnchored(annotation) {
   const state = annotation?.anchor?.state;

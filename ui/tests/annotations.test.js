@@ -140,3 +140,16 @@ test("the list: hostile comments stay text; gone words listed apart with their q
   assert.equal(items[0].attributes.tabindex, "0");
   assert.equal(annotationsPanel({ annotations: [] }, 0), null);
 });
+
+test("the version last seen stays the one from before this visit while the draft is open", async () => {
+  const { keepSeen } = await import("../js/annotations.js");
+  const d = (id, seen, version = 3) => ({ draft: { id, version }, seen_version: seen });
+  assert.equal(keepSeen(d("a", 1), d("a", 3)).seen_version, 1, "a refresh answers with the version just shown");
+  assert.equal(keepSeen(d("a", null, 1), d("a", 1, 2)).seen_version, 1, "never opened, then shown v1: v1 was seen");
+  assert.equal(keepSeen(d("a", 2), d("a", null)).seen_version, 2);
+  assert.equal(keepSeen(d("a", null), d("a", null)).seen_version, null);
+  assert.equal(keepSeen(d("a", 1), d("b", 3)).seen_version, 3, "another draft: its own answer");
+  assert.equal(keepSeen(null, d("b", 3)).seen_version, 3);
+  const fresh = d("a", 1);
+  assert.equal(keepSeen(d("a", 2), fresh), fresh, "unchanged answers are kept as they are");
+});

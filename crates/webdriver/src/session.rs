@@ -187,6 +187,29 @@ impl Session {
         Ok(())
     }
 
+    /// Presses `keys` one after the other while holding `modifiers` (W3C key values, e.g.
+    /// Shift `\u{E008}`, Control `\u{E009}`), in one WebDriver action: as a person holding
+    /// Shift and tapping an arrow key a few times.
+    pub async fn press_holding(&self, modifiers: &[&str], keys: &[&str]) -> Result<()> {
+        let down = modifiers
+            .iter()
+            .map(|m| json!({"type": "keyDown", "value": m}));
+        let taps = keys.iter().flat_map(|key| {
+            [
+                json!({"type": "keyDown", "value": key}),
+                json!({"type": "keyUp", "value": key}),
+            ]
+        });
+        let up = modifiers
+            .iter()
+            .rev()
+            .map(|m| json!({"type": "keyUp", "value": m}));
+        let strokes: Vec<_> = down.chain(taps).chain(up).collect();
+        let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": strokes}]});
+        self.call(Method::POST, "/actions", Some(actions)).await?;
+        Ok(())
+    }
+
     /// The rendered text of an element.
     pub async fn text(&self, element: &Element) -> Result<String> {
         let path = format!("/element/{}/text", element.0);

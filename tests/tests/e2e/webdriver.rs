@@ -55,6 +55,13 @@ impl Session {
         self.0.press_keys(keys).await.unwrap_or_else(|e| fail(e));
     }
 
+    pub async fn press_holding(&self, modifiers: &[&str], keys: &[&str]) {
+        self.0
+            .press_holding(modifiers, keys)
+            .await
+            .unwrap_or_else(|e| fail(e));
+    }
+
     /// The element's text; empty when it went stale.
     pub async fn text(&self, element: &Element) -> String {
         self.0.text(element).await.unwrap_or_default()
