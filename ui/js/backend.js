@@ -36,7 +36,16 @@ export const queue = (filter = {}) => call("queue", { filter });
 export const draft = (id) => call("draft", { id });
 export const decide = ({ draftId, verdict, comment = "", overrideReason }) =>
   call("decide", overrideReason ? { draftId, verdict, comment, overrideReason } : { draftId, verdict, comment });
-export const comment = ({ draftId, body }) => call("comment", { draftId, body });
+/**
+ * A comment on the draft; with `target` (`{start, end}`, code points into the cached body)
+ * on those words, and with `suggestion` a replacement for them (Rust builds the quote).
+ */
+export const comment = ({ draftId, body, target, suggestion }) =>
+  call("comment", {
+    draftId, body,
+    ...(target ? { target: { start: target.start, end: target.end } } : {}),
+    ...(target && typeof suggestion === "string" ? { suggestion } : {}),
+  });
 export const syncNow = () => call("sync_now");
 export const status = () => call("status");
 export const conflicts = () => call("conflicts");
