@@ -9,7 +9,7 @@ use crate::channel::{ChannelAccess, ChannelRules, Quorum, Risk};
 use crate::draft::{
     Approval, Draft, DraftStatus, HistoryEntry, HistoryEvent, Person, Role, Urgency,
 };
-use crate::ids::TeamId;
+use crate::ids::{AnnotationId, TeamId};
 use crate::mutation::{Annotation, ConflictReason, Decision, Verdict};
 use chrono::{DateTime, Utc};
 
@@ -374,7 +374,32 @@ pub fn edit(
     rules: Option<(&ChannelRules, &Risk)>,
     now: DateTime<Utc>,
 ) -> Result<Draft, Refusal> {
-    check_may_change(draft, actor)?;
+    revise(draft, actor, body, None, rules, now)
+}
+
+/// The author accepts the replacement `annotation` suggested: an [`edit`] to `body` (the
+/// draft's text with the suggestion applied where its words are now), under the same rules,
+/// whose history entry names the annotation.
+pub fn accept_suggestion(
+    draft: &Draft,
+    actor: &Actor,
+    annotation: AnnotationId,
+    body: String,
+    rules: Option<(&ChannelRules, &Risk)>,
+    now: DateTime<Utc>,
+) -> Result<Draft, Refusal> {
+    revise(draft, actor, body, Some(annotation), rules, now)
+}
+
+fn revise(
+    draft: &Draft,
+    actor: &Actor,
+    body: String,
+    accepted_suggestion: Option<AnnotationId>,
+    rules: Option<(&ChannelRules, &Risk)>,
+    now: DateTime<Utc>,
+) -> Result<Draft, Refusal> {
+    may_change(draft, actor)?;
     if body.trim().is_empty() {
         return Err(Refusal::Invalid("a draft needs some text".into()));
     }
@@ -385,6 +410,7 @@ pub fn edit(
         now,
         HistoryEvent::Edited {
             previous_body: draft.body.clone(),
+            accepted_suggestion,
         },
     ));
     let mut status = DraftStatus::Pending;
@@ -431,7 +457,7 @@ pub fn edit(
 
 /// The author takes the draft back. Final: any later decision meets a `withdrawn` conflict.
 pub fn withdraw(draft: &Draft, actor: &Actor, now: DateTime<Utc>) -> Result<Draft, Refusal> {
-    check_may_change(draft, actor)?;
+    may_change(draft, actor)?;
     let mut next = draft.clone();
     next.status = DraftStatus::Withdrawn;
     next.history
@@ -480,7 +506,9 @@ pub fn publish(
     Ok(Some(next))
 }
 
-fn check_may_change(draft: &Draft, actor: &Actor) -> Result<(), Refusal> {
+/// Whether `actor` may change `draft` now (edit it, withdraw it, accept a suggestion): its
+/// owner (or an administrator), while it is not final.
+pub fn may_change(draft: &Draft, actor: &Actor) -> Result<(), Refusal> {
     let owns_it = draft.owner().id == actor.person.id;
     if !owns_it && !actor.has_role(Role::Admin) {
         return Err(forbidden(if draft.author.id == actor.person.id {

@@ -1,7 +1,7 @@
 //! Drafts and the people and events around them.
 
 use crate::channel::Quorum;
-use crate::ids::{ChannelId, DecisionId, DraftId, TeamId, UserId};
+use crate::ids::{AnnotationId, ChannelId, DecisionId, DraftId, TeamId, UserId};
 use crate::mutation::{Annotation, Verdict};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -306,6 +306,11 @@ pub enum HistoryEvent {
     Edited {
         /// The body before the edit, so reviewers can see what changed.
         previous_body: String,
+        /// The annotation whose suggested replacement the author accepted to make this
+        /// version; absent for an edit typed by the author (and from entries written before
+        /// suggestions could be accepted).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        accepted_suggestion: Option<AnnotationId>,
     },
     /// A reviewer decided.
     Decided {

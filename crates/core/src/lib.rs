@@ -22,6 +22,7 @@
 //! Nothing here does I/O, reads a clock or makes random numbers: callers pass `now` and ids.
 #![deny(missing_docs)]
 
+pub mod anchor;
 pub mod approval;
 pub mod channel;
 pub mod crisis;
@@ -32,6 +33,7 @@ pub mod ids;
 pub mod limits;
 pub mod mutation;
 pub mod sensitive;
+pub mod versions;
 pub mod wire;
 
 #[cfg(test)]

@@ -538,7 +538,7 @@ fn versions(draft: &Draft) -> (Vec<ExportedVersion>, Option<Summarised>) {
         let body = kept
             .iter()
             .find_map(|e| match &e.event {
-                HistoryEvent::Edited { previous_body } if e.version >= version => {
+                HistoryEvent::Edited { previous_body, .. } if e.version >= version => {
                     Some(previous_body.as_str())
                 }
                 _ => None,

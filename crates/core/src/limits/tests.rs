@@ -320,6 +320,7 @@ fn a_long_history_keeps_its_newest_entries_and_summarises_the_rest() {
         version: 1,
         event: HistoryEvent::Edited {
             previous_body: "old".into(),
+            accepted_suggestion: None,
         },
     });
     d.history.push(entry(
@@ -401,6 +402,7 @@ fn a_history_too_large_in_bytes_is_summarised_too() {
         2,
         HistoryEvent::Edited {
             previous_body: "p".repeat(MAX_HISTORY_BYTES + 10),
+            accepted_suggestion: None,
         },
     ));
     assert!(trim_history(&mut one));

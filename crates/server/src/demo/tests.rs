@@ -255,7 +255,7 @@ async fn seeded_drafts_with_a_blocking_finding_go_past_legal() {
             .history
             .iter()
             .find_map(|h| match &h.event {
-                HistoryEvent::Edited { previous_body } => Some(previous_body.as_str()),
+                HistoryEvent::Edited { previous_body, .. } => Some(previous_body.as_str()),
                 _ => None,
             })
             .unwrap_or(&draft.body);

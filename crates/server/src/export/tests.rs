@@ -101,6 +101,7 @@ fn edited_twice_and_approved() -> (Draft, Person, Person) {
             1,
             HistoryEvent::Edited {
                 previous_body: "first".into(),
+                accepted_suggestion: None,
             },
         ),
         entry(
@@ -119,6 +120,7 @@ fn edited_twice_and_approved() -> (Draft, Person, Person) {
             2,
             HistoryEvent::Edited {
                 previous_body: "second".into(),
+                accepted_suggestion: None,
             },
         ),
         entry(30, &rui, 3, approval),
@@ -255,6 +257,7 @@ fn a_folded_history_starts_the_versions_where_the_kept_history_proves_them() {
             5,
             HistoryEvent::Edited {
                 previous_body: "fifth".into(),
+                accepted_suggestion: None,
             },
         ),
     ];

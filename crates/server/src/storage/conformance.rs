@@ -1718,6 +1718,7 @@ pub(crate) async fn every_stored_draft_keeps_its_history_within_its_cap(storage:
                     t0(),
                     HistoryEvent::Edited {
                         previous_body: "first".into(),
+                        accepted_suggestion: None,
                     },
                 ));
                 for _ in 0..500 {
