@@ -102,30 +102,100 @@ pub enum AppError {
     Store(#[from] StoreError),
 }
 
+/// The codes [`AppError::code`] returns, by name. The window's list (`ui/js/error-codes.js`,
+/// `APP_CODES`) mirrors [`ERROR_CODES`]; a test checks that the two agree both ways.
+pub mod codes {
+    /// [`AppError::NotSignedIn`](super::AppError::NotSignedIn).
+    pub const NOT_SIGNED_IN: &str = "not_signed_in";
+    /// [`AppError::SignInRequired`](super::AppError::SignInRequired).
+    pub const SIGN_IN_REQUIRED: &str = "sign_in_required";
+    /// [`AppError::LeaseExpired`](super::AppError::LeaseExpired).
+    pub const LEASE_EXPIRED: &str = "lease_expired";
+    /// [`AppError::BadCredentials`](super::AppError::BadCredentials).
+    pub const BAD_CREDENTIALS: &str = "bad_credentials";
+    /// [`AppError::TotpRequired`](super::AppError::TotpRequired).
+    pub const TOTP_REQUIRED: &str = "totp_required";
+    /// [`AppError::TotpEnrolmentRequired`](super::AppError::TotpEnrolmentRequired).
+    pub const TOTP_ENROLMENT_REQUIRED: &str = "totp_enrolment_required";
+    /// [`AppError::NotAllowed`](super::AppError::NotAllowed).
+    pub const NOT_ALLOWED: &str = "not_allowed";
+    /// [`AppError::OverrideRequired`](super::AppError::OverrideRequired): the wire's code.
+    pub const OVERRIDE_REQUIRED: &str = countersign_core::wire::codes::OVERRIDE_REQUIRED;
+    /// [`AppError::SessionRevoked`](super::AppError::SessionRevoked).
+    pub const SESSION_REVOKED: &str = "session_revoked";
+    /// [`AppError::InsecureServer`](super::AppError::InsecureServer).
+    pub const INSECURE_SERVER: &str = "insecure_server";
+    /// [`AppError::Offline`](super::AppError::Offline).
+    pub const OFFLINE: &str = "offline";
+    /// [`AppError::NotFound`](super::AppError::NotFound).
+    pub const NOT_FOUND: &str = "not_found";
+    /// [`AppError::Invalid`](super::AppError::Invalid).
+    pub const INVALID: &str = "invalid";
+    /// [`AppError::Sync`](super::AppError::Sync) for a redirect.
+    pub const SERVER_REDIRECTED: &str = "server_redirected";
+    /// [`AppError::Sync`](super::AppError::Sync) for an answer that broke the protocol.
+    pub const BAD_SERVER_ANSWER: &str = "bad_server_answer";
+    /// [`AppError::Sync`](super::AppError::Sync) otherwise.
+    pub const SERVER_ERROR: &str = "server_error";
+    /// [`AppError::WipeIncomplete`](super::AppError::WipeIncomplete).
+    pub const WIPE_INCOMPLETE: &str = "wipe_incomplete";
+    /// [`AppError::Export`](super::AppError::Export).
+    pub const EXPORT_FAILED: &str = "export_failed";
+    /// [`AppError::Keychain`](super::AppError::Keychain).
+    pub const KEYCHAIN: &str = "keychain";
+    /// [`AppError::Store`](super::AppError::Store).
+    pub const STORAGE: &str = "storage";
+}
+
+/// Every value [`AppError::code`] can return, mirrored by the window's `ui/js/error-codes.js`.
+/// A new variant adds its code to [`codes`] and here, and the same `NAME: "code"` line there.
+pub const ERROR_CODES: &[&str] = &[
+    codes::NOT_SIGNED_IN,
+    codes::SIGN_IN_REQUIRED,
+    codes::LEASE_EXPIRED,
+    codes::BAD_CREDENTIALS,
+    codes::TOTP_REQUIRED,
+    codes::TOTP_ENROLMENT_REQUIRED,
+    codes::NOT_ALLOWED,
+    codes::OVERRIDE_REQUIRED,
+    codes::SESSION_REVOKED,
+    codes::INSECURE_SERVER,
+    codes::OFFLINE,
+    codes::NOT_FOUND,
+    codes::INVALID,
+    codes::SERVER_REDIRECTED,
+    codes::BAD_SERVER_ANSWER,
+    codes::SERVER_ERROR,
+    codes::WIPE_INCOMPLETE,
+    codes::EXPORT_FAILED,
+    codes::KEYCHAIN,
+    codes::STORAGE,
+];
+
 impl AppError {
-    /// A stable, machine-readable code for the UI.
+    /// A stable, machine-readable code for the UI: one of [`ERROR_CODES`].
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::NotSignedIn => "not_signed_in",
-            AppError::SignInRequired => "sign_in_required",
-            AppError::LeaseExpired { .. } => "lease_expired",
-            AppError::BadCredentials => "bad_credentials",
-            AppError::TotpRequired => "totp_required",
-            AppError::TotpEnrolmentRequired(_) => "totp_enrolment_required",
-            AppError::NotAllowed(_) => "not_allowed",
-            AppError::OverrideRequired(_) => countersign_core::wire::codes::OVERRIDE_REQUIRED,
-            AppError::SessionRevoked => "session_revoked",
-            AppError::InsecureServer { .. } => "insecure_server",
-            AppError::Offline(_) => "offline",
-            AppError::NotFound => "not_found",
-            AppError::Invalid(_) => "invalid",
-            AppError::Sync(SyncError::Redirected { .. }) => "server_redirected",
-            AppError::Sync(e) if e.is_bad_answer() => "bad_server_answer",
-            AppError::Sync(_) => "server_error",
-            AppError::WipeIncomplete(_) => "wipe_incomplete",
-            AppError::Export { .. } => "export_failed",
-            AppError::Keychain(_) => "keychain",
-            AppError::Store(_) => "storage",
+            AppError::NotSignedIn => codes::NOT_SIGNED_IN,
+            AppError::SignInRequired => codes::SIGN_IN_REQUIRED,
+            AppError::LeaseExpired { .. } => codes::LEASE_EXPIRED,
+            AppError::BadCredentials => codes::BAD_CREDENTIALS,
+            AppError::TotpRequired => codes::TOTP_REQUIRED,
+            AppError::TotpEnrolmentRequired(_) => codes::TOTP_ENROLMENT_REQUIRED,
+            AppError::NotAllowed(_) => codes::NOT_ALLOWED,
+            AppError::OverrideRequired(_) => codes::OVERRIDE_REQUIRED,
+            AppError::SessionRevoked => codes::SESSION_REVOKED,
+            AppError::InsecureServer { .. } => codes::INSECURE_SERVER,
+            AppError::Offline(_) => codes::OFFLINE,
+            AppError::NotFound => codes::NOT_FOUND,
+            AppError::Invalid(_) => codes::INVALID,
+            AppError::Sync(SyncError::Redirected { .. }) => codes::SERVER_REDIRECTED,
+            AppError::Sync(e) if e.is_bad_answer() => codes::BAD_SERVER_ANSWER,
+            AppError::Sync(_) => codes::SERVER_ERROR,
+            AppError::WipeIncomplete(_) => codes::WIPE_INCOMPLETE,
+            AppError::Export { .. } => codes::EXPORT_FAILED,
+            AppError::Keychain(_) => codes::KEYCHAIN,
+            AppError::Store(_) => codes::STORAGE,
         }
     }
 }
@@ -149,4 +219,90 @@ fn override_message(findings: &[countersign_core::Finding]) -> String {
         "say why you approve it anyway: the policy guard found {}",
         what.join("; ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The `NAME: "code",` lines between the BEGIN/END marks of `ui/js/error-codes.js`.
+    fn window_codes() -> Vec<(String, String)> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/js/error-codes.js");
+        let text = std::fs::read_to_string(path).expect("ui/js/error-codes.js is readable");
+        let begin = text.find("// BEGIN app codes").expect("BEGIN mark");
+        let end = text.find("// END app codes").expect("END mark");
+        text[begin..end]
+            .lines()
+            .skip(1)
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("//"))
+            .map(|line| {
+                let (name, value) = line
+                    .split_once(':')
+                    .unwrap_or_else(|| panic!("not NAME: \"code\": {line}"));
+                let value = value.trim().trim_end_matches(',').trim();
+                let value = value
+                    .strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .unwrap_or_else(|| panic!("not a quoted code: {line}"));
+                (name.trim().to_owned(), value.to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_window_lists_exactly_the_codes_the_app_returns() {
+        let rust: BTreeSet<&str> = ERROR_CODES.iter().copied().collect();
+        assert_eq!(rust.len(), ERROR_CODES.len(), "ERROR_CODES has a duplicate");
+        let listed = window_codes();
+        let js: BTreeSet<&str> = listed.iter().map(|(_, v)| v.as_str()).collect();
+        assert_eq!(js.len(), listed.len(), "error-codes.js lists a code twice");
+        let missing_in_js: Vec<_> = rust.difference(&js).collect();
+        let unknown_in_rust: Vec<_> = js.difference(&rust).collect();
+        assert!(
+            missing_in_js.is_empty() && unknown_in_rust.is_empty(),
+            "ui/js/error-codes.js APP_CODES and ERROR_CODES differ: missing in JS {missing_in_js:?}, \
+             not returned by AppError::code {unknown_in_rust:?}"
+        );
+        for (name, value) in &listed {
+            assert_eq!(
+                name,
+                &value.to_uppercase(),
+                "the JS name of {value} is its code in capitals"
+            );
+        }
+    }
+
+    #[test]
+    fn every_code_the_app_returns_is_listed() {
+        let samples = [
+            AppError::NotSignedIn,
+            AppError::SignInRequired,
+            AppError::LeaseExpired { days: 14 },
+            AppError::BadCredentials,
+            AppError::TotpRequired,
+            AppError::TotpEnrolmentRequired("enrol".into()),
+            AppError::NotAllowed("no".into()),
+            AppError::OverrideRequired(Vec::new()),
+            AppError::SessionRevoked,
+            AppError::InsecureServer { host: "h:1".into() },
+            AppError::Offline(SyncError::InvalidServerUrl("x".into())),
+            AppError::NotFound,
+            AppError::Invalid("bad".into()),
+            AppError::Sync(SyncError::InvalidServerUrl("x".into())),
+            AppError::WipeIncomplete("left".into()),
+            AppError::Export {
+                path: "/nowhere".into(),
+                source: std::io::Error::other("full"),
+            },
+        ];
+        for e in &samples {
+            assert!(
+                ERROR_CODES.contains(&e.code()),
+                "{} is not in ERROR_CODES",
+                e.code()
+            );
+        }
+    }
 }

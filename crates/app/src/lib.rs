@@ -25,7 +25,7 @@ mod status;
 pub use countersign_store::{Conflict, LocalDecision, QueueFilter, QueueItem};
 pub use countersign_sync::{SyncConfig, SyncReport};
 pub use decisions::ExportReport;
-pub use error::AppError;
+pub use error::{AppError, ERROR_CODES, codes as error_codes};
 pub use rules::{ApprovalView, CrisisBanner};
 pub use session::{
     App, AppConfig, CRISIS_STALE_AFTER, Clock, DraftDetail, SignOutReport, system_clock,
