@@ -6,7 +6,9 @@
 //! - opens the [`App`] with the OS keychain and a data folder when the window starts,
 //! - exposes the app to the UI as thin commands ([`commands`], which documents the IPC
 //!   contract), each needing an explicit permission (`capabilities/main.json`),
-//! - syncs in the background and tells the window through events ([`background`]).
+//! - syncs in the background and tells the window through events ([`background`]),
+//! - and, in the real app only, adds the tray, notifications, one instance and the kept
+//!   window place (`desktop`).
 //!
 //! [`run`] starts the real app; [`build`] wires any [`tauri::Builder`], so a test can
 //! pass `tauri::test::mock_builder()` and call the commands through IPC with no display.
@@ -15,6 +17,7 @@
 pub mod background;
 pub mod commands;
 mod config;
+mod desktop;
 mod error;
 mod opening;
 mod rendering;
@@ -41,7 +44,9 @@ pub fn run() {
         Ok(config) => config,
         Err(e) => exit_with(&e),
     };
-    let builder = build(tauri::Builder::default(), config);
+    let data_dir = config.data_dir.clone();
+    let builder = desktop::install(tauri::Builder::default(), data_dir.as_deref());
+    let builder = build(builder, config);
     // Start-up milestones (RUST_LOG=debug), for anyone asking why the window took its time.
     tracing::debug!("starting the window");
     if let Err(e) = builder.run(tauri::generate_context!()) {

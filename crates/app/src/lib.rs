@@ -18,6 +18,7 @@ mod decisions;
 mod error;
 pub mod guard;
 pub mod rules;
+pub mod notify;
 pub mod server_address;
 mod session;
 mod status;
