@@ -16,6 +16,9 @@
 //! | `draft` | `{ id }` | `DraftDetail` (`{ draft, next_step, steps, approval: { allowed, step?, reason?, who_may }, findings: Finding[], measure: { network, weighted_length, limit, unit, valid }, route: null \| { kind: "fast_lane" \| "escalated" \| "pre_approved", step?, reply_id?, reply? }, schedule_warning: null \| { kind: "passed", by_secs } \| { kind: "before_likely_sync", publishes_in_secs, offline_for_secs } }`); a finding is `{ rule, category, severity, span?: { start, end } (code points), message, reason }` |
 //! | `decide` | `{ draftId, verdict: "approve" \| "reject" \| "request_changes", comment, overrideReason? }` | mutation id (number); `override_required` when approving over a `block` finding without a reason |
 //! | `comment` | `{ draftId, body }` | mutation id (number) |
+//! | `bulk_check` | `{ draftIds }` | `BulkCheck` (`{ eligible: id[], left_out: [{ draft_id, channel, preview, reason }] }`): what a bulk approval would approve; nothing recorded |
+//! | `decide_many` | `{ draftIds }` | `BulkDecided` (`{ recorded: [{ draft_id, mutation_id }], left_out }`): checked again, each approval its own outbox row |
+//! | `undo` | `{ mutationId }` | `UndoneDecision` (`{ draft_id, mutation_id, renumbered }`: every id above `mutation_id` is now one lower); `undo_too_late` once a push holding it started or the server has it |
 //! | `sync_now` | – | `SyncReport` (after the sync) |
 //! | `status` | – | `SyncStatus` |
 //! | `conflicts` | – | `Conflict[]` |
@@ -33,9 +36,10 @@ use crate::error::CommandError;
 use crate::opening::{Opened, Opening};
 #[cfg(doc)]
 use countersign_app::App;
+use countersign_app::bulk::{BulkCheck, BulkDecided};
 use countersign_app::{
     AppError, Conflict, DraftDetail, ExportReport, QueueFilter, QueueItem, SignOutReport,
-    SyncReport, SyncStatus,
+    SyncReport, SyncStatus, UndoneDecision,
 };
 use countersign_core::wire::SessionUser;
 use countersign_core::wire::admin::{AccessEntry, CrisisStatus};
@@ -160,6 +164,35 @@ pub async fn comment(opening: AppState<'_>, draft_id: DraftId, body: String) -> 
     sync.announce_status().await;
     sync.wake();
     Ok(id)
+}
+
+/// What a bulk approval of the selected drafts would do; records nothing.
+#[tauri::command]
+pub async fn bulk_check(opening: AppState<'_>, draft_ids: Vec<DraftId>) -> Answer<BulkCheck> {
+    let app = opening.wait().await?.app;
+    Ok(app.bulk_check(&draft_ids).await?)
+}
+
+/// Approves the selected drafts that may be approved in bulk (checked again in Rust) and
+/// asks for a sync to send them.
+#[tauri::command]
+pub async fn decide_many(opening: AppState<'_>, draft_ids: Vec<DraftId>) -> Answer<BulkDecided> {
+    let Opened { app, sync } = opening.wait().await?;
+    let decided = app.decide_many(&draft_ids).await?;
+    if !decided.recorded.is_empty() {
+        sync.announce_status().await;
+        sync.wake();
+    }
+    Ok(decided)
+}
+
+/// Takes back a decision still in the outbox.
+#[tauri::command]
+pub async fn undo(opening: AppState<'_>, mutation_id: MutationId) -> Answer<UndoneDecision> {
+    let Opened { app, sync } = opening.wait().await?;
+    let undone = app.undo(mutation_id).await?;
+    sync.announce_status().await;
+    Ok(undone)
 }
 
 /// Syncs now and waits for it.

@@ -24,6 +24,7 @@ export const APP_CODES = Object.freeze({
   SERVER_ERROR: "server_error",
   WIPE_INCOMPLETE: "wipe_incomplete",
   EXPORT_FAILED: "export_failed",
+  UNDO_TOO_LATE: "undo_too_late",
   KEYCHAIN: "keychain",
   STORAGE: "storage",
   // END app codes

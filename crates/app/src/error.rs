@@ -94,6 +94,10 @@ pub enum AppError {
         #[source]
         source: std::io::Error,
     },
+    /// An undo came too late: a push holding the decision has started, or the server has
+    /// answered it; the message says which. The decision stands (see `App::undo`).
+    #[error("{0}")]
+    UndoTooLate(String),
     /// The OS keychain failed.
     #[error(transparent)]
     Keychain(#[from] KeychainError),
@@ -141,6 +145,8 @@ pub mod codes {
     pub const WIPE_INCOMPLETE: &str = "wipe_incomplete";
     /// [`AppError::Export`](super::AppError::Export).
     pub const EXPORT_FAILED: &str = "export_failed";
+    /// [`AppError::UndoTooLate`](super::AppError::UndoTooLate).
+    pub const UNDO_TOO_LATE: &str = "undo_too_late";
     /// [`AppError::Keychain`](super::AppError::Keychain).
     pub const KEYCHAIN: &str = "keychain";
     /// [`AppError::Store`](super::AppError::Store).
@@ -168,6 +174,7 @@ pub const ERROR_CODES: &[&str] = &[
     codes::SERVER_ERROR,
     codes::WIPE_INCOMPLETE,
     codes::EXPORT_FAILED,
+    codes::UNDO_TOO_LATE,
     codes::KEYCHAIN,
     codes::STORAGE,
 ];
@@ -194,6 +201,7 @@ impl AppError {
             AppError::Sync(_) => codes::SERVER_ERROR,
             AppError::WipeIncomplete(_) => codes::WIPE_INCOMPLETE,
             AppError::Export { .. } => codes::EXPORT_FAILED,
+            AppError::UndoTooLate(_) => codes::UNDO_TOO_LATE,
             AppError::Keychain(_) => codes::KEYCHAIN,
             AppError::Store(_) => codes::STORAGE,
         }
@@ -296,6 +304,7 @@ mod tests {
                 path: "/nowhere".into(),
                 source: std::io::Error::other("full"),
             },
+            AppError::UndoTooLate("sent".into()),
         ];
         for e in &samples {
             assert!(

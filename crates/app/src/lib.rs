@@ -14,6 +14,7 @@
 //! the reviewer's other decisions by [`App::export_decisions`].
 #![deny(missing_docs)]
 
+pub mod bulk;
 mod decisions;
 mod error;
 pub mod guard;
@@ -22,6 +23,7 @@ pub mod notify;
 pub mod server_address;
 mod session;
 mod status;
+mod undo;
 
 pub use countersign_store::{Conflict, LocalDecision, QueueFilter, QueueItem};
 pub use countersign_sync::{SyncConfig, SyncReport};
@@ -32,3 +34,4 @@ pub use session::{
     App, AppConfig, CRISIS_STALE_AFTER, Clock, DraftDetail, SignOutReport, system_clock,
 };
 pub use status::SyncStatus;
+pub use undo::UndoneDecision;

@@ -1,5 +1,6 @@
 //! The [`App`]: sign-in, the session's secrets, and the operations the window calls.
 
+use crate::bulk;
 use crate::decisions::{Export, ExportReport};
 use crate::error::AppError;
 use crate::guard::{self, GuardSlot};
@@ -13,8 +14,8 @@ use countersign_core::limits;
 use countersign_core::wire::admin::{AccessEntry, CrisisOn, CrisisStatus};
 use countersign_core::wire::{Directory, SessionRequest, SessionResponse, SessionUser, codes};
 use countersign_core::{
-    Annotation, AnnotationId, ClientId, Decision, DecisionId, Draft, DraftId, MutationId,
-    MutationKind, Sensitive, Verdict,
+    Annotation, AnnotationId, ClientId, Draft, DraftId, MutationId, MutationKind, Sensitive,
+    Verdict,
 };
 use countersign_keychain::Keychain;
 use countersign_store::{Cache, CacheKey, Conflict, QueueFilter, QueueItem, StoreError};
@@ -515,58 +516,37 @@ impl App {
                 "say what should change: a request for changes needs a comment".into(),
             ));
         }
-        let session = self.leased_session().await?;
         // The server's rules, asked here first: an approval they refuse is never queued,
         // and the reviewer learns why (and who may) at once, offline too.
+        let (cache, reviewer) = self.reviewer().await?;
+        let asked = bulk::Asked {
+            draft_id,
+            verdict,
+            comment: comment.trim().to_string(),
+            override_reason: override_reason
+                .map(|r| r.trim().to_owned())
+                .filter(|r| !r.is_empty()),
+        };
+        with_cache(&cache, move |c| bulk::record_decision(c, asked, &reviewer)).await?
+    }
+
+    /// The reviewer and the moment as the rules see them, with the cache they decide in
+    /// (see [`bulk::record_decision`]). Past the offline lease: [`AppError::LeaseExpired`].
+    pub(crate) async fn reviewer(&self) -> Result<(SharedCache, bulk::Reviewer), AppError> {
+        let session = self.leased_session().await?;
         let directory = session.directory();
-        let me = rules::local_actor(&session.user(), directory.as_deref());
-        let now = (self.config.clock)();
-        let comment = comment.trim().to_string();
-        let override_reason = override_reason
-            .map(|r| r.trim().to_owned())
-            .filter(|r| !r.is_empty());
-        let slot = Arc::clone(&session.guard);
-        with_cache(&session.cache, move |c| {
-            let Some(draft) = c.draft(draft_id)? else {
-                return Ok(Err(AppError::NotFound));
-            };
-            if verdict == Verdict::Approve {
-                let view = rules::approval_view(&draft, &me, directory.as_deref());
-                if !view.allowed {
-                    return Ok(Err(AppError::NotAllowed(view.reason.unwrap_or_default())));
-                }
-                // The server refuses an approval over a blocking finding without a reason;
-                // asking here means an offline reviewer is never surprised by that later.
-                if override_reason.is_none() {
-                    let guard = slot.get(c)?;
-                    let blocking: Vec<Finding> =
-                        guard::findings(&guard, &draft, directory.as_deref())
-                            .into_iter()
-                            .filter(Finding::blocks)
-                            .collect();
-                    if !blocking.is_empty() {
-                        return Ok(Err(AppError::OverrideRequired(blocking)));
-                    }
-                }
-            }
-            let kind = MutationKind::Decide {
-                decision: Decision {
-                    id: DecisionId(Uuid::now_v7()),
-                    draft_id,
-                    draft_version: draft.version,
-                    verdict,
-                    comment,
-                    override_reason,
-                    client_time: Some(now),
-                },
-            };
-            // The server's caps, asked here first: a text it would refuse is never queued.
-            if let Err(over) = limits::check_mutation(&kind) {
-                return Ok(Err(AppError::Invalid(over.to_string())));
-            }
-            c.enqueue(&kind, now).map(Ok)
-        })
-        .await?
+        // Unknown (no sync tried yet this run) counts as online, as for the draft pane.
+        let online = self.health.lock().map_err(poisoned)?.online != Some(false);
+        let last_contact = session.lease.lock().map_err(poisoned)?.last_contact;
+        let reviewer = bulk::Reviewer {
+            me: rules::local_actor(&session.user(), directory.as_deref()),
+            directory,
+            guard: Arc::clone(&session.guard),
+            now: (self.config.clock)(),
+            online,
+            last_contact,
+        };
+        Ok((Arc::clone(&session.cache), reviewer))
     }
 
     /// Records a comment on the whole draft (text ranges come later).

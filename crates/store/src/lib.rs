@@ -65,7 +65,7 @@ pub use drafts::AppliedPage;
 pub use error::StoreError;
 pub use key::CacheKey;
 pub use migrations::SCHEMA_VERSION;
-pub use outbox::RecordedResults;
+pub use outbox::{RecordedResults, preview};
 pub use private::private_folder;
 pub use queue::{LocalDecision, PREVIEW_CHARS, QueueFilter, QueueItem};
 pub use receipts::{ReceiptCheck, StoredReceipt, UnconfirmedDecision};

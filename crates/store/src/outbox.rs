@@ -17,7 +17,9 @@ use crate::columns::{self, micros};
 use crate::{Cache, StoreError};
 use chrono::{DateTime, Utc};
 use countersign_core::wire::codes;
-use countersign_core::{Mutation, MutationId, MutationKind, MutationResult, MutationStatus};
+use countersign_core::{
+    DraftId, Mutation, MutationId, MutationKind, MutationResult, MutationStatus,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// What one [`Cache::record_results`] did.
@@ -192,6 +194,18 @@ impl Cache {
         Ok(recorded)
     }
 
+    /// True when the outbox holds a decision on `draft_id`: the reviewer decided on it
+    /// here, and the queue shows that decision (waiting to sync, or not yet confirmed by a
+    /// pull).
+    pub fn decided_here(&self, draft_id: DraftId) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE draft_id = ?1 AND verdict IS NOT NULL)",
+            )?
+            .query_row([draft_id.to_string()], |row| row.get(0))?)
+    }
+
     /// The lowest mutation id at or above `from` that the outbox holds: where the next push
     /// after a `mutation_gap` answer starts, and so where a declared skip must end.
     pub fn first_held_from(&self, from: MutationId) -> Result<Option<MutationId>, StoreError> {
@@ -201,6 +215,12 @@ impl Cache {
             .query_row([from.0], |row| row.get::<_, Option<u64>>(0))?
             .map(MutationId))
     }
+}
+
+/// The queue's one-line preview of `body` (see [`QueueItem::preview`](crate::QueueItem)),
+/// for windows that name a draft outside the queue's rows.
+pub fn preview(body: &str) -> String {
+    crate::queue::preview_at(body).1
 }
 
 /// Up to `limit` unanswered mutations, oldest first.

@@ -1,6 +1,7 @@
 //! System tests: the real server on loopback, real desktops (app layer, encrypted cache,
 //! keychain) syncing with it, and faults injected in between.
 
+mod bulk;
 mod chaos;
 mod crash;
 mod fault_proxy;
