@@ -32,6 +32,9 @@ pub struct QueueFilter {
     /// they are pre-approved replies, newest first.
     #[serde(default)]
     pub pre_approved: bool,
+    /// Only drafts with (true) or without (false) a decision made here.
+    #[serde(default)]
+    pub decided_by_me: Option<bool>,
     /// At most this many items.
     pub limit: Option<usize>,
     /// Skip this many items first (for paging).
@@ -96,124 +99,179 @@ pub struct LocalDecision {
 impl Cache {
     /// The pending drafts matching `filter`, in queue order, each with its local decision.
     pub fn queue(&self, filter: &QueueFilter) -> Result<Vec<QueueItem>, StoreError> {
-        let mut sql = String::from(
-            "SELECT d.id, d.version, d.network, d.channel, d.author, d.urgency,
-                    d.scheduled_at, d.created_at, d.body, d.next_step,
-                    o.mutation_id, o.verdict, o.answered_at IS NOT NULL,
-                    d.risk, d.findings, d.pre_approved_reply
-             FROM drafts d
-             LEFT JOIN outbox o ON o.mutation_id = (
-                 SELECT max(mutation_id) FROM outbox
-                 WHERE draft_id = d.id AND verdict IS NOT NULL)",
-        );
-        sql.push_str(if filter.pre_approved {
-            " WHERE d.status = 'approved' AND d.pre_approved_reply IS NOT NULL"
-        } else {
-            " WHERE d.status = 'pending'"
-        });
-        let mut params: Vec<Value> = Vec::new();
-        // Only the filters in use appear in the SQL, so each combination gets a plan that
-        // can use the indexes (an `?1 IS NULL OR ...` clause would defeat them).
-        if let Some(network) = filter.network {
-            params.push(Value::Text(network.as_str().to_owned()));
-            sql.push_str(&format!(" AND d.network = ?{}", params.len()));
-        }
-        if let Some(channel) = &filter.channel {
-            params.push(Value::Text(channel.clone()));
-            sql.push_str(&format!(" AND d.channel = ?{}", params.len()));
-        }
-        if let Some(urgency) = filter.urgency {
-            params.push(Value::Integer(urgency_rank(urgency)));
-            sql.push_str(&format!(" AND d.urgency = ?{}", params.len()));
-        }
-        match filter.has_findings {
-            Some(true) => sql.push_str(" AND d.risk >= 2"),
-            Some(false) => sql.push_str(" AND (d.risk IS NULL OR d.risk < 2)"),
-            None => {}
-        }
-        // Pre-approved drafts wait for no step: every reviewer may look at what went out.
-        let steps = filter
-            .next_steps
-            .as_ref()
-            .filter(|s| !s.is_empty() && !filter.pre_approved);
-        if let Some(steps) = steps {
-            let mut placeholders = Vec::with_capacity(steps.len());
-            for step in steps {
-                params.push(Value::Text(step.clone()));
-                placeholders.push(format!("?{}", params.len()));
-            }
-            sql.push_str(&format!(
-                " AND (d.next_step IN ({}) OR o.mutation_id IS NOT NULL)",
-                placeholders.join(", ")
-            ));
-        }
-        if filter.pre_approved {
-            sql.push_str(" ORDER BY d.created_at DESC, d.id");
-        } else {
-            // The same columns, in the same order, as the drafts_queue index.
-            sql.push_str(
-                " ORDER BY d.urgency, d.scheduled_at IS NULL, d.scheduled_at, d.created_at, d.id",
-            );
-        }
-        let limit = filter
-            .limit
-            .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
-        params.push(Value::Integer(limit));
-        sql.push_str(&format!(" LIMIT ?{}", params.len()));
-        params.push(Value::Integer(
-            i64::try_from(filter.offset).unwrap_or(i64::MAX),
-        ));
-        sql.push_str(&format!(" OFFSET ?{}", params.len()));
-
+        let (sql, params) = queue_sql(filter, None, filter.limit, filter.offset);
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(params), |row| {
-            let local = match row.get::<_, Option<u64>>(10)? {
-                None => None,
-                Some(id) => Some(LocalDecision {
-                    mutation_id: MutationId(id),
-                    verdict: columns::named(row, 11, Verdict::parse)?,
-                    answered: row.get(12)?,
-                }),
-            };
-            Ok(QueueItem {
-                id: columns::parsed(row, 0)?,
-                version: row.get(1)?,
-                network: columns::named(row, 2, Network::parse)?,
-                channel: row.get(3)?,
-                author: row.get(4)?,
-                urgency: columns::urgency(row, 5)?,
-                scheduled_at: columns::opt_time(row, 6)?,
-                created_at: columns::time(row, 7)?,
-                preview: preview(&row.get::<_, String>(8)?),
-                next_step: row.get(9)?,
-                local,
-                risk: row
-                    .get::<_, Option<i64>>(13)?
-                    .and_then(crate::verdicts::severity),
-                findings: row.get(14)?,
-                reviewed: row.get::<_, Option<i64>>(13)?.is_some(),
-                pre_approved_reply: row.get(15)?,
-                late_by_secs: None,
-            })
-        })?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params), item)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
 
+/// The rows of the queue: the SELECT that [`Cache::queue`] and [`Cache::queue_page`] share,
+/// so both list the same drafts in the same order. `text` is an FTS5 query over the search
+/// index (already quoted: see `search.rs`). Column 16 is the draft's rowid, which is the
+/// search index's rowid. The parameters go with the SQL, in order.
+pub(crate) fn queue_sql(
+    filter: &QueueFilter,
+    text: Option<&str>,
+    limit: Option<usize>,
+    offset: usize,
+) -> (String, Vec<Value>) {
+    let mut sql = String::from(
+        "SELECT d.id, d.version, d.network, d.channel, d.author, d.urgency,
+                d.scheduled_at, d.created_at, d.body, d.next_step,
+                o.mutation_id, o.verdict, o.answered_at IS NOT NULL,
+                d.risk, d.findings, d.pre_approved_reply, d.rowid
+         FROM drafts d
+         LEFT JOIN outbox o ON o.mutation_id = (
+             SELECT max(mutation_id) FROM outbox
+             WHERE draft_id = d.id AND verdict IS NOT NULL)",
+    );
+    let mut params: Vec<Value> = Vec::new();
+    sql.push_str(&where_clause(filter, &mut params));
+    if let Some(text) = text {
+        params.push(Value::Text(text.to_owned()));
+        sql.push_str(&format!(
+            " AND d.rowid IN (SELECT rowid FROM drafts_search WHERE drafts_search MATCH ?{})",
+            params.len()
+        ));
+    }
+    match filter.decided_by_me {
+        Some(true) => sql.push_str(" AND o.mutation_id IS NOT NULL"),
+        Some(false) => sql.push_str(" AND o.mutation_id IS NULL"),
+        None => {}
+    }
+    if filter.pre_approved {
+        sql.push_str(" ORDER BY d.created_at DESC, d.id");
+    } else {
+        // The same columns, in the same order, as the drafts_queue index.
+        sql.push_str(
+            " ORDER BY d.urgency, d.scheduled_at IS NULL, d.scheduled_at, d.created_at, d.id",
+        );
+    }
+    let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+    params.push(Value::Integer(limit));
+    sql.push_str(&format!(" LIMIT ?{}", params.len()));
+    params.push(Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
+    sql.push_str(&format!(" OFFSET ?{}", params.len()));
+    (sql, params)
+}
+
+/// `WHERE` and the filters over `drafts d` joined to its newest decision `o` (the queue's
+/// scope, network, channel, urgency, findings), appending their parameters to `params`.
+fn where_clause(filter: &QueueFilter, params: &mut Vec<Value>) -> String {
+    let mut sql = String::from(if filter.pre_approved {
+        " WHERE d.status = 'approved' AND d.pre_approved_reply IS NOT NULL"
+    } else {
+        " WHERE d.status = 'pending'"
+    });
+    // Only the filters in use appear in the SQL, so each combination gets a plan that
+    // can use the indexes (an `?1 IS NULL OR ...` clause would defeat them).
+    if let Some(network) = filter.network {
+        params.push(Value::Text(network.as_str().to_owned()));
+        sql.push_str(&format!(" AND d.network = ?{}", params.len()));
+    }
+    if let Some(channel) = &filter.channel {
+        params.push(Value::Text(channel.clone()));
+        sql.push_str(&format!(" AND d.channel = ?{}", params.len()));
+    }
+    if let Some(urgency) = filter.urgency {
+        params.push(Value::Integer(urgency_rank(urgency)));
+        sql.push_str(&format!(" AND d.urgency = ?{}", params.len()));
+    }
+    match filter.has_findings {
+        Some(true) => sql.push_str(" AND d.risk >= 2"),
+        Some(false) => sql.push_str(" AND (d.risk IS NULL OR d.risk < 2)"),
+        None => {}
+    }
+    if let Some(steps) = scoped_steps(filter) {
+        sql.push_str(&format!(
+            " AND (d.next_step IN ({}) OR o.mutation_id IS NOT NULL)",
+            placeholders(steps, params)
+        ));
+    }
+    sql
+}
+
+/// The steps the queue is narrowed to, if any. Pre-approved drafts wait for no step: every
+/// reviewer may look at what went out.
+pub(crate) fn scoped_steps(filter: &QueueFilter) -> Option<&[String]> {
+    filter
+        .next_steps
+        .as_deref()
+        .filter(|s| !s.is_empty() && !filter.pre_approved)
+}
+
+/// `?n, ?n+1, …` for `values`, appended to `params`.
+pub(crate) fn placeholders(values: &[String], params: &mut Vec<Value>) -> String {
+    let mut marks = Vec::with_capacity(values.len());
+    for value in values {
+        params.push(Value::Text(value.clone()));
+        marks.push(format!("?{}", params.len()));
+    }
+    marks.join(", ")
+}
+
+/// One row of [`queue_sql`].
+pub(crate) fn item(row: &rusqlite::Row<'_>) -> rusqlite::Result<QueueItem> {
+    let local = match row.get::<_, Option<u64>>(10)? {
+        None => None,
+        Some(id) => Some(LocalDecision {
+            mutation_id: MutationId(id),
+            verdict: columns::named(row, 11, Verdict::parse)?,
+            answered: row.get(12)?,
+        }),
+    };
+    Ok(QueueItem {
+        id: columns::parsed(row, 0)?,
+        version: row.get(1)?,
+        network: columns::named(row, 2, Network::parse)?,
+        channel: row.get(3)?,
+        author: row.get(4)?,
+        urgency: columns::urgency(row, 5)?,
+        scheduled_at: columns::opt_time(row, 6)?,
+        created_at: columns::time(row, 7)?,
+        preview: preview(&row.get::<_, String>(8)?),
+        next_step: row.get(9)?,
+        local,
+        risk: row
+            .get::<_, Option<i64>>(13)?
+            .and_then(crate::verdicts::severity),
+        findings: row.get(14)?,
+        reviewed: row.get::<_, Option<i64>>(13)?.is_some(),
+        pre_approved_reply: row.get(15)?,
+        late_by_secs: None,
+    })
+}
+
 /// The first non-blank line of `body`, trimmed, cut to [`PREVIEW_CHARS`] characters.
 fn preview(body: &str) -> String {
-    let line = body
-        .lines()
-        .map(str::trim)
-        .find(|line| !line.is_empty())
-        .unwrap_or("");
+    preview_at(body).1
+}
+
+/// [`preview`], and the code point of `body` it starts at (where search matches in the body
+/// land in it).
+pub(crate) fn preview_at(body: &str) -> (usize, String) {
+    let mut line_start = 0;
+    let mut found = None;
+    for line in body.split('\n') {
+        let trimmed = line.trim();
+        if !trimmed.is_empty() {
+            found = Some((line_start + (line.len() - line.trim_start().len()), trimmed));
+            break;
+        }
+        line_start += line.len() + 1;
+    }
+    let Some((start_byte, line)) = found else {
+        return (0, String::new());
+    };
+    let start = body[..start_byte].chars().count();
     if line.chars().count() <= PREVIEW_CHARS {
-        return line.to_owned();
+        return (start, line.to_owned());
     }
     let mut cut: String = line.chars().take(PREVIEW_CHARS - 1).collect();
     cut.truncate(cut.trim_end().len());
     cut.push('…');
-    cut
+    (start, cut)
 }
 
 #[cfg(test)]
@@ -234,6 +292,16 @@ mod preview_tests {
         assert!(cut.ends_with('…'));
         let exact = "a".repeat(PREVIEW_CHARS);
         assert_eq!(preview(&exact), exact, "a line at the limit is kept whole");
+    }
+
+    #[test]
+    fn the_preview_knows_where_it_starts_in_the_body() {
+        assert_eq!(
+            super::preview_at("\r\n  \n  é Hello \nmore"),
+            (7, "é Hello".to_owned())
+        );
+        assert_eq!(super::preview_at("Hi"), (0, "Hi".to_owned()));
+        assert_eq!(super::preview_at(" \n\t"), (0, String::new()));
     }
 }
 
