@@ -82,3 +82,13 @@ test("the composer on selected words quotes them and offers a replacement field"
   assert.equal(input.dataset.composerSuggestion, "");
   assert.equal(byTestid(form, "composer-input")[0].dataset.composer, "annotate");
 });
+
+test("while the composer is open on words, the body shows them selected, without a caret", () => {
+  const root = new FakeElement("div");
+  const target = { start: cp("parcel"), end: cp("parcel") + 6 };
+  renderDraft(root, { detail: detail(), item: null, now: 0, composer: "annotate", target });
+  const [body] = byTestid(root, "draft-body");
+  assert.deepEqual(find(body, (e) => e.className === "selecting").map((e) => e.textContent), ["parcel"]);
+  assert.equal(byTestid(body, "selection-caret").length, 0);
+  assert.equal(body.textContent, BODY);
+});

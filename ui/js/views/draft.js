@@ -42,13 +42,13 @@ function mediaList(media) {
 /**
  * Draws the body of `detail` into `el`: findings and anchored comments marked, and, in
  * selection mode (`selection` = `{anchor, focus}` in code points), the selection and the
- * caret. Cheap enough to call on every arrow key.
+ * caret; while the composer is open on words (`target` = `{start, end}`), those words.
  */
-export function renderDraftBody(el, detail, selection = null) {
+export function renderDraftBody(el, detail, selection = null, target = null) {
   return renderAnnotatedBody(el, detail.draft.body, {
     findings: detail.findings,
     annotations: detail.annotations,
-    selection: selectedSpan(selection),
+    selection: selection ? selectedSpan(selection) : target,
     caret: selection ? selection.focus : null,
   });
 }
@@ -64,14 +64,14 @@ function selectionHint(detail, selection) {
     h("kbd", {}, "Ctrl"), "+arrows by word · ", h("kbd", {}, "m"), " comment · ", h("kbd", {}, "Esc"), " stop");
 }
 
-function post(detail, reuse, selection) {
+function post(detail, reuse, selection, target) {
   const { draft } = detail;
   // The length as the network counts it, measured in Rust (the one implementation).
   const count = measureText(detail.measure, networkLabel(draft.network));
   // The same element is kept from draft to draft (its text replaced), so whoever holds
   // it (a screen reader, an end-to-end test) keeps reading the current draft.
   const body = reuse ?? h("div", { class: "post-body", testid: "draft-body" });
-  renderDraftBody(body, detail, selection);
+  renderDraftBody(body, detail, selection, target);
   return h("article", { class: `post post-${draft.network}` },
     h("header", { class: "post-head" },
       h("span", { class: "avatar", "aria-hidden": "true" }, initials(draft.channel)),
@@ -381,7 +381,7 @@ export function renderDraft(root, {
     progress(detail, now),
     // Before the text: the reviewer reads what the guard found, then the post with it marked.
     findingsPanel(detail),
-    h("div", { class: "preview" }, replyCard(draft.in_reply_to), post(detail, body, selection)),
+    h("div", { class: "preview" }, replyCard(draft.in_reply_to), post(detail, body, selection, mode === "annotate" ? target : null)),
     annotationsPanel(detail, now),
     actions(!decidable, detail.approval, blockingCount(detail.findings), detail.schedule_warning),
     composer(mode, composerError, blockingCount(detail.findings), detail, target),
