@@ -1,6 +1,6 @@
 // The crisis banner: crisis drafts just arrived; show them or dismiss it.
 import { h } from "../dom.js";
-import { crisisText } from "../crisis.js";
+import { crisisText } from "../format.js";
 
 export function createCrisisController(app) {
   const { els } = app;
