@@ -37,6 +37,17 @@ export const ACTIONS = {
     keys: ["Escape"], scope: "composer", group: "Decide", label: "Cancel a comment or an override",
     run: (app) => app.draft.cancelComposer(),
   },
+  check: { keys: ["x"], group: "Bulk", label: "Select or unselect the draft for a bulk approval", run: (app) => app.bulk.toggle() },
+  "check-down": { keys: ["J"], group: "Bulk", label: "Extend the selection down", run: (app) => app.bulk.extend(1) },
+  "check-up": { keys: ["K"], group: "Bulk", label: "Extend the selection up", run: (app) => app.bulk.extend(-1) },
+  "bulk-approve": {
+    keys: ["A"], group: "Bulk", label: "Approve the selected drafts (asks first, says which are left out and why)",
+    run: (app) => app.bulk.openConfirm(),
+  },
+  undo: {
+    keys: ["u"], group: "Decide", label: "Undo the last decision, while it has not been sent",
+    run: (app, { el }) => (el ? app.bulk.undoFrom(el) : app.bulk.undoLast()),
+  },
   sync: { keys: ["s"], group: "Window", label: "Sync now", run: (app) => app.status.syncNow() },
   filters: { keys: ["f"], group: "Window", label: "Focus the filters", run: (app) => app.queue.focusFilters() },
   help: { keys: ["?"], overOverlay: true, group: "Window", label: "Show this help", run: (app) => app.overlays.toggleHelp() },
@@ -48,6 +59,7 @@ export const ACTIONS = {
   // Buttons only.
   "close-overlay": { run: (app) => app.overlays.close() },
   "clear-filters": { run: (app) => app.queue.clearFilters() },
+  "confirm-bulk": { run: (app) => app.bulk.confirm() },
   "confirm-late": { run: (app, { el }) => app.draft.approveLate(el?.dataset.draftId) },
   conflicts: { run: (app) => app.overlays.openConflicts() },
   "decide-again": { run: (app, { el }) => app.overlays.decideAgain(el?.dataset.draftId) },

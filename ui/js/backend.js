@@ -46,6 +46,12 @@ export const comment = ({ draftId, body, target, suggestion }) =>
     ...(target ? { target: { start: target.start, end: target.end } } : {}),
     ...(target && typeof suggestion === "string" ? { suggestion } : {}),
   });
+/** Which of `draftIds` a bulk approval would approve, and why each other one is left out. */
+export const bulkCheck = (draftIds) => call("bulk_check", { draftIds });
+/** Approves those of `draftIds` Rust allows in bulk, each its own decision. */
+export const decideMany = (draftIds) => call("decide_many", { draftIds });
+/** Takes back a decision still in the outbox; `undo_too_late` once it was sent. */
+export const undo = (mutationId) => call("undo", { mutationId });
 export const syncNow = () => call("sync_now");
 export const status = () => call("status");
 export const conflicts = () => call("conflicts");

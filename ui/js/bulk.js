@@ -62,9 +62,18 @@ export function confirmWords(check) {
   return { title, summary, canConfirm: n > 0 };
 }
 
-/** The undo list with a new decision at its end. */
-export function remember(list, { mutationId, draftId, label = "", at = 0 }) {
-  return [...list, { mutationId, draftId, label, at }];
+/**
+ * The undo list with a new decision at its end. `key` names it for good (a toast holds the
+ * key, not the mutation id, which an earlier undo may lower).
+ */
+export function remember(list, { key, mutationId, draftId, label = "", at = 0 }) {
+  return [...list, { key, mutationId, draftId, label, at }];
+}
+
+/** The current mutation ids of the decisions named by `keys` that the list still holds. */
+export function idsOf(list, keys) {
+  const wanted = new Set(keys);
+  return list.filter((d) => wanted.has(d.key)).map((d) => d.mutationId);
 }
 
 /** The undo list after Rust undid `undone` (`{mutation_id}`): it goes, later ids shift down. */

@@ -10,6 +10,7 @@ import { createAppState, transition } from "./state.js";
 import { signedOutText } from "./views/signin.js";
 import { toast } from "./views/overlay.js";
 import { createAccessController } from "./controllers/access.js";
+import { createBulkController } from "./controllers/bulk.js";
 import { createCrisisController } from "./controllers/crisis.js";
 import { createDraftController } from "./controllers/draft.js";
 import { createOverlaysController } from "./controllers/overlays.js";
@@ -70,6 +71,7 @@ app.draft = createDraftController(app);
 app.status = createStatusController(app);
 app.access = createAccessController(app);
 app.crisis = createCrisisController(app);
+app.bulk = createBulkController(app);
 app.session = createSessionController(app);
 
 // ---- input: keys and buttons both go through the action table ------------------------

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { FakeElement } from "./fake-dom.js";
 
 const {
-  afterUndo, checkedInOrder, confirmWords, extendChecked, forget, keepListed, lastDecision,
+  afterUndo, checkedInOrder, confirmWords, extendChecked, forget, idsOf, keepListed, lastDecision,
   noneChecked, remember, stillOffered, toggleChecked, UNDO_OFFER_MS,
 } = await import("../js/bulk.js");
 const { buildBulkConfirm, bulkDoneText, decisionToast } = await import("../js/views/bulk.js");
@@ -54,10 +54,11 @@ test("the confirmation words say how many and how many are left out", () => {
 
 test("the undo list follows the outbox's renumbering", () => {
   let list = [];
-  for (const [id, draft] of [[4, "a"], [5, "b"], [6, "c"]]) list = remember(list, { mutationId: id, draftId: draft, at: 0 });
+  for (const [key, id, draft] of [[1, 4, "a"], [2, 5, "b"], [3, 6, "c"]]) list = remember(list, { key, mutationId: id, draftId: draft, at: 0 });
   assert.equal(lastDecision(list).draftId, "c");
   list = afterUndo(list, { mutation_id: 5, draft_id: "b" });
   assert.deepEqual(list.map((d) => [d.mutationId, d.draftId]), [[4, "a"], [5, "c"]], "ids above the undone one go down by one");
+  assert.deepEqual(idsOf(list, [2, 3]), [5], "a toast's keys find the current ids; an undone one is gone");
   list = forget(list, 5);
   assert.deepEqual(list.map((d) => d.draftId), ["a"]);
   assert.equal(lastDecision([]), null);
@@ -90,16 +91,16 @@ test("the confirmation lists each left-out draft with Rust's reason, as text, an
   assert.ok("autofocus" in byTestid(nothing, "bulk-cancel")[0].attributes);
 });
 
-test("a decision's toast carries Undo with the outbox ids", (t) => {
+test("a decision's toast carries Undo with the undo list's keys", (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
   const root = new FakeElement("div");
   const el = decisionToast(root, "Approved.", [7, 8], 5);
   const undo = byTestid(el, "toast-undo")[0];
   assert.equal(undo.dataset.action, "undo");
-  assert.equal(undo.dataset.mutationIds, "7,8");
+  assert.equal(undo.dataset.undoKeys, "7,8");
   assert.equal(undo.textContent, "Undo");
   decisionToast(root, "x", 3);
-  assert.equal(byTestid(root, "toast-undo")[1].dataset.mutationIds, "3", "one id alone");
+  assert.equal(byTestid(root, "toast-undo")[1].dataset.undoKeys, "3", "one key alone");
   assert.equal(bulkDoneText({ recorded: [1, 2], left_out: [1] }), "Approved 2 drafts; 1 left out.");
   assert.equal(bulkDoneText({ recorded: [1], left_out: [] }), "Approved 1 draft.");
 });

@@ -11,7 +11,8 @@ test("each key maps to its action", () => {
     ["g", "first"], ["Home", "first"], ["G", "last"], ["End", "last"],
     ["a", "approve"], ["r", "reject"], ["c", "request_changes"], ["m", "comment"],
     ["s", "sync"], ["f", "filters"], ["?", "help"], ["Escape", "close"],
-    ["x", null], ["Enter", null], ["A", null], [" ", null],
+    ["x", "check"], ["J", "check-down"], ["K", "check-up"], ["A", "bulk-approve"], ["u", "undo"],
+    ["y", null], ["Enter", null], ["Z", null], [" ", null],
   ];
   for (const [k, want] of cases) assert.equal(keyAction(key(k)), want, `key ${k}`);
 });

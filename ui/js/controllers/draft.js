@@ -107,6 +107,7 @@ export function createDraftController(app) {
       app.apply({ type: "decision-recorded", undo, mutationId });
       app.queue.render();
       app.status.refresh();
+      app.bulk.decided({ draftId, verdict, mutationId });
     } catch (e) {
       app.apply({ type: "decision-refused", undo });
       app.queue.render();

@@ -30,6 +30,7 @@ export function createQueueController(app) {
     const qs = app.state.queue;
     view.render(qs, {
       reveal,
+      checked: app.bulk.checkedSet(),
       at: Date.now(),
       emptyText: listsPreApproved(qs.filter)
         ? "No pre-approved replies went out without review."

@@ -39,16 +39,16 @@ export function buildBulkConfirm(panel, check) {
 
 /**
  * A toast for decisions just recorded, with an "Undo" button (`data-action="undo"`,
- * `data-mutation-ids`: the outbox ids, comma-separated) for `ms` milliseconds. Returns the
- * toast element.
+ * `data-undo-keys`: the undo list's keys of those decisions, comma-separated) for `ms`
+ * milliseconds. Returns the toast element.
  */
-export function decisionToast(root, text, mutationIds, ms = UNDO_OFFER_MS) {
+export function decisionToast(root, text, keys, ms = UNDO_OFFER_MS) {
   const el = h("div", { class: "toast toast-info", role: "status", testid: "toast" },
     h("span", {}, text),
     " ",
     h("button", {
       type: "button", class: "button subtle toast-undo", testid: "toast-undo",
-      dataset: { action: "undo", mutationIds: [].concat(mutationIds).join(",") },
+      dataset: { action: "undo", undoKeys: [].concat(keys).join(",") },
       "aria-label": `Undo: ${text}`,
     }, "Undo"));
   root.append(el);

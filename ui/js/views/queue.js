@@ -44,17 +44,19 @@ function stateMark(item) {
       : null);
 }
 
-function row(item, index, selected, now) {
+function row(item, index, selected, now, checked = false) {
   const state = rowState(item);
   const when = scheduleText(item.scheduled_at, now);
   const el = h("div", {
-    class: ["queue-row", `urgency-${item.urgency}`, selected && "selected", state !== "pending" && "decided"],
+    class: ["queue-row", `urgency-${item.urgency}`, selected && "selected", state !== "pending" && "decided", checked && "checked"],
     role: "option",
     "aria-selected": selected ? "true" : "false",
     id: `row-${index}`,
     testid: "queue-row",
-    dataset: { id: item.id, state, index },
+    dataset: { id: item.id, state, index, checked: checked ? "true" : null },
   },
+  // Picked for a bulk approval (`x`).
+  checked ? h("span", { class: "row-check", testid: "row-check", role: "img", "aria-label": "Selected" }, "✓") : null,
   h("div", { class: "row-line row-top" },
     urgencyBadge(item.urgency),
     // The rules' answer (Rust, at the time the queue was read): an approval now is late.
@@ -77,6 +79,7 @@ function row(item, index, selected, now) {
 export function createQueueView({ scroller, spacer, empty, onSelect }) {
   let state = null;
   let now = Date.now();
+  let checked = new Set();
   let frame = 0;
 
   function paint() {
@@ -91,7 +94,9 @@ export function createQueueView({ scroller, spacer, empty, onSelect }) {
     });
     spacer.style.height = `${win.totalHeight}px`;
     const rows = [];
-    for (let i = win.start; i < win.end; i += 1) rows.push(row(state.items[i], i, i === sel, now));
+    for (let i = win.start; i < win.end; i += 1) {
+      rows.push(row(state.items[i], i, i === sel, now, checked.has(state.items[i].id)));
+    }
     spacer.replaceChildren(...rows);
     if (sel >= 0) scroller.setAttribute("aria-activedescendant", `row-${sel}`);
     else scroller.removeAttribute("aria-activedescendant");
@@ -108,8 +113,9 @@ export function createQueueView({ scroller, spacer, empty, onSelect }) {
 
   return {
     /** Draws the state; with `reveal`, scrolls so the selected row is in view. */
-    render(next, { reveal = false, at = Date.now(), emptyText = "" } = {}) {
+    render(next, { reveal = false, at = Date.now(), emptyText = "", checked: picked = new Set() } = {}) {
       state = next;
+      checked = picked;
       now = at;
       empty.textContent = emptyText;
       empty.hidden = next.items.length > 0;
