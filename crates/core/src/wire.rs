@@ -312,6 +312,17 @@ pub struct EditDraft {
     pub body: String,
 }
 
+/// `POST /api/v1/drafts/{id}/suggestions/{annotation_id}/accept`: the author takes a
+/// reviewer's suggested replacement, which makes a new version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AcceptSuggestion {
+    /// The version the author is looking at; a mismatch is a 409 `stale_version`, so an
+    /// acceptance never lands on text the author has not seen.
+    pub version: u64,
+}
+
 /// A pre-approved reply in the organisation's library: fixed text with `{slots}` the author
 /// fills in, e.g. `Sorry to hear that, {first_name} — DM us your order number.`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -386,4 +397,9 @@ pub mod codes {
     /// restored from a backup). Forget the cursor and the cached drafts, keep the outbox, and
     /// pull again from the start.
     pub const CURSOR_AHEAD: &str = "cursor_ahead";
+    /// Accepting a suggestion (409): the words it would replace are no longer in the draft
+    /// (the author changed them); nothing was changed.
+    pub const SUGGESTION_DETACHED: &str = "suggestion_detached";
+    /// Accepting a suggestion (409): it was accepted already; nothing was changed.
+    pub const SUGGESTION_ACCEPTED: &str = "suggestion_accepted";
 }

@@ -52,6 +52,10 @@ pub fn router(server: Server) -> Router {
         .route("/api/v1/drafts", post(drafts::create))
         .route("/api/v1/drafts/{id}", get(drafts::get).patch(drafts::edit))
         .route("/api/v1/drafts/{id}/withdraw", post(drafts::withdraw))
+        .route(
+            "/api/v1/drafts/{id}/suggestions/{annotation_id}/accept",
+            post(drafts::accept_suggestion),
+        )
         .route("/api/v1/drafts/{id}/published", post(webhooks::published))
         .route(
             "/api/v1/admin/webhooks",

@@ -6,18 +6,19 @@
 //! committed a moment earlier.
 
 use crate::Server;
-use crate::error::ServerError;
+use crate::error::{ServerError, SuggestionRefusal};
 use crate::policy::{Review, Written};
 use crate::storage::{DraftChange, DraftUpdate};
 use crate::trail::Trail;
 use chrono::{DateTime, Utc};
+use countersign_core::anchor;
 use countersign_core::approval::{self, Actor};
 use countersign_core::channel::Risk;
 use countersign_core::limits;
-use countersign_core::wire::{EditDraft, NewDraft};
+use countersign_core::wire::{AcceptSuggestion, EditDraft, NewDraft};
 use countersign_core::{
-    Channel, ChannelRules, ConflictReason, Draft, DraftId, DraftStatus, HistoryEntry, HistoryEvent,
-    Network, Refusal, Role,
+    AnnotationId, Channel, ChannelRules, ConflictReason, Draft, DraftId, DraftStatus, HistoryEntry,
+    HistoryEvent, Network, Refusal, Role,
 };
 
 /// Writes a new draft: version 1, pending, with a `created` history entry.
@@ -113,28 +114,7 @@ pub async fn edit(
     if actor.sees(&stored) || edit.body.len() > limits::MAX_BODY_BYTES {
         limits::check_body(stored.network, &edit.body, countersign_policy::measure)?;
     }
-    let rules = match stored.channel_id {
-        Some(channel_id) => {
-            let channels = server.storage().channels().await?;
-            match channels.into_iter().find(|c| c.id == channel_id) {
-                Some(channel) => Some(rules_for(server, &channel).await?),
-                None => None,
-            }
-        }
-        None => None,
-    };
-    // The guard's verdict on the new text routes the new version. The body is the
-    // request's, so it cannot change under the transaction; the author is the stored one's.
-    let review = Review::load(server).await?;
-    let findings = review.findings_of(&Written {
-        body: &edit.body,
-        network: stored.network,
-        media: &stored.media,
-        channel: stored.channel_id,
-        author: stored.author.id,
-        urgency: stored.urgency,
-    });
-    let risk = review.risk(&edit.body, stored.network, &findings);
+    let (rules, risk) = revision_rules(server, &stored, &edit.body).await?;
     let (actor, now) = (actor.clone(), server.now());
     change(
         server,
@@ -152,6 +132,109 @@ pub async fn edit(
         }),
     )
     .await
+}
+
+/// The author takes the replacement a reviewer suggested in annotation `annotation_id`: the
+/// draft must still be at `accept.version` (else `stale_version`), the suggestion's words are
+/// found in the current text by their quote and context ([`anchor`]), and the draft becomes
+/// that text with the suggestion in their place — an edit like [`edit`] in every other way
+/// (the same rules, the guard's verdict routes the new version, approvals stop counting),
+/// whose history entry names the annotation.
+///
+/// Refused: by the rules as an edit is (not the owner, withdrawn, final); `not_found` for an
+/// annotation the draft does not have or one without a suggestion on its words;
+/// [`SuggestionRefusal::AlreadyAccepted`] the second time; [`SuggestionRefusal::Detached`]
+/// when the words are gone.
+pub async fn accept_suggestion(
+    server: &Server,
+    trail: &Trail,
+    actor: &Actor,
+    id: DraftId,
+    annotation_id: AnnotationId,
+    accept: AcceptSuggestion,
+) -> Result<Draft, ServerError> {
+    let stored = server
+        .storage()
+        .draft(id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    // The rules before anything about the draft's comments or text: a stranger learns
+    // nothing, and a withdrawn draft says so. The transaction asks them again.
+    approval::may_change(&stored, actor)?;
+    if stored.version != accept.version {
+        return Err(Refusal::Conflict(ConflictReason::StaleVersion).into());
+    }
+    let no_suggestion = || {
+        ServerError::NotFound(format!(
+            "draft {id} has no suggestion {annotation_id} to accept"
+        ))
+    };
+    let kept = server
+        .storage()
+        .annotation(id, annotation_id)
+        .await?
+        .ok_or_else(no_suggestion)?;
+    if let Some(version) = kept.accepted_version {
+        return Err(SuggestionRefusal::AlreadyAccepted { version }.into());
+    }
+    let (Some(suggestion), Some(target)) = (&kept.annotation.suggestion, &kept.annotation.target)
+    else {
+        return Err(no_suggestion());
+    };
+    let (start, end) = anchor::anchor(&stored.body, target)
+        .range()
+        .ok_or(SuggestionRefusal::Detached)?;
+    let body =
+        anchor::replace(&stored.body, start, end, suggestion).ok_or(SuggestionRefusal::Detached)?;
+    // The new text within its network's cap, like any edit's.
+    limits::check_body(stored.network, &body, countersign_policy::measure)?;
+    let (rules, risk) = revision_rules(server, &stored, &body).await?;
+    let (actor, now) = (actor.clone(), server.now());
+    change(
+        server,
+        trail,
+        id,
+        Box::new(move |current| {
+            let routed = rules.as_ref().map(|r| (r, &risk));
+            let next =
+                approval::accept_suggestion(current, &actor, annotation_id, body, routed, now)?;
+            // The text was made from the version read above: any other is stale.
+            if current.version != accept.version {
+                return Err(Refusal::Conflict(ConflictReason::StaleVersion));
+            }
+            Ok(next)
+        }),
+    )
+    .await
+}
+
+/// The channel's rules now and the policy guard's verdict on `body` as the next version of
+/// `stored`: what an edit is routed by. The author is the stored draft's, whoever edits.
+async fn revision_rules(
+    server: &Server,
+    stored: &Draft,
+    body: &str,
+) -> Result<(Option<ChannelRules>, Risk), ServerError> {
+    let rules = match stored.channel_id {
+        Some(channel_id) => {
+            let channels = server.storage().channels().await?;
+            match channels.into_iter().find(|c| c.id == channel_id) {
+                Some(channel) => Some(rules_for(server, &channel).await?),
+                None => None,
+            }
+        }
+        None => None,
+    };
+    let review = Review::load(server).await?;
+    let findings = review.findings_of(&Written {
+        body,
+        network: stored.network,
+        media: &stored.media,
+        channel: stored.channel_id,
+        author: stored.author.id,
+        urgency: stored.urgency,
+    });
+    Ok((rules, review.risk(body, stored.network, &findings)))
 }
 
 /// Takes the draft back. Final; it leaves every reviewer's queue.

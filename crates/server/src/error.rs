@@ -100,6 +100,27 @@ pub enum ServerError {
     /// the cap. Nothing was changed.
     #[error(transparent)]
     OverLimit(#[from] countersign_core::limits::LimitError),
+    /// A suggestion that cannot be accepted as the draft is now. Nothing was changed.
+    #[error(transparent)]
+    Suggestion(#[from] SuggestionRefusal),
+}
+
+/// Why an author cannot accept a reviewer's suggestion (see
+/// [`drafts::accept_suggestion`](crate::drafts::accept_suggestion)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SuggestionRefusal {
+    /// The words it would replace are no longer in the draft.
+    #[error(
+        "the words this suggestion replaces are no longer in the draft (it was edited since); \
+         edit the draft by hand instead"
+    )]
+    Detached,
+    /// It was accepted already, at that version.
+    #[error("this suggestion was accepted already, making version {version}")]
+    AlreadyAccepted {
+        /// The version accepting it made.
+        version: u64,
+    },
 }
 
 impl ServerError {

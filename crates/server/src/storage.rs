@@ -26,8 +26,9 @@ use countersign_core::handover::HandoverProblem;
 use countersign_core::wire::admin::{CrisisEffect, LeaveReport};
 use countersign_core::wire::{Directory, Reply};
 use countersign_core::{
-    Channel, ChannelAccess, ChannelId, ClientId, CrisisState, Draft, DraftId, Mutation, MutationId,
-    MutationResult, Person, Refusal, Role, Sensitive, StepRule, TeamId, UserId,
+    Annotation, AnnotationId, Channel, ChannelAccess, ChannelId, ClientId, CrisisState, Draft,
+    DraftId, Mutation, MutationId, MutationResult, Person, Refusal, Role, Sensitive, StepRule,
+    TeamId, UserId,
 };
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -502,6 +503,15 @@ pub struct SessionStats {
     pub live_sessions: u64,
 }
 
+/// An annotation as [`Storage::annotation`] keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredAnnotation {
+    /// The annotation as its reviewer pushed it.
+    pub annotation: Annotation,
+    /// The version its accepted suggestion made; `None` while not accepted.
+    pub accepted_version: Option<u64>,
+}
+
 /// What [`Storage::update_draft`] did.
 #[derive(Clone, Debug)]
 pub enum DraftUpdate {
@@ -777,12 +787,27 @@ pub trait Storage: Send + Sync + 'static {
     /// Reads the draft, asks `change` for its next state and stores it, in one transaction.
     /// The event says what changed: `draft_withdrawn`, `draft_published`, or else
     /// `draft_edited`.
+    ///
+    /// An edit whose history entry names an accepted suggestion
+    /// (`Edited { accepted_suggestion }`, on the version the change started from) marks that
+    /// annotation accepted at the new version ([`StoredAnnotation::accepted_version`]) in
+    /// the same transaction.
     async fn update_draft(
         &self,
         id: DraftId,
         change: DraftChange,
         trail: Trail,
     ) -> StorageResult<DraftUpdate>;
+    /// The annotation `id` on draft `draft`, as it was pushed, and whether its suggestion was
+    /// accepted. Kept whole when the draft's history folds the comment away
+    /// ([`countersign_core::limits::trim_history`]): every comment a push applied, and
+    /// every comment in the history of a draft inserted or stored before this was kept,
+    /// is here.
+    async fn annotation(
+        &self,
+        draft: DraftId,
+        id: AnnotationId,
+    ) -> StorageResult<Option<StoredAnnotation>>;
 
     /// One page of the changes feed, with the client's last mutation id and (when it changed
     /// after the cursor) the user's directory, from one snapshot. A scope change of the user

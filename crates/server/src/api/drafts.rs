@@ -6,8 +6,8 @@ use crate::trail::Trail;
 use crate::{Server, drafts};
 use axum::extract::State;
 use axum::http::StatusCode;
-use countersign_core::wire::{EditDraft, ErrorBody, NewDraft};
-use countersign_core::{Draft, DraftId};
+use countersign_core::wire::{AcceptSuggestion, EditDraft, ErrorBody, NewDraft};
+use countersign_core::{AnnotationId, Draft, DraftId};
 
 /// Write a draft (authors and administrators).
 #[utoipa::path(post, path = "/api/v1/drafts", tag = "drafts",
@@ -89,5 +89,38 @@ pub(crate) async fn withdraw(
 ) -> Result<Json<Draft>, ApiError> {
     Ok(Json(
         drafts::withdraw(&server, &Trail::api(&caller), &caller.actor(), id).await?,
+    ))
+}
+
+/// Accept a reviewer's suggested replacement (the draft's author or an administrator). The
+/// suggestion's words are found in the current text by their quote and context and replaced;
+/// the result is a new version, exactly as an edit makes one (approvals on the old version
+/// stop counting, the policy guard routes the new text), whose history entry names the
+/// annotation (`edited` with `accepted_suggestion`).
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/suggestions/{annotation_id}/accept", tag = "drafts",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, format = Uuid, description = "Draft id"),
+        ("annotation_id" = String, Path, format = Uuid, description = "The annotation carrying the suggestion"),
+    ),
+    request_body = AcceptSuggestion,
+    responses(
+        (status = 200, description = "The draft's new version, with the suggestion in place", body = Draft),
+        (status = 400, description = "Malformed request, the text it makes is empty, or over its network's cap (`over_limit`)", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not the draft's author, or another team's draft (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such draft, or no such suggestion on it: an unknown annotation, or a comment without a suggestion on its words (`not_found`)", body = ErrorBody),
+        (status = 409, description = "`stale_version` (edited since), `withdrawn`, `already_decided`, `suggestion_accepted` (accepted already) or `suggestion_detached` (the words it replaces are no longer in the draft)", body = ErrorBody),
+    ))]
+pub(crate) async fn accept_suggestion(
+    State(server): State<Server>,
+    Auth(caller): Auth,
+    Path((id, annotation_id)): Path<(DraftId, AnnotationId)>,
+    Json(accept): Json<AcceptSuggestion>,
+) -> Result<Json<Draft>, ApiError> {
+    let trail = Trail::api(&caller);
+    Ok(Json(
+        drafts::accept_suggestion(&server, &trail, &caller.actor(), id, annotation_id, accept)
+            .await?,
     ))
 }

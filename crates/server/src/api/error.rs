@@ -1,7 +1,7 @@
 //! The one error shape of the API: `{"error": {"code", "message"}}` with a fitting status.
 //! Clients branch on `code`, never on `message`.
 
-use crate::error::{AuthError, ServerError};
+use crate::error::{AuthError, ServerError, SuggestionRefusal};
 use crate::storage::StorageError;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -160,6 +160,12 @@ impl From<ServerError> for ApiError {
             ServerError::OverLimit(_) => Self::new(StatusCode::BAD_REQUEST, "over_limit", message),
             ServerError::Storage(StorageError::CursorAhead { .. }) => {
                 Self::new(StatusCode::CONFLICT, codes::CURSOR_AHEAD, message)
+            }
+            ServerError::Suggestion(SuggestionRefusal::Detached) => {
+                Self::new(StatusCode::CONFLICT, codes::SUGGESTION_DETACHED, message)
+            }
+            ServerError::Suggestion(SuggestionRefusal::AlreadyAccepted { .. }) => {
+                Self::new(StatusCode::CONFLICT, codes::SUGGESTION_ACCEPTED, message)
             }
             ServerError::Storage(StorageError::AlreadyExists(_)) => {
                 Self::new(StatusCode::CONFLICT, "already_exists", message)

@@ -30,6 +30,7 @@ use utoipa::{Modify, OpenApi};
         super::drafts::get,
         super::drafts::edit,
         super::drafts::withdraw,
+        super::drafts::accept_suggestion,
         super::webhooks::published,
         super::webhooks::list,
         super::webhooks::add,

@@ -16,7 +16,9 @@
 //! sessions (every spent refresh token remembered, the grace of a lost refresh answer, the
 //! absolute session lifetime, sign-out by refresh token) and the failed sign-ins the limiter
 //! keeps across restarts, and what the drafts export reads (pages of drafts by id within
-//! its filters, and the webhook deliveries that handed each to publishing).
+//! its filters, and the webhook deliveries that handed each to publishing), and the comments
+//! kept beside the drafts' bounded histories (found by draft and id, marked when a suggestion
+//! is accepted).
 
 pub(crate) mod audit;
 
@@ -2203,4 +2205,149 @@ pub(crate) async fn handoffs_are_the_deliveries_of_the_drafts_asked_about(storag
         storage.handoffs(vec![]).await.unwrap().is_empty(),
         "no drafts, no deliveries"
     );
+}
+
+/// Every comment is kept whole beside the draft: those in the history of an inserted draft
+/// and those a push applies, found by draft and id (another draft's id finds nothing), still
+/// there after the draft's history folded them away; an edit whose entry names an accepted
+/// suggestion marks it accepted at the new version, once.
+pub(crate) async fn annotations_are_kept_past_the_history_and_marked_once_accepted(
+    storage: &dyn Storage,
+) {
+    use countersign_core::{
+        Annotation, AnnotationId, ClientId, Mutation, MutationId, MutationKind, MutationStatus,
+        TextPositionSelector, TextQuoteSelector, TextSelector,
+    };
+    let org = Org::create(storage).await;
+    let rui = org.user("rui").person();
+    let mut draft = org.draft("ana", &org.care_x);
+    let other = org.draft("ana", &org.care_x);
+    let comment = |draft: &Draft, body: &str| Annotation {
+        id: AnnotationId(Uuid::now_v7()),
+        draft_id: draft.id,
+        draft_version: 1,
+        body: body.into(),
+        suggestion: Some("for you".into()),
+        target: Some(TextSelector {
+            quote: TextQuoteSelector {
+                exact: "for".into(),
+                prefix: "A draft ".into(),
+                suffix: " care-x".into(),
+            },
+            position: Some(TextPositionSelector { start: 8, end: 11 }),
+        }),
+    };
+    let written = comment(&draft, "in the history as inserted");
+    draft.history.push(HistoryEntry::on(
+        &draft,
+        &rui,
+        t0(),
+        HistoryEvent::Annotated {
+            annotation: written.clone(),
+        },
+    ));
+    storage
+        .insert_drafts(vec![draft.clone(), other.clone()], crate::fixtures::trail())
+        .await
+        .unwrap();
+    let kept = storage.annotation(draft.id, written.id).await.unwrap();
+    assert_eq!(
+        kept.map(|k| (k.annotation, k.accepted_version)),
+        Some((written.clone(), None))
+    );
+    assert_eq!(
+        storage.annotation(other.id, written.id).await.unwrap(),
+        None,
+        "an annotation belongs to its draft"
+    );
+    assert_eq!(
+        storage
+            .annotation(draft.id, AnnotationId(Uuid::now_v7()))
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Pushed.
+    let pushed = comment(&draft, "pushed");
+    let outcome = storage
+        .push(
+            super::PushBatch {
+                actor: org.user("rui").actor(),
+                client_id: ClientId(Uuid::now_v7()),
+                mutations: vec![Mutation {
+                    mutation_id: MutationId(1),
+                    kind: MutationKind::Annotate {
+                        annotation: pushed.clone(),
+                    },
+                }],
+                now: t0(),
+                review: None,
+                receipts: None,
+                skip: None,
+            },
+            crate::fixtures::trail(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome.results[0].status, MutationStatus::Applied);
+    let kept = storage.annotation(draft.id, pushed.id).await.unwrap();
+    assert_eq!(kept.map(|k| k.annotation), Some(pushed.clone()));
+
+    // Accepted: an edit naming it, then a flood of history that folds every comment away.
+    let ana = org.user("ana").person();
+    let accepted = pushed.id;
+    let edit = move |d: &Draft| {
+        let mut next = d.clone();
+        next.history.push(HistoryEntry::on(
+            d,
+            &ana,
+            t0(),
+            HistoryEvent::Edited {
+                previous_body: d.body.clone(),
+                accepted_suggestion: Some(accepted),
+            },
+        ));
+        next.body = "A draft for you".into();
+        next.version += 1;
+        for _ in 0..500 {
+            next.history.push(HistoryEntry::on(
+                &next,
+                &ana,
+                t0(),
+                HistoryEvent::Deescalated,
+            ));
+        }
+        Ok(next)
+    };
+    let updated = match storage
+        .update_draft(draft.id, Box::new(edit.clone()), crate::fixtures::trail())
+        .await
+        .unwrap()
+    {
+        super::DraftUpdate::Updated(d) => *d,
+        other => panic!("the change must store: {other:?}"),
+    };
+    assert!(
+        !updated
+            .history
+            .iter()
+            .any(|e| matches!(e.event, HistoryEvent::Annotated { .. })),
+        "the comments are folded out of the history"
+    );
+    let kept = storage.annotation(draft.id, pushed.id).await.unwrap();
+    assert_eq!(kept.map(|k| k.accepted_version), Some(Some(2)));
+    let kept = storage.annotation(draft.id, written.id).await.unwrap();
+    assert_eq!(
+        kept.map(|k| (k.annotation, k.accepted_version)),
+        Some((written, None)),
+        "still kept, and not the one accepted"
+    );
+    // Named again by a later edit: the first acceptance stands.
+    storage
+        .update_draft(draft.id, Box::new(edit), crate::fixtures::trail())
+        .await
+        .unwrap();
+    let kept = storage.annotation(draft.id, pushed.id).await.unwrap();
+    assert_eq!(kept.map(|k| k.accepted_version), Some(Some(2)));
 }

@@ -10,6 +10,7 @@
 //! is plain SQLite.
 
 mod accounts;
+mod annotations;
 pub(crate) mod audit;
 mod channels;
 mod drafts;
@@ -22,7 +23,7 @@ use super::{
     AuditQuery, ChangesPage, ChangesRequest, CrisisChange, CrisisUpdate, DraftChange, DraftUpdate,
     DraftsPage, Handover, HandoverOutcome, NewSession, PushBatch, PushOutcome, Refresh,
     RefreshOutcome, SessionLookup, SessionStats, SignInFailure, Storage, StorageError,
-    StorageResult, StoredPack, TeamRecord, UserChange, UserRecord, UserUpdate,
+    StorageResult, StoredAnnotation, StoredPack, TeamRecord, UserChange, UserRecord, UserUpdate,
 };
 use crate::auth::token::TokenHash;
 use crate::trail::Trail;
@@ -33,7 +34,8 @@ use countersign_audit::{Event, Head, NewEvent};
 use countersign_core::channel::Routing;
 use countersign_core::wire::Reply;
 use countersign_core::{
-    Channel, ChannelId, CrisisState, Draft, DraftId, Person, Role, Sensitive, StepRule, UserId,
+    AnnotationId, Channel, ChannelId, CrisisState, Draft, DraftId, Person, Role, Sensitive,
+    StepRule, UserId,
 };
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
@@ -54,6 +56,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/20261205_0007_audit.sql"),
     include_str!("../../migrations/20261205_0008_webhooks.sql"),
     include_str!("../../migrations/20261205_0009_deliveries_by_draft.sql"),
+    include_str!("../../migrations/20261206_0010_annotations.sql"),
 ];
 
 /// How many reader connections to keep.
@@ -522,6 +525,14 @@ impl Storage for SqliteStorage {
     ) -> StorageResult<DraftUpdate> {
         self.write(move |tx| drafts::update_draft(tx, id, change, &trail))
             .await
+    }
+
+    async fn annotation(
+        &self,
+        draft: DraftId,
+        id: AnnotationId,
+    ) -> StorageResult<Option<StoredAnnotation>> {
+        self.read(move |tx| annotations::get(tx, draft, id)).await
     }
 
     async fn changes(&self, request: ChangesRequest) -> StorageResult<ChangesPage> {

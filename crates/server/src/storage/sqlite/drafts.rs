@@ -1,7 +1,9 @@
 //! Drafts, the change sequence, the changes feed and push batches in SQLite.
 
 use super::sequence::{ChangeSeq, counters, mark_directory_changed};
-use super::{accounts, audit, channels, from_sql_int, parse_uuid, to_sql_int, webhooks};
+use super::{
+    accounts, annotations, audit, channels, from_sql_int, parse_uuid, to_sql_int, webhooks,
+};
 use crate::clock::to_text;
 use crate::push::{self, Step};
 use crate::storage::{
@@ -15,8 +17,9 @@ use countersign_core::approval::Actor;
 use countersign_core::limits::{self, MAX_PAGE_BYTES};
 use countersign_core::wire::admin::{CrisisEffect, LeaveReport};
 use countersign_core::{
-    ChannelAccess, ClientId, Draft, DraftId, DraftStatus, HistoryEvent, Mutation, MutationId,
-    MutationKind, MutationResult, MutationStatus, Person, UserId, Verdict, crisis, handover,
+    AnnotationId, ChannelAccess, ClientId, Draft, DraftId, DraftStatus, HistoryEvent, Mutation,
+    MutationId, MutationKind, MutationResult, MutationStatus, Person, UserId, Verdict, crisis,
+    handover,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
@@ -30,8 +33,8 @@ pub(super) fn insert_drafts(tx: &Connection, drafts: &[Draft], trail: &Trail) ->
          created_at, updated_at, channel_id, owner_id) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
-    for draft in drafts {
-        let draft = bounded(draft);
+    for written in drafts {
+        let draft = bounded(written);
         stmt.execute(params![
             draft.id.to_string(),
             draft.team.to_string(),
@@ -45,6 +48,8 @@ pub(super) fn insert_drafts(tx: &Connection, drafts: &[Draft], trail: &Trail) ->
             draft.channel_id.map(|c| c.to_string()),
             draft.owner().id.to_string(),
         ])?;
+        // From the history as written: the trim may have folded comments away.
+        annotations::keep_history(tx, written)?;
         let detail = json!({
             "author": actor_ref(&draft.author),
             "team": draft.team,
@@ -135,12 +140,14 @@ pub(super) fn update_draft(
     };
     match change(&current) {
         Ok(mut next) => {
+            // Before the trim, which may fold the edit's entry away.
+            let accepted = annotations::mark_accepted(tx, &current, &next)?;
             // Trimmed here too, so the caller gets the draft exactly as stored.
             limits::trim_history(&mut next);
             let mut seq = ChangeSeq::load(tx)?;
             save_draft(tx, &next, seq.next())?;
             seq.store(tx)?;
-            let head = audit::append(tx, draft_changed(trail, &current, &next))?;
+            let head = audit::append(tx, draft_changed(trail, &current, &next, accepted))?;
             // An edit that needs no review any more (a pre-approved reply) approves it.
             if next.status == DraftStatus::Approved && current.status != DraftStatus::Approved {
                 webhooks::enqueue_approved(tx, &next, &head, next.updated_at)?;
@@ -155,8 +162,14 @@ pub(super) fn update_draft(
 }
 
 /// The event of an author's change to a draft: what it became, told from the statuses (a
-/// withdrawal, a publication) or else an edit, naming the version and text before it.
-fn draft_changed(trail: &Trail, before: &Draft, after: &Draft) -> NewEvent {
+/// withdrawal, a publication) or else an edit, naming the version and text before it (and
+/// the annotation whose suggestion it accepted, when it was one).
+fn draft_changed(
+    trail: &Trail,
+    before: &Draft,
+    after: &Draft,
+    accepted_suggestion: Option<AnnotationId>,
+) -> NewEvent {
     let became = |status| after.status == status && before.status != status;
     let kind = if became(DraftStatus::Withdrawn) {
         kinds::DRAFT_WITHDRAWN
@@ -166,7 +179,7 @@ fn draft_changed(trail: &Trail, before: &Draft, after: &Draft) -> NewEvent {
         kinds::DRAFT_EDITED
     };
     let was = draft_ref(before);
-    let detail = json!({
+    let mut detail = json!({
         "before": {
             "version": was.version,
             "content_sha256": was.content_sha256,
@@ -174,6 +187,9 @@ fn draft_changed(trail: &Trail, before: &Draft, after: &Draft) -> NewEvent {
         },
         "status": after.status,
     });
+    if let (Some(id), Some(object)) = (accepted_suggestion, detail.as_object_mut()) {
+        object.insert("accepted_suggestion".into(), json!(id));
+    }
     trail.event(after.updated_at, kind, Some(draft_ref(after)), detail)
 }
 
@@ -763,6 +779,9 @@ pub(super) fn push(
                 );
                 if let (Some(next), Some(decided_on)) = (next, draft.as_ref()) {
                     save_draft(tx, &next, seq.next())?;
+                    if let MutationKind::Annotate { annotation } = &mutation.kind {
+                        annotations::keep(tx, annotation)?;
+                    }
                     let event = mutation_event(
                         trail, &actor, client, mutation, decided_on, &next, batch.now,
                     );

@@ -868,6 +868,12 @@ mod conformance {
     }
 
     #[tokio::test]
+    async fn annotations_are_kept_past_the_history_and_marked_once_accepted() {
+        let (_dir, storage) = empty_store();
+        suite::annotations_are_kept_past_the_history_and_marked_once_accepted(&storage).await;
+    }
+
+    #[tokio::test]
     async fn every_stored_draft_keeps_its_history_within_its_cap() {
         let (_dir, storage) = empty_store();
         suite::every_stored_draft_keeps_its_history_within_its_cap(&storage).await;
