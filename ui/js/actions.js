@@ -27,7 +27,19 @@ export const ACTIONS = {
     keys: ["c"], group: "Decide", label: "Request changes (comment required)",
     run: (app) => app.draft.openComposer("request_changes"),
   },
-  comment: { keys: ["m"], group: "Decide", label: "Comment", run: (app) => app.draft.openComposer("comment") },
+  comment: {
+    keys: ["m"], group: "Decide", label: "Comment: on the selected words if any (with a suggested replacement), else on the whole draft",
+    run: (app) => app.annotations.commentOnSelection(),
+  },
+  select: {
+    keys: ["v"], group: "Decide",
+    label: "Select words in the draft: ← → move, Shift+arrows extend, Ctrl+arrows by word, ↑ ↓ by line, Esc stops",
+    run: (app) => app.annotations.startSelecting(),
+  },
+  versions: {
+    keys: ["d"], group: "Decide", label: "What changed since you last saw the draft (and between any two versions)",
+    run: (app) => app.annotations.openVersions(),
+  },
   send: {
     keys: ["Enter"], scope: "composer", group: "Decide",
     label: "Send a comment or an override reason (Shift+Enter: new line)",

@@ -10,6 +10,7 @@ import { createAppState, transition } from "./state.js";
 import { signedOutText } from "./views/signin.js";
 import { toast } from "./views/overlay.js";
 import { createAccessController } from "./controllers/access.js";
+import { createAnnotationsController } from "./controllers/annotations.js";
 import { createBulkController } from "./controllers/bulk.js";
 import { createCrisisController } from "./controllers/crisis.js";
 import { createDraftController } from "./controllers/draft.js";
@@ -73,11 +74,17 @@ app.access = createAccessController(app);
 app.crisis = createCrisisController(app);
 app.bulk = createBulkController(app);
 app.session = createSessionController(app);
+app.annotations = createAnnotationsController(app);
 
 // ---- input: keys and buttons both go through the action table ------------------------
 
 document.addEventListener("keydown", (event) => {
   if (els.app.hidden) return;
+  // Selecting words from the keyboard (`v`) takes the arrows, m, Enter and Escape first.
+  if (app.annotations.handleKey(event)) {
+    event.preventDefault();
+    return;
+  }
   const name = keyAction(event);
   if (name && perform(app, name, { source: "key", event })) event.preventDefault();
 });

@@ -3,6 +3,7 @@
 // turn what happened into events and render from the state; `node --test` imports this file.
 // The queue's own part (rows, selection, filter, decisions in flight) is queue-state.js.
 import { newerStatus } from "./views/status.js";
+import { keepSeen } from "./annotations.js";
 import {
   clearFilter, confirmDecision, createState, decideOptimistic, move, rollback, select,
   selectFirst, selectLast, setFilter, setItems,
@@ -13,7 +14,9 @@ import {
  * - `queue`: queue-state.js's state (the rows shown, selection, filter, optimistic decisions).
  * - `allItems`: the unfiltered queue, fetched only while a filter is on (for counts and menus).
  * - `detail`: the draft open in the pane (the `draft` command's answer), or null.
- * - `composer`: `{mode, draftId}` while a reason/comment box is open; `composerError` its refusal.
+ * - `composer`: `{mode, draftId, target}` while a reason/comment box is open (`target`: the
+ *   words, `{start, end}` in code points, a comment on words is about); `composerError` its refusal.
+ * - `selection`: `{draftId, anchor, focus}` (code points) while selecting words with the keys (`v`).
  * - `lastUndo`: what `decision-recorded`/`decision-refused` need for the decision pressed last.
  * - `awaitingFirstSync`: signed in just now: the first sync brings what was waiting.
  * - `access`: `{entries, loadError, busy, error}` while the Access view is open.
@@ -29,6 +32,7 @@ export function createAppState() {
     detail: null,
     composer: null,
     composerError: "",
+    selection: null,
     lastUndo: null,
     awaitingFirstSync: false,
     access: null,
@@ -51,7 +55,7 @@ export function transition(state, event) {
     case "signed-in":
       return { ...state, user: event.user, awaitingFirstSync: event.justNow ? true : state.awaitingFirstSync };
     case "signed-out":
-      return { ...state, user: null, queue: createState(), allItems: null, detail: null, composer: null, access: null };
+      return { ...state, user: null, queue: createState(), allItems: null, detail: null, composer: null, selection: null, access: null };
     case "status-fetched":
       // Only the newer of two statuses counts: an event may have brought one meanwhile.
       return { ...state, status: newerStatus(state.status, event.status) };
@@ -78,23 +82,40 @@ export function transition(state, event) {
     case "moved":
       return MOVES[event.how] ? { ...state, queue: MOVES[event.how](state.queue) } : state;
     case "nothing-selected":
-      return { ...state, detail: null, composer: null };
+      return { ...state, detail: null, composer: null, selection: null };
     case "detail-loaded": {
       const id = event.detail?.draft?.id;
       const keepComposer = state.composer?.draftId === id;
       return {
         ...state,
-        detail: event.detail,
+        detail: keepSeen(state.detail, event.detail),
+        selection: state.selection?.draftId === id ? state.selection : null,
         composer: keepComposer ? state.composer : null,
         composerError: keepComposer ? state.composerError : "",
       };
     }
     case "detail-refreshed":
-      return { ...state, detail: event.detail };
+      // A new version moves the words: a selection made on the old text ends.
+      return {
+        ...state,
+        detail: keepSeen(state.detail, event.detail),
+        selection: event.detail?.draft?.version === state.detail?.draft?.version ? state.selection : null,
+      };
     case "detail-failed":
       return { ...state, detail: null };
     case "composer-opened":
-      return { ...state, composer: { mode: event.mode, draftId: event.draftId }, composerError: event.error ?? "" };
+      return {
+        ...state,
+        // `target` only for a comment on words.
+        composer: { mode: event.mode, draftId: event.draftId, ...(event.target ? { target: event.target } : {}) },
+        composerError: event.error ?? "", selection: null,
+      };
+    case "selection-started":
+      return { ...state, selection: { draftId: event.draftId, anchor: event.anchor, focus: event.focus } };
+    case "selection-moved":
+      return state.selection ? { ...state, selection: { ...state.selection, anchor: event.anchor, focus: event.focus } } : state;
+    case "selection-ended":
+      return { ...state, selection: null };
     case "composer-closed":
       return { ...state, composer: null, composerError: "" };
     case "composer-refused":

@@ -65,7 +65,7 @@ export function createDraftController(app) {
       if (mine !== seq) return;
       // The guard's answer can change with the draft unchanged (a new pack, crisis mode on
       // its channel): what the pane shows of it counts too.
-      const shown = (x) => JSON.stringify([x.findings ?? [], x.route ?? null, x.approval ?? null]);
+      const shown = (x) => JSON.stringify([x.findings ?? [], x.route ?? null, x.approval ?? null, x.annotations ?? []]);
       const was = app.state.detail ?? before;
       const changed = d.draft.version !== was.draft.version || d.draft.history?.length !== was.draft.history?.length
         || d.draft.status !== was.draft.status || shown(d) !== shown(was);
@@ -77,14 +77,18 @@ export function createDraftController(app) {
   }
 
   function render() {
-    const { detail, queue, composer, composerError } = app.state;
+    const { detail, queue, composer, composerError, selection } = app.state;
     if (!detail) return;
     const box = composerBox();
     const typed = box?.value ?? "";
     const hadFocus = box && document.activeElement === box;
     const item = queue.items.find((i) => i.id === detail.draft.id) ?? null;
     const mode = composer?.draftId === detail.draft.id ? composer.mode : null;
-    renderDraft(els.draft, { detail, item, now: Date.now(), composer: mode, composerError });
+    renderDraft(els.draft, {
+      detail, item, now: Date.now(), composer: mode, composerError,
+      selection: selection?.draftId === detail.draft.id ? selection : null,
+      target: mode ? composer.target : null,
+    });
     const next = composerBox();
     if (next) {
       next.value = typed;
@@ -126,15 +130,16 @@ export function createDraftController(app) {
     }
   }
 
-  function openComposer(mode) {
+  /** Opens the box for `mode`; "annotate" comments on `target`, words in code points. */
+  function openComposer(mode, target = null) {
     const draftId = currentDraftId(app.state);
     const { detail } = app.state;
     if (!draftId || !detail || detail.draft.id !== draftId) return;
-    if (detail.draft.status !== "pending" && mode !== "comment") {
+    if (detail.draft.status !== "pending" && mode !== "comment" && mode !== "annotate") {
       app.toast("This draft is no longer waiting for a decision.", "info");
       return;
     }
-    app.apply({ type: "composer-opened", mode, draftId });
+    app.apply({ type: "composer-opened", mode, draftId, target });
     render();
     composerBox()?.focus();
   }
@@ -164,6 +169,10 @@ export function createDraftController(app) {
     if (!composer) return;
     const text = (composerBox()?.value ?? "").trim();
     const { mode, draftId } = composer;
+    if (mode === "annotate") {
+      app.annotations.submit();
+      return;
+    }
     if (mode === "request_changes" && !text) {
       refuse("Say what should change: the author needs to know.");
       return;
@@ -265,6 +274,6 @@ export function createDraftController(app) {
   return {
     scheduleDetail, loadDetail, show, refreshQuietly, render,
     decide, decideSelected, approveAsking, approveLate,
-    openComposer, openOverride, cancelComposer, submitComposer,
+    openComposer, openOverride, cancelComposer, submitComposer, refuse,
   };
 }
