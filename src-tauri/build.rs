@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "sign_in",
     "sign_out",
     "queue",
+    "queue_page",
     "draft",
     "decide",
     "comment",

@@ -69,6 +69,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, config: DesktopConfig) -> t
             commands::sign_in,
             commands::sign_out,
             commands::queue,
+            commands::queue_page,
             commands::draft,
             commands::decide,
             commands::comment,

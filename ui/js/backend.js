@@ -33,6 +33,12 @@ export const signIn = ({ serverUrl, username, password, totp, allowInsecure }) =
   });
 export const signOut = () => call("sign_out");
 export const queue = (filter = {}) => call("queue", { filter });
+/**
+ * One page of the queue: `{filter, text, offset, limit}` → `{items (each with matches), total,
+ * counts, to_review, decided, all_to_review}`. The window asks for the rows it shows.
+ */
+export const queuePage = ({ filter = {}, text = "", offset = 0, limit = 50 } = {}) =>
+  call("queue_page", { page: { filter, text, offset, limit } });
 export const draft = (id) => call("draft", { id });
 export const decide = ({ draftId, verdict, comment = "", overrideReason }) =>
   call("decide", overrideReason ? { draftId, verdict, comment, overrideReason } : { draftId, verdict, comment });

@@ -25,7 +25,9 @@ mod session;
 mod status;
 mod undo;
 
-pub use countersign_store::{Conflict, LocalDecision, QueueFilter, QueueItem};
+pub use countersign_store::{
+    Conflict, LocalDecision, PageItem, QueueFilter, QueueItem, QueuePage, QueuePageAnswer,
+};
 pub use countersign_sync::{SyncConfig, SyncReport};
 pub use decisions::ExportReport;
 pub use error::{AppError, ERROR_CODES, codes as error_codes};

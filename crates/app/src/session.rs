@@ -18,7 +18,9 @@ use countersign_core::{
     Verdict,
 };
 use countersign_keychain::Keychain;
-use countersign_store::{Cache, CacheKey, Conflict, QueueFilter, QueueItem, StoreError};
+use countersign_store::{
+    Cache, CacheKey, Conflict, QueueFilter, QueueItem, QueuePage, QueuePageAnswer, StoreError,
+};
 use countersign_sync::SyncError;
 use countersign_sync::engine::{SharedCache, with_cache};
 use countersign_sync::{ApiClient, SyncConfig, SyncEngine, SyncReport};
@@ -472,6 +474,20 @@ impl App {
             item.late_by_secs = rules::late_by_secs(item.scheduled_at, now);
         }
         Ok(items)
+    }
+
+    /// One page of [`App::queue`] narrowed by `page`'s words, for the window's visible rows:
+    /// the same scope and order, with where the words matched and the counts the filter
+    /// menus and headings show ([`Cache::queue_page`]).
+    pub async fn queue_page(&self, mut page: QueuePage) -> Result<QueuePageAnswer, AppError> {
+        let session = self.leased_session().await?;
+        page.filter.next_steps = Some(session.user().steps).filter(|s| !s.is_empty());
+        let mut answer = with_cache(&session.cache, move |c| c.queue_page(&page)).await?;
+        let now = (self.config.clock)();
+        for row in &mut answer.items {
+            row.item.late_by_secs = rules::late_by_secs(row.item.scheduled_at, now);
+        }
+        Ok(answer)
     }
 
     /// One draft from the cache, with whether the reviewer may approve it.

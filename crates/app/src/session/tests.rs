@@ -557,6 +557,20 @@ async fn the_window_is_told_which_drafts_are_late_and_offline_which_will_be() {
     let late_by: Vec<(DraftId, Option<u64>)> =
         queue.iter().map(|i| (i.id, i.late_by_secs)).collect();
     assert_eq!(late_by, [(late.id, Some(125 * 60)), (soon.id, None)]);
+    let page = app
+        .queue_page(countersign_store::QueuePage {
+            limit: 10,
+            ..countersign_store::QueuePage::default()
+        })
+        .await
+        .expect("a page");
+    let paged: Vec<(DraftId, Option<u64>)> = page
+        .items
+        .iter()
+        .map(|i| (i.item.id, i.item.late_by_secs))
+        .collect();
+    assert_eq!(paged, late_by, "a page is the queue, late badges and all");
+    assert_eq!((page.total, page.all_to_review), (2, 2));
 
     let passed = Some(rules::ScheduleWarning::Passed { by_secs: 125 * 60 });
     assert_eq!(
