@@ -14,9 +14,9 @@
 //! | `sign_out` | – | `SignOutReport` |
 //! | `queue` | `{ filter?: QueueFilter }` (network, channel, urgency, has_findings, limit, offset; all optional) | `QueueItem[]` (each with `risk`: the worst finding's severity or null, `findings`, `reviewed`, `late_by_secs`: seconds past its scheduled time or null) |
 //! | `queue_page` | `{ page: { filter?: QueueFilter (also `decided_by_me`), text?, offset?, limit? } }` (limit at most 500) | `{ items: (QueueItem & { matches: { preview: Span[], body: Excerpt \| null, post: Excerpt \| null, channel: Span[], author: Span[] } })[], total, counts: { network: {name: n}, channel: {name: n}, urgency: {name: n}, findings: { yes, no }, decided_by_me: { yes, no } }, to_review, decided, all_to_review }`; a span is `{ start, end }` in code points, an `Excerpt` is `{ text, matches: Span[] }`; the words are searched as words, never as FTS5 syntax |
-//! | `draft` | `{ id }` | `DraftDetail` (`{ draft, next_step, steps, approval: { allowed, step?, reason?, who_may }, findings: Finding[], measure: { network, weighted_length, limit, unit, valid }, route: null \| { kind: "fast_lane" \| "escalated" \| "pre_approved", step?, reply_id?, reply? }, schedule_warning: null \| { kind: "passed", by_secs } \| { kind: "before_likely_sync", publishes_in_secs, offline_for_secs } }`); a finding is `{ rule, category, severity, span?: { start, end } (code points), message, reason }` |
+//! | `draft` | `{ id }` | `DraftDetail` (`{ draft, next_step, steps, approval: { allowed, step?, reason?, who_may }, findings: Finding[], measure: { network, weighted_length, limit, unit, valid }, route: null \| { kind: "fast_lane" \| "escalated" \| "pre_approved", step?, reply_id?, reply? }, schedule_warning: null \| { kind: "passed", by_secs } \| { kind: "before_likely_sync", publishes_in_secs, offline_for_secs }, annotations: [{ id, body, by?, at?, version, suggestion?, target?, anchor: null \| { state: "exact" \| "moved", start, end } \| { state: "detached" }, accepted, pending }], versions: [{ version, body }], seen_version? }`; opening records the version seen); a finding is `{ rule, category, severity, span?: { start, end } (code points), message, reason }` |
 //! | `decide` | `{ draftId, verdict: "approve" \| "reject" \| "request_changes", comment, overrideReason? }` | mutation id (number); `override_required` when approving over a `block` finding without a reason |
-//! | `comment` | `{ draftId, body }` | mutation id (number) |
+//! | `comment` | `{ draftId, body, target?: { start, end } (code points), suggestion? }` | mutation id (number); `invalid` for an empty or out-of-range selection, or a suggestion without one |
 //! | `bulk_check` | `{ draftIds }` | `BulkCheck` (`{ eligible: id[], left_out: [{ draft_id, channel, preview, reason }] }`): what a bulk approval would approve; nothing recorded |
 //! | `decide_many` | `{ draftIds }` | `BulkDecided` (`{ recorded: [{ draft_id, mutation_id }], left_out }`): checked again, each approval its own outbox row |
 //! | `undo` | `{ mutationId }` | `UndoneDecision` (`{ draft_id, mutation_id, renumbered }`: every id above `mutation_id` is now one lower); `undo_too_late` once a push holding it started or the server has it |
@@ -37,6 +37,7 @@ use crate::error::CommandError;
 use crate::opening::{Opened, Opening};
 #[cfg(doc)]
 use countersign_app::App;
+use countersign_app::annotations::{NewComment, Selection};
 use countersign_app::bulk::{BulkCheck, BulkDecided};
 use countersign_app::{
     AppError, Conflict, DraftDetail, ExportReport, QueueFilter, QueueItem, QueuePage,
@@ -164,11 +165,24 @@ pub async fn decide(
     Ok(id)
 }
 
-/// Records a comment on a draft and asks for a sync to send it.
+/// Records a comment on a draft — on the whole draft, or on a selection of its text
+/// (`target`, code points) with an optional suggested replacement — and asks for a sync to
+/// send it.
 #[tauri::command]
-pub async fn comment(opening: AppState<'_>, draft_id: DraftId, body: String) -> Answer<MutationId> {
+pub async fn comment(
+    opening: AppState<'_>,
+    draft_id: DraftId,
+    body: String,
+    target: Option<Selection>,
+    suggestion: Option<String>,
+) -> Answer<MutationId> {
     let Opened { app, sync } = opening.wait().await?;
-    let id = app.comment(draft_id, &body).await?;
+    let comment = NewComment {
+        body,
+        target,
+        suggestion,
+    };
+    let id = app.annotate(draft_id, comment).await?;
     sync.announce_status().await;
     sync.wake();
     Ok(id)

@@ -14,6 +14,7 @@
 //! the reviewer's other decisions by [`App::export_decisions`].
 #![deny(missing_docs)]
 
+pub mod annotations;
 pub mod bulk;
 mod decisions;
 mod error;

@@ -1,5 +1,6 @@
 //! The [`App`]: sign-in, the session's secrets, and the operations the window calls.
 
+use crate::annotations::{self, AnnotationView, NewComment};
 use crate::bulk;
 use crate::decisions::{Export, ExportReport};
 use crate::error::AppError;
@@ -11,12 +12,10 @@ use chrono::{DateTime, Utc};
 use countersign_core::channel::Route;
 use countersign_core::finding::{Finding, Measure};
 use countersign_core::limits;
+use countersign_core::versions::{VersionBody, versions};
 use countersign_core::wire::admin::{AccessEntry, CrisisOn, CrisisStatus};
 use countersign_core::wire::{Directory, SessionRequest, SessionResponse, SessionUser, codes};
-use countersign_core::{
-    Annotation, AnnotationId, ClientId, Draft, DraftId, MutationId, MutationKind, Sensitive,
-    Verdict,
-};
+use countersign_core::{ClientId, Draft, DraftId, MutationId, MutationKind, Sensitive, Verdict};
 use countersign_keychain::Keychain;
 use countersign_store::{
     Cache, CacheKey, Conflict, QueueFilter, QueueItem, QueuePage, QueuePageAnswer, StoreError,
@@ -186,6 +185,15 @@ pub struct DraftDetail {
     /// What the console asks the reviewer to confirm before approving it: its time has
     /// passed, or (offline) it publishes before the laptop is likely to sync.
     pub schedule_warning: Option<rules::ScheduleWarning>,
+    /// Its comments, oldest first, each anchored in the current text (the reviewer's own
+    /// not yet back from the server last, marked pending).
+    pub annotations: Vec<AnnotationView>,
+    /// Every version of its text the history still knows, oldest first, ending with the
+    /// current one.
+    pub versions: Vec<VersionBody>,
+    /// The version the reviewer had opened before this opening (`None`: never opened
+    /// here): what the version diff starts from.
+    pub seen_version: Option<u64>,
 }
 
 /// What sign-out managed to do.
@@ -494,8 +502,17 @@ impl App {
     pub async fn draft(&self, id: DraftId) -> Result<DraftDetail, AppError> {
         let session = self.leased_session().await?;
         let slot = Arc::clone(&session.guard);
-        let (draft, guard) =
-            with_cache(&session.cache, move |c| Ok((c.draft(id)?, slot.get(c)?))).await?;
+        let now = (self.config.clock)();
+        // Opening it records this version as seen, in the same step that reads it.
+        let (draft, guard, local, seen_version) = with_cache(&session.cache, move |c| {
+            let Some(draft) = c.draft(id)? else {
+                return Ok((None, slot.get(c)?, vec![], None));
+            };
+            let seen = c.mark_seen(id, draft.version, now)?;
+            let local = c.local_annotations(id)?;
+            Ok((Some(draft), slot.get(c)?, local, seen))
+        })
+        .await?;
         let draft = draft.ok_or(AppError::NotFound)?;
         let next_step = draft.next_step().map(str::to_owned);
         let approval = approval_of(&session, &draft);
@@ -508,6 +525,9 @@ impl App {
             rules::schedule_warning(&draft, (self.config.clock)(), online, last_contact);
         Ok(DraftDetail {
             schedule_warning,
+            annotations: annotations::views(&draft, local),
+            versions: versions(&draft),
+            seen_version,
             steps: rules::step_progress(&draft),
             measure: guard::measure(&draft),
             route: guard::route(&draft),
@@ -565,21 +585,27 @@ impl App {
         Ok((Arc::clone(&session.cache), reviewer))
     }
 
-    /// Records a comment on the whole draft (text ranges come later).
+    /// Records a comment on the whole draft.
     pub async fn comment(&self, draft_id: DraftId, body: &str) -> Result<MutationId, AppError> {
-        if body.trim().is_empty() {
-            return Err(AppError::Invalid("a comment needs some text".into()));
-        }
-        let body = body.trim().to_string();
-        self.enqueue_on_draft(draft_id, move |draft| MutationKind::Annotate {
-            annotation: Annotation {
-                id: AnnotationId(Uuid::now_v7()),
-                draft_id,
-                draft_version: draft.version,
-                body,
-                suggestion: None,
-                target: None,
-            },
+        let comment = NewComment {
+            body: body.to_owned(),
+            ..NewComment::default()
+        };
+        self.annotate(draft_id, comment).await
+    }
+
+    /// Records a comment, on the whole draft or on a selection of its cached text with an
+    /// optional suggested replacement ([`annotations::annotation`] checks it against the
+    /// body as cached now).
+    pub async fn annotate(
+        &self,
+        draft_id: DraftId,
+        comment: NewComment,
+    ) -> Result<MutationId, AppError> {
+        self.enqueue_on_draft(draft_id, move |draft| {
+            Ok(MutationKind::Annotate {
+                annotation: annotations::annotation(draft, comment)?,
+            })
         })
         .await
     }
@@ -587,7 +613,7 @@ impl App {
     async fn enqueue_on_draft(
         &self,
         draft_id: DraftId,
-        make: impl FnOnce(&Draft) -> MutationKind + Send + 'static,
+        make: impl FnOnce(&Draft) -> Result<MutationKind, AppError> + Send + 'static,
     ) -> Result<MutationId, AppError> {
         let cache = self.cache().await?;
         let now = (self.config.clock)();
@@ -595,7 +621,10 @@ impl App {
             let Some(draft) = c.draft(draft_id)? else {
                 return Ok(Err(AppError::NotFound));
             };
-            let kind = make(&draft);
+            let kind = match make(&draft) {
+                Ok(kind) => kind,
+                Err(refused) => return Ok(Err(refused)),
+            };
             // The server's caps, asked here first: a text it would refuse is never queued.
             if let Err(over) = limits::check_mutation(&kind) {
                 return Ok(Err(AppError::Invalid(over.to_string())));

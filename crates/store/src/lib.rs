@@ -54,6 +54,7 @@ mod outbox;
 mod private;
 mod queue;
 mod receipts;
+mod seen;
 mod search;
 mod sync_state;
 mod undo;

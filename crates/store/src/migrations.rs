@@ -44,6 +44,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "20261204020000_outbox_pushed",
         sql: include_str!("../migrations/20261204020000_outbox_pushed.sql"),
     },
+    Migration {
+        name: "20261204030000_seen",
+        sql: include_str!("../migrations/20261204030000_seen.sql"),
+    },
 ];
 
 /// The schema version this build writes: the number of migrations it carries.

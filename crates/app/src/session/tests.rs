@@ -599,3 +599,61 @@ async fn the_window_is_told_which_drafts_are_late_and_offline_which_will_be() {
         passed
     );
 }
+
+#[tokio::test]
+async fn a_comment_on_selected_words_is_queued_anchored_and_opening_records_the_version_seen() {
+    use crate::annotations::{NewComment, Selection};
+    use countersign_core::anchor::Anchor;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, keys) = config(dir.path());
+    a_saved_session(&config, &keys);
+    let draft = a_cached_draft(&config, &keys);
+    let app = App::open(config).await.expect("open");
+    let first = app.draft(draft).await.expect("the draft");
+    assert_eq!(first.seen_version, None, "never opened before");
+    assert_eq!(first.versions.len(), 1);
+    assert_eq!(first.versions[0].body, "Thanks for waiting");
+    assert!(first.annotations.is_empty());
+
+    // "Thanks for waiting": code points 11..18 are "waiting".
+    let on_words = |start, end, suggestion: Option<&str>| NewComment {
+        body: "Warmer, please".into(),
+        target: Some(Selection { start, end }),
+        suggestion: suggestion.map(str::to_owned),
+    };
+    for (start, end) in [(11, 19), (4, 4)] {
+        let error = app
+            .annotate(draft, on_words(start, end, None))
+            .await
+            .expect_err("outside the text, or nothing selected");
+        assert_eq!(error.code(), "invalid", "{error}");
+    }
+    let long = "x".repeat(limits::MAX_SUGGESTION_CHARS + 1);
+    let error = app
+        .annotate(draft, on_words(11, 18, Some(&long)))
+        .await
+        .expect_err("a suggestion over its cap");
+    assert!(error.to_string().contains("too long"), "{error}");
+    assert_eq!(
+        app.status().await.expect("status").pending,
+        0,
+        "nothing queued"
+    );
+
+    app.annotate(draft, on_words(11, 18, Some("your patience")))
+        .await
+        .expect("queued");
+    let again = app.draft(draft).await.expect("the draft");
+    assert_eq!(again.seen_version, Some(1), "opened before, at version 1");
+    let [mine] = again.annotations.as_slice() else {
+        panic!("one comment: {:?}", again.annotations);
+    };
+    assert!(mine.pending);
+    assert_eq!(mine.suggestion.as_deref(), Some("your patience"));
+    assert_eq!(mine.anchor, Some(Anchor::Exact { start: 11, end: 18 }));
+    let quote = &mine.target.as_ref().expect("a target").quote;
+    assert_eq!(
+        (quote.exact.as_str(), quote.prefix.as_str()),
+        ("waiting", "Thanks for ")
+    );
+}
