@@ -47,6 +47,8 @@ mod rules;
 mod scope;
 #[path = "api/sign_in.rs"]
 mod sign_in;
+#[path = "api/suggestions.rs"]
+mod suggestions;
 #[path = "api/sync.rs"]
 mod sync;
 #[path = "api/totp.rs"]
