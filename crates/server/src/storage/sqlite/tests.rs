@@ -273,6 +273,70 @@ fn results_stored_before_migration_6_lose_their_draft_copies_and_keep_the_drafts
     assert_eq!(draft, None);
 }
 
+#[tokio::test]
+async fn comments_already_in_the_drafts_histories_are_kept_by_migration_10() {
+    use countersign_core::{Annotation, AnnotationId, HistoryEntry, HistoryEvent, Person};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("countersign.db");
+    let author = Person {
+        id: countersign_core::UserId(Uuid::now_v7()),
+        username: "ana".into(),
+        display_name: "Ana".into(),
+    };
+    let mut old = draft(team(), &author);
+    let annotation = Annotation {
+        id: AnnotationId(Uuid::now_v7()),
+        draft_id: old.id,
+        draft_version: 1,
+        body: "Warmer, please".into(),
+        suggestion: Some("Thank you".into()),
+        target: None,
+    };
+    old.history.push(HistoryEntry::on(
+        &old,
+        &author,
+        t0(),
+        HistoryEvent::Annotated {
+            annotation: annotation.clone(),
+        },
+    ));
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        Migrations::new(MIGRATIONS[..9].iter().map(|sql| M::up(sql)).collect())
+            .to_latest(&mut conn)
+            .unwrap();
+        for (i, sql) in MIGRATIONS[..9].iter().enumerate() {
+            conn.execute(
+                "INSERT INTO schema_checksums (version, sha256) VALUES (?1, ?2)",
+                rusqlite::params![i as i64 + 1, checksum(sql)],
+            )
+            .unwrap();
+        }
+        // As an older server stored it (without the team and author rows it names).
+        conn.pragma_update(None, "foreign_keys", false).unwrap();
+        conn.execute(
+            "INSERT INTO drafts (id, team_id, author_id, status, version, change_seq, \
+             draft_json, created_at, updated_at) VALUES (?1, ?2, ?3, 'pending', 1, 1, ?4, ?5, ?5)",
+            rusqlite::params![
+                old.id.to_string(),
+                old.team.to_string(),
+                author.id.to_string(),
+                serde_json::to_string(&old).unwrap(),
+                to_text(t0()),
+            ],
+        )
+        .unwrap();
+    }
+    let storage = SqliteStorage::open(&path).unwrap();
+    let kept = storage
+        .annotation(old.id, annotation.id)
+        .await
+        .unwrap()
+        .expect("kept by the migration");
+    assert_eq!(kept.annotation, annotation);
+    assert_eq!(kept.accepted_version, None);
+}
+
 #[test]
 fn a_database_from_a_newer_server_is_refused_loudly() {
     let dir = tempfile::tempdir().unwrap();
