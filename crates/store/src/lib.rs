@@ -73,5 +73,5 @@ pub use receipts::{ReceiptCheck, StoredReceipt, UnconfirmedDecision};
 pub use search::{
     Excerpt, FilterCounts, MAX_PAGE, Matches, PageItem, QueuePage, QueuePageAnswer, Split, fts_query,
 };
-pub use undo::{TooLate, Undone};
+pub use undo::{Claimed, TooLate, Undone};
 pub use verdicts::Verdict as GuardVerdict;

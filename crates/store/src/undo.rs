@@ -49,6 +49,16 @@ pub struct Undone {
     pub renumbered: u64,
 }
 
+/// What [`Cache::claim_unanswered`] claimed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Claimed {
+    /// The mutations to send, oldest first.
+    pub mutations: Vec<Mutation>,
+    /// Those this claim marked (the others were marked by an earlier push): the ones
+    /// [`Cache::unclaim`] may release if the request provably never left.
+    pub marked: Vec<MutationId>,
+}
+
 /// Why a mutation can no longer be taken back: the server has it, or may have it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TooLate {
@@ -69,18 +79,42 @@ impl Cache {
         &mut self,
         limit: usize,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Mutation>, StoreError> {
+    ) -> Result<Claimed, StoreError> {
         let tx = self.conn.transaction()?;
         let mutations = crate::outbox::unanswered_in(&tx, limit)?;
+        let mut marked = Vec::new();
         if let Some(last) = mutations.last() {
-            tx.prepare_cached(
+            let mut stmt = tx.prepare_cached(
                 "UPDATE outbox SET pushed_at = ?2
-                 WHERE answered_at IS NULL AND pushed_at IS NULL AND mutation_id <= ?1",
-            )?
-            .execute(params![last.mutation_id.0, micros(now)])?;
+                 WHERE answered_at IS NULL AND pushed_at IS NULL AND mutation_id <= ?1
+                 RETURNING mutation_id",
+            )?;
+            let rows = stmt.query_map(params![last.mutation_id.0, micros(now)], |r| {
+                Ok(MutationId(r.get(0)?))
+            })?;
+            marked = rows.collect::<Result<_, _>>()?;
+            marked.sort();
         }
         tx.commit()?;
-        Ok(mutations)
+        Ok(Claimed { mutations, marked })
+    }
+
+    /// Releases rows a claim marked when its request provably never left this computer
+    /// (no connection could be made): the server cannot have them, so they may be undone
+    /// again. Only for the ids that claim itself marked ([`Claimed::marked`]); a row marked
+    /// by an earlier push that may have arrived stays marked.
+    pub fn unclaim(&mut self, marked: &[MutationId]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE outbox SET pushed_at = NULL WHERE mutation_id = ?1 AND answered_at IS NULL",
+            )?;
+            for id in marked {
+                stmt.execute([id.0])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Takes back mutation `id` if no push has held it yet, renumbering the rows after it so
@@ -203,16 +237,26 @@ mod tests {
         // A push of the first two has started (and may have failed half-way: the server
         // may hold them).
         let claimed = cache.claim_unanswered(2, t0()).unwrap();
-        assert_eq!(claimed.len(), 2);
+        assert_eq!(claimed.mutations.len(), 2);
+        assert_eq!(claimed.marked, vec![MutationId(1), MutationId(2)]);
         assert_eq!(cache.undo(MutationId(1)).unwrap(), Err(TooLate::Sent));
         assert_eq!(cache.undo(MutationId(2)).unwrap(), Err(TooLate::Sent));
         assert_eq!(ids(&cache), vec![1, 2, 3], "nothing moved");
         // The unclaimed one after them may still go.
         assert!(cache.undo(MutationId(3)).unwrap().is_ok());
         assert_eq!(ids(&cache), vec![1, 2]);
-        // A claim again (the retry) does not unmark anything.
-        cache.claim_unanswered(10, t0()).unwrap();
+        // A claim again (the retry) does not unmark anything, and marks nothing new.
+        let again = cache.claim_unanswered(10, t0()).unwrap();
+        assert!(again.marked.is_empty());
         assert_eq!(cache.undo(MutationId(2)).unwrap(), Err(TooLate::Sent));
+        // Releasing only what a claim marked: a request that never left frees its rows,
+        // never those an earlier push may have delivered.
+        cache.enqueue(&decide(&d, Verdict::Reject), t0()).unwrap();
+        let third = cache.claim_unanswered(10, t0()).unwrap();
+        assert_eq!(third.marked, vec![MutationId(3)]);
+        cache.unclaim(&third.marked).unwrap();
+        assert_eq!(cache.undo(MutationId(2)).unwrap(), Err(TooLate::Sent));
+        assert!(cache.undo(MutationId(3)).unwrap().is_ok());
     }
 
     #[test]

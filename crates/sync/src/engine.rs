@@ -217,7 +217,7 @@ impl SyncEngine {
         now: DateTime<Utc>,
         report: &mut SyncReport,
     ) -> Result<Pushed, SyncError> {
-        let (mutations, first_held) = with_cache(cache, move |c| {
+        let (claimed, first_held) = with_cache(cache, move |c| {
             let first_held = match resume_at {
                 Some(expected) => c.first_held_from(expected)?,
                 None => None,
@@ -228,17 +228,37 @@ impl SyncEngine {
             Ok((c.claim_unanswered(batch, now)?, first_held))
         })
         .await?;
-        if mutations.is_empty() {
+        if claimed.mutations.is_empty() {
             return Ok(Pushed::default());
         }
         let request = PushRequest {
             client_id,
-            mutations,
+            mutations: claimed.mutations,
             skip: resume_at.and_then(|expected| plan::skip(expected, first_held)),
         };
-        let response = self
-            .retrying(client_id, || self.api.push(access_token, &request))
-            .await?;
+        // Whether any attempt may have reached the server: everything but a connection
+        // that could not be made at all.
+        let may_have_arrived = std::sync::atomic::AtomicBool::new(false);
+        let pushed = self
+            .retrying(client_id, || async {
+                let answer = self.api.push(access_token, &request).await;
+                if !matches!(&answer, Err(SyncError::Offline(e)) if e.is_connect()) {
+                    may_have_arrived.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                answer
+            })
+            .await;
+        let response = match pushed {
+            Ok(response) => response,
+            Err(error) => {
+                if !may_have_arrived.load(std::sync::atomic::Ordering::Relaxed) {
+                    // Nothing left this computer (offline): the rows may be undone again.
+                    let marked = claimed.marked;
+                    with_cache(cache, move |c| c.unclaim(&marked)).await?;
+                }
+                return Err(error);
+            }
+        };
         report.pushed += request.mutations.len() as u64;
         let answered = response.results.len();
         // A conflict's current draft travels once per draft in the answer: hand it back to

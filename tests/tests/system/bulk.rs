@@ -301,3 +301,25 @@ async fn an_undo_is_refused_while_a_push_holds_the_decision_and_after_it_failed(
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn offline_a_failed_sync_leaves_the_decision_undoable() {
+    let mut server = TestServer::start().await;
+    let alex = server.session("alex").await;
+    let drafts = alex.create_drafts(1).await;
+    let rita = Desktop::signed_in(&server, "rita", Keys::Memory).await;
+    let id = rita
+        .app
+        .decide(drafts[0].id, Verdict::Approve, "", None)
+        .await
+        .expect("approve");
+    // No connection can be made: the push never left, so nothing may have arrived.
+    server.stop().await;
+    let error = rita.app.sync_now().await.expect_err("offline");
+    assert_eq!(error.code(), "offline", "{error:?}");
+    rita.app.undo(id).await.expect("still only on this laptop");
+    server.restart().await;
+    let report = rita.app.sync_now().await.expect("sync");
+    assert_eq!(report.pushed, 0, "{report:?}");
+    assert_eq!(decided_count(&server.draft(drafts[0].id).await), 0);
+}
