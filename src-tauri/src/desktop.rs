@@ -290,3 +290,30 @@ impl<R: Runtime> Watch<R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_cache_folder_has_its_own_valid_bus_name() {
+        let a = instance_name(Path::new("/home/rita/.local/share/countersign"));
+        let b = instance_name(Path::new("/tmp/e2e-1/countersign"));
+        assert_ne!(a, b, "two folders, two instances");
+        assert_eq!(
+            a,
+            instance_name(Path::new("/home/rita/.local/share/countersign"))
+        );
+        // A D-Bus name: dot-separated elements of [A-Za-z0-9_], none starting with a digit.
+        assert!(a.len() <= 255);
+        for element in a.split('.') {
+            assert!(!element.is_empty() && !element.starts_with(|c: char| c.is_ascii_digit()));
+            assert!(
+                element
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                "{a}"
+            );
+        }
+    }
+}

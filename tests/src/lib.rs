@@ -7,7 +7,7 @@
 //! [`restart`]: LoopbackServer::restart
 #![allow(clippy::unwrap_used)] // test support: a failure here is a failed test
 
-use countersign_server::{Server, ServerConfig};
+use countersign_server::{Clock, Server, ServerConfig};
 use std::net::SocketAddr;
 use std::path::Path;
 use tempfile::TempDir;
@@ -21,14 +21,22 @@ pub struct LoopbackServer {
     /// The service itself, for seeding and inspecting its data directly.
     pub server: Server,
     data: TempDir,
+    /// The server's notion of now, kept across restarts.
+    clock: Clock,
     running: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
 }
 
 impl LoopbackServer {
     /// Opens a server on an empty data directory and starts serving.
     pub async fn start() -> LoopbackServer {
+        Self::start_with_clock(Clock::system()).await
+    }
+
+    /// [`start`](Self::start), with the server reading the time from `clock` (a test moves
+    /// it to expire sessions), also after a [`restart`](Self::restart).
+    pub async fn start_with_clock(clock: Clock) -> LoopbackServer {
         let data = TempDir::new().expect("temp dir");
-        let server = open(data.path()).await;
+        let server = open(data.path(), &clock).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -38,6 +46,7 @@ impl LoopbackServer {
             addr,
             server,
             data,
+            clock,
             running,
         }
     }
@@ -68,10 +77,10 @@ impl LoopbackServer {
         let stand_in = TempDir::new().expect("temp dir");
         drop(std::mem::replace(
             &mut self.server,
-            open(stand_in.path()).await,
+            open(stand_in.path(), &self.clock).await,
         ));
         change(self.data.path());
-        self.server = open(self.data.path()).await;
+        self.server = open(self.data.path(), &self.clock).await;
         let listener = tokio::net::TcpListener::bind(self.addr)
             .await
             .expect("rebind the same port");
@@ -81,7 +90,7 @@ impl LoopbackServer {
     /// Serves again on the same address with the same data.
     pub async fn restart(&mut self) {
         self.stop().await;
-        self.server = open(self.data.path()).await;
+        self.server = open(self.data.path(), &self.clock).await;
         let listener = tokio::net::TcpListener::bind(self.addr)
             .await
             .expect("rebind the same port");
@@ -98,10 +107,10 @@ impl Drop for LoopbackServer {
     }
 }
 
-async fn open(dir: &Path) -> Server {
-    countersign_server::open(ServerConfig::new(dir.to_path_buf()))
-        .await
-        .expect("open server")
+async fn open(dir: &Path, clock: &Clock) -> Server {
+    let mut config = ServerConfig::new(dir.to_path_buf());
+    config.clock = clock.clone();
+    countersign_server::open(config).await.expect("open server")
 }
 
 fn spawn(

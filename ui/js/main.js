@@ -16,6 +16,7 @@ import { createCrisisController } from "./controllers/crisis.js";
 import { createDraftController } from "./controllers/draft.js";
 import { createOverlaysController } from "./controllers/overlays.js";
 import { createQueueController } from "./controllers/queue.js";
+import { createResigninController } from "./controllers/resignin.js";
 import { createSessionController } from "./controllers/session.js";
 import { createStatusController } from "./controllers/status.js";
 
@@ -58,6 +59,11 @@ const app = {
   /** Shows an error; returns true when it ended the session. */
   report(e, doing) {
     if (SESSION_ENDED.has(e?.code)) {
+    // The password asked again: over the current screen, the session kept (resignin.js).
+    if (e?.code === CODES.SIGN_IN_REQUIRED && app.state.user) {
+      app.resignin.ask({ explicit: true });
+      return true;
+    }
       app.session.showSignin(signedOutText(e.code, e.message) || e.message);
       return true;
     }
@@ -76,6 +82,7 @@ app.bulk = createBulkController(app);
 app.session = createSessionController(app);
 app.annotations = createAnnotationsController(app);
 
+app.resignin = createResigninController(app);
 // ---- input: keys and buttons both go through the action table ------------------------
 
 document.addEventListener("keydown", (event) => {
@@ -99,7 +106,10 @@ document.addEventListener("click", (event) => {
 
 async function subscribe() {
   await Promise.all([
-    backend.onStatus((s) => app.status.pushed(s)),
+    backend.onStatus((s) => {
+      app.status.pushed(s);
+      app.resignin.pushed(s);
+    }),
     backend.onQueueChanged(() => {
       if (app.state.user) app.queue.refresh();
     }),

@@ -162,6 +162,8 @@ impl Session {
 struct Health {
     online: Option<bool>,
     last_error: Option<String>,
+    /// The last answer was `sign_in_required` (see [`SyncStatus::sign_in_required`]).
+    sign_in_required: bool,
 }
 
 /// A draft with what the window needs around it.
@@ -730,9 +732,13 @@ impl App {
 
     /// The status line: who, where, online or not, what is waiting.
     pub async fn status(&self) -> Result<SyncStatus, AppError> {
-        let (online, last_error) = {
+        let (online, last_error, sign_in_required) = {
             let health = self.health.lock().map_err(poisoned)?;
-            (health.online, health.last_error.clone())
+            (
+                health.online,
+                health.last_error.clone(),
+                health.sign_in_required,
+            )
         };
         let Some(session) = self.session.read().await.clone() else {
             return Ok(SyncStatus {
@@ -744,6 +750,7 @@ impl App {
                 conflicts: 0,
                 last_synced_at: None,
                 last_error,
+                sign_in_required: false,
                 crisis: None,
             });
         };
@@ -773,6 +780,7 @@ impl App {
             conflicts,
             last_synced_at,
             last_error,
+            sign_in_required,
             crisis,
         })
     }
@@ -871,10 +879,15 @@ impl App {
             Ok(()) => {
                 health.online = Some(true);
                 health.last_error = None;
+                health.sign_in_required = false;
             }
             Err(e) => {
                 health.online = Some(!matches!(e, AppError::Offline(_)));
                 health.last_error = Some(e.to_string());
+                // Offline says nothing about the session; any other answer does.
+                if !matches!(e, AppError::Offline(_)) {
+                    health.sign_in_required = matches!(e, AppError::SignInRequired);
+                }
             }
         }
     }

@@ -26,6 +26,10 @@ pub struct SyncStatus {
     pub last_synced_at: Option<DateTime<Utc>>,
     /// What went wrong last time, in words.
     pub last_error: Option<String>,
+    /// The server asked for the password again (`sign_in_required`) at the last attempt:
+    /// the session, its cache and its outbox are kept, and signing in again as the same
+    /// reviewer carries on where they were.
+    pub sign_in_required: bool,
     /// Crisis mode on the reviewer's channels, as the server last confirmed it; `None`
     /// while it is off.
     pub crisis: Option<CrisisBanner>,

@@ -7,8 +7,10 @@
 mod crisis;
 mod harness;
 mod late;
+mod notify;
 mod policy;
 mod receipts;
+mod resignin;
 mod transport;
 mod webdriver;
 mod xss;

@@ -11,6 +11,7 @@ mod keychain_and_disk;
 mod lease;
 mod policy;
 mod receipts;
+mod resignin;
 mod restore;
 mod rules;
 mod support;

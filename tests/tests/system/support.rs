@@ -42,6 +42,13 @@ impl TestServer {
         TestServer(inner)
     }
 
+    /// [`start`](Self::start), with the server's time read from `clock`.
+    pub async fn start_with_clock(clock: countersign_server::Clock) -> TestServer {
+        let inner = LoopbackServer::start_with_clock(clock).await;
+        seed_org(&inner.server).await;
+        TestServer(inner)
+    }
+
     /// Signs in over HTTP as `username` (for acting as an author or a second reviewer).
     pub async fn session(&self, username: &str) -> Http {
         let http = reqwest::Client::new();

@@ -181,3 +181,86 @@ export function createSignin(root, { onSubmit }) {
   };
   return handle;
 }
+
+/**
+ * Asks for the password again over the current screen, when the server wants it
+ * (`sign_in_required`): the session, its queue and its outbox stay on this device, and
+ * signing in again as the same reviewer carries on where they were. Built into an overlay
+ * panel; `onSubmit({ password, totp })` signs in, `onOtherAccount()` leaves for the full
+ * sign-in screen. Returns the same handle shape as the sign-in form's.
+ */
+export function buildResignin(panel, { username, serverUrl, pending = 0, onSubmit, onOtherAccount }) {
+  const password = h("input", {
+    name: "password", type: "password", required: true, autocomplete: "current-password",
+    testid: "resignin-password", autofocus: true,
+  });
+  const totp = h("input", {
+    name: "totp", type: "text", inputmode: "numeric", autocomplete: "one-time-code",
+    pattern: "[0-9]{6}", maxlength: "6", testid: "resignin-totp", placeholder: "123456",
+  });
+  const totpField = field("Authentication code", totp,
+    h("span", { class: "field-hint" }, "The 6-digit code from your authenticator app."));
+  totpField.hidden = true;
+  // Read-only, for password managers and for the reviewer to see whose password is asked.
+  const user = h("input", {
+    name: "username", type: "text", autocomplete: "username", readonly: true,
+    testid: "resignin-username",
+  });
+  user.value = username ?? "";
+  const error = h("p", { class: "form-error", role: "alert", testid: "resignin-error", hidden: true });
+  const submit = h("button", { type: "submit", class: "button primary", testid: "resignin-submit" }, "Sign in");
+  const other = h("button", { type: "button", class: "button subtle", testid: "resignin-other" }, "Use another account");
+  const kept = pending > 0
+    ? `${pending === 1 ? "1 decision waits" : `${pending} decisions wait`} to sync and will be sent once you are signed in.`
+    : "Your queue stays as it is.";
+  const form = h("form", { class: "resignin-form", testid: "resignin-form", novalidate: true },
+    h("header", { class: "panel-head" }, h("h2", { id: "resignin-title" }, "Sign in again")),
+    h("p", { testid: "resignin-lede" },
+      `The server${serverUrl ? ` at ${serverUrl}` : ""} asks for your password again. ${kept}`),
+    field("Username", user),
+    field("Password", password),
+    totpField,
+    error,
+    h("div", { class: "panel-actions" },
+      other,
+      submit));
+  panel.append(form);
+
+  other.addEventListener("click", () => onOtherAccount());
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const values = { password: password.value, totp: totpField.hidden ? "" : totp.value.trim() };
+    if (!values.password) {
+      handle.setError("Enter your password.");
+      password.focus();
+      return;
+    }
+    if (!totpField.hidden && !/^[0-9]{6}$/.test(values.totp)) {
+      handle.setError("Enter the 6-digit code from your authenticator app.");
+      totp.focus();
+      return;
+    }
+    onSubmit(values);
+  });
+
+  const handle = {
+    askTotp() {
+      totpField.hidden = false;
+      handle.setError("This account uses two-factor sign-in. Enter the code from your authenticator app.");
+      totp.focus();
+    },
+    setError(text) {
+      error.textContent = text;
+      error.hidden = !text;
+    },
+    setBusy(busy) {
+      submit.disabled = busy;
+      submit.textContent = busy ? "Signing in…" : "Sign in";
+    },
+    focusPassword() {
+      password.value = "";
+      password.focus();
+    },
+  };
+  return handle;
+}
