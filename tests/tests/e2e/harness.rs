@@ -33,15 +33,6 @@ pub async fn demo_server() -> LoopbackServer {
     server
 }
 
-/// [`demo_server`], reading the time from `clock` (a test moves it to expire sessions).
-pub async fn demo_server_with_clock(clock: countersign_server::Clock) -> LoopbackServer {
-    let server = LoopbackServer::start_with_clock(clock).await;
-    countersign_server::demo::seed(&server.server, server.server.now())
-        .await
-        .expect("seed the demo");
-    server
-}
-
 /// The queue row of draft `id`, scrolling the queue `step` pixels at a time (from its top
 /// when `from_top`) until the row is rendered: the queue draws only the rows near its view.
 pub async fn queue_row(
@@ -237,4 +228,108 @@ fn built_binary(package: &str, name: &str) -> PathBuf {
         binary.display()
     );
     binary.canonicalize().unwrap_or(binary)
+}
+
+/// axe-core's browser build, as `scripts/install-deps` installs it from `ui/package-lock.json`
+/// (outside `ui/`, which the app embeds): `$COUNTERSIGN_AXE_JS` overrides the path.
+fn axe_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let path = std::env::var_os("COUNTERSIGN_AXE_JS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../target/ui-deps/node_modules/axe-core/axe.min.js")
+            });
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "axe-core is not installed at {} ({e}): run scripts/install-deps",
+                path.display()
+            )
+        })
+    })
+}
+
+/// Runs axe-core on the window as it is now and fails with a readable list when it finds a
+/// serious or critical violation (WCAG 2.1 A and AA rules, colour contrast included).
+/// `screen` names what is shown, for the message. Call it on every screen a test reaches.
+pub async fn assert_accessible(s: &Session, screen: &str) {
+    // The script itself is axe: WebDriver runs it as the page's own code would not be
+    // allowed to (the app's CSP refuses eval and inline scripts), so axe is there only for
+    // the test.
+    let loaded = s
+        .script("return typeof window.axe;", serde_json::json!([]))
+        .await;
+    if loaded != serde_json::json!("object") {
+        s.script(
+            &format!("{}\n;return typeof window.axe;", axe_source()),
+            serde_json::json!([]),
+        )
+        .await;
+    }
+    s.script(
+        "window.__axeResult = null;
+         window.axe.run(document, {
+           runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']},
+           resultTypes: ['violations'],
+         }).then(
+           (r) => { window.__axeResult = {violations: r.violations.map((v) => ({
+             id: v.id, impact: v.impact, help: v.help, url: v.helpUrl,
+             nodes: v.nodes.map((n) => ({target: n.target.join(' '), html: n.html.slice(0, 160),
+                                         why: n.failureSummary ?? ''}))}))}; },
+           (e) => { window.__axeResult = {error: String(e && e.stack || e)}; });
+         return true;",
+        serde_json::json!([]),
+    )
+    .await;
+    let result = s
+        .wait_for(&format!("axe-core's answer on {screen}"), || async {
+            let r = s
+                .script("return window.__axeResult;", serde_json::json!([]))
+                .await;
+            (!r.is_null()).then_some(r)
+        })
+        .await;
+    if let Some(error) = result.get("error") {
+        panic!("axe-core failed on {screen}: {error}");
+    }
+    let violations = result["violations"].as_array().cloned().unwrap_or_default();
+    let grave: Vec<_> = violations
+        .iter()
+        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .collect();
+    let mut report = String::new();
+    for v in &grave {
+        report.push_str(&format!(
+            "\n- [{}] {}: {} ({})",
+            v["impact"].as_str().unwrap_or("?"),
+            v["id"].as_str().unwrap_or("?"),
+            v["help"].as_str().unwrap_or(""),
+            v["url"].as_str().unwrap_or("")
+        ));
+        for node in v["nodes"].as_array().into_iter().flatten().take(6) {
+            report.push_str(&format!(
+                "\n    at {}\n       {}\n       {}",
+                node["target"].as_str().unwrap_or(""),
+                node["html"].as_str().unwrap_or(""),
+                node["why"]
+                    .as_str()
+                    .unwrap_or("")
+                    .replace('\n', "\n       ")
+            ));
+        }
+    }
+    let minor: Vec<_> = violations
+        .iter()
+        .filter(|v| !matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .filter_map(|v| v["id"].as_str())
+        .collect();
+    if !minor.is_empty() {
+        eprintln!("axe on {screen}: minor or moderate findings (not failing): {minor:?}");
+    }
+    assert!(
+        grave.is_empty(),
+        "axe-core found {} serious or critical accessibility violation(s) on {screen}:{report}",
+        grave.len()
+    );
 }

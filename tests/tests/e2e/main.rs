@@ -4,13 +4,12 @@
 //! Run them with `scripts/e2e` (which `scripts/test` calls); without its environment they
 //! report that they were skipped.
 
+mod a11y;
 mod crisis;
 mod harness;
 mod late;
-mod notify;
 mod policy;
 mod receipts;
-mod resignin;
 mod transport;
 mod webdriver;
 mod xss;

@@ -69,7 +69,7 @@ export function renderAccess(panel, { entries, loadError, crisis, online, busy, 
     ? h("p", { class: "form-error", role: "alert", testid: "access-error" }, loadError)
     : entries === null
       ? h("p", { class: "muted" }, "Loading who has access to what…")
-      : h("div", { class: "access-table-wrap" },
+      : h("div", { class: "access-table-wrap", tabindex: "0", role: "region", "aria-label": "Who has access to what" },
         h("table", { class: "access-table", testid: "access-table" },
           h("thead", {}, h("tr", {}, HEADINGS.map((t) => h("th", { scope: "col" }, t)))),
           h("tbody", {}, accessRows(entries, now).map((cells, i) => h("tr", {
