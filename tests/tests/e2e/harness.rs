@@ -33,6 +33,15 @@ pub async fn demo_server() -> LoopbackServer {
     server
 }
 
+/// [`demo_server`], reading the time from `clock` (a test moves it to expire sessions).
+pub async fn demo_server_with_clock(clock: countersign_server::Clock) -> LoopbackServer {
+    let server = LoopbackServer::start_with_clock(clock).await;
+    countersign_server::demo::seed(&server.server, server.server.now())
+        .await
+        .expect("seed the demo");
+    server
+}
+
 /// The queue row of draft `id`, scrolling the queue `step` pixels at a time (from its top
 /// when `from_top`) until the row is rendered: the queue draws only the rows near its view.
 pub async fn queue_row(
