@@ -85,11 +85,12 @@ export const ACTIONS = {
   "crisis-dismiss": { run: (app) => app.crisis.dismiss() },
 };
 
-/** How the help writes a key. */
 const KEY_LABELS = { ArrowDown: "↓", ArrowUp: "↑", ArrowLeft: "←", ArrowRight: "→", Escape: "Esc", " ": "Space" };
 
+/** How the help writes a key: "↓", "Esc", and "Shift+J" for "J" (a capital is Shift + the letter). */
 export function keyLabel(key) {
-  return KEY_LABELS[key] ?? key;
+  if (KEY_LABELS[key]) return KEY_LABELS[key];
+  return /^[A-Z]$/.test(key) ? `Shift+${key}` : key;
 }
 
 /** The help's content: groups in table order, each with its keyed actions. */

@@ -45,6 +45,8 @@ test("the help lists every key of every action, from the table", () => {
   assert.deepEqual(helpSections().map((s) => s.title), ["Move", "Decide", "Bulk", "Window"]);
   assert.equal(keyLabel("ArrowDown"), "↓");
   assert.equal(keyLabel("Escape"), "Esc");
+  assert.equal(keyLabel("G"), "Shift+G", "a capital is Shift and the letter");
+  assert.equal(keyLabel("g"), "g");
 });
 
 function fakeApp({ overlay = null } = {}) {
