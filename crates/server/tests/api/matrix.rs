@@ -338,6 +338,9 @@ enum Endpoint {
     GetDraft(Subject),
     EditDraft(Subject),
     Withdraw(Subject),
+    /// `POST /api/v1/drafts/{id}/suggestions/{annotation_id}/accept` of a suggestion its
+    /// writer left on the whole text.
+    AcceptSuggestion(Subject),
     /// `POST /api/v1/drafts/{id}/published`, with a bearer token and no signature.
     Published(Subject),
     /// `POST /api/v1/push` of one decision with this verdict.
@@ -364,6 +367,10 @@ impl Endpoint {
             Endpoint::GetDraft(_) => (Method::GET, "/api/v1/drafts/{id}"),
             Endpoint::EditDraft(_) => (Method::PATCH, "/api/v1/drafts/{id}"),
             Endpoint::Withdraw(_) => (Method::POST, "/api/v1/drafts/{id}/withdraw"),
+            Endpoint::AcceptSuggestion(_) => (
+                Method::POST,
+                "/api/v1/drafts/{id}/suggestions/{annotation_id}/accept",
+            ),
             Endpoint::Published(_) => (Method::POST, "/api/v1/drafts/{id}/published"),
             Endpoint::Push(..) => (Method::POST, "/api/v1/push"),
             Endpoint::Admin(call) => call.route(),
@@ -380,6 +387,7 @@ impl fmt::Display for Endpoint {
             Endpoint::GetDraft(s)
             | Endpoint::EditDraft(s)
             | Endpoint::Withdraw(s)
+            | Endpoint::AcceptSuggestion(s)
             | Endpoint::Published(s) => {
                 write!(f, " ({})", s.describe())
             }
@@ -497,6 +505,19 @@ fn table() -> Vec<(Endpoint, [Expect; 9])> {
         ),
         (
             E::Withdraw(S::UnservedBrand),
+            [
+                FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN, REVOKED, ANONYMOUS,
+            ],
+        ),
+        // Accepting a suggestion is an edit: the owner and administrators.
+        (
+            E::AcceptSuggestion(S::CareByAuthor),
+            [
+                OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN, REVOKED, ANONYMOUS,
+            ],
+        ),
+        (
+            E::AcceptSuggestion(S::UnservedBrand),
             [
                 FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN, REVOKED, ANONYMOUS,
             ],
@@ -795,6 +816,41 @@ impl Matrix {
                 let d = self.subject(subject).await;
                 let path = format!("{}/withdraw", draft_path(&d));
                 t.call(method, &path, token, None).await
+            }
+            Endpoint::AcceptSuggestion(subject) => {
+                let d = self.subject(subject).await;
+                // Its writer suggests new words for the whole text (the writer may comment on
+                // their own draft), so the cell asks only who may accept.
+                let writer = if matches!(subject, Subject::UnservedBrand) {
+                    Admin
+                } else {
+                    Author
+                };
+                let annotation = uuid::Uuid::now_v7();
+                let len = d.body.chars().count();
+                let comment = json!({
+                    "mutation_id": 1,
+                    "kind": "annotate",
+                    "annotation": {
+                        "id": annotation,
+                        "draft_id": d.id,
+                        "draft_version": d.version,
+                        "body": "Try this",
+                        "suggestion": "Replaced in the matrix",
+                        "target": {
+                            "quote": {"exact": d.body},
+                            "position": {"start": 0, "end": len}
+                        }
+                    }
+                });
+                let writer = self.token(writer).unwrap_or_default();
+                let results = t
+                    .push(writer, &crate::support::client(), vec![comment])
+                    .await;
+                assert_eq!(results[0]["status"], "applied", "{results:?}");
+                let path = format!("{}/suggestions/{annotation}/accept", draft_path(&d));
+                let body = json!({"version": d.version});
+                t.call(method, &path, token, Some(&body)).await
             }
             Endpoint::Published(subject) => {
                 let d = self.subject(subject).await;
