@@ -153,10 +153,19 @@ export function createBulkController(app) {
     } finally {
       busy = false;
     }
+    dropStaleToasts();
     if (undone) {
       app.toast(undone === 1 ? "Undone: the draft is back in your queue, undecided." : `Undone: ${undone} drafts are back in your queue, undecided.`);
       await app.queue.refresh();
       app.status.refresh();
+    }
+  }
+
+  /** Removes the toasts whose Undo has nothing left to take back. */
+  function dropStaleToasts() {
+    for (const button of els.toasts.querySelectorAll("[data-testid=toast-undo]")) {
+      const keys = String(button.dataset.undoKeys ?? "").split(",").map(Number);
+      if (idsOf(decisions, keys).length === 0) button.closest("[data-testid=toast]")?.remove();
     }
   }
 
