@@ -17,6 +17,10 @@
 //! - **A push that failed mid-way** (timeout, connection reset) may have reached the server
 //!   and been applied there with the answer lost. The mark stays, so undo keeps refusing; the
 //!   next push sends the row again and the server answers it as a duplicate.
+//! - **A push that never left** (no connection could be made on any attempt: offline) cannot
+//!   have reached the server; the engine releases the marks that push's claim made
+//!   ([`Cache::unclaim`], only those: an earlier push's marks stay), so a decision made
+//!   offline stays undoable across failed background syncs.
 //! - **A killed process**: the mark is on disk before the request is sent, so after a restart
 //!   the row is still refused; an undo interrupted half-way rolls back whole (one
 //!   transaction), leaving the outbox as it was.

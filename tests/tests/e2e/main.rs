@@ -5,6 +5,7 @@
 //! report that they were skipped.
 
 mod a11y;
+mod bulk;
 mod crisis;
 mod harness;
 mod late;
@@ -13,6 +14,7 @@ mod policy;
 mod receipts;
 mod resignin;
 mod transport;
+mod undo;
 mod webdriver;
 mod xss;
 
