@@ -28,16 +28,16 @@ export const ACTIONS = {
     run: (app) => app.draft.openComposer("request_changes"),
   },
   comment: {
-    keys: ["m"], group: "Decide", label: "Comment: on the selected words if any (with a suggested replacement), else on the whole draft",
+    keys: ["m"], group: "Comments and versions", label: "Comment: on the selected words if any (with a suggested replacement), else on the whole draft",
     run: (app) => app.annotations.commentOnSelection(),
   },
   select: {
-    keys: ["v"], group: "Decide",
+    keys: ["v"], group: "Comments and versions",
     label: "Select words in the draft: ← → move, Shift+arrows extend, Ctrl+arrows by word, ↑ ↓ by line, Esc stops",
     run: (app) => app.annotations.startSelecting(),
   },
   versions: {
-    keys: ["d"], group: "Decide", label: "What changed since you last saw the draft (and between any two versions)",
+    keys: ["d"], group: "Comments and versions", label: "What changed since you last saw the draft (and between any two versions)",
     run: (app) => app.annotations.openVersions(),
   },
   send: {

@@ -42,7 +42,7 @@ test("the help lists every key of every action, from the table", () => {
     for (const key of a.keys ?? []) assert.ok(listed.includes(`${name}:${keyLabel(key)}`), `${name} ${key}`);
   }
   assert.equal(KEY_HELP.length, Object.values(ACTIONS).filter((a) => a.keys?.length).length);
-  assert.deepEqual(helpSections().map((s) => s.title), ["Move", "Decide", "Bulk", "Window"]);
+  assert.deepEqual(helpSections().map((s) => s.title), ["Move", "Decide", "Comments and versions", "Bulk", "Window"]);
   assert.equal(keyLabel("ArrowDown"), "↓");
   assert.equal(keyLabel("Escape"), "Esc");
   assert.equal(keyLabel("G"), "Shift+G", "a capital is Shift and the letter");

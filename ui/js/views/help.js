@@ -8,10 +8,10 @@ export function renderHelp(panel, sections = helpSections()) {
     h("header", { class: "panel-head" },
       h("h2", { id: "help-title" }, "Keyboard shortcuts"),
       h("button", { type: "button", class: "icon-button", dataset: { action: "close-overlay" }, "aria-label": "Close" }, "×")),
-    ...sections.map(({ title, entries }) => h("section", { class: "key-group", "aria-label": title },
+    h("div", { class: "key-groups" }, sections.map(({ title, entries }) => h("section", { class: "key-group", "aria-label": title },
       h("h3", { class: "key-group-title" }, title),
       h("dl", { class: "key-list", testid: "key-list" }, entries.map(({ name, keys, label }) => [
         h("dt", { dataset: { action: name } }, keys.map((k, i) => [i ? h("span", { class: "muted" }, " or ") : null, h("kbd", {}, k)])),
         h("dd", {}, label),
-      ])))));
+      ]))))));
 }
