@@ -12,6 +12,7 @@
 //! - **scrolling**: the queue scrolled a screen per frame; frame times and DOM rows.
 //! - **size**: the desktop binary as shipped (`dist` profile) and the `.deb`.
 
+mod bulk;
 mod direct;
 mod page;
 mod procs;
@@ -207,6 +208,7 @@ struct Figures {
     memory: Memory,
     keys: Vec<KeyTiming>,
     scroll: ScrollTiming,
+    bulk: bulk::BulkTiming,
 }
 
 /// Signs in once through WebDriver; then starts the app directly `starts` times (the last
@@ -259,6 +261,10 @@ async fn measure_app(opts: &DesktopOptions, server: &DemoServer) -> anyhow::Resu
         // Past the draft pane's 60 ms debounce, as a person reading would be.
         tokio::time::sleep(Duration::from_millis(400)).await;
     }
+    // From the next undecided row: twenty checked and approved at once.
+    let bulk = bulk::time_bulk_approval(&session, bulk::DRAFTS)
+        .await
+        .context("the bulk approval")?;
     session.end().await;
     Ok(Figures {
         drafts,
@@ -266,6 +272,7 @@ async fn measure_app(opts: &DesktopOptions, server: &DemoServer) -> anyhow::Resu
         memory: memory.context("no start measured")?,
         keys,
         scroll,
+        bulk,
     })
 }
 
@@ -414,6 +421,9 @@ pub async fn run_desktop(opts: &DesktopOptions) -> anyhow::Result<Report> {
         "only visible rows drawn",
         big.scroll.max_rows > 0 && big.scroll.max_rows < 60,
     );
+    for figures in [&demo, &big] {
+        bulk::add_row(&mut report, figures.drafts, &figures.bulk);
+    }
     let app_size = file_size(&opts.app)?;
     report.add(
         "desktop binary (dist profile)",

@@ -1,0 +1,174 @@
+//! Bulk approval in the app's page, through WebDriver: check `n` rows (`x`, then Shift+J),
+//! `A` to the confirmation, Enter to the approvals shown. Times come from the page's clock,
+//! from the key event to the first frame after the DOM shows the result.
+
+use crate::report::{Report, human};
+use anyhow::Context;
+use countersign_webdriver::Session;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Drafts in one timed bulk approval.
+pub const DRAFTS: usize = 20;
+
+const ENTER: &str = "\u{E007}";
+const SHIFT: &str = "\u{E008}";
+
+/// One bulk approval, timed in the page.
+#[derive(Clone, Copy, Debug)]
+pub struct BulkTiming {
+    /// Drafts checked.
+    pub checked: usize,
+    /// Of those, the ones the confirmation said it would approve.
+    pub eligible: usize,
+    /// `A` → the confirmation on screen (Rust's `bulk_check` answered and drawn).
+    pub confirm: Duration,
+    /// Enter → every checked row on screen marked decided (the next frame).
+    pub shown: Duration,
+    /// Enter → the toast saying they were recorded (`decide_many` returned: each approval
+    /// its own fsync'd outbox row).
+    pub recorded: Duration,
+}
+
+/// Arms the page: the next keydown's time, then the time (and the frame after) at which
+/// each named condition (a JS expression) first holds, checked on every DOM change.
+const ARM: &str = "
+  const conditions = arguments[0];
+  const rec = window.__bulkTiming = {key: null, at: {}, frame: {}};
+  document.addEventListener('keydown', (e) => {
+    if (rec.key === null) rec.key = performance.now();
+  }, {capture: true, once: true});
+  const tests = Object.entries(conditions).map(([name, expr]) => [name, new Function('ids', `return (${expr});`)]);
+  const ids = arguments[1];
+  const check = () => {
+    if (rec.key === null) return;
+    for (const [name, test] of tests) {
+      if (rec.at[name] === undefined && test(ids)) {
+        rec.at[name] = performance.now();
+        requestAnimationFrame(() => { rec.frame[name] = performance.now(); });
+      }
+    }
+    if (tests.every(([name]) => rec.at[name] !== undefined)) observer.disconnect();
+  };
+  const observer = new MutationObserver(check);
+  observer.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+  return true;";
+
+/// Arms the page with `conditions` (name, JS expression over `ids`), runs `press`, and
+/// returns the time from the key to the frame after each condition held, in their order.
+async fn timed(
+    s: &Session,
+    conditions: &[(&str, &str)],
+    ids: Value,
+    press: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<Vec<Duration>> {
+    let names: Vec<&str> = conditions.iter().map(|(n, _)| *n).collect();
+    let armed: serde_json::Map<String, Value> = conditions
+        .iter()
+        .map(|(n, e)| ((*n).to_owned(), json!(e)))
+        .collect();
+    s.script(ARM, json!([armed, ids])).await?;
+    press.await?;
+    let rec = s
+        .wait_for_within("the bulk step to show", Duration::from_secs(60), || async {
+            let rec = s
+                .script("return window.__bulkTiming;", json!([]))
+                .await
+                .ok()?;
+            names
+                .iter()
+                .all(|n| rec["frame"][*n].is_number())
+                .then_some(rec)
+        })
+        .await?;
+    let key = rec["key"].as_f64().context("no key time")?;
+    names
+        .iter()
+        .map(|n| {
+            let end = rec["frame"][*n].as_f64().context("no frame time")?;
+            Ok(Duration::from_secs_f64((end - key).max(0.0) / 1e3))
+        })
+        .collect()
+}
+
+/// Checks `n` rows from the selected one down, opens the confirmation with `A` and confirms
+/// with Enter, timing both steps.
+pub async fn time_bulk_approval(s: &Session, n: usize) -> anyhow::Result<BulkTiming> {
+    s.press("x").await?;
+    for _ in 1..n {
+        s.press_holding(&[SHIFT], &["J"]).await?;
+    }
+    let ids = s
+        .script(
+            "return [...document.querySelectorAll('[data-testid=queue-row][data-checked=true]')].map((r) => r.dataset.id);",
+            json!([]),
+        )
+        .await?;
+    let checked = ids.as_array().map_or(0, Vec::len);
+    let confirm = timed(
+        s,
+        &[(
+            "confirm",
+            "document.querySelector('[data-testid=bulk-confirm]') !== null",
+        )],
+        ids.clone(),
+        async { Ok(s.press("A").await?) },
+    )
+    .await?[0];
+    let title = s
+        .script(
+            "return document.querySelector('[data-testid=bulk-title]')?.textContent ?? '';",
+            json!([]),
+        )
+        .await?;
+    let eligible = title
+        .as_str()
+        .unwrap_or_default()
+        .split(|c: char| !c.is_ascii_digit())
+        .find_map(|w| w.parse().ok())
+        .unwrap_or(0);
+    let after = timed(
+        s,
+        &[
+            (
+                "shown",
+                "ids.every((id) => { const r = document.querySelector(`[data-testid=queue-row][data-id=\"${id}\"]`); return !r || r.dataset.state !== 'pending'; })",
+            ),
+            (
+                "recorded",
+                "[...document.querySelectorAll('[data-testid=toast]')].some((t) => t.textContent.startsWith('Approved'))",
+            ),
+        ],
+        ids,
+        async { Ok(s.press(ENTER).await?) },
+    )
+    .await?;
+    Ok(BulkTiming {
+        checked,
+        eligible,
+        confirm,
+        shown: after[0],
+        recorded: after[1],
+    })
+}
+
+/// The table's row for one profile's bulk approval.
+pub fn add_row(report: &mut Report, drafts: usize, timing: &BulkTiming) {
+    report.add(
+        format!(
+            "key press → bulk approval of {} shown, {drafts} drafts",
+            timing.checked
+        ),
+        format!("Enter → rows shown {} (next frame)", human(timing.shown)),
+        format!(
+            "A → confirmation {}; Enter → recorded ({} outbox rows, each fsync'd) {}; {} of {} checked were eligible",
+            human(timing.confirm),
+            timing.eligible,
+            human(timing.recorded),
+            timing.eligible,
+            timing.checked
+        ),
+        "≤ 50 ms shown",
+        timing.checked == DRAFTS && timing.shown <= Duration::from_millis(50),
+    );
+}
