@@ -296,6 +296,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_window_is_granted_none_of_the_desktop_plugins_commands() {
+        let capability: Value =
+            serde_json::from_str(include_str!("../capabilities/main.json")).expect("JSON");
+        let granted = capability["permissions"].as_array().expect("a list");
+        assert!(!granted.is_empty());
+        for permission in granted {
+            // Either "name" or { "identifier": "name", ... }.
+            let name = permission
+                .as_str()
+                .or_else(|| permission["identifier"].as_str())
+                .expect("a permission name");
+            for plugin in ["notification:", "window-state:", "single-instance:"] {
+                assert!(
+                    !name.starts_with(plugin),
+                    "{name}: the shell notifies, not the page"
+                );
+            }
+            for core in ["core:tray:", "core:menu:", "core:app:"] {
+                assert!(!name.starts_with(core), "{name}: the tray is the shell's");
+            }
+            if name.starts_with("core:window:") {
+                assert_eq!(
+                    name, "core:window:allow-set-title",
+                    "the page may not move its window"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn each_cache_folder_has_its_own_valid_bus_name() {
         let a = instance_name(Path::new("/home/rita/.local/share/countersign"));
         let b = instance_name(Path::new("/tmp/e2e-1/countersign"));
