@@ -16,6 +16,7 @@ mod bulk;
 mod direct;
 mod page;
 mod procs;
+pub mod reviewer;
 
 use crate::report::{Report, human, quantile};
 use anyhow::Context;
@@ -53,12 +54,16 @@ pub struct DesktopOptions {
     pub reviewer: String,
     /// Where to save a screenshot of each profile's queue, if anywhere.
     pub screenshots: Option<PathBuf>,
+    /// Only the scripted reviewer ([`reviewer`]): no bare window, no big queue, no sizes.
+    pub reviewer_only: bool,
 }
 
 /// The demo organisation on loopback, with `extra` more drafts; serves until dropped.
 struct DemoServer {
     _dir: TempDir,
     url: String,
+    /// The server itself, to read back what the app sent.
+    server: countersign_server::Server,
     _stop: tokio::sync::oneshot::Sender<()>,
     extra_drafts: usize,
 }
@@ -71,10 +76,11 @@ impl DemoServer {
         if extra > 0 {
             countersign_server::demo::bulk_drafts(&server, extra, 180).await?;
         }
-        let (url, stop) = crate::setup::serve_on_loopback(server).await?;
+        let (url, stop) = crate::setup::serve_on_loopback(server.clone()).await?;
         Ok(DemoServer {
             _dir: dir,
             url,
+            server,
             _stop: stop,
             extra_drafts: extra,
         })
@@ -307,6 +313,11 @@ const FORTY_MIB_IN_KIB: u64 = 40 * 1024;
 /// Runs every measurement and returns the table.
 pub async fn run_desktop(opts: &DesktopOptions) -> anyhow::Result<Report> {
     let mut report = Report::default();
+    if opts.reviewer_only {
+        eprintln!("the scripted reviewer…");
+        reviewer::add_rows(&mut report, &reviewer::measure(opts).await?);
+        return Ok(report);
+    }
 
     eprintln!("measuring a bare Tauri window…");
     let bare = measure_bare(opts, false).await.context("the bare window")?;
@@ -317,6 +328,10 @@ pub async fn run_desktop(opts: &DesktopOptions) -> anyhow::Result<Report> {
     let demo_server = DemoServer::start(0).await?;
     let demo = measure_app(opts, &demo_server).await.context("the demo")?;
     drop(demo_server);
+    eprintln!("the scripted reviewer…");
+    let reviewed = reviewer::measure(opts)
+        .await
+        .context("the scripted reviewer")?;
     eprintln!("measuring {} extra drafts…", opts.extra_drafts);
     let big_server = DemoServer::start(opts.extra_drafts).await?;
     let big = measure_app(opts, &big_server)
@@ -424,6 +439,7 @@ pub async fn run_desktop(opts: &DesktopOptions) -> anyhow::Result<Report> {
     for figures in [&demo, &big] {
         bulk::add_row(&mut report, figures.drafts, &figures.bulk);
     }
+    reviewer::add_rows(&mut report, &reviewed);
     let app_size = file_size(&opts.app)?;
     report.add(
         "desktop binary (dist profile)",

@@ -43,6 +43,10 @@ struct Args {
     /// Save a screenshot of each queue measured in this folder.
     #[arg(long)]
     screenshots: Option<PathBuf>,
+    /// Only the scripted reviewer clearing the demo queue: needs only `--app` (the debug
+    /// build will do: `--app target/debug/countersign-desktop`), for working on it.
+    #[arg(long)]
+    reviewer_only: bool,
 }
 
 #[tokio::main]
@@ -62,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
         settle: Duration::from_secs(args.settle_secs),
         reviewer: args.reviewer,
         screenshots: args.screenshots,
+        reviewer_only: args.reviewer_only,
     })
     .await?;
     println!("{}", report.table());
