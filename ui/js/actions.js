@@ -16,6 +16,10 @@
 export const ACTIONS = {
   next: { keys: ["j", "ArrowDown"], group: "Move", label: "Next draft", run: (app) => app.queue.moveBy("next") },
   prev: { keys: ["k", "ArrowUp"], group: "Move", label: "Previous draft", run: (app) => app.queue.moveBy("prev") },
+  search: {
+    keys: ["/"], group: "Move", label: "Search the drafts (Esc clears the search and goes back to the queue)",
+    run: (app) => app.queue.focusSearch(),
+  },
   first: { keys: ["g", "Home"], group: "Move", label: "First draft", run: (app) => app.queue.moveBy("first") },
   last: { keys: ["G", "End"], group: "Move", label: "Last draft", run: (app) => app.queue.moveBy("last") },
   approve: {

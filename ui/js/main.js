@@ -30,6 +30,7 @@ const els = {
   channel: $("#filter-channel"),
   urgency: $("#filter-urgency"),
   findings: $("#filter-findings"),
+  decided: $("#filter-decided"),
   clearFilters: $("#clear-filters"),
   crisis: $("#crisis-banner"),
   crisisMode: $("#crisis-mode"),

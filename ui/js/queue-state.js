@@ -8,22 +8,35 @@
  * @typedef {{network: string, channel: string, urgency: string, findings: string}} Filter
  */
 
-export const EMPTY_FILTER = Object.freeze({ network: "", channel: "", urgency: "", findings: "" });
+export const EMPTY_FILTER = Object.freeze({ network: "", channel: "", urgency: "", findings: "", decided: "" });
 
 const FINDINGS_VALUES = new Set(["", "has", "none", "pre"]);
+/** `decided`: "" (any), "mine" (a decision made here), "open" (none yet). */
+const DECIDED_VALUES = new Set(["", "mine", "open"]);
 
 /** True when the filter lists the pre-approved replies instead of the queue. */
 export function listsPreApproved(filter) {
   return filter.findings === "pre";
 }
 
-/** A fresh state. `optimistic` maps draft id → the local decision shown before the backend confirmed it. */
+/**
+ * A fresh state. `optimistic` maps draft id → the local decision shown before the backend
+ * confirmed it. `items` are the rows loaded: one page of the queue starting at row `offset`
+ * of `total` (the window asks for the rows it shows). `selectedAt` remembers the selection's
+ * row number while its page is not loaded. `text` is the search box's; `page` the last
+ * answer's counts ({counts, to_review, decided, all_to_review}).
+ */
 export function createState() {
   return {
     items: [],
     selectedId: null,
     filter: EMPTY_FILTER,
     optimistic: {},
+    offset: 0,
+    total: 0,
+    selectedAt: -1,
+    text: "",
+    page: null,
   };
 }
 
@@ -74,6 +87,53 @@ export function setItems(state, items) {
     }
   }
   return { ...state, items: next, selectedId };
+}
+
+/** The selection's row number in the whole queue (-1: none). */
+export function absoluteIndex(state) {
+  const i = selectedIndex(state);
+  return i >= 0 ? (state.offset ?? 0) + i : state.selectedId === null ? -1 : state.selectedAt ?? -1;
+}
+
+/**
+ * Replaces the loaded rows with a page of the queue (queue_page's answer, asked from row
+ * `offset`). The selection stays on its draft; if that draft is gone, on the same row number
+ * (clamped); if its row is outside this page, it is kept, just not loaded. A `fresh` list
+ * (other filters or words) keeps the selected draft only if it is on the page, else selects
+ * the page's first row.
+ */
+export function setPage(state, answer, offset = 0, { fresh = false } = {}) {
+  const items = withOptimistic(answer?.items ?? [], state.optimistic);
+  const total = Math.max(0, Number(answer?.total) || 0);
+  const page = {
+    counts: answer?.counts ?? null, to_review: answer?.to_review ?? 0,
+    decided: answer?.decided ?? 0, all_to_review: answer?.all_to_review ?? 0,
+  };
+  const before = absoluteIndex(state);
+  const base = { ...state, items, offset, total, page };
+  if (total === 0) return { ...base, selectedId: null, selectedAt: -1 };
+  const here = items.findIndex((item) => item.id === state.selectedId);
+  if (here >= 0) return { ...base, selectedAt: offset + here };
+  if (fresh) {
+    return items.length ? { ...base, selectedId: items[0].id, selectedAt: offset } : { ...base, selectedId: null, selectedAt: -1 };
+  }
+  const want = before < 0 ? 0 : Math.min(before, total - 1);
+  if (want >= offset && want < offset + items.length) {
+    return { ...base, selectedId: items[want - offset].id, selectedAt: want };
+  }
+  if (state.selectedId === null) return { ...base, selectedId: null, selectedAt: -1 };
+  return { ...base, selectedAt: want };
+}
+
+/** Selects row `index` of the whole queue, when it is loaded. */
+export function selectAt(state, index) {
+  const item = state.items[index - (state.offset ?? 0)];
+  return item ? { ...state, selectedId: item.id, selectedAt: index } : state;
+}
+
+/** The search box's text. */
+export function setText(state, text) {
+  return { ...state, text: String(text ?? "") };
 }
 
 /** Moves the selection by `delta` rows, stopping at the ends. */
@@ -164,6 +224,7 @@ export function titleText(count) {
 export function setFilter(state, key, value) {
   if (!(key in EMPTY_FILTER)) return state;
   if (key === "findings" && !FINDINGS_VALUES.has(value ?? "")) return state;
+  if (key === "decided" && !DECIDED_VALUES.has(value ?? "")) return state;
   const filter = { ...state.filter, [key]: value ?? "" };
   // A channel belongs to one network: changing the network clears a channel it lacks.
   if (key === "network" && value) filter.channel = "";
@@ -175,7 +236,7 @@ export function clearFilter(state) {
 }
 
 export function hasFilter(filter) {
-  return Boolean(filter.network || filter.channel || filter.urgency || filter.findings);
+  return Boolean(filter.network || filter.channel || filter.urgency || filter.findings || filter.decided);
 }
 
 /** The `queue` command's filter argument: only the fields in use. */
@@ -187,6 +248,8 @@ export function filterArgs(filter) {
   if (filter.findings === "has") args.has_findings = true;
   else if (filter.findings === "none") args.has_findings = false;
   else if (filter.findings === "pre") args.pre_approved = true;
+  if (filter.decided === "mine") args.decided_by_me = true;
+  else if (filter.decided === "open") args.decided_by_me = false;
   return args;
 }
 

@@ -6,7 +6,7 @@ import { newerStatus } from "./views/status.js";
 import { keepSeen } from "./annotations.js";
 import {
   clearFilter, confirmDecision, createState, decideOptimistic, move, rollback, select,
-  selectFirst, selectLast, setFilter, setItems,
+  selectAt, selectFirst, selectLast, setFilter, setItems, setPage, setText,
 } from "./queue-state.js";
 
 /**
@@ -71,6 +71,12 @@ export function transition(state, event) {
       return { ...state, syncing: false };
     case "queue-loaded":
       return { ...state, queue: setItems(state.queue, event.items ?? []), allItems: event.all ?? null };
+    case "queue-page-loaded":
+      return { ...state, queue: setPage(state.queue, event.answer, event.offset ?? 0, { fresh: event.fresh }), allItems: null };
+    case "search-set":
+      return { ...state, queue: setText(state.queue, event.text) };
+    case "selected-at":
+      return { ...state, queue: selectAt(state.queue, event.index) };
     case "filter-set":
       return { ...state, queue: setFilter(state.queue, event.key, event.value) };
     case "filter-cleared":

@@ -94,7 +94,7 @@ test("filters: set, cleared, and the crisis banner's filter", () => {
   let s = run(loaded(["a"]), { type: "filter-set", key: "network", value: "x" }, { type: "filter-set", key: "findings", value: "has" });
   assert.equal(s.queue.filter.network, "x");
   s = transition(s, { type: "crisis-shown" });
-  assert.deepEqual({ ...s.queue.filter }, { network: "", channel: "", urgency: "crisis", findings: "" });
+  assert.deepEqual({ ...s.queue.filter }, { network: "", channel: "", urgency: "crisis", findings: "", decided: "" });
   s = transition(s, { type: "filter-cleared" });
   assert.equal(s.queue.filter.urgency, "");
 });

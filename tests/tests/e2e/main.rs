@@ -13,6 +13,7 @@ mod notify;
 mod policy;
 mod receipts;
 mod resignin;
+mod search;
 mod transport;
 mod undo;
 mod webdriver;

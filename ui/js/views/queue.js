@@ -3,11 +3,17 @@
 import { h } from "../dom.js";
 import { SEVERITY_LABELS, badgeLabel } from "../findings.js";
 import { networkLabel, scheduleText, verdictLabel } from "../format.js";
-import { rowState, selectedIndex } from "../queue-state.js";
+import { absoluteIndex, rowState } from "../queue-state.js";
+import { markPieces, previewLine } from "../search.js";
 import { scrollToReveal, visibleWindow, rowTop } from "../virtual.js";
 import { lateBadge, lateSpan } from "./schedule.js";
 
 export const ROW_HEIGHT = 84;
+
+/** Rows in the whole queue: the loaded page may be only part of it. */
+function count(state) {
+  return Math.max(Number(state.total) || 0, (state.offset ?? 0) + state.items.length);
+}
 
 function urgencyBadge(urgency) {
   if (urgency !== "crisis" && urgency !== "urgent") return null;
@@ -44,7 +50,18 @@ function stateMark(item) {
       : null);
 }
 
+/**
+ * `text` with the code-point `spans` Rust found wrapped in <mark>: text nodes only, so
+ * whatever a draft says stays text.
+ */
+export function marked(text, spans) {
+  if (!spans?.length) return [text ?? ""];
+  return markPieces(text, spans).map((p) => (p.mark ? h("mark", {}, p.text) : p.text));
+}
+
 function row(item, index, selected, now, checked = false) {
+  const m = item.matches ?? {};
+  const line = previewLine(item);
   const state = rowState(item);
   const when = scheduleText(item.scheduled_at, now);
   const el = h("div", {
@@ -62,21 +79,25 @@ function row(item, index, selected, now, checked = false) {
     // The rules' answer (Rust, at the time the queue was read): an approval now is late.
     Number(item.late_by_secs) > 0 ? lateBadge(`Due ${lateSpan(item.late_by_secs)} ago: an approval now is marked late`) : null,
     h("span", { class: "row-network" }, networkLabel(item.network)),
-    h("span", { class: "row-channel" }, item.channel),
+    h("span", { class: "row-channel" }, ...marked(item.channel, m.channel)),
     h("span", { class: `row-when when-${when.tone}` }, when.text)),
-  h("div", { class: "row-line row-preview" }, item.preview),
+  h("div", { class: "row-line row-preview" }, line.prefix || null, ...marked(line.text, line.spans)),
   h("div", { class: "row-line row-bottom" },
     riskBadge(item),
-    h("span", { class: "row-author" }, item.author),
+    h("span", { class: "row-author" }, ...marked(item.author, m.author)),
     stateMark(item)));
   el.style.top = `${rowTop(index, ROW_HEIGHT)}px`;
   return el;
 }
 
 /**
- * @param {{scroller: HTMLElement, spacer: HTMLElement, empty: HTMLElement, onSelect: (id: string) => void}} parts
+ * The rows drawn are those loaded (`state.items`, from row `state.offset`) that are in view;
+ * the spacer is as tall as the whole queue (`state.total`). After each paint `onWindow(start,
+ * end)` says which rows are in view, so the controller can fetch their page.
+ * @param {{scroller: HTMLElement, spacer: HTMLElement, empty: HTMLElement, onSelect: (id: string) => void,
+ *   onWindow?: (start: number, end: number) => void}} parts
  */
-export function createQueueView({ scroller, spacer, empty, onSelect }) {
+export function createQueueView({ scroller, spacer, empty, onSelect, onWindow = () => {} }) {
   let state = null;
   let now = Date.now();
   let checked = new Set();
@@ -85,21 +106,27 @@ export function createQueueView({ scroller, spacer, empty, onSelect }) {
   function paint() {
     frame = 0;
     if (!state) return;
-    const sel = selectedIndex(state);
+    const sel = absoluteIndex(state);
+    const offset = state.offset ?? 0;
     const win = visibleWindow({
       scrollTop: scroller.scrollTop,
       viewportHeight: scroller.clientHeight,
       rowHeight: ROW_HEIGHT,
-      count: state.items.length,
+      count: count(state),
     });
     spacer.style.height = `${win.totalHeight}px`;
     const rows = [];
+    let selectedDrawn = false;
     for (let i = win.start; i < win.end; i += 1) {
-      rows.push(row(state.items[i], i, i === sel, now, checked.has(state.items[i].id)));
+      const item = state.items[i - offset];
+      if (!item) continue; // its page is on its way
+      if (i === sel) selectedDrawn = true;
+      rows.push(row(item, i, i === sel, now, checked.has(item.id)));
     }
     spacer.replaceChildren(...rows);
-    if (sel >= 0) scroller.setAttribute("aria-activedescendant", `row-${sel}`);
+    if (selectedDrawn) scroller.setAttribute("aria-activedescendant", `row-${sel}`);
     else scroller.removeAttribute("aria-activedescendant");
+    onWindow(win.start, win.end);
   }
 
   scroller.addEventListener("scroll", () => {
@@ -118,10 +145,10 @@ export function createQueueView({ scroller, spacer, empty, onSelect }) {
       checked = picked;
       now = at;
       empty.textContent = emptyText;
-      empty.hidden = next.items.length > 0;
-      scroller.hidden = next.items.length === 0;
+      empty.hidden = count(next) > 0;
+      scroller.hidden = count(next) === 0;
       if (reveal) {
-        const index = selectedIndex(next);
+        const index = absoluteIndex(next);
         if (index >= 0) {
           const top = scrollToReveal({
             index, scrollTop: scroller.scrollTop, viewportHeight: scroller.clientHeight, rowHeight: ROW_HEIGHT,
