@@ -39,6 +39,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use countersign_audit::{content_sha256, kinds};
 use countersign_core::finding::Finding;
 use countersign_core::mutation::{Annotation, Verdict};
+use countersign_core::versions::VersionBody;
 use countersign_core::{
     Approval, ChannelId, DecisionId, Draft, DraftId, DraftStatus, HistoryEntry, HistoryEvent,
     Network, Person, TeamId, Urgency,
@@ -526,24 +527,10 @@ fn versions(draft: &Draft) -> (Vec<ExportedVersion>, Option<Summarised>) {
         ),
         _ => (None, draft.history.as_slice()),
     };
-    let first_known = if summary.is_some() {
-        kept.iter()
-            .find(|e| !matches!(e.event, HistoryEvent::Routed { .. }))
-            .map_or(draft.version, |e| e.version)
-    } else {
-        1
-    };
+    // The texts come from the core, which knows which versions a folded history still
+    // proves (a late comment on an older version proves nothing).
     let mut versions = vec![];
-    for version in first_known..=draft.version {
-        let body = kept
-            .iter()
-            .find_map(|e| match &e.event {
-                HistoryEvent::Edited { previous_body, .. } if e.version >= version => {
-                    Some(previous_body.as_str())
-                }
-                _ => None,
-            })
-            .unwrap_or(&draft.body);
+    for VersionBody { version, body } in countersign_core::versions::versions(draft) {
         let made = kept.iter().find_map(|e| match e.event {
             HistoryEvent::Edited { .. } if e.version + 1 == version => {
                 Some((VersionOrigin::Edited, e))
@@ -564,8 +551,8 @@ fn versions(draft: &Draft) -> (Vec<ExportedVersion>, Option<Summarised>) {
         };
         versions.push(ExportedVersion {
             version,
-            content_sha256: content_sha256(body),
-            body: body.to_owned(),
+            content_sha256: content_sha256(&body),
+            body,
             origin,
             written_at,
             written_by,
