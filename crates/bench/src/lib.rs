@@ -15,6 +15,7 @@ pub mod desktop;
 mod measure;
 mod relay;
 mod report;
+pub mod search;
 mod setup;
 
 pub use measure::run;

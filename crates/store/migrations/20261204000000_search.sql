@@ -12,7 +12,11 @@
 -- the tokenizer reads both as separators anyway.
 CREATE VIRTUAL TABLE drafts_search USING fts5(
     body, post, channel, author,
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2',
+    -- Prefixes of 1 to 3 characters have their own index: the last word is a prefix while
+    -- it is typed, and a short one would otherwise merge the doclists of every word it
+    -- starts.
+    prefix = '1 2 3'
 );
 
 CREATE TRIGGER drafts_search_insert AFTER INSERT ON drafts
@@ -60,4 +64,9 @@ WHERE status = 'pending' OR (status = 'approved' AND pre_approved_reply IS NOT N
 -- The filter menus' counts read every pending draft's facets from this index alone, never
 -- the wide rows (whose JSON is most of the file).
 CREATE INDEX drafts_facets ON drafts (network, channel, urgency, risk, next_step)
+    WHERE status = 'pending';
+-- A page of the queue: its order (as drafts_queue) and every column a filter reads, so
+-- finding the page's rows never reads a wide row; only the rows returned are read.
+CREATE INDEX drafts_page ON drafts (urgency, scheduled_at IS NULL, scheduled_at, created_at, id,
+                                    network, channel, risk, next_step)
     WHERE status = 'pending';

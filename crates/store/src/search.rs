@@ -206,17 +206,27 @@ impl Cache {
     pub fn queue_page(&self, page: &QueuePage) -> Result<QueuePageAnswer, StoreError> {
         let query = fts_query(&page.text);
         let limit = page.limit.min(MAX_PAGE);
-        let (sql, params) =
-            queue::queue_sql(&page.filter, query.as_deref(), Some(limit), page.offset);
-        let rows: Vec<(QueueItem, i64)> = {
+        // The page's rows from the narrow index first, then only those rows read whole.
+        let (sql, params) = queue::queue_sql(
+            &page.filter,
+            query.as_deref(),
+            Some(limit),
+            page.offset,
+            true,
+        );
+        let rowids: Vec<i64> = {
             let mut stmt = self.conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(params), |row| {
-                Ok((queue::item(row)?, row.get::<_, i64>(16)?))
-            })?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(params), |row| row.get(0))?;
             rows.collect::<Result<_, _>>()?
         };
-        let mut items = Vec::with_capacity(rows.len());
-        for (item, rowid) in rows {
+        let mut items = Vec::with_capacity(rowids.len());
+        let mut read = self
+            .conn
+            .prepare_cached(&format!("{} WHERE d.rowid = ?1", queue::ITEM_SELECT))?;
+        for rowid in rowids {
+            let Some(item) = read.query_row([rowid], queue::item).optional()? else {
+                continue;
+            };
             let matches = match &query {
                 Some(query) => self.matches(query, rowid)?,
                 None => Matches::default(),
@@ -297,7 +307,7 @@ impl Cache {
         if let Some(query) = query {
             params.push(Value::Text(query.to_owned()));
             text = format!(
-                " AND d.rowid IN (SELECT rowid FROM drafts_search WHERE drafts_search MATCH ?{})",
+                " AND +d.rowid IN (SELECT rowid FROM drafts_search WHERE drafts_search MATCH ?{})",
                 params.len()
             );
         }
