@@ -23,7 +23,8 @@ pub struct BulkTiming {
     pub eligible: usize,
     /// `A` → the confirmation on screen (Rust's `bulk_check` answered and drawn).
     pub confirm: Duration,
-    /// Enter → every checked row on screen marked decided (the next frame).
+    /// Enter → every checked row on screen marked decided (the next frame); rows off
+    /// screen are drawn when scrolled to.
     pub shown: Duration,
     /// Enter → the toast saying they were recorded (`decide_many` returned: each approval
     /// its own fsync'd outbox row).
@@ -104,7 +105,6 @@ pub async fn time_bulk_approval(s: &Session, n: usize) -> anyhow::Result<BulkTim
             json!([]),
         )
         .await?;
-    let checked = ids.as_array().map_or(0, Vec::len);
     let confirm = timed(
         s,
         &[(
@@ -115,18 +115,30 @@ pub async fn time_bulk_approval(s: &Session, n: usize) -> anyhow::Result<BulkTim
         async { Ok(s.press("A").await?) },
     )
     .await?[0];
+    // Rows off screen are not in the DOM: the confirmation counts the whole selection.
     let title = s
         .script(
             "return document.querySelector('[data-testid=bulk-title]')?.textContent ?? '';",
             json!([]),
         )
         .await?;
+    let left_out = s
+        .script(
+            "return document.querySelectorAll('[data-testid=bulk-left-out]').length;",
+            json!([]),
+        )
+        .await?
+        .as_u64()
+        .unwrap_or(0) as usize;
     let eligible = title
         .as_str()
         .unwrap_or_default()
         .split(|c: char| !c.is_ascii_digit())
         .find_map(|w| w.parse().ok())
         .unwrap_or(0);
+    if eligible == 0 {
+        anyhow::bail!("none of the {left_out} checked drafts may be approved in bulk");
+    }
     let after = timed(
         s,
         &[
@@ -144,7 +156,7 @@ pub async fn time_bulk_approval(s: &Session, n: usize) -> anyhow::Result<BulkTim
     )
     .await?;
     Ok(BulkTiming {
-        checked,
+        checked: eligible + left_out,
         eligible,
         confirm,
         shown: after[0],
