@@ -898,3 +898,73 @@ pub fn add_rows(report: &mut Report, f: &ReviewerFigures) {
         true,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(risk: Option<&str>, late: bool, state: &str) -> Row {
+        Row {
+            id: "d".into(),
+            index: 0,
+            state: state.into(),
+            risk: risk.map(str::to_owned),
+            late,
+        }
+    }
+
+    #[test]
+    fn only_pending_rows_without_warnings_on_time_are_routine() {
+        assert!(row(None, false, "pending").routine());
+        assert!(row(Some("info"), false, "pending").routine());
+        for risk in ["warn", "block", "unreviewed", "pre"] {
+            assert!(!row(Some(risk), false, "pending").routine(), "{risk}");
+        }
+        assert!(!row(None, true, "pending").routine());
+        assert!(!row(None, false, "decided-unsynced").routine());
+    }
+
+    #[test]
+    fn flagged_words_are_found_in_code_points() {
+        let pane = Pane {
+            findings: vec![
+                Finding {
+                    severity: "info".into(),
+                    rule: "a".into(),
+                    quotes: vec!["🔥".into()],
+                },
+                Finding {
+                    severity: "warn".into(),
+                    rule: "crisis.tragedy_joke".into(),
+                    quotes: vec!["too soon".into()],
+                },
+            ],
+            blocked: None,
+            body: "in a fire? 🔥 (too soon, Leeds?)".into(),
+        };
+        // "in a fire? " is 11 code points, the emoji one, " (" two.
+        assert_eq!(flagged_words(&pane), Some((14, 22, "too soon")));
+        let unquoted = Pane {
+            findings: vec![Finding {
+                severity: "warn".into(),
+                rule: "network.alt_text".into(),
+                quotes: vec![],
+            }],
+            ..pane
+        };
+        assert_eq!(flagged_words(&unquoted), None);
+    }
+
+    #[test]
+    fn the_reason_names_the_rule() {
+        let breach = Finding {
+            severity: "block".into(),
+            rule: "personal_data.phone".into(),
+            quotes: vec![],
+        };
+        assert_eq!(
+            reject_reason(&breach),
+            "Breaks our policy: personal_data.phone."
+        );
+    }
+}
