@@ -253,3 +253,26 @@ async fn a_suggestion_that_would_make_the_draft_too_long_is_refused_with_its_cap
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_suggestion_over_its_cap_is_refused_at_the_push_and_cannot_be_accepted() {
+    let t = TestServer::start().await;
+    let org = org(&t.server).await;
+    let draft = serde_json::to_value(draft_by(&t.server, org.alex, BODY).await).unwrap();
+    let huge = "s".repeat(countersign_core::limits::MAX_SUGGESTION_CHARS + 1);
+    let (mutation, id) = suggest(1, &draft, "parcel", Some(&huge));
+    let rita = t.sign_in("rita").await.access;
+    let results = t.push(&rita, &client(), vec![mutation]).await;
+    assert_eq!(results[0]["status"], "invalid", "{results:?}");
+    let said = results[0]["message"].as_str().unwrap_or_default();
+    assert!(said.starts_with("the suggestion is too long"), "{said}");
+    let alex = t.sign_in("alex").await.access;
+    let (status, body) = t
+        .post(&accept_path(&draft, &id), &alex, &json!({"version": 1}))
+        .await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::NOT_FOUND, "not_found"),
+        "nothing was kept"
+    );
+}
