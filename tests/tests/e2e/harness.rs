@@ -342,3 +342,21 @@ pub async fn assert_accessible(s: &Session, screen: &str) {
         grave.len()
     );
 }
+
+impl Desktop {
+    /// Starts the app's binary once more on this desktop's folders, outside tauri-driver —
+    /// a reviewer starting Countersign again while it runs.
+    pub fn start_again(&self) -> std::process::Child {
+        let h = self.home.path();
+        std::process::Command::new(app_binary())
+            .env("HOME", h)
+            .env("XDG_DATA_HOME", h.join("data"))
+            .env("XDG_CACHE_HOME", h.join("cache"))
+            .env("COUNTERSIGN_DATA_DIR", self.data_dir())
+            .env("COUNTERSIGN_KEYCHAIN_SERVICE", &self.keychain_service)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the desktop binary again")
+    }
+}

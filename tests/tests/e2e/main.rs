@@ -9,6 +9,7 @@ mod bulk;
 mod crisis;
 mod harness;
 mod late;
+mod instance;
 mod notify;
 mod policy;
 mod receipts;

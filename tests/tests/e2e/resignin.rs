@@ -3,7 +3,7 @@
 //! screen), and once it is given the queue and its selection are as they were and the
 //! decision reaches the server exactly once.
 
-use crate::harness::{DEMO_PASSWORD, Desktop, demo_server_with_clock, enabled};
+use crate::harness::{DEMO_PASSWORD, Desktop, assert_accessible, demo_server_with_clock, enabled};
 use crate::{REVIEWER, decisions, only_clean_drafts, selected_id, server_draft};
 use chrono::TimeDelta;
 use countersign_server::Clock;
@@ -74,6 +74,15 @@ async fn when_the_server_asks_for_the_password_again_the_window_asks_in_place_an
         "the selection is kept"
     );
     desktop.shot("resignin").await;
+    // The approval's own toast goes first: this checks the overlay, not the toast.
+    s.wait_for("the decision's toast to go", || async {
+        s.find_all("[data-testid=toast]")
+            .await
+            .is_empty()
+            .then_some(())
+    })
+    .await;
+    assert_accessible(s, "re-sign-in overlay").await;
 
     // A wrong password is refused in place; the right one signs in.
     let password = s.find("[data-testid=resignin-password]").await;
