@@ -360,14 +360,11 @@ async fn a_thousand_decisions_apply_in_one_push() {
         .enumerate()
         .map(|(i, id)| decide(i as u64 + 1, *id, 1, "approve"))
         .collect();
-    let started = std::time::Instant::now();
+    // How fast is the benchmark's business (`countersign-bench`'s "push N queued decisions"
+    // row), not this test's: a time limit here failed whenever the machine was busy.
     let results = t.push(&bea, &client(), mutations).await;
-    let elapsed = started.elapsed();
+    assert_eq!(results.len(), 1000);
     assert!(results.iter().all(|r| r["status"] == "applied"));
-    assert!(
-        elapsed < std::time::Duration::from_secs(5),
-        "1000 decisions took {elapsed:?}"
-    );
 }
 
 #[tokio::test]
