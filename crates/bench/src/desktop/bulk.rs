@@ -32,43 +32,45 @@ pub struct BulkTiming {
 }
 
 /// Arms the page: the next keydown's time, then the time (and the frame after) at which
-/// each named condition (a JS expression) first holds, checked on every DOM change.
+/// each named condition first holds, checked on every DOM change. The conditions are
+/// written here, not sent as strings: the app's CSP refuses `eval`.
 const ARM: &str = "
-  const conditions = arguments[0];
+  const names = arguments[0];
+  const ids = arguments[1];
+  const row = (id) => document.querySelector(`[data-testid=queue-row][data-id=\"${id}\"]`);
+  const conditions = {
+    confirm: () => document.querySelector('[data-testid=bulk-confirm]') !== null,
+    shown: () => ids.every((id) => { const r = row(id); return !r || r.dataset.state !== 'pending'; }),
+    recorded: () => [...document.querySelectorAll('[data-testid=toast]')]
+      .some((t) => t.textContent.startsWith('Approved')),
+  };
   const rec = window.__bulkTiming = {key: null, at: {}, frame: {}};
-  document.addEventListener('keydown', (e) => {
+  document.addEventListener('keydown', () => {
     if (rec.key === null) rec.key = performance.now();
   }, {capture: true, once: true});
-  const tests = Object.entries(conditions).map(([name, expr]) => [name, new Function('ids', `return (${expr});`)]);
-  const ids = arguments[1];
   const check = () => {
     if (rec.key === null) return;
-    for (const [name, test] of tests) {
-      if (rec.at[name] === undefined && test(ids)) {
+    for (const name of names) {
+      if (rec.at[name] === undefined && conditions[name]()) {
         rec.at[name] = performance.now();
         requestAnimationFrame(() => { rec.frame[name] = performance.now(); });
       }
     }
-    if (tests.every(([name]) => rec.at[name] !== undefined)) observer.disconnect();
+    if (names.every((name) => rec.at[name] !== undefined)) observer.disconnect();
   };
   const observer = new MutationObserver(check);
   observer.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
   return true;";
 
-/// Arms the page with `conditions` (name, JS expression over `ids`), runs `press`, and
-/// returns the time from the key to the frame after each condition held, in their order.
+/// Arms the page for the conditions `names` (see [`ARM`]) over the row `ids`, runs `press`,
+/// and returns the time from the key to the frame after each condition held, in order.
 async fn timed(
     s: &Session,
-    conditions: &[(&str, &str)],
+    names: &[&str],
     ids: Value,
     press: impl std::future::Future<Output = anyhow::Result<()>>,
 ) -> anyhow::Result<Vec<Duration>> {
-    let names: Vec<&str> = conditions.iter().map(|(n, _)| *n).collect();
-    let armed: serde_json::Map<String, Value> = conditions
-        .iter()
-        .map(|(n, e)| ((*n).to_owned(), json!(e)))
-        .collect();
-    s.script(ARM, json!([armed, ids])).await?;
+    s.script(ARM, json!([names, ids])).await?;
     press.await?;
     let rec = s
         .wait_for_within("the bulk step to show", Duration::from_secs(60), || async {
@@ -105,15 +107,9 @@ pub async fn time_bulk_approval(s: &Session, n: usize) -> anyhow::Result<BulkTim
             json!([]),
         )
         .await?;
-    let confirm = timed(
-        s,
-        &[(
-            "confirm",
-            "document.querySelector('[data-testid=bulk-confirm]') !== null",
-        )],
-        ids.clone(),
-        async { Ok(s.press("A").await?) },
-    )
+    let confirm = timed(s, &["confirm"], ids.clone(), async {
+        Ok(s.press("A").await?)
+    })
     .await?[0];
     // Rows off screen are not in the DOM: the confirmation counts the whole selection.
     let title = s
@@ -139,21 +135,9 @@ pub async fn time_bulk_approval(s: &Session, n: usize) -> anyhow::Result<BulkTim
     if eligible == 0 {
         anyhow::bail!("none of the {left_out} checked drafts may be approved in bulk");
     }
-    let after = timed(
-        s,
-        &[
-            (
-                "shown",
-                "ids.every((id) => { const r = document.querySelector(`[data-testid=queue-row][data-id=\"${id}\"]`); return !r || r.dataset.state !== 'pending'; })",
-            ),
-            (
-                "recorded",
-                "[...document.querySelectorAll('[data-testid=toast]')].some((t) => t.textContent.startsWith('Approved'))",
-            ),
-        ],
-        ids,
-        async { Ok(s.press(ENTER).await?) },
-    )
+    let after = timed(s, &["shown", "recorded"], ids, async {
+        Ok(s.press(ENTER).await?)
+    })
     .await?;
     Ok(BulkTiming {
         checked: eligible + left_out,
