@@ -59,12 +59,12 @@ const app = {
   },
   /** Shows an error; returns true when it ended the session. */
   report(e, doing) {
-    if (SESSION_ENDED.has(e?.code)) {
     // The password asked again: over the current screen, the session kept (resignin.js).
     if (e?.code === CODES.SIGN_IN_REQUIRED && app.state.user) {
       app.resignin.ask({ explicit: true });
       return true;
     }
+    if (SESSION_ENDED.has(e?.code)) {
       app.session.showSignin(signedOutText(e.code, e.message) || e.message);
       return true;
     }
@@ -82,8 +82,8 @@ app.crisis = createCrisisController(app);
 app.bulk = createBulkController(app);
 app.session = createSessionController(app);
 app.annotations = createAnnotationsController(app);
-
 app.resignin = createResigninController(app);
+
 // ---- input: keys and buttons both go through the action table ------------------------
 
 document.addEventListener("keydown", (event) => {
