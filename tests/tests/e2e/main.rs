@@ -5,18 +5,18 @@
 //! report that they were skipped.
 
 mod a11y;
+mod annotations;
 mod bulk;
 mod crisis;
 mod harness;
-mod instance;
 mod late;
 mod notify;
 mod policy;
 mod receipts;
 mod resignin;
-mod search;
 mod transport;
 mod undo;
+mod versions;
 mod webdriver;
 mod xss;
 
