@@ -335,7 +335,7 @@ function versionsButton(detail) {
     type: "button", class: ["link-button", "versions-open", changed && "changed"], dataset: { action: "versions" },
     testid: "versions-open", "aria-keyshortcuts": "d",
     title: changed ? `Changed since you last saw it (version ${seen}): see what changed (d)` : "Compare versions (d)",
-  }, `version ${version}`, changed ? ` · changed since v${seen}` : "", h("kbd", {}, "d"));
+  }, `version ${version}`, changed ? ` · changed since v${seen}` : "", " ", h("kbd", {}, "d"));
 }
 
 /**
