@@ -60,8 +60,8 @@ pub struct PageItem {
 pub struct Matches {
     /// In [`QueueItem::preview`].
     pub preview: Vec<Span>,
-    /// In the body outside the preview: the body around its first match, when the preview
-    /// shows none of them.
+    /// The body around its first match, when the preview shows none of them near its start
+    /// (where a row has room for them).
     pub body: Option<Excerpt>,
     /// In the customer post the draft answers: the post around its first match.
     pub post: Option<Excerpt>,
@@ -413,7 +413,12 @@ impl Cache {
             preview.chars().count()
         };
         let preview_spans = within(&body_spans, start, start + shown);
-        let body = match (preview_spans.is_empty(), body_spans.first()) {
+        // A row shows the start of its preview; words matched further on are shown where
+        // they are, with the words around them.
+        let hidden = preview_spans
+            .first()
+            .is_none_or(|s| s.start > CONTEXT_BEFORE);
+        let body = match (hidden, body_spans.first()) {
             (true, Some(first)) => Some(excerpt(&body, &body_spans, *first)),
             _ => None,
         };

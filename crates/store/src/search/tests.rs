@@ -226,6 +226,31 @@ fn matches_are_code_point_spans_in_what_the_row_shows() {
         .collect();
     assert_eq!(marked, "outage");
 
+    let far = format!("{}outage at the end", "word ".repeat(12));
+    seed(&mut cache, &[draft(4, &far)]);
+    let page = cache
+        .queue_page(&QueuePage {
+            text: "outage".to_owned(),
+            limit: 10,
+            ..QueuePage::default()
+        })
+        .unwrap();
+    let far = page
+        .items
+        .iter()
+        .find(|i| i.item.preview.ends_with("outage at the end"))
+        .expect("the draft with the word far in")
+        .matches
+        .clone();
+    assert_eq!(far.preview, vec![span(60, 66)]);
+    let around = far
+        .body
+        .expect("past where a row has room: the words around it");
+    assert!(
+        around.text.starts_with('…') && around.text.contains("outage"),
+        "{}",
+        around.text
+    );
     let third = by_preview("Noted");
     let post = third.post.expect("the post around the match");
     assert_eq!(post.text, "line one my outage report");
@@ -243,7 +268,7 @@ fn matches_are_code_point_spans_in_what_the_row_shows() {
         vec![span(1, 5)],
         "@acme_help"
     );
-    assert_eq!(channel.total, 3);
+    assert_eq!(channel.total, 4);
 }
 
 #[test]
