@@ -139,13 +139,23 @@ pub async fn time_bulk_approval(s: &Session, n: usize) -> anyhow::Result<BulkTim
         Ok(s.press(ENTER).await?)
     })
     .await?;
-    Ok(BulkTiming {
+    let timing = BulkTiming {
         checked: eligible + left_out,
         eligible,
         confirm,
         shown: after[0],
         recorded: after[1],
-    })
+    };
+    // Said as it is measured: the table comes only at the end of the whole run.
+    eprintln!(
+        "bulk approval: {} of {} checked eligible; A → confirmation {}, Enter → shown {}, → recorded {}",
+        timing.eligible,
+        timing.checked,
+        human(timing.confirm),
+        human(timing.shown),
+        human(timing.recorded)
+    );
+    Ok(timing)
 }
 
 /// The table's row for one profile's bulk approval.
