@@ -142,6 +142,8 @@ async fn a_reviewer_finds_drafts_by_their_words_and_channel_combined_with_filter
                 .as_str()
                 .unwrap_or_default()
                 .contains("hartwellandlane")
+                // Marked: these are the channel's results, not the last search's rows.
+                && r["channelMarks"] == json!(["hartwellandlane"])
         },
     )
     .await;
