@@ -54,8 +54,8 @@ mod outbox;
 mod private;
 mod queue;
 mod receipts;
-mod seen;
 mod search;
+mod seen;
 mod sync_state;
 mod undo;
 mod verdicts;
@@ -71,7 +71,8 @@ pub use private::private_folder;
 pub use queue::{LocalDecision, PREVIEW_CHARS, QueueFilter, QueueItem};
 pub use receipts::{ReceiptCheck, StoredReceipt, UnconfirmedDecision};
 pub use search::{
-    Excerpt, FilterCounts, MAX_PAGE, Matches, PageItem, QueuePage, QueuePageAnswer, Split, fts_query,
+    Excerpt, FilterCounts, MAX_PAGE, Matches, PageItem, QueuePage, QueuePageAnswer, Split,
+    fts_query,
 };
 pub use undo::{Claimed, TooLate, Undone};
 pub use verdicts::Verdict as GuardVerdict;
