@@ -11,7 +11,7 @@
 //! have stopped a single approval stops the bulk one.
 //!
 //! [`App::decide_many`](crate::App::decide_many) runs the check again under the cache lock
-//! and records each approval through [`record_decision`], the path `a` takes: its own
+//! and records each approval through `record_decision`, the path `a` takes: its own
 //! outbox row, its own mutation id.
 
 use crate::error::AppError;
