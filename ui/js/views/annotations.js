@@ -4,6 +4,7 @@
 // comment to its words. Text nodes and elements built with h() only: a draft's text and
 // every comment are hostile strings and stay text.
 import { h } from "../dom.js";
+import { wireEmphasis } from "./emphasis.js";
 import { relativeTime } from "../format.js";
 import {
   anchorNote, bodyPieces, groupAnnotations, quoteOf, shortQuote, suggestionWords,
@@ -104,20 +105,12 @@ function marksOf(root, id) {
 
 /**
  * Hovering or focusing a listed comment emphasises its words in the body; clicking one
- * scrolls them into view. Wired once on the pane, by delegation, so re-renders need nothing.
+ * scrolls them into view.
  */
 export function wireAnnotationEmphasis(pane) {
-  const show = (item) => {
-    for (const m of pane.querySelectorAll("mark.note-emphasis")) m.classList.remove("note-emphasis");
-    if (item) for (const m of marksOf(pane, item.dataset.annotation)) m.classList.add("note-emphasis");
-  };
-  const itemAt = (target) => (target instanceof Element ? target.closest("li[data-annotation]") : null);
-  pane.addEventListener("mouseover", (event) => show(itemAt(event.target) ?? itemAt(document.activeElement)));
-  pane.addEventListener("mouseleave", () => show(itemAt(document.activeElement)));
-  pane.addEventListener("focusin", (event) => show(itemAt(event.target)));
-  pane.addEventListener("focusout", (event) => show(itemAt(event.relatedTarget)));
-  pane.addEventListener("click", (event) => {
-    const item = itemAt(event.target);
-    if (item) marksOf(pane, item.dataset.annotation)[0]?.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  wireEmphasis(pane, {
+    itemSelector: "li[data-annotation]",
+    className: "note-emphasis",
+    marksOf: (root, item) => marksOf(root, item.dataset.annotation),
   });
 }

@@ -2,6 +2,7 @@
 // body), the body with each spanned finding marked, and the emphasis that ties a listed
 // finding to its mark. Text nodes and <mark> elements only; every server string is text.
 import { h } from "../dom.js";
+import { wireEmphasis } from "./emphasis.js";
 import {
   SEVERITY_LABELS, categoryLabel, excerpt, findingRanges, findingsSummary, groupFindings,
   markSegments, routeText, worstSeverity,
@@ -79,23 +80,12 @@ function marksOf(root, indices) {
 
 /**
  * Hovering or focusing a listed finding emphasises its marks in the body; clicking one
- * scrolls its first mark into view. Wired once on the pane, by delegation, so re-renders
- * need nothing.
+ * scrolls its first mark into view.
  */
 export function wireFindingEmphasis(pane) {
-  const show = (item) => {
-    for (const m of pane.querySelectorAll("mark.emphasis")) m.classList.remove("emphasis");
-    if (item) for (const m of marksOf(pane, item.dataset.finding)) m.classList.add("emphasis");
-  };
-  const itemAt = (target) => (target instanceof Element ? target.closest("li[data-finding]") : null);
-  // Focus wins when the pointer is elsewhere, so keyboard users keep their emphasis.
-  pane.addEventListener("mouseover", (event) => show(itemAt(event.target) ?? itemAt(document.activeElement)));
-  pane.addEventListener("mouseleave", () => show(itemAt(document.activeElement)));
-  pane.addEventListener("focusin", (event) => show(itemAt(event.target)));
-  pane.addEventListener("focusout", (event) => show(itemAt(event.relatedTarget)));
-  pane.addEventListener("click", (event) => {
-    const item = itemAt(event.target);
-    if (!item) return;
-    marksOf(pane, item.dataset.finding)[0]?.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  wireEmphasis(pane, {
+    itemSelector: "li[data-finding]",
+    className: "emphasis",
+    marksOf: (root, item) => marksOf(root, item.dataset.finding),
   });
 }
