@@ -129,11 +129,7 @@ export function createSignin(root, { onSubmit }) {
       (values.serverUrl ? (values.username ? password : username) : server).focus();
       return;
     }
-    if (!totpField.hidden && !/^[0-9]{6}$/.test(values.totp)) {
-      handle.setError("Enter the 6-digit code from your authenticator app.");
-      totp.focus();
-      return;
-    }
+    if (totpRefused(values.totp, { totpField, totp, handle })) return;
     onSubmit(values);
   });
 
@@ -235,11 +231,7 @@ export function buildResignin(panel, { username, serverUrl, pending = 0, onSubmi
       password.focus();
       return;
     }
-    if (!totpField.hidden && !/^[0-9]{6}$/.test(values.totp)) {
-      handle.setError("Enter the 6-digit code from your authenticator app.");
-      totp.focus();
-      return;
-    }
+    if (totpRefused(values.totp, { totpField, totp, handle })) return;
     onSubmit(values);
   });
 
@@ -263,4 +255,12 @@ export function buildResignin(panel, { username, serverUrl, pending = 0, onSubmi
     },
   };
   return handle;
+}
+
+/** A code is asked for and what was typed is not 6 digits: says so and focuses the field. */
+function totpRefused(code, { totpField, totp, handle }) {
+  if (totpField.hidden || /^[0-9]{6}$/.test(code)) return false;
+  handle.setError("Enter the 6-digit code from your authenticator app.");
+  totp.focus();
+  return true;
 }
