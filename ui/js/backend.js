@@ -32,7 +32,6 @@ export const signIn = ({ serverUrl, username, password, totp, allowInsecure }) =
     ...(allowInsecure === true ? { allowInsecure: true } : {}),
   });
 export const signOut = () => call("sign_out");
-export const queue = (filter = {}) => call("queue", { filter });
 /**
  * One page of the queue: `{filter, text, offset, limit}` → `{items (each with matches), total,
  * counts, to_review, decided, all_to_review}`. The window asks for the rows it shows.

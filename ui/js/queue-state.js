@@ -252,12 +252,3 @@ export function filterArgs(filter) {
   else if (filter.decided === "open") args.decided_by_me = false;
   return args;
 }
-
-/** The channels seen in `items` (optionally of one network), sorted, for the filter's menu. */
-export function channelOptions(items, network = "") {
-  const seen = new Set();
-  for (const item of items) {
-    if (!network || item.network === network) seen.add(item.channel);
-  }
-  return [...seen].sort((a, b) => a.localeCompare(b));
-}

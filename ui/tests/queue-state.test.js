@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  channelOptions, clearFilter, confirmDecision, createState, decideOptimistic, filterArgs, listsPreApproved,
+  clearFilter, confirmDecision, createState, decideOptimistic, filterArgs, listsPreApproved,
   hasFilter, move, rollback, rowState, select, selectFirst, selectLast, selectedIndex,
   selectedItem, setFilter, setItems, titleText, toReviewCount,
 } from "../js/queue-state.js";
@@ -138,15 +138,6 @@ test("the findings filter: has findings, no findings, any; through the same filt
   assert.equal(listsPreApproved(setFilter(s, "findings", "has").filter), false);
   assert.equal(setFilter(s, "findings", "maybe"), s, "an unknown value is ignored");
   assert.equal(clearFilter(setFilter(s, "findings", "has")).filter.findings, "", "Clear clears it");
-});
-
-test("channel options are unique, sorted, and per network", () => {
-  const items = [
-    item("1", { network: "x", channel: "@b" }), item("2", { network: "x", channel: "@a" }),
-    item("3", { network: "bluesky", channel: "@c.bsky" }), item("4", { network: "x", channel: "@a" }),
-  ];
-  assert.deepEqual(channelOptions(items), ["@a", "@b", "@c.bsky"]);
-  assert.deepEqual(channelOptions(items, "x"), ["@a", "@b"]);
 });
 
 test("selection survives 10,000 rows quickly", () => {
