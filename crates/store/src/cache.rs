@@ -25,6 +25,8 @@ const CACHE_KIB: i64 = -32 * 1024;
 /// take `&mut self` and run in one `BEGIN IMMEDIATE` transaction.
 pub struct Cache {
     pub(crate) conn: Connection,
+    /// The queue's shape, kept between pages while no draft changes (`queue_index.rs`).
+    pub(crate) queue_index: std::cell::RefCell<Option<crate::queue_index::QueueIndex>>,
 }
 
 impl Cache {
@@ -93,7 +95,10 @@ impl Cache {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_transaction_behavior(TransactionBehavior::Immediate);
         migrations::migrate(&mut conn)?;
-        Ok(Cache { conn })
+        Ok(Cache {
+            conn,
+            queue_index: Default::default(),
+        })
     }
 }
 

@@ -78,8 +78,8 @@ pub(crate) fn named<T>(
     idx: usize,
     parse: impl FnOnce(&str) -> Option<T>,
 ) -> rusqlite::Result<T> {
-    let text: String = row.get(idx)?;
-    parse(&text).ok_or_else(|| bad(idx, Type::Text, format!("unknown value {text:?}")))
+    let text = row.get_ref(idx)?.as_str()?;
+    parse(text).ok_or_else(|| bad(idx, Type::Text, format!("unknown value {text:?}")))
 }
 
 /// Reads a nullable text column through a wire-name parser.

@@ -53,6 +53,7 @@ mod migrations;
 mod outbox;
 mod private;
 mod queue;
+mod queue_index;
 mod receipts;
 mod search;
 mod seen;
@@ -74,5 +75,5 @@ pub use search::{
     Excerpt, FilterCounts, MAX_PAGE, Matches, PageItem, QueuePage, QueuePageAnswer, Split,
     fts_query,
 };
-pub use undo::{Claimed, TooLate, Undone};
+pub use undo::{Claimed, HeldBack, TooLate, Undone};
 pub use verdicts::Verdict as GuardVerdict;

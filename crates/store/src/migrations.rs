@@ -48,6 +48,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "20261204030000_seen",
         sql: include_str!("../migrations/20261204030000_seen.sql"),
     },
+    Migration {
+        name: "20261204040000_queue_generation",
+        sql: include_str!("../migrations/20261204040000_queue_generation.sql"),
+    },
 ];
 
 /// The schema version this build writes: the number of migrations it carries.

@@ -80,7 +80,7 @@ impl Cache {
     /// The sync engine uses [`Cache::claim_unanswered`], which also marks them as pushed so
     /// they can no longer be undone.
     pub fn unanswered(&self, limit: usize) -> Result<Vec<Mutation>, StoreError> {
-        unanswered_in(&self.conn, limit)
+        unanswered_in(&self.conn, limit, None)
     }
 
     /// How many rows the outbox holds: mutations whose result is unknown, plus those known
@@ -223,14 +223,19 @@ pub fn preview(body: &str) -> String {
     crate::queue::preview_at(body).1
 }
 
-/// Up to `limit` unanswered mutations, oldest first.
-pub(crate) fn unanswered_in(conn: &Connection, limit: usize) -> Result<Vec<Mutation>, StoreError> {
+/// Up to `limit` unanswered mutations below id `before` (all of them without), oldest first.
+pub(crate) fn unanswered_in(
+    conn: &Connection,
+    limit: usize,
+    before: Option<MutationId>,
+) -> Result<Vec<Mutation>, StoreError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let before = before.map_or(i64::MAX, |id| i64::try_from(id.0).unwrap_or(i64::MAX));
     let mut stmt = conn.prepare_cached(
         "SELECT mutation_id, mutation FROM outbox
-         WHERE answered_at IS NULL ORDER BY mutation_id LIMIT ?1",
+         WHERE answered_at IS NULL AND mutation_id < ?2 ORDER BY mutation_id LIMIT ?1",
     )?;
-    let rows = stmt.query_map([limit], |row| {
+    let rows = stmt.query_map([limit, before], |row| {
         Ok(Mutation {
             mutation_id: MutationId(row.get(0)?),
             kind: columns::json(row, 1)?,

@@ -99,7 +99,7 @@ pub struct LocalDecision {
 impl Cache {
     /// The pending drafts matching `filter`, in queue order, each with its local decision.
     pub fn queue(&self, filter: &QueueFilter) -> Result<Vec<QueueItem>, StoreError> {
-        let (sql, params) = queue_sql(filter, None, filter.limit, filter.offset, false);
+        let (sql, params) = queue_sql(filter);
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(params), item)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -121,33 +121,12 @@ pub(crate) const ITEM_SELECT: &str =
 /// The drafts with a decision made here, for `IN`: a handful, looked up once per query.
 pub(crate) const DECIDED_HERE: &str = "(SELECT draft_id FROM outbox WHERE verdict IS NOT NULL)";
 
-/// The rows of the queue: the SELECT that [`Cache::queue`] and [`Cache::queue_page`] share,
-/// so both list the same drafts in the same order. `text` is an FTS5 query over the search
-/// index (already quoted: see `search.rs`). With `rowids_only` it selects only the drafts'
-/// rowids — from the `drafts_page` index alone, no wide row read — else [`ITEM_SELECT`]'s
-/// columns. The parameters go with the SQL, in order.
-pub(crate) fn queue_sql(
-    filter: &QueueFilter,
-    text: Option<&str>,
-    limit: Option<usize>,
-    offset: usize,
-    rowids_only: bool,
-) -> (String, Vec<Value>) {
-    let mut sql = if rowids_only {
-        String::from("SELECT d.rowid FROM drafts d")
-    } else {
-        String::from(ITEM_SELECT)
-    };
+/// The rows of the queue matching `filter`, in queue order, with [`ITEM_SELECT`]'s columns.
+/// The parameters go with the SQL, in order.
+fn queue_sql(filter: &QueueFilter) -> (String, Vec<Value>) {
+    let mut sql = String::from(ITEM_SELECT);
     let mut params: Vec<Value> = Vec::new();
-    sql.push_str(&where_clause(filter, &mut params, rowids_only));
-    if let Some(text) = text {
-        params.push(Value::Text(text.to_owned()));
-        // `+`: a filter on the index's rows, not a lookup of each match's wide row.
-        sql.push_str(&format!(
-            " AND +d.rowid IN (SELECT rowid FROM drafts_search WHERE drafts_search MATCH ?{})",
-            params.len()
-        ));
-    }
+    sql.push_str(&where_clause(filter, &mut params));
     match filter.decided_by_me {
         Some(true) => sql.push_str(&format!(" AND d.id IN {DECIDED_HERE}")),
         Some(false) => sql.push_str(&format!(" AND d.id NOT IN {DECIDED_HERE}")),
@@ -161,20 +140,21 @@ pub(crate) fn queue_sql(
             " ORDER BY d.urgency, d.scheduled_at IS NULL, d.scheduled_at, d.created_at, d.id",
         );
     }
-    let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+    let limit = filter
+        .limit
+        .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
     params.push(Value::Integer(limit));
     sql.push_str(&format!(" LIMIT ?{}", params.len()));
-    params.push(Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
+    params.push(Value::Integer(
+        i64::try_from(filter.offset).unwrap_or(i64::MAX),
+    ));
     sql.push_str(&format!(" OFFSET ?{}", params.len()));
     (sql, params)
 }
 
 /// `WHERE` and the filters over `drafts d` (the queue's scope, network, channel, urgency,
-/// findings), appending their parameters to `params`. With `in_order`, the filters only
-/// filter (`+column`): the rows are read in queue order from `drafts_page`, which holds
-/// every column filtered on, rather than looked up through another index and sorted.
-fn where_clause(filter: &QueueFilter, params: &mut Vec<Value>, in_order: bool) -> String {
-    let plus = if in_order { "+" } else { "" };
+/// findings), appending their parameters to `params`.
+fn where_clause(filter: &QueueFilter, params: &mut Vec<Value>) -> String {
     let mut sql = String::from(if filter.pre_approved {
         " WHERE d.status = 'approved' AND d.pre_approved_reply IS NOT NULL"
     } else {
@@ -184,15 +164,15 @@ fn where_clause(filter: &QueueFilter, params: &mut Vec<Value>, in_order: bool) -
     // can use the indexes (an `?1 IS NULL OR ...` clause would defeat them).
     if let Some(network) = filter.network {
         params.push(Value::Text(network.as_str().to_owned()));
-        sql.push_str(&format!(" AND {plus}d.network = ?{}", params.len()));
+        sql.push_str(&format!(" AND d.network = ?{}", params.len()));
     }
     if let Some(channel) = &filter.channel {
         params.push(Value::Text(channel.clone()));
-        sql.push_str(&format!(" AND {plus}d.channel = ?{}", params.len()));
+        sql.push_str(&format!(" AND d.channel = ?{}", params.len()));
     }
     if let Some(urgency) = filter.urgency {
         params.push(Value::Integer(urgency_rank(urgency)));
-        sql.push_str(&format!(" AND {plus}d.urgency = ?{}", params.len()));
+        sql.push_str(&format!(" AND d.urgency = ?{}", params.len()));
     }
     match filter.has_findings {
         Some(true) => sql.push_str(" AND d.risk >= 2"),
@@ -201,7 +181,7 @@ fn where_clause(filter: &QueueFilter, params: &mut Vec<Value>, in_order: bool) -
     }
     if let Some(steps) = scoped_steps(filter) {
         sql.push_str(&format!(
-            " AND ({plus}d.next_step IN ({}) OR d.id IN {DECIDED_HERE})",
+            " AND (d.next_step IN ({}) OR d.id IN {DECIDED_HERE})",
             placeholders(steps, params)
         ));
     }

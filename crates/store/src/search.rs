@@ -12,13 +12,13 @@
 //! as text nodes.
 
 use crate::columns::urgency_rank;
-use crate::queue::{self, PREVIEW_CHARS, QueueFilter, QueueItem, placeholders, scoped_steps};
+use crate::queue::{self, PREVIEW_CHARS, QueueFilter, QueueItem, scoped_steps};
+use crate::queue_index::{Entry, QueueIndex};
 use crate::{Cache, StoreError};
-use countersign_core::Urgency;
 use countersign_core::finding::Span;
+use countersign_core::{Network, Urgency};
 use rusqlite::OptionalExtension;
-use rusqlite::types::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The most rows one page returns, whatever is asked: the window asks for what it shows.
 pub const MAX_PAGE: usize = 500;
@@ -151,18 +151,49 @@ pub fn fts_query(text: &str) -> Option<String> {
     Some(phrases.join(" "))
 }
 
-/// One combination of facet values and how many rows have it.
-#[derive(Clone, Debug)]
-struct Group {
-    network: String,
-    channel: String,
+/// A listed draft's facets, as the filter menus see them.
+#[derive(Clone, Copy)]
+struct Facts {
+    network: Network,
+    channel: u32,
     urgency: i64,
     flagged: bool,
     decided: bool,
-    rows: u64,
 }
 
-/// Which of the page's filters a group passes; `skip` names the one left out (a menu's own).
+/// The page's filters in the index's terms. A channel no listed draft has is `Some(None)`:
+/// nothing passes it.
+struct Wanted {
+    network: Option<Network>,
+    channel: Option<Option<u32>>,
+    urgency: Option<i64>,
+    findings: Option<bool>,
+    decided: Option<bool>,
+}
+
+impl Wanted {
+    fn new(filter: &QueueFilter, index: &QueueIndex) -> Wanted {
+        Wanted {
+            network: filter.network,
+            channel: filter.channel.as_deref().map(|c| index.channel_id(c)),
+            urgency: filter.urgency.map(urgency_rank),
+            findings: filter.has_findings,
+            decided: filter.decided_by_me,
+        }
+    }
+
+    /// Whether `facts` pass every filter but `skip` (a menu's own, for its counts).
+    fn passes(&self, facts: &Facts, skip: Option<Facet>) -> bool {
+        let on = |facet| skip != Some(facet);
+        (!on(Facet::Network) || self.network.is_none_or(|n| n == facts.network))
+            && (!on(Facet::Channel) || self.channel.is_none_or(|c| c == Some(facts.channel)))
+            && (!on(Facet::Urgency) || self.urgency.is_none_or(|u| u == facts.urgency))
+            && (!on(Facet::Findings) || self.findings.is_none_or(|f| f == facts.flagged))
+            && (!on(Facet::Decided) || self.decided.is_none_or(|d| d == facts.decided))
+    }
+}
+
+/// The filter menus, each counted with the other filters applied.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Facet {
     Network,
@@ -172,115 +203,182 @@ enum Facet {
     Decided,
 }
 
-fn passes(group: &Group, filter: &QueueFilter, skip: Option<Facet>) -> bool {
-    let on = |facet| skip != Some(facet);
-    (!on(Facet::Network) || filter.network.is_none_or(|n| n.as_str() == group.network))
-        && (!on(Facet::Channel) || filter.channel.as_ref().is_none_or(|c| *c == group.channel))
-        && (!on(Facet::Urgency)
-            || filter
-                .urgency
-                .is_none_or(|u| urgency_rank(u) == group.urgency))
-        && (!on(Facet::Findings) || filter.has_findings.is_none_or(|f| f == group.flagged))
-        && (!on(Facet::Decided) || filter.decided_by_me.is_none_or(|d| d == group.decided))
+/// The counts one pass over a list gathers, before names are put on them.
+#[derive(Default)]
+struct Tally {
+    network: BTreeMap<&'static str, u64>,
+    channel: Vec<u64>,
+    urgency: [u64; 3],
+    findings: Split,
+    decided_by_me: Split,
+    total: u64,
 }
 
-fn sum(groups: &[Group], filter: &QueueFilter, skip: Option<Facet>) -> u64 {
-    groups
-        .iter()
-        .filter(|g| passes(g, filter, skip))
-        .map(|g| g.rows)
-        .sum()
+impl Tally {
+    fn add(&mut self, facts: &Facts, wanted: &Wanted) {
+        if wanted.passes(facts, Some(Facet::Network)) {
+            *self.network.entry(facts.network.as_str()).or_default() += 1;
+        }
+        if wanted.passes(facts, Some(Facet::Channel)) {
+            let at = facts.channel as usize;
+            if self.channel.len() <= at {
+                self.channel.resize(at + 1, 0);
+            }
+            self.channel[at] += 1;
+        }
+        if wanted.passes(facts, Some(Facet::Urgency))
+            && let Some(n) = usize::try_from(facts.urgency)
+                .ok()
+                .and_then(|u| self.urgency.get_mut(u))
+        {
+            *n += 1;
+        }
+        if wanted.passes(facts, Some(Facet::Findings)) {
+            self.findings.add(facts.flagged);
+        }
+        if wanted.passes(facts, Some(Facet::Decided)) {
+            self.decided_by_me.add(facts.decided);
+        }
+    }
+
+    fn counts(self, index: &QueueIndex) -> FilterCounts {
+        let urgency = [Urgency::Crisis, Urgency::Urgent, Urgency::Normal]
+            .into_iter()
+            .filter_map(|u| {
+                let n = usize::try_from(urgency_rank(u))
+                    .ok()
+                    .and_then(|rank| self.urgency.get(rank))
+                    .copied()
+                    .unwrap_or(0);
+                (n > 0).then(|| (u.as_str().to_owned(), n))
+            })
+            .collect();
+        FilterCounts {
+            network: self
+                .network
+                .into_iter()
+                .map(|(name, n)| (name.to_owned(), n))
+                .collect(),
+            channel: self
+                .channel
+                .iter()
+                .zip(&index.channels)
+                .filter(|(n, _)| **n > 0)
+                .map(|(n, name)| (name.clone(), *n))
+                .collect(),
+            urgency,
+            findings: self.findings,
+            decided_by_me: self.decided_by_me,
+        }
+    }
 }
 
-fn urgency_name(rank: i64) -> &'static str {
-    [Urgency::Crisis, Urgency::Urgent, Urgency::Normal]
-        .into_iter()
-        .find(|u| urgency_rank(*u) == rank)
-        .map_or("normal", Urgency::as_str)
+impl Split {
+    fn add(&mut self, yes: bool) {
+        if yes {
+            self.yes += 1;
+        } else {
+            self.no += 1;
+        }
+    }
 }
 
 impl Cache {
     /// One page of the queue for `page`'s filter and words, with where the words matched
     /// in each row, the total, the filter menus' counts, and the to-review and decided
     /// counts. Text that finds nothing is an empty page, never an error.
+    ///
+    /// One pass over the queue's shape in memory ([`crate::queue_index`]) finds the page and
+    /// every count; the words are one FTS5 query for the matching rowids; then only the
+    /// page's rows are read whole.
     pub fn queue_page(&self, page: &QueuePage) -> Result<QueuePageAnswer, StoreError> {
         let query = fts_query(&page.text);
         let limit = page.limit.min(MAX_PAGE);
-        // The page's rows from the narrow index first, then only those rows read whole.
-        let (sql, params) = queue::queue_sql(
-            &page.filter,
-            query.as_deref(),
-            Some(limit),
-            page.offset,
-            true,
-        );
-        let rowids: Vec<i64> = {
-            let mut stmt = self.conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(params), |row| row.get(0))?;
-            rows.collect::<Result<_, _>>()?
+        let filter = &page.filter;
+        let index = self.queue_index()?;
+        let decided = self.decided_rowids()?;
+        let list = if filter.pre_approved {
+            &index.pre_approved
+        } else {
+            &index.pending
         };
+        let matched = match &query {
+            Some(query) => Some(list.marks(&self.matching_rowids(query)?)),
+            None => None,
+        };
+        // The reviewer's steps, as the index numbers them (a step no draft waits for
+        // matches none). Decided ones are in scope whatever step they wait for.
+        let steps: Option<Vec<u32>> = scoped_steps(filter)
+            .map(|steps| steps.iter().filter_map(|s| index.step_id(s)).collect());
+        let in_scope = |entry: &Entry, decided: bool| {
+            decided
+                || steps
+                    .as_ref()
+                    .is_none_or(|steps| entry.step.is_some_and(|s| steps.contains(&s)))
+        };
+        let wanted = Wanted::new(filter, &index);
+        let mut tally = Tally::default();
+        let mut rowids = Vec::with_capacity(limit);
+        let mut whole_to_review = 0;
+        for (at, entry) in list.entries.iter().enumerate() {
+            let facts = Facts {
+                network: entry.network,
+                channel: entry.channel,
+                urgency: entry.urgency,
+                flagged: entry.flagged,
+                decided: decided.contains(&entry.rowid),
+            };
+            if !in_scope(entry, facts.decided) {
+                continue;
+            }
+            whole_to_review += u64::from(!facts.decided);
+            if matched.as_ref().is_some_and(|m| !m[at]) {
+                continue;
+            }
+            tally.add(&facts, &wanted);
+            if wanted.passes(&facts, None) {
+                tally.total += 1;
+                if tally.total > page.offset as u64 && rowids.len() < limit {
+                    rowids.push(entry.rowid);
+                }
+            }
+        }
+        // The window title's number is the pending queue's, whichever list is paged.
+        let all_to_review = if filter.pre_approved {
+            index
+                .pending
+                .entries
+                .iter()
+                .filter(|entry| {
+                    let decided = decided.contains(&entry.rowid);
+                    !decided && in_scope(entry, decided)
+                })
+                .count() as u64
+        } else {
+            whole_to_review
+        };
+        let total = tally.total;
+        let counts = tally.counts(&index);
+        drop(index);
+
         let mut items = Vec::with_capacity(rowids.len());
         let mut read = self
             .conn
             .prepare_cached(&format!("{} WHERE d.rowid = ?1", queue::ITEM_SELECT))?;
+        let mut marked = match &query {
+            Some(query) => self.marked(query, &rowids)?,
+            None => HashMap::new(),
+        };
         for rowid in rowids {
             let Some(item) = read.query_row([rowid], queue::item).optional()? else {
                 continue;
             };
-            let matches = match &query {
-                Some(query) => self.matches(query, rowid)?,
-                None => Matches::default(),
-            };
+            let matches = marked.remove(&rowid).map(matches).unwrap_or_default();
             items.push(PageItem { item, matches });
         }
-
-        let groups = self.groups(&page.filter, query.as_deref())?;
-        let filter = &page.filter;
-        let mut counts = FilterCounts::default();
-        for group in &groups {
-            if passes(group, filter, Some(Facet::Network)) {
-                *counts.network.entry(group.network.clone()).or_default() += group.rows;
-            }
-            if passes(group, filter, Some(Facet::Channel)) {
-                *counts.channel.entry(group.channel.clone()).or_default() += group.rows;
-            }
-            if passes(group, filter, Some(Facet::Urgency)) {
-                let name = urgency_name(group.urgency).to_owned();
-                *counts.urgency.entry(name).or_default() += group.rows;
-            }
-            if passes(group, filter, Some(Facet::Findings)) {
-                let side = if group.flagged {
-                    &mut counts.findings.yes
-                } else {
-                    &mut counts.findings.no
-                };
-                *side += group.rows;
-            }
-            if passes(group, filter, Some(Facet::Decided)) {
-                let side = if group.decided {
-                    &mut counts.decided_by_me.yes
-                } else {
-                    &mut counts.decided_by_me.no
-                };
-                *side += group.rows;
-            }
-        }
-        let all_to_review = if query.is_none() && !filter.pre_approved {
-            groups.iter().filter(|g| !g.decided).map(|g| g.rows).sum()
-        } else {
-            let whole = QueueFilter {
-                next_steps: filter.next_steps.clone(),
-                ..QueueFilter::default()
-            };
-            self.groups(&whole, None)?
-                .iter()
-                .filter(|g| !g.decided)
-                .map(|g| g.rows)
-                .sum()
-        };
         Ok(QueuePageAnswer {
             items,
-            total: sum(&groups, filter, None),
+            total,
             to_review: counts.decided_by_me.no,
             decided: counts.decided_by_me.yes,
             counts,
@@ -288,151 +386,93 @@ impl Cache {
         })
     }
 
-    /// The rows in `filter`'s scope (pending or pre-approved, the reviewer's steps) matching
-    /// `query`, counted by their facets — whatever the facet filters say, so that every
-    /// menu's counts come from one pass.
-    ///
-    /// Two passes over small things rather than one probe of the outbox per draft: the
-    /// drafts waiting for the reviewer's steps (from the `drafts_facets` index alone), and
-    /// the drafts decided here (from the outbox, a handful). Decided ones are in scope
-    /// whatever step they wait for.
-    fn groups(&self, filter: &QueueFilter, query: Option<&str>) -> Result<Vec<Group>, StoreError> {
-        let base = if filter.pre_approved {
-            "d.status = 'approved' AND d.pre_approved_reply IS NOT NULL"
-        } else {
-            "d.status = 'pending'"
-        };
-        let mut params: Vec<Value> = Vec::new();
-        let mut text = String::new();
-        if let Some(query) = query {
-            params.push(Value::Text(query.to_owned()));
-            text = format!(
-                " AND +d.rowid IN (SELECT rowid FROM drafts_search WHERE drafts_search MATCH ?{})",
-                params.len()
-            );
-        }
-        let steps = scoped_steps(filter);
-        let (step_clause, in_steps) = match steps {
-            Some(steps) => {
-                let marks = placeholders(steps, &mut params);
-                (
-                    format!(" AND d.next_step IN ({marks})"),
-                    format!("d.next_step IN ({marks})"),
-                )
-            }
-            None => (String::new(), "1".to_owned()),
-        };
-        let scope_sql = format!(
-            "SELECT d.network, d.channel, d.urgency, d.risk, count(*) FROM drafts d
-             WHERE {base}{text}{step_clause}
-             GROUP BY d.network, d.channel, d.urgency, d.risk"
-        );
-        let decided_sql = format!(
-            "SELECT d.network, d.channel, d.urgency, d.risk, {in_steps}, count(*) FROM drafts d
-             WHERE {base}{text}
-               AND d.id IN (SELECT draft_id FROM outbox WHERE verdict IS NOT NULL)
-             GROUP BY d.network, d.channel, d.urgency, d.risk, 5"
-        );
-        let flagged = |risk: Option<i64>| risk.is_some_and(|r| r >= 2);
-        let mut by_key: BTreeMap<(String, String, i64, bool, bool), u64> = BTreeMap::new();
-        {
-            let mut stmt = self.conn.prepare_cached(&scope_sql)?;
-            let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
-            while let Some(row) = rows.next()? {
-                let key = (
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    flagged(row.get(3)?),
-                    false,
-                );
-                *by_key.entry(key).or_default() += row.get::<_, u64>(4)?;
-            }
-        }
-        let mut stmt = self.conn.prepare_cached(&decided_sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
-        while let Some(row) = rows.next()? {
-            let (network, channel, urgency): (String, String, i64) =
-                (row.get(0)?, row.get(1)?, row.get(2)?);
-            let flag = flagged(row.get(3)?);
-            let counted_as_waiting: bool = row.get(4)?;
-            let n: u64 = row.get(5)?;
-            if counted_as_waiting {
-                // The first pass counted these as waiting; they are decided.
-                let waiting = (network.clone(), channel.clone(), urgency, flag, false);
-                if let Some(count) = by_key.get_mut(&waiting) {
-                    *count = count.saturating_sub(n);
-                }
-            }
-            *by_key
-                .entry((network, channel, urgency, flag, true))
-                .or_default() += n;
-        }
-        Ok(by_key
-            .into_iter()
-            .filter(|(_, rows)| *rows > 0)
-            .map(
-                |((network, channel, urgency, flagged, decided), rows)| Group {
-                    network,
-                    channel,
-                    urgency,
-                    flagged,
-                    decided,
-                    rows,
-                },
-            )
-            .collect())
+    /// The rowids the search index matches for `query`, ascending.
+    fn matching_rowids(&self, query: &str) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT rowid FROM drafts_search WHERE drafts_search MATCH ?1 ORDER BY rowid",
+        )?;
+        let rows = stmt.query_map([query], |row| row.get(0))?;
+        let mut rowids: Vec<i64> = rows.collect::<Result<_, _>>()?;
+        // Already in order (FTS5 reads its doclists by rowid); a sorted run costs one pass.
+        rowids.sort_unstable();
+        Ok(rowids)
     }
 
-    /// Where `query` matched in the draft at search-index row `rowid`.
-    fn matches(&self, query: &str, rowid: i64) -> Result<Matches, StoreError> {
-        let marked: Option<[String; 4]> = self
-            .conn
-            .prepare_cached(
-                "SELECT highlight(drafts_search, 0, char(1), char(2)),
-                        highlight(drafts_search, 1, char(1), char(2)),
-                        highlight(drafts_search, 2, char(1), char(2)),
-                        highlight(drafts_search, 3, char(1), char(2))
-                 FROM drafts_search WHERE drafts_search MATCH ?1 AND rowid = ?2",
-            )?
-            .query_row(rusqlite::params![query, rowid], |row| {
-                Ok([row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?])
-            })
-            .optional()?;
-        let Some([body, post, channel, author]) = marked else {
-            return Ok(Matches::default());
-        };
-        // The index's copy of the body differs from the draft's only in the markers it
-        // cannot hold (spaces instead, one code point each): same lines, same positions.
-        let (body, body_spans) = unmark(&body);
-        let (start, preview) = queue::preview_at(&body);
-        // A cut preview ends in "…", which is not the body's.
-        let shown = if preview.chars().count() == PREVIEW_CHARS && preview.ends_with('…') {
-            PREVIEW_CHARS - 1
-        } else {
-            preview.chars().count()
-        };
-        let preview_spans = within(&body_spans, start, start + shown);
-        // A row shows the start of its preview; words matched further on are shown where
-        // they are, with the words around them.
-        let hidden = preview_spans
-            .first()
-            .is_none_or(|s| s.start > CONTEXT_BEFORE);
-        let body = match (hidden, body_spans.first()) {
-            (true, Some(first)) => Some(excerpt(&body, &body_spans, *first)),
-            _ => None,
-        };
-        let (post, post_spans) = unmark(&post);
-        let post = post_spans
-            .first()
-            .map(|first| excerpt(&post, &post_spans, *first));
-        Ok(Matches {
-            preview: preview_spans,
-            body,
-            post,
-            channel: unmark(&channel).1,
-            author: unmark(&author).1,
-        })
+    /// The rowids of the drafts with a decision made here: a handful, from the outbox.
+    fn decided_rowids(&self) -> Result<HashSet<i64>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT d.rowid FROM drafts d WHERE d.id IN {}",
+            queue::DECIDED_HERE
+        ))?;
+        let rows = stmt.query_map([], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The page's fields with `query`'s matches marked by highlight(), by rowid.
+    ///
+    /// One pass over the matches for all of them: `+rowid` keeps the page's rowids out of
+    /// FTS5's plan, which would otherwise run the whole query again for each one (expanding
+    /// a typed prefix each time); highlight() is only worked out for the rows kept.
+    fn marked(&self, query: &str, rowids: &[i64]) -> Result<HashMap<i64, [String; 4]>, StoreError> {
+        let wanted = format!(
+            "[{}]",
+            rowids
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT rowid,
+                    highlight(drafts_search, 0, char(1), char(2)),
+                    highlight(drafts_search, 1, char(1), char(2)),
+                    highlight(drafts_search, 2, char(1), char(2)),
+                    highlight(drafts_search, 3, char(1), char(2))
+             FROM drafts_search
+             WHERE drafts_search MATCH ?1 AND +rowid IN (SELECT value FROM json_each(?2))",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![query, wanted], |row| {
+            Ok((
+                row.get(0)?,
+                [row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?],
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// Where the words matched in one row, from its fields as [`Cache::marked`] gives them.
+fn matches([body, post, channel, author]: [String; 4]) -> Matches {
+    // The index's copy of the body differs from the draft's only in the markers it
+    // cannot hold (spaces instead, one code point each): same lines, same positions.
+    let (body, body_spans) = unmark(&body);
+    let (start, preview) = queue::preview_at(&body);
+    // A cut preview ends in "…", which is not the body's.
+    let shown = if preview.chars().count() == PREVIEW_CHARS && preview.ends_with('…') {
+        PREVIEW_CHARS - 1
+    } else {
+        preview.chars().count()
+    };
+    let preview_spans = within(&body_spans, start, start + shown);
+    // A row shows the start of its preview; words matched further on are shown where
+    // they are, with the words around them.
+    let hidden = preview_spans
+        .first()
+        .is_none_or(|s| s.start > CONTEXT_BEFORE);
+    let body = match (hidden, body_spans.first()) {
+        (true, Some(first)) => Some(excerpt(&body, &body_spans, *first)),
+        _ => None,
+    };
+    let (post, post_spans) = unmark(&post);
+    let post = post_spans
+        .first()
+        .map(|first| excerpt(&post, &post_spans, *first));
+    Matches {
+        preview: preview_spans,
+        body,
+        post,
+        channel: unmark(&channel).1,
+        author: unmark(&author).1,
     }
 }
 

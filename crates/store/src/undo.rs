@@ -30,6 +30,12 @@
 //!   was marked or answered, or if the ids above `k` are not the contiguous run up to the
 //!   counter (which would mean some id above `k` already left the outbox, i.e. was sent).
 //!
+//! **Time to take it back.** Online, a push would leave within a second of the decision, so
+//! the background sync holds back for a while the decisions and comments just made:
+//! [`Cache::held_back`] names the first unsent row made after a moment (`young_since`), and claims and
+//! counts given that moment stop just before it. The rows after it wait too, since pushes go
+//! in id order. A sync the reviewer asks for passes no moment and sends everything.
+//!
 //! An answered row ([`TooLate::Answered`]) and a row no longer held (dropped by a pull or
 //! moved to the conflicts, [`TooLate::Gone`]) are refused too: the server has it.
 //!
@@ -63,6 +69,15 @@ pub struct Claimed {
     pub marked: Vec<MutationId>,
 }
 
+/// The first mutation (decision or comment) a sync holds back so it can still be taken back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeldBack {
+    /// Its id: this row and every later one wait.
+    pub from: MutationId,
+    /// When it was made.
+    pub decided_at: DateTime<Utc>,
+}
+
 /// Why a mutation can no longer be taken back: the server has it, or may have it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TooLate {
@@ -84,8 +99,23 @@ impl Cache {
         limit: usize,
         now: DateTime<Utc>,
     ) -> Result<Claimed, StoreError> {
+        self.claim_sendable(limit, now, None)
+    }
+
+    /// [`Cache::claim_unanswered`], stopping short of the mutations made after `young_since`
+    /// ([`Cache::held_back`]), which stay undoable.
+    pub fn claim_sendable(
+        &mut self,
+        limit: usize,
+        now: DateTime<Utc>,
+        young_since: Option<DateTime<Utc>>,
+    ) -> Result<Claimed, StoreError> {
         let tx = self.conn.transaction()?;
-        let mutations = crate::outbox::unanswered_in(&tx, limit)?;
+        let before = match young_since {
+            Some(since) => held_back_in(&tx, since)?.map(|held| held.from),
+            None => None,
+        };
+        let mutations = crate::outbox::unanswered_in(&tx, limit, before)?;
         let mut marked = Vec::new();
         if let Some(last) = mutations.last() {
             let mut stmt = tx.prepare_cached(
@@ -101,6 +131,27 @@ impl Cache {
         }
         tx.commit()?;
         Ok(Claimed { mutations, marked })
+    }
+
+    /// The first mutation not sent yet that was made after `young_since`, if any: a sync
+    /// given that moment sends only the rows before it.
+    pub fn held_back(&self, young_since: DateTime<Utc>) -> Result<Option<HeldBack>, StoreError> {
+        held_back_in(&self.conn, young_since)
+    }
+
+    /// How many unanswered rows a sync given `young_since` may send (all, without).
+    pub fn sendable_count(&self, young_since: Option<DateTime<Utc>>) -> Result<u64, StoreError> {
+        let before = match young_since {
+            Some(since) => self.held_back(since)?.map(|held| held.from),
+            None => None,
+        };
+        let before = before.map_or(i64::MAX, |id| i64::try_from(id.0).unwrap_or(i64::MAX));
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM outbox WHERE answered_at IS NULL AND mutation_id < ?1",
+            )?
+            .query_row([before], |row| row.get(0))?)
     }
 
     /// Releases rows a claim marked when its request provably never left this computer
@@ -174,6 +225,25 @@ impl Cache {
             renumbered: later,
         }))
     }
+}
+
+fn held_back_in(
+    conn: &rusqlite::Connection,
+    young_since: DateTime<Utc>,
+) -> Result<Option<HeldBack>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT mutation_id, created_at FROM outbox
+             WHERE answered_at IS NULL AND pushed_at IS NULL AND created_at > ?1
+             ORDER BY mutation_id LIMIT 1",
+        )?
+        .query_row([micros(young_since)], |r| {
+            Ok(HeldBack {
+                from: MutationId(r.get(0)?),
+                decided_at: columns::time(r, 1)?,
+            })
+        })
+        .optional()?)
 }
 
 #[cfg(test)]
@@ -323,5 +393,62 @@ mod tests {
             &cache.unanswered(10).unwrap()[0].kind,
             MutationKind::Decide { decision } if decision.verdict == Verdict::Approve
         ));
+    }
+
+    #[test]
+    fn a_sync_given_a_moment_sends_only_what_was_made_before_it() {
+        let mut cache = cache();
+        let (a, b) = (draft(1, "one"), draft(2, "two"));
+        seed(&mut cache, &[a.clone(), b.clone()]);
+        let old = cache.enqueue(&decide(&a, Verdict::Approve), t0()).unwrap();
+        let just_now = t0() + chrono::Duration::seconds(30);
+        let young = cache
+            .enqueue(&decide(&b, Verdict::Approve), just_now)
+            .unwrap();
+        cache.enqueue(&annotate(&a, "after it"), t0()).unwrap();
+        let since = t0() + chrono::Duration::seconds(20);
+
+        assert_eq!(
+            cache.held_back(since).unwrap(),
+            Some(super::HeldBack {
+                from: young,
+                decided_at: just_now
+            })
+        );
+        assert_eq!(cache.sendable_count(Some(since)).unwrap(), 1);
+        assert_eq!(cache.sendable_count(None).unwrap(), 3);
+        let claimed = cache.claim_sendable(10, just_now, Some(since)).unwrap();
+        let sent: Vec<_> = claimed.mutations.iter().map(|m| m.mutation_id).collect();
+        assert_eq!(
+            sent,
+            vec![old],
+            "the rows from the young one on wait, in order"
+        );
+        assert_eq!(
+            cache.undo(young).unwrap().map(|u| u.mutation_id),
+            Ok(young),
+            "the one held back can still be taken back"
+        );
+        assert_eq!(
+            cache.held_back(since).unwrap(),
+            None,
+            "an old row behind it is not held for itself"
+        );
+
+        let later = cache
+            .enqueue(&decide(&b, Verdict::Reject), just_now)
+            .unwrap();
+        let claimed = cache.claim_sendable(10, just_now, None).unwrap();
+        let sent: Vec<_> = claimed.mutations.iter().map(|m| m.mutation_id).collect();
+        assert_eq!(
+            sent,
+            vec![old, MutationId(2), later],
+            "asked for: all of it"
+        );
+        assert_eq!(
+            cache.held_back(since).unwrap(),
+            None,
+            "sent ones are not held"
+        );
     }
 }

@@ -632,28 +632,3 @@ fn drafts_cached_before_search_existed_are_indexed_by_the_migration() {
         .unwrap();
     assert_eq!(all, 1, "only the drafts the queue can list");
 }
-
-#[test]
-fn a_page_is_found_from_the_narrow_index_without_reading_wide_rows() {
-    let cache = cache();
-    let filter = QueueFilter {
-        network: Some(Network::X),
-        has_findings: Some(false),
-        next_steps: Some(vec!["review".to_owned()]),
-        ..QueueFilter::default()
-    };
-    let (sql, params) = crate::queue::queue_sql(&filter, Some("\"outage\"*"), Some(40), 0, true);
-    let plan: Vec<String> = cache
-        .conn
-        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-        .unwrap()
-        .query_map(rusqlite::params_from_iter(params), |row| {
-            row.get::<_, String>(3)
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let plan = plan.join("\n");
-    assert!(plan.contains("COVERING INDEX drafts_page"), "{plan}");
-    assert!(!plan.contains("TEMP B-TREE"), "no sort: {plan}");
-}
