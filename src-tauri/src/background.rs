@@ -2,8 +2,10 @@
 //!
 //! One task per app runs [`BackgroundSync::run`]: while someone is signed in it syncs at
 //! start-up, then every interval, and at once when [`BackgroundSync::wake`] is called
-//! (after a sign-in or a decision). The `sync_now` command uses the same
-//! [`BackgroundSync::sync_now`], so every attempt announces itself the same way:
+//! (after a sign-in or a decision). Its syncs leave the decisions and comments of the last
+//! [`UNDO_WINDOW`](countersign_app::UNDO_WINDOW) in the outbox, still undoable, and the next one runs when the first of
+//! them may go. The `sync_now` command uses [`BackgroundSync::sync_now`], which sends
+//! everything; every attempt announces itself the same way:
 //!
 //! | event | payload | when |
 //! | --- | --- | --- |
@@ -38,6 +40,15 @@ pub mod events {
 /// Sends an event to the window. The app's is a Tauri `emit`; tests record.
 pub type Emit = Arc<dyn Fn(&str, Value) + Send + Sync>;
 
+/// What a sync does with the decisions made in the last [`UNDO_WINDOW`](countersign_app::UNDO_WINDOW).
+#[derive(Clone, Copy)]
+enum Held {
+    /// Leaves them in the outbox, still undoable (the background's own syncs).
+    Back,
+    /// Sends them (the reviewer asked for a sync).
+    Sent,
+}
+
 /// Syncs in the background and tells the window what happened.
 pub struct BackgroundSync {
     app: Arc<App>,
@@ -65,12 +76,20 @@ impl BackgroundSync {
     /// [`wake`](Self::wake).
     pub async fn run(self: Arc<Self>) {
         loop {
+            let mut next = self.interval;
             if self.app.user().await.is_some() {
                 // The outcome is announced as events; nobody waits for it here.
-                let _ = self.sync_now().await;
+                if let Ok(report) = self.sync(Held::Back).await
+                    && let Some(until) = report.held_until
+                {
+                    // As soon as the first one held back may go (a little after, so it is
+                    // past the window when that sync reads the clock).
+                    let wait = (until - self.app.now()).to_std().unwrap_or_default();
+                    next = next.min(wait + Duration::from_millis(100));
+                }
             }
             tokio::select! {
-                () = tokio::time::sleep(self.interval) => {}
+                () = tokio::time::sleep(next) => {}
                 () = self.wake.notified() => {}
             }
         }
@@ -81,10 +100,17 @@ impl BackgroundSync {
         self.wake.notify_one();
     }
 
-    /// Syncs once, announces the outcome, and returns it.
+    /// Syncs once, sending everything in the outbox, announces the outcome, and returns it.
     pub async fn sync_now(&self) -> Result<SyncReport, AppError> {
+        self.sync(Held::Sent).await
+    }
+
+    async fn sync(&self, held: Held) -> Result<SyncReport, AppError> {
         self.remember_cached_crisis().await;
-        let result = self.app.sync_now().await;
+        let result = match held {
+            Held::Back => self.app.sync_in_background().await,
+            Held::Sent => self.app.sync_now().await,
+        };
         match &result {
             Ok(report) => {
                 tracing::debug!(?report, "synced");

@@ -9,7 +9,8 @@
 // (every id above it goes down by one, so the outbox stays gap-free); `afterUndo` applies
 // the same shift to the list, so the ids it holds stay the outbox's.
 
-/** How long a decision's toast offers "Undo", in milliseconds. */
+/** How long a decision's toast offers "Undo", in milliseconds: as long as the background sync
+ * holds a decision back (`UNDO_WINDOW` in crates/app/src/undo.rs; a Rust test checks they agree). */
 export const UNDO_OFFER_MS = 10_000;
 
 /** A new, empty checked set. */

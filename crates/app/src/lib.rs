@@ -37,4 +37,4 @@ pub use session::{
     App, AppConfig, CRISIS_STALE_AFTER, Clock, DraftDetail, SignOutReport, system_clock,
 };
 pub use status::SyncStatus;
-pub use undo::UndoneDecision;
+pub use undo::{UNDO_WINDOW, UndoneDecision};

@@ -8,6 +8,7 @@ use crate::guard::{self, GuardSlot};
 use crate::rules::{self, ApprovalView};
 use crate::server_address::ServerAddress;
 use crate::status::SyncStatus;
+use crate::undo::UNDO_WINDOW;
 use chrono::{DateTime, Utc};
 use countersign_core::channel::Route;
 use countersign_core::finding::{Finding, Measure};
@@ -654,11 +655,27 @@ impl App {
     /// returns [`AppError::SessionRevoked`]; an unreachable server returns
     /// [`AppError::Offline`] with the outbox untouched.
     pub async fn sync_now(&self) -> Result<SyncReport, AppError> {
+        self.sync_holding(None).await
+    }
+
+    /// [`App::sync_now`] as the background runs it: decisions and comments made less than
+    /// [`UNDO_WINDOW`] ago stay in the outbox, still undoable; the report says until when
+    /// ([`SyncReport::held_until`]), so the next sync can be timed to send them.
+    pub async fn sync_in_background(&self) -> Result<SyncReport, AppError> {
+        self.sync_holding(Some(UNDO_WINDOW)).await
+    }
+
+    /// The time by the app's clock (the one decisions are stamped with).
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.config.clock)()
+    }
+
+    async fn sync_holding(&self, hold: Option<Duration>) -> Result<SyncReport, AppError> {
         let _one_at_a_time = self.syncing.lock().await;
         // Past the lease a sign-in (the password) is needed, not just the refresh token a
         // lost laptop still holds.
         let session = self.leased_session().await?;
-        let result = self.sync_session(&session).await;
+        let result = self.sync_session(&session, hold).await;
         if result.is_ok() {
             self.note_contact(&session).await?;
             // After a restart nothing signed in: the first sync that reaches the server asks.
@@ -681,10 +698,22 @@ impl App {
         result
     }
 
-    async fn sync_session(&self, session: &Session) -> Result<SyncReport, AppError> {
+    async fn sync_session(
+        &self,
+        session: &Session,
+        hold: Option<Duration>,
+    ) -> Result<SyncReport, AppError> {
         self.call_with_token(session, |token| async move {
             let now = (self.config.clock)();
-            session.engine.sync(&session.cache, &token, now).await
+            match hold {
+                Some(hold) => {
+                    session
+                        .engine
+                        .sync_holding(&session.cache, &token, now, hold)
+                        .await
+                }
+                None => session.engine.sync(&session.cache, &token, now).await,
+            }
         })
         .await
     }

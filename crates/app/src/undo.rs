@@ -7,6 +7,12 @@
 //! happens with a push in flight, one that failed half-way and a killed process, are in
 //! `countersign_store`'s `undo` module. Once a push has started, or the server has answered,
 //! the decision stands and the answer is [`AppError::UndoTooLate`].
+//!
+//! Online, that push would start within a second of the decision. So the background sync
+//! ([`App::sync_in_background`]) leaves the mutations made in the last [`UNDO_WINDOW`] in the
+//! outbox, and sends them once the window has passed; the window offers undo for as long
+//! (`UNDO_OFFER_MS` in `ui/js/bulk.js`, checked against this by a test). "Sync now" sends
+//! everything at once: the reviewer asked for it to go.
 
 use crate::App;
 use crate::error::AppError;
@@ -14,6 +20,10 @@ use countersign_core::{DraftId, MutationId};
 use countersign_store::TooLate;
 use countersign_sync::engine::with_cache;
 use serde::Serialize;
+
+/// How long a decision or comment made here stays undoable before the background sync sends
+/// it.
+pub const UNDO_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A decision taken back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -54,5 +64,22 @@ impl App {
             }),
             Err(why) => Err(AppError::UndoTooLate(too_late_message(why).to_owned())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The window offers undo for as long as the background holds a decision back: its
+    /// `UNDO_OFFER_MS` is this window, read from the file it ships in.
+    #[test]
+    fn the_window_offers_undo_for_as_long_as_decisions_are_held_back() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/js/bulk.js");
+        let text = std::fs::read_to_string(path).expect("ui/js/bulk.js is readable");
+        let ms: u128 = text
+            .lines()
+            .find_map(|line| line.strip_prefix("export const UNDO_OFFER_MS = "))
+            .and_then(|rest| rest.trim_end_matches(';').replace('_', "").parse().ok())
+            .expect("bulk.js exports UNDO_OFFER_MS as a number");
+        assert_eq!(ms, super::UNDO_WINDOW.as_millis());
     }
 }

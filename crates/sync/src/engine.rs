@@ -66,6 +66,11 @@ pub struct SyncReport {
     /// Of those, the ones that failed the desktop's check (another decision's, another
     /// text's, or a signature the pinned key does not verify): kept, and said loudly.
     pub receipts_failed: u64,
+    /// Mutations made too recently to send ([`SyncEngine::sync_holding`]): still undoable,
+    /// they go in a later sync.
+    pub held: u64,
+    /// When the first of those may be sent, if any were held.
+    pub held_until: Option<DateTime<Utc>>,
 }
 
 /// Pushes a cache's outbox and pulls the server's changes into it.
@@ -101,7 +106,20 @@ impl SyncEngine {
         access_token: &Sensitive<String>,
         now: DateTime<Utc>,
     ) -> Result<SyncReport, SyncError> {
-        self.run(cache, access_token, now, true).await
+        self.run(cache, access_token, now, true, None).await
+    }
+
+    /// [`sync`](Self::sync), holding back the decisions and comments made less than `hold`
+    /// ago (and those after them: pushes go in id order), so they can still be taken back.
+    /// What the background does; a sync the reviewer asks for sends everything.
+    pub async fn sync_holding(
+        &self,
+        cache: &SharedCache,
+        access_token: &Sensitive<String>,
+        now: DateTime<Utc>,
+        hold: Duration,
+    ) -> Result<SyncReport, SyncError> {
+        self.run(cache, access_token, now, true, Some(hold)).await
     }
 
     /// Pushes the outbox without pulling: the benchmark times the two halves apart.
@@ -111,7 +129,7 @@ impl SyncEngine {
         access_token: &Sensitive<String>,
         now: DateTime<Utc>,
     ) -> Result<SyncReport, SyncError> {
-        self.run(cache, access_token, now, false).await
+        self.run(cache, access_token, now, false, None).await
     }
 
     async fn run(
@@ -120,7 +138,10 @@ impl SyncEngine {
         access_token: &Sensitive<String>,
         now: DateTime<Utc>,
         pull: bool,
+        hold: Option<Duration>,
     ) -> Result<SyncReport, SyncError> {
+        let young_since =
+            hold.map(|hold| now - chrono::Duration::from_std(hold).unwrap_or_default());
         let client_id = with_cache(cache, |c| c.client_id()).await?.ok_or_else(|| {
             SyncError::Task("the cache has no client id; sign in first".to_string())
         })?;
@@ -129,7 +150,7 @@ impl SyncEngine {
             page_limit: self.config.page_limit,
         };
         let mut report = SyncReport::default();
-        let unanswered = with_cache(cache, |c| c.unanswered_count()).await?;
+        let unanswered = with_cache(cache, move |c| c.sendable_count(young_since)).await?;
         let mut progress = Progress::start(unanswered);
         progress.pulled_to_end = !pull;
         loop {
@@ -141,18 +162,20 @@ impl SyncEngine {
                             access_token,
                             client_id,
                             (batch, resume_at),
-                            now,
+                            (now, young_since),
                             &mut report,
                         )
                         .await?;
-                    let unanswered = with_cache(cache, |c| c.unanswered_count()).await?;
+                    let unanswered =
+                        with_cache(cache, move |c| c.sendable_count(young_since)).await?;
                     progress.pushed(pushed.sent, pushed.answered, pushed.gap, unanswered);
                 }
                 Action::Pull { limit } => {
                     let pulled = self
                         .pull_to_end(cache, access_token, client_id, limit, &mut report)
                         .await?;
-                    let unanswered = with_cache(cache, |c| c.unanswered_count()).await?;
+                    let unanswered =
+                        with_cache(cache, move |c| c.sendable_count(young_since)).await?;
                     progress.pulled(pulled.reopened, pulled.restarted, unanswered);
                 }
                 Action::Stalled => {
@@ -170,6 +193,20 @@ impl SyncEngine {
             if !pull {
                 progress.pulled_to_end = true;
             }
+        }
+        if let (Some(since), Some(hold)) = (young_since, hold) {
+            let (held, first) = with_cache(cache, move |c| {
+                Ok((
+                    c.unanswered_count()?
+                        .saturating_sub(c.sendable_count(young_since)?),
+                    c.held_back(since)?,
+                ))
+            })
+            .await?;
+            report.held = held;
+            report.held_until = first.map(|first| {
+                first.decided_at + chrono::Duration::from_std(hold).unwrap_or_default()
+            });
         }
         if pull {
             self.fetch_policy_if_new(cache, access_token, client_id, &mut report)
@@ -214,7 +251,7 @@ impl SyncEngine {
         access_token: &Sensitive<String>,
         client_id: ClientId,
         (batch, resume_at): (usize, Option<MutationId>),
-        now: DateTime<Utc>,
+        (now, young_since): (DateTime<Utc>, Option<DateTime<Utc>>),
         report: &mut SyncReport,
     ) -> Result<Pushed, SyncError> {
         let (claimed, first_held) = with_cache(cache, move |c| {
@@ -225,7 +262,7 @@ impl SyncEngine {
             // Claimed, not just read: marked as pushed under the cache lock before the
             // request leaves, so an undo can never take back (or renumber) a row the
             // server may be receiving — see `countersign_store`'s `undo` module.
-            Ok((c.claim_unanswered(batch, now)?, first_held))
+            Ok((c.claim_sendable(batch, now, young_since)?, first_held))
         })
         .await?;
         if claimed.mutations.is_empty() {

@@ -1,7 +1,9 @@
 //! Undo in the real window: offline, `a` then `u` takes the approval back (the row is
-//! undecided again) and after the server is back the server never gets it, while the
-//! next decision — which takes the undone one's place in the outbox — is accepted; once a
-//! decision has reached the server, `u` says it can no longer be undone.
+//! undecided again) and after the server is back the server never gets it; online, the
+//! background sync (every second here) holds a fresh approval back for the undo window, so
+//! `u` seconds later still takes it back; the next decision — which takes the undone ones'
+//! place in the outbox — is accepted once the window has passed; once a decision has reached
+//! the server, `u` says it can no longer be undone.
 
 use crate::bulk::{a_draft, selected_row};
 use crate::harness::{Desktop, assert_accessible, demo_server, enabled, open_row};
@@ -65,8 +67,29 @@ async fn undo_before_the_sync_takes_a_decision_back_and_after_it_says_it_is_too_
         toasts(s).await
     );
 
-    // Back online, the next decision takes the undone one's place and is accepted.
+    // Back online: three background syncs later, the approval is still only here, and `u`
+    // takes it back.
     server.restart().await;
+    open_row(s, &mistake_id, "the draft approved by mistake").await;
+    s.press("a").await;
+    s.wait_for("the approval shown", || async {
+        (row_state(&desktop, &mistake_id).await.as_deref() != Some("pending")).then_some(())
+    })
+    .await;
+    // Waiting for something not to happen: there is no event to wait for instead.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(
+        decisions(&server_draft(&server, &mistake_id).await),
+        0,
+        "held back while it can be undone"
+    );
+    s.press("u").await;
+    s.wait_for("the row undecided again, online", || async {
+        (row_state(&desktop, &mistake_id).await.as_deref() == Some("pending")).then_some(())
+    })
+    .await;
+
+    // The next decision takes the undone ones' place and is accepted.
     open_row(s, &next_id, "the second draft").await;
     assert_eq!(selected_row(s).await, next_id);
     s.press("a").await;

@@ -323,3 +323,85 @@ async fn offline_a_failed_sync_leaves_the_decision_undoable() {
     assert_eq!(report.pushed, 0, "{report:?}");
     assert_eq!(decided_count(&server.draft(drafts[0].id).await), 0);
 }
+
+/// Online, the background sync would send a decision within a second, leaving undo nothing
+/// to take back. It holds the decisions of the last ten seconds (and what follows them) in
+/// the outbox instead, says until when, and sends them once that has passed; a sync the
+/// reviewer asks for sends everything at once.
+#[tokio::test]
+async fn the_background_sync_holds_a_fresh_decision_until_the_undo_window_has_passed() {
+    let server = TestServer::start().await;
+    let drafts = server.session("alex").await.create_drafts(3).await;
+    #[allow(clippy::disallowed_methods)] // the starting point only
+    let now = Arc::new(std::sync::Mutex::new(chrono::Utc::now()));
+    let read = Arc::clone(&now);
+    let rita = Desktop::new_with(Keys::Memory, |config| {
+        config.clock = Arc::new(move || *read.lock().expect("clock"));
+    })
+    .await;
+    rita.sign_in(&server.url(), "rita").await;
+    rita.app.sync_now().await.expect("first sync");
+    let app = &rita.app;
+    let tick = |seconds: i64| *now.lock().expect("clock") += chrono::Duration::seconds(seconds);
+
+    let early = app
+        .decide(drafts[0].id, Verdict::Approve, "", None)
+        .await
+        .expect("approve");
+    tick(4);
+    let fresh = app
+        .decide(drafts[1].id, Verdict::Approve, "", None)
+        .await
+        .expect("approve");
+    tick(7);
+    // The outbox keeps microseconds.
+    let decided_at = chrono::SubsecRound::trunc_subsecs(
+        *now.lock().expect("clock") - chrono::Duration::seconds(7),
+        6,
+    );
+    let report = app.sync_in_background().await.expect("background sync");
+    assert_eq!(
+        (report.pushed, report.held),
+        (1, 1),
+        "the one made 11 s ago went, the one made 7 s ago waits"
+    );
+    assert_eq!(
+        report.held_until,
+        Some(decided_at + chrono::Duration::from_std(countersign_app::UNDO_WINDOW).unwrap())
+    );
+    let refused = app.undo(early).await.expect_err("sent");
+    assert_eq!(refused.code(), "undo_too_late");
+    app.undo(fresh)
+        .await
+        .expect("still undoable, though online");
+    assert_eq!(decided_count(&server.draft(drafts[1].id).await), 0);
+
+    // Decided again; once the window has passed, the background sends it.
+    let again = app
+        .decide(drafts[1].id, Verdict::Reject, "Not this week.", None)
+        .await
+        .expect("reject");
+    assert_eq!(again, fresh, "it took the undone one's id");
+    assert_eq!(app.sync_in_background().await.expect("sync").held, 1);
+    tick(11);
+    let report = app.sync_in_background().await.expect("sync");
+    assert_eq!(
+        (report.pushed, report.held, report.held_until),
+        (1, 0, None)
+    );
+    assert_eq!(
+        server.draft(drafts[1].id).await.status,
+        DraftStatus::Rejected
+    );
+
+    // "Sync now" does not wait.
+    app.decide(drafts[2].id, Verdict::Approve, "", None)
+        .await
+        .expect("approve");
+    let report = app.sync_now().await.expect("sync");
+    assert_eq!((report.pushed, report.held), (1, 0));
+    assert_eq!(
+        server.draft(drafts[2].id).await.status,
+        DraftStatus::Approved
+    );
+}
