@@ -135,7 +135,16 @@ pub async fn time_bulk_approval(s: &Session, n: usize) -> anyhow::Result<BulkTim
     if eligible == 0 {
         anyhow::bail!("none of the {left_out} checked drafts may be approved in bulk");
     }
-    let after = timed(s, &["shown", "recorded"], ids, async {
+    // Those left out stay pending: "shown" waits for the others.
+    let approved = s
+        .script(
+            "const out = new Set([...document.querySelectorAll('[data-testid=bulk-left-out]')]
+               .map((li) => li.dataset.draftId));
+             return arguments[0].filter((id) => !out.has(id));",
+            json!([ids]),
+        )
+        .await?;
+    let after = timed(s, &["shown", "recorded"], approved, async {
         Ok(s.press(ENTER).await?)
     })
     .await?;

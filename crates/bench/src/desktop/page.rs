@@ -79,10 +79,42 @@ const ARM_KEY_TIMING: &str = "
     {subtree: true, childList: true, attributes: true, attributeFilter: ['data-state']});
   return id;";
 
-/// Approves the selected draft with the `a` key and times it; `None` when no draft is
-/// selected.
+/// Whether the selected row is one `a` approves in one key, as its badges show it:
+/// pending, no finding at warn or block (those ask for a reason), not late (that asks
+/// first). `null` when no row is selected.
+const SELECTED_IS_ROUTINE: &str = "
+  const r = document.querySelector('[data-testid=queue-row][aria-selected=true]');
+  if (!r) return null;
+  const risk = r.querySelector('[data-testid=risk-badge]')?.dataset.risk ?? null;
+  return r.dataset.state === 'pending' && !r.querySelector('[data-testid=late-badge]')
+    && (risk === null || risk === 'info');";
+
+/// The most rows passed over looking for one to approve.
+const MAX_MOVES: usize = 300;
+
+/// Moves the selection down (`j`) to the next row `a` approves in one key; false when
+/// there is none within [`MAX_MOVES`] rows.
+async fn select_routine(s: &Session) -> anyhow::Result<bool> {
+    for moves in 0..MAX_MOVES {
+        match s.script(SELECTED_IS_ROUTINE, json!([])).await? {
+            Value::Bool(true) => {
+                if moves > 0 {
+                    // The draft pane follows the selection after a short debounce.
+                    tokio::time::sleep(Duration::from_millis(400)).await;
+                }
+                return Ok(true);
+            }
+            Value::Null => return Ok(false),
+            _ => s.press("j").await?,
+        }
+    }
+    Ok(false)
+}
+
+/// Approves the next draft `a` approves in one key (moving down to it) and times the key;
+/// `None` when there is none.
 pub async fn time_approve_key(s: &Session) -> anyhow::Result<Option<KeyTiming>> {
-    if s.script(ARM_KEY_TIMING, json!([])).await?.is_null() {
+    if !select_routine(s).await? || s.script(ARM_KEY_TIMING, json!([])).await?.is_null() {
         return Ok(None);
     }
     s.press("a").await?;

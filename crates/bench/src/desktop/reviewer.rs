@@ -482,7 +482,8 @@ impl<'a> Run<'a> {
         let mut passed: HashSet<String> = HashSet::new();
         let mut suggestions_left = SUGGESTIONS;
         loop {
-            if to_review(self.s).await? == passed.len() {
+            let left = to_review(self.s).await?;
+            if left == passed.len() {
                 return Ok(());
             }
             let here = focus(self.s).await?;
@@ -545,6 +546,14 @@ impl<'a> Run<'a> {
                 self.approve().await?
             };
             decided(self.s, &row.id).await?;
+            // The row shows the decision before the title's count follows (the page is
+            // read again after it): wait for the count, or the last decision would look
+            // like one more draft to find.
+            self.s
+                .wait_for("the count to review to go down", || async {
+                    to_review(self.s).await.ok().filter(|n| *n < left)
+                })
+                .await?;
             self.note(&row.id, outcome, before);
         }
     }
