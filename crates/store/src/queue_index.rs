@@ -107,6 +107,9 @@ fn position(names: &[String], name: &str) -> Option<u32> {
         .and_then(|i| u32::try_from(i).ok())
 }
 
+/// Up to this many distinct names, looking one up compares them one by one.
+const FEW_NAMES: usize = 32;
+
 /// Interns names while the lists are read.
 #[derive(Default)]
 struct Names {
@@ -115,10 +118,16 @@ struct Names {
 }
 
 impl Names {
-    /// Borrowed from the row, so a name seen before costs no allocation.
+    /// Borrowed from the row, so a name seen before costs no allocation. The few names a
+    /// queue has (channels, steps) are found by comparing, which beats hashing each row's.
     fn id(&mut self, name: &str) -> u32 {
-        if let Some(id) = self.ids.get(name) {
-            return *id;
+        let found = if self.names.len() <= FEW_NAMES {
+            position(&self.names, name)
+        } else {
+            self.ids.get(name).copied()
+        };
+        if let Some(id) = found {
+            return id;
         }
         // More distinct names than u32 holds cannot fit in memory anyway.
         let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);

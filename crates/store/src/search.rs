@@ -18,7 +18,7 @@ use crate::{Cache, StoreError};
 use countersign_core::finding::Span;
 use countersign_core::{Network, Urgency};
 use rusqlite::OptionalExtension;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// The most rows one page returns, whatever is asked: the window asks for what it shows.
 pub const MAX_PAGE: usize = 500;
@@ -296,12 +296,13 @@ impl Cache {
         let limit = page.limit.min(MAX_PAGE);
         let filter = &page.filter;
         let index = self.queue_index()?;
-        let decided = self.decided_rowids()?;
+        let decided_here = self.decided_rowids()?;
         let list = if filter.pre_approved {
             &index.pre_approved
         } else {
             &index.pending
         };
+        let decided = list.marks(&decided_here);
         let matched = match &query {
             Some(query) => Some(list.marks(&self.matching_rowids(query)?)),
             None => None,
@@ -326,7 +327,7 @@ impl Cache {
                 channel: entry.channel,
                 urgency: entry.urgency,
                 flagged: entry.flagged,
-                decided: decided.contains(&entry.rowid),
+                decided: decided[at],
             };
             if !in_scope(entry, facts.decided) {
                 continue;
@@ -345,14 +346,13 @@ impl Cache {
         }
         // The window title's number is the pending queue's, whichever list is paged.
         let all_to_review = if filter.pre_approved {
+            let decided = index.pending.marks(&decided_here);
             index
                 .pending
                 .entries
                 .iter()
-                .filter(|entry| {
-                    let decided = decided.contains(&entry.rowid);
-                    !decided && in_scope(entry, decided)
-                })
+                .zip(decided)
+                .filter(|(entry, decided)| !decided && in_scope(entry, *decided))
                 .count() as u64
         } else {
             whole_to_review
@@ -398,10 +398,11 @@ impl Cache {
         Ok(rowids)
     }
 
-    /// The rowids of the drafts with a decision made here: a handful, from the outbox.
-    fn decided_rowids(&self) -> Result<HashSet<i64>, StoreError> {
+    /// The rowids of the drafts with a decision made here (a handful, from the outbox),
+    /// ascending.
+    fn decided_rowids(&self) -> Result<Vec<i64>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT d.rowid FROM drafts d WHERE d.id IN {}",
+            "SELECT d.rowid FROM drafts d WHERE d.id IN {} ORDER BY d.rowid",
             queue::DECIDED_HERE
         ))?;
         let rows = stmt.query_map([], |row| row.get(0))?;
