@@ -30,6 +30,21 @@ async fn toasts(s: &Session) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The queue's "N to review".
+async fn to_review(s: &Session) -> u64 {
+    let text = s
+        .script(
+            "return document.getElementById('queue-count')?.textContent ?? '';",
+            json!([]),
+        )
+        .await;
+    let text = text.as_str().unwrap_or_default().to_owned();
+    text.split(" to review")
+        .next()
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("the queue's count reads {text:?}"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undo_before_the_sync_takes_a_decision_back_and_after_it_says_it_is_too_late() {
     if !enabled() {
@@ -71,6 +86,7 @@ async fn undo_before_the_sync_takes_a_decision_back_and_after_it_says_it_is_too_
     // takes it back.
     server.restart().await;
     open_row(s, &mistake_id, "the draft approved by mistake").await;
+    let before = to_review(s).await;
     s.press("a").await;
     s.wait_for("the approval shown", || async {
         (row_state(&desktop, &mistake_id).await.as_deref() != Some("pending")).then_some(())
@@ -82,6 +98,11 @@ async fn undo_before_the_sync_takes_a_decision_back_and_after_it_says_it_is_too_
         decisions(&server_draft(&server, &mistake_id).await),
         0,
         "held back while it can be undone"
+    );
+    assert_eq!(
+        to_review(s).await,
+        before - 1,
+        "the count follows the decision at once, not when the sync sends it"
     );
     s.press("u").await;
     s.wait_for("the row undecided again, online", || async {

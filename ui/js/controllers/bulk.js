@@ -108,6 +108,8 @@ export function createBulkController(app) {
       }
       checked = noneChecked();
       redraw();
+      // The counts come from the page: read it again with the approvals in the outbox.
+      app.queue.refresh();
       app.status.refresh();
       app.draft.loadDetail();
       if (decided.recorded.length) {

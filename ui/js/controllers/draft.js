@@ -110,6 +110,9 @@ export function createDraftController(app) {
       const mutationId = await backend.decide({ draftId, verdict, comment, overrideReason });
       app.apply({ type: "decision-recorded", undo, mutationId });
       app.queue.render();
+      // The counts come from the page: read it again now the outbox has the decision (the
+      // sync that sends it comes only after the undo window, and its refresh with it).
+      app.queue.refresh();
       app.status.refresh();
       app.bulk.decided({ draftId, verdict, mutationId });
     } catch (e) {
