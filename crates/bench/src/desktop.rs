@@ -180,7 +180,7 @@ impl Memory {
         let mut parts: Vec<String> = self
             .0
             .iter()
-            .map(|p| format!("{} {}", p.name, mib(p.pss_kib)))
+            .map(|p| format!("{} {} ({} anon)", p.name, mib(p.pss_kib), mib(p.anon_kib)))
             .collect();
         parts.sort();
         parts.join(" + ")

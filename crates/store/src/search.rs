@@ -288,7 +288,7 @@ impl Cache {
     /// in each row, the total, the filter menus' counts, and the to-review and decided
     /// counts. Text that finds nothing is an empty page, never an error.
     ///
-    /// One pass over the queue's shape in memory ([`crate::queue_index`]) finds the page and
+    /// One pass over the queue's shape in memory (`queue_index.rs`) finds the page and
     /// every count; the words are one FTS5 query for the matching rowids; then only the
     /// page's rows are read whole.
     pub fn queue_page(&self, page: &QueuePage) -> Result<QueuePageAnswer, StoreError> {

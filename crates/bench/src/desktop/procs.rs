@@ -16,6 +16,9 @@ pub struct Process {
     pub name: String,
     /// Proportional set size, KiB.
     pub pss_kib: u64,
+    /// Of that, anonymous memory (heap, stacks: the process's own data rather than mapped
+    /// files such as its program and libraries), KiB.
+    pub anon_kib: u64,
 }
 
 /// The parent pid from `/proc/PID/stat`.
@@ -29,8 +32,13 @@ pub fn parse_ppid(stat: &str) -> Option<u32> {
 
 /// The `Pss:` line of `/proc/PID/smaps_rollup`, in KiB.
 pub fn parse_pss_kib(rollup: &str) -> Option<u64> {
+    rollup_field(rollup, "Pss:")
+}
+
+/// A `Name:  N kB` line of `/proc/PID/smaps_rollup`, in KiB.
+fn rollup_field(rollup: &str, name: &str) -> Option<u64> {
     rollup.lines().find_map(|line| {
-        let rest = line.strip_prefix("Pss:")?;
+        let rest = line.strip_prefix(name)?;
         rest.trim().strip_suffix("kB")?.trim().parse().ok()
     })
 }
@@ -103,6 +111,7 @@ pub fn memory(pid: u32) -> Vec<Process> {
                 pid,
                 name: name.trim().to_string(),
                 pss_kib: parse_pss_kib(&rollup)?,
+                anon_kib: rollup_field(&rollup, "Pss_Anon:").unwrap_or(0),
             })
         })
         .collect()
@@ -125,6 +134,10 @@ mod tests {
         let rollup = "55d0-7ffd ---p 00000000 00:00 0 [rollup]\nRss:  120000 kB\nPss:   81234 kB\n";
         assert_eq!(parse_pss_kib(rollup), Some(81234));
         assert_eq!(parse_pss_kib("Rss: 1 kB\n"), None);
+        assert_eq!(
+            rollup_field("Pss: 9 kB\nPss_Anon:  7 kB\n", "Pss_Anon:"),
+            Some(7)
+        );
     }
 
     #[test]
