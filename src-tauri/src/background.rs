@@ -3,8 +3,8 @@
 //! One task per app runs [`BackgroundSync::run`]: while someone is signed in it syncs at
 //! start-up, then every interval, and at once when [`BackgroundSync::wake`] is called
 //! (after a sign-in or a decision). Its syncs leave the decisions and comments of the last
-//! [`UNDO_WINDOW`](countersign_app::UNDO_WINDOW) in the outbox, still undoable, and the next one runs when the first of
-//! them may go. The `sync_now` command uses [`BackgroundSync::sync_now`], which sends
+//! [`UNDO_WINDOW`](countersign_app::UNDO_WINDOW) in the outbox, still undoable, and the
+//! next one runs when the first of them may go. The `sync_now` command uses [`BackgroundSync::sync_now`], which sends
 //! everything; every attempt announces itself the same way:
 //!
 //! | event | payload | when |
@@ -40,7 +40,8 @@ pub mod events {
 /// Sends an event to the window. The app's is a Tauri `emit`; tests record.
 pub type Emit = Arc<dyn Fn(&str, Value) + Send + Sync>;
 
-/// What a sync does with the decisions made in the last [`UNDO_WINDOW`](countersign_app::UNDO_WINDOW).
+/// What a sync does with the decisions made in the last
+/// [`UNDO_WINDOW`](countersign_app::UNDO_WINDOW).
 #[derive(Clone, Copy)]
 enum Held {
     /// Leaves them in the outbox, still undoable (the background's own syncs).

@@ -26,7 +26,7 @@ const CACHE_KIB: i64 = -32 * 1024;
 pub struct Cache {
     pub(crate) conn: Connection,
     /// The queue's shape, kept between pages while no draft changes (`queue_index.rs`).
-    pub(crate) queue_index: std::cell::RefCell<Option<crate::queue_index::QueueIndex>>,
+    pub(crate) queue_index: std::cell::RefCell<crate::queue_index::QueueIndex>,
 }
 
 impl Cache {

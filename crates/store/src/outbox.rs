@@ -223,6 +223,11 @@ pub fn preview(body: &str) -> String {
     crate::queue::preview_at(body).1
 }
 
+/// `before` as an SQL bound for `mutation_id < ?`: no bound is past every id.
+pub(crate) fn id_bound(before: Option<MutationId>) -> i64 {
+    before.map_or(i64::MAX, |id| i64::try_from(id.0).unwrap_or(i64::MAX))
+}
+
 /// Up to `limit` unanswered mutations below id `before` (all of them without), oldest first.
 pub(crate) fn unanswered_in(
     conn: &Connection,
@@ -230,7 +235,7 @@ pub(crate) fn unanswered_in(
     before: Option<MutationId>,
 ) -> Result<Vec<Mutation>, StoreError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let before = before.map_or(i64::MAX, |id| i64::try_from(id.0).unwrap_or(i64::MAX));
+    let before = id_bound(before);
     let mut stmt = conn.prepare_cached(
         "SELECT mutation_id, mutation FROM outbox
          WHERE answered_at IS NULL AND mutation_id < ?2 ORDER BY mutation_id LIMIT ?1",

@@ -42,11 +42,6 @@ pub(crate) struct List {
 }
 
 impl List {
-    const EMPTY: List = List {
-        entries: Vec::new(),
-        by_rowid: Vec::new(),
-    };
-
     fn new(entries: Vec<Entry>) -> List {
         let mut by_rowid: Vec<(i64, u32)> = entries
             .iter()
@@ -76,8 +71,8 @@ impl List {
 /// Both lists the window pages through.
 #[derive(Debug, Default)]
 pub(crate) struct QueueIndex {
-    /// The `drafts_generation` it was read at.
-    generation: i64,
+    /// The `drafts_generation` it was read at; `None` until it has been read.
+    generation: Option<i64>,
     /// Pending drafts in queue order (as `drafts_page`).
     pub pending: List,
     /// Pre-approved replies, newest first (as `drafts_pre_approved`).
@@ -107,9 +102,6 @@ fn position(names: &[String], name: &str) -> Option<u32> {
         .and_then(|i| u32::try_from(i).ok())
 }
 
-/// Up to this many distinct names, looking one up compares them one by one.
-const FEW_NAMES: usize = 32;
-
 /// Interns names while the lists are read.
 #[derive(Default)]
 struct Names {
@@ -118,16 +110,10 @@ struct Names {
 }
 
 impl Names {
-    /// Borrowed from the row, so a name seen before costs no allocation. The few names a
-    /// queue has (channels, steps) are found by comparing, which beats hashing each row's.
+    /// Borrowed from the row, so a name seen before costs no allocation.
     fn id(&mut self, name: &str) -> u32 {
-        let found = if self.names.len() <= FEW_NAMES {
-            position(&self.names, name)
-        } else {
-            self.ids.get(name).copied()
-        };
-        if let Some(id) = found {
-            return id;
+        if let Some(id) = self.ids.get(name) {
+            return *id;
         }
         // More distinct names than u32 holds cannot fit in memory anyway.
         let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
@@ -155,20 +141,11 @@ impl Cache {
             .conn
             .prepare_cached("SELECT generation FROM drafts_generation")?
             .query_row([], |row| row.get(0))?;
-        let fresh = self
-            .queue_index
-            .borrow()
-            .as_ref()
-            .is_some_and(|index| index.generation == generation);
-        if !fresh {
+        if self.queue_index.borrow().generation != Some(generation) {
             let index = self.read_queue_index()?;
-            *self.queue_index.borrow_mut() = Some(index);
+            *self.queue_index.borrow_mut() = index;
         }
-        let index = self.queue_index.borrow();
-        // Just filled if it was empty, so it is there.
-        Ok(std::cell::Ref::map(index, |index| {
-            index.as_ref().unwrap_or(&EMPTY)
-        }))
+        Ok(self.queue_index.borrow())
     }
 
     /// Reads both lists and the generation they are at in one read transaction.
@@ -211,7 +188,7 @@ impl Cache {
         let pre_approved = List::new(list(PRE_APPROVED)?);
         tx.finish()?;
         Ok(QueueIndex {
-            generation,
+            generation: Some(generation),
             pending,
             pre_approved,
             channels: channels.names,
@@ -219,14 +196,6 @@ impl Cache {
         })
     }
 }
-
-static EMPTY: QueueIndex = QueueIndex {
-    generation: -1,
-    pending: List::EMPTY,
-    pre_approved: List::EMPTY,
-    channels: Vec::new(),
-    steps: Vec::new(),
-};
 
 #[cfg(test)]
 mod tests {

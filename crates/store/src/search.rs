@@ -151,16 +151,6 @@ pub fn fts_query(text: &str) -> Option<String> {
     Some(phrases.join(" "))
 }
 
-/// A listed draft's facets, as the filter menus see them.
-#[derive(Clone, Copy)]
-struct Facts {
-    network: Network,
-    channel: u32,
-    urgency: i64,
-    flagged: bool,
-    decided: bool,
-}
-
 /// The page's filters in the index's terms. A channel no listed draft has is `Some(None)`:
 /// nothing passes it.
 struct Wanted {
@@ -182,14 +172,15 @@ impl Wanted {
         }
     }
 
-    /// Whether `facts` pass every filter but `skip` (a menu's own, for its counts).
-    fn passes(&self, facts: &Facts, skip: Option<Facet>) -> bool {
+    /// Whether `entry` (with a decision made here or not) passes every filter but `skip`
+    /// (a menu's own, for its counts).
+    fn passes(&self, entry: &Entry, decided: bool, skip: Option<Facet>) -> bool {
         let on = |facet| skip != Some(facet);
-        (!on(Facet::Network) || self.network.is_none_or(|n| n == facts.network))
-            && (!on(Facet::Channel) || self.channel.is_none_or(|c| c == Some(facts.channel)))
-            && (!on(Facet::Urgency) || self.urgency.is_none_or(|u| u == facts.urgency))
-            && (!on(Facet::Findings) || self.findings.is_none_or(|f| f == facts.flagged))
-            && (!on(Facet::Decided) || self.decided.is_none_or(|d| d == facts.decided))
+        (!on(Facet::Network) || self.network.is_none_or(|n| n == entry.network))
+            && (!on(Facet::Channel) || self.channel.is_none_or(|c| c == Some(entry.channel)))
+            && (!on(Facet::Urgency) || self.urgency.is_none_or(|u| u == entry.urgency))
+            && (!on(Facet::Findings) || self.findings.is_none_or(|f| f == entry.flagged))
+            && (!on(Facet::Decided) || self.decided.is_none_or(|d| d == decided))
     }
 }
 
@@ -215,29 +206,29 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, facts: &Facts, wanted: &Wanted) {
-        if wanted.passes(facts, Some(Facet::Network)) {
-            *self.network.entry(facts.network.as_str()).or_default() += 1;
+    fn add(&mut self, entry: &Entry, decided: bool, wanted: &Wanted) {
+        if wanted.passes(entry, decided, Some(Facet::Network)) {
+            *self.network.entry(entry.network.as_str()).or_default() += 1;
         }
-        if wanted.passes(facts, Some(Facet::Channel)) {
-            let at = facts.channel as usize;
+        if wanted.passes(entry, decided, Some(Facet::Channel)) {
+            let at = entry.channel as usize;
             if self.channel.len() <= at {
                 self.channel.resize(at + 1, 0);
             }
             self.channel[at] += 1;
         }
-        if wanted.passes(facts, Some(Facet::Urgency))
-            && let Some(n) = usize::try_from(facts.urgency)
+        if wanted.passes(entry, decided, Some(Facet::Urgency))
+            && let Some(n) = usize::try_from(entry.urgency)
                 .ok()
                 .and_then(|u| self.urgency.get_mut(u))
         {
             *n += 1;
         }
-        if wanted.passes(facts, Some(Facet::Findings)) {
-            self.findings.add(facts.flagged);
+        if wanted.passes(entry, decided, Some(Facet::Findings)) {
+            self.findings.add(entry.flagged);
         }
-        if wanted.passes(facts, Some(Facet::Decided)) {
-            self.decided_by_me.add(facts.decided);
+        if wanted.passes(entry, decided, Some(Facet::Decided)) {
+            self.decided_by_me.add(decided);
         }
     }
 
@@ -322,22 +313,16 @@ impl Cache {
         let mut rowids = Vec::with_capacity(limit);
         let mut whole_to_review = 0;
         for (at, entry) in list.entries.iter().enumerate() {
-            let facts = Facts {
-                network: entry.network,
-                channel: entry.channel,
-                urgency: entry.urgency,
-                flagged: entry.flagged,
-                decided: decided[at],
-            };
-            if !in_scope(entry, facts.decided) {
+            let decided = decided[at];
+            if !in_scope(entry, decided) {
                 continue;
             }
-            whole_to_review += u64::from(!facts.decided);
+            whole_to_review += u64::from(!decided);
             if matched.as_ref().is_some_and(|m| !m[at]) {
                 continue;
             }
-            tally.add(&facts, &wanted);
-            if wanted.passes(&facts, None) {
+            tally.add(entry, decided, &wanted);
+            if wanted.passes(entry, decided, None) {
                 tally.total += 1;
                 if tally.total > page.offset as u64 && rowids.len() < limit {
                     rowids.push(entry.rowid);
@@ -391,11 +376,9 @@ impl Cache {
         let mut stmt = self.conn.prepare_cached(
             "SELECT rowid FROM drafts_search WHERE drafts_search MATCH ?1 ORDER BY rowid",
         )?;
+        // FTS5 reads its doclists by rowid: the ORDER BY costs no sort.
         let rows = stmt.query_map([query], |row| row.get(0))?;
-        let mut rowids: Vec<i64> = rows.collect::<Result<_, _>>()?;
-        // Already in order (FTS5 reads its doclists by rowid); a sorted run costs one pass.
-        rowids.sort_unstable();
-        Ok(rowids)
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The rowids of the drafts with a decision made here (a handful, from the outbox),

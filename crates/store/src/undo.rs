@@ -32,8 +32,8 @@
 //!
 //! **Time to take it back.** Online, a push would leave within a second of the decision, so
 //! the background sync holds back for a while the decisions and comments just made:
-//! [`Cache::held_back`] names the first unsent row made after a moment (`young_since`), and claims and
-//! counts given that moment stop just before it. The rows after it wait too, since pushes go
+//! [`Cache::held_back`] names the first unsent row made after a moment (`young_since`), and
+//! claims and counts given that moment stop just before it. The rows after it wait too, since pushes go
 //! in id order. A sync the reviewer asks for passes no moment and sends everything.
 //!
 //! An answered row ([`TooLate::Answered`]) and a row no longer held (dropped by a pull or
@@ -111,10 +111,7 @@ impl Cache {
         young_since: Option<DateTime<Utc>>,
     ) -> Result<Claimed, StoreError> {
         let tx = self.conn.transaction()?;
-        let before = match young_since {
-            Some(since) => held_back_in(&tx, since)?.map(|held| held.from),
-            None => None,
-        };
+        let before = sendable_before(&tx, young_since)?;
         let mutations = crate::outbox::unanswered_in(&tx, limit, before)?;
         let mut marked = Vec::new();
         if let Some(last) = mutations.last() {
@@ -141,17 +138,13 @@ impl Cache {
 
     /// How many unanswered rows a sync given `young_since` may send (all, without).
     pub fn sendable_count(&self, young_since: Option<DateTime<Utc>>) -> Result<u64, StoreError> {
-        let before = match young_since {
-            Some(since) => self.held_back(since)?.map(|held| held.from),
-            None => None,
-        };
-        let before = before.map_or(i64::MAX, |id| i64::try_from(id.0).unwrap_or(i64::MAX));
+        let before = sendable_before(&self.conn, young_since)?;
         Ok(self
             .conn
             .prepare_cached(
                 "SELECT count(*) FROM outbox WHERE answered_at IS NULL AND mutation_id < ?1",
             )?
-            .query_row([before], |row| row.get(0))?)
+            .query_row([crate::outbox::id_bound(before)], |row| row.get(0))?)
     }
 
     /// Releases rows a claim marked when its request provably never left this computer
@@ -225,6 +218,17 @@ impl Cache {
             renumbered: later,
         }))
     }
+}
+
+/// The id sends stop before, given `young_since` (none without).
+fn sendable_before(
+    conn: &rusqlite::Connection,
+    young_since: Option<DateTime<Utc>>,
+) -> Result<Option<MutationId>, StoreError> {
+    Ok(match young_since {
+        Some(since) => held_back_in(conn, since)?.map(|held| held.from),
+        None => None,
+    })
 }
 
 fn held_back_in(

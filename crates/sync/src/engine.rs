@@ -140,8 +140,8 @@ impl SyncEngine {
         pull: bool,
         hold: Option<Duration>,
     ) -> Result<SyncReport, SyncError> {
-        let young_since =
-            hold.map(|hold| now - chrono::Duration::from_std(hold).unwrap_or_default());
+        let hold = hold.map(|hold| chrono::Duration::from_std(hold).unwrap_or_default());
+        let young_since = hold.map(|hold| now - hold);
         let client_id = with_cache(cache, |c| c.client_id()).await?.ok_or_else(|| {
             SyncError::Task("the cache has no client id; sign in first".to_string())
         })?;
@@ -204,9 +204,7 @@ impl SyncEngine {
             })
             .await?;
             report.held = held;
-            report.held_until = first.map(|first| {
-                first.decided_at + chrono::Duration::from_std(hold).unwrap_or_default()
-            });
+            report.held_until = first.map(|first| first.decided_at + hold);
         }
         if pull {
             self.fetch_policy_if_new(cache, access_token, client_id, &mut report)

@@ -138,6 +138,17 @@ async fn row_state(desktop: &Desktop, id: &str) -> Option<String> {
     }
 }
 
+/// The queue heading's count, as shown ("12 to review · 1 decided").
+async fn queue_count(s: &Session) -> String {
+    let text = s
+        .script(
+            "return document.getElementById('queue-count')?.textContent ?? '';",
+            json!([]),
+        )
+        .await;
+    text.as_str().unwrap_or_default().to_owned()
+}
+
 async fn selected_id(desktop: &Desktop) -> String {
     let value = desktop
         .session

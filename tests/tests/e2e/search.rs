@@ -5,7 +5,7 @@
 
 use crate::harness::{assert_accessible, enabled};
 use crate::webdriver::Session;
-use crate::{choose_filter, signed_in};
+use crate::{choose_filter, queue_count, signed_in};
 use serde_json::{Value, json};
 
 /// The rows drawn: id, channel, preview text, and the words marked in each.
@@ -27,14 +27,8 @@ async fn rows(s: &Session) -> Vec<Value> {
 
 /// The queue heading's count of drafts ("12 to review · 1 decided" → 13).
 async fn counted(s: &Session) -> u64 {
-    let text = s
-        .script(
-            "return document.getElementById('queue-count')?.textContent ?? '';",
-            json!([]),
-        )
-        .await;
-    text.as_str()
-        .unwrap_or_default()
+    queue_count(s)
+        .await
         .split(|c: char| !c.is_ascii_digit())
         .filter_map(|n| n.parse::<u64>().ok())
         .sum()

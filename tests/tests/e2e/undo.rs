@@ -8,7 +8,7 @@
 use crate::bulk::{a_draft, selected_row};
 use crate::harness::{Desktop, assert_accessible, demo_server, enabled, open_row};
 use crate::webdriver::Session;
-use crate::{decisions, row_state, server_draft};
+use crate::{decisions, queue_count, row_state, server_draft};
 use countersign_core::DraftStatus;
 use serde_json::json;
 
@@ -32,13 +32,7 @@ async fn toasts(s: &Session) -> Vec<String> {
 
 /// The queue's "N to review".
 async fn to_review(s: &Session) -> u64 {
-    let text = s
-        .script(
-            "return document.getElementById('queue-count')?.textContent ?? '';",
-            json!([]),
-        )
-        .await;
-    let text = text.as_str().unwrap_or_default().to_owned();
+    let text = queue_count(s).await;
     text.split(" to review")
         .next()
         .and_then(|n| n.trim().parse().ok())

@@ -79,33 +79,24 @@ const ARM_KEY_TIMING: &str = "
     {subtree: true, childList: true, attributes: true, attributeFilter: ['data-state']});
   return id;";
 
-/// Whether the selected row is one `a` approves in one key, as its badges show it:
-/// pending, no finding at warn or block (those ask for a reason), not late (that asks
-/// first). `null` when no row is selected.
-const SELECTED_IS_ROUTINE: &str = "
-  const r = document.querySelector('[data-testid=queue-row][aria-selected=true]');
-  if (!r) return null;
-  const risk = r.querySelector('[data-testid=risk-badge]')?.dataset.risk ?? null;
-  return r.dataset.state === 'pending' && !r.querySelector('[data-testid=late-badge]')
-    && (risk === null || risk === 'info');";
-
 /// The most rows passed over looking for one to approve.
 const MAX_MOVES: usize = 300;
 
-/// Moves the selection down (`j`) to the next row `a` approves in one key; false when
-/// there is none within [`MAX_MOVES`] rows.
+/// Moves the selection down (`j`) to the next row `a` approves in one key (pending, no
+/// finding at warn or block, which ask for a reason, and not late, which asks first);
+/// false when there is none within [`MAX_MOVES`] rows.
 async fn select_routine(s: &Session) -> anyhow::Result<bool> {
     for moves in 0..MAX_MOVES {
-        match s.script(SELECTED_IS_ROUTINE, json!([])).await? {
-            Value::Bool(true) => {
+        match super::reviewer::selected(s).await? {
+            None => return Ok(false),
+            Some(focus) if focus.row.routine() => {
                 if moves > 0 {
                     // The draft pane follows the selection after a short debounce.
                     tokio::time::sleep(Duration::from_millis(400)).await;
                 }
                 return Ok(true);
             }
-            Value::Null => return Ok(false),
-            _ => s.press("j").await?,
+            Some(_) => s.press("j").await?,
         }
     }
     Ok(false)

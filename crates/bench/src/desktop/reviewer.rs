@@ -165,7 +165,7 @@ pub struct ReviewerFigures {
 
 /// One queue row as the window shows it.
 #[derive(Clone, Debug, Deserialize)]
-struct Row {
+pub(crate) struct Row {
     id: String,
     index: usize,
     state: String,
@@ -175,16 +175,17 @@ struct Row {
 }
 
 impl Row {
-    /// Routine as the row shows it: pending, nothing at warn or block, not late.
-    fn routine(&self) -> bool {
+    /// Routine as the row shows it: pending, nothing at warn or block, not late — one `a`
+    /// approves it.
+    pub(crate) fn routine(&self) -> bool {
         self.state == "pending" && !self.late && matches!(self.risk.as_deref(), None | Some("info"))
     }
 }
 
 /// The selected row, and the one under it if it is drawn.
 #[derive(Clone, Debug, Deserialize)]
-struct Focus {
-    row: Row,
+pub(crate) struct Focus {
+    pub(crate) row: Row,
     below: Option<Row>,
 }
 
@@ -281,6 +282,11 @@ async fn focus(s: &Session) -> anyhow::Result<Focus> {
         })
         .await?;
     Ok(serde_json::from_value(focus)?)
+}
+
+/// The selected row as it is now, if one is selected.
+pub(crate) async fn selected(s: &Session) -> anyhow::Result<Option<Focus>> {
+    Ok(serde_json::from_value(s.script(FOCUS, json!([])).await?)?)
 }
 
 /// Waits for the selection to move off `from`.
