@@ -33,8 +33,9 @@
 //! **Time to take it back.** Online, a push would leave within a second of the decision, so
 //! the background sync holds back for a while the decisions and comments just made:
 //! [`Cache::held_back`] names the first unsent row made after a moment (`young_since`), and
-//! claims and counts given that moment stop just before it. The rows after it wait too, since pushes go
-//! in id order. A sync the reviewer asks for passes no moment and sends everything.
+//! claims and counts given that moment stop just before it. The rows after it wait too,
+//! since pushes go in id order. A sync the reviewer asks for passes no moment and sends
+//! everything.
 //!
 //! An answered row ([`TooLate::Answered`]) and a row no longer held (dropped by a pull or
 //! moved to the conflicts, [`TooLate::Gone`]) are refused too: the server has it.
