@@ -15,7 +15,7 @@
 //! outbox row, its own mutation id.
 
 use crate::error::AppError;
-use crate::guard::{self, GuardSlot};
+use crate::guard::GuardSlot;
 use crate::rules::{self, ApprovalView, ScheduleWarning};
 use chrono::{DateTime, Utc};
 use countersign_core::approval::Actor;
@@ -195,8 +195,9 @@ pub(crate) fn record_decision(
         // The server refuses an approval over a blocking finding without a reason;
         // asking here means an offline reviewer is never surprised by that later.
         if asked.override_reason.is_none() {
-            let guard = reviewer.guard.get(c)?;
-            let blocking: Vec<Finding> = guard::findings(&guard, &draft, directory)
+            let blocking: Vec<Finding> = reviewer
+                .guard
+                .findings_of(c, &draft, directory)?
                 .into_iter()
                 .filter(Finding::blocks)
                 .collect();
@@ -247,7 +248,6 @@ pub(crate) fn check(
     ids: &[DraftId],
     reviewer: &Reviewer,
 ) -> Result<BulkCheck, StoreError> {
-    let guard = reviewer.guard.get(c)?;
     let directory = reviewer.directory.as_deref();
     let mut out = BulkCheck::default();
     for &id in ids {
@@ -261,7 +261,7 @@ pub(crate) fn check(
             continue;
         };
         let approval = rules::approval_view(&draft, &reviewer.me, directory);
-        let findings = guard::findings(&guard, &draft, directory);
+        let findings = reviewer.guard.findings_of(c, &draft, directory)?;
         let candidate = Candidate {
             draft: &draft,
             approval: &approval,

@@ -7,7 +7,7 @@
 
 use countersign_core::Draft;
 use countersign_core::channel::Route;
-use countersign_core::finding::{self, Finding, Measure};
+use countersign_core::finding::{Finding, Measure};
 use countersign_core::wire::Directory;
 use countersign_policy::{CrisisContext, Guard, Pack, Subject};
 use countersign_store::{Cache, GuardVerdict, StoreError};
@@ -17,13 +17,71 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// window's own reads never wait long for the cache lock.
 pub(crate) const REVIEW_BATCH: usize = 200;
 
-/// The compiled guard of the pack version the cache holds (0: the built-in pack).
+/// The compiled guard of the pack version the cache holds (0: the built-in pack), kept
+/// only while it is needed.
+///
+/// Compiled, a pack's patterns take ~18 MiB (`cargo bench -p countersign-policy`), more than
+/// everything else the app holds. The findings are stored with each verdict, so opening,
+/// approving and bulk-checking a reviewed draft read them from the cache; the guard is
+/// compiled (~80 ms) when drafts arrive to be reviewed, or one without a stored review is
+/// opened, and [`GuardSlot::release`]d once the reviews are done.
 #[derive(Default)]
 pub(crate) struct GuardSlot {
     compiled: Mutex<Option<(u64, Arc<Guard>)>>,
 }
 
+/// What the guard says about one draft: the findings stored with its verdict, or the guard
+/// to run when the cache holds none for this version.
+pub(crate) enum Review {
+    Stored(Vec<Finding>),
+    Run(Arc<Guard>),
+}
+
+impl Review {
+    /// The findings, running the guard if they were not stored. Outside the cache lock: a
+    /// long draft takes the guard a millisecond.
+    pub(crate) fn findings(self, draft: &Draft, directory: Option<&Directory>) -> Vec<Finding> {
+        match self {
+            Review::Stored(found) => found,
+            Review::Run(guard) => findings(&guard, draft, directory),
+        }
+    }
+}
+
 impl GuardSlot {
+    /// The stored findings on `draft` as it is now, or the guard to find them with.
+    pub(crate) fn review_of(&self, cache: &Cache, draft: &Draft) -> Result<Review, StoreError> {
+        Ok(match cache.stored_findings(draft.id, draft.version)? {
+            Some(found) => Review::Stored(found),
+            None => Review::Run(self.get(cache)?),
+        })
+    }
+
+    /// Every finding on `draft`: stored, or found now.
+    pub(crate) fn findings_of(
+        &self,
+        cache: &Cache,
+        draft: &Draft,
+        directory: Option<&Directory>,
+    ) -> Result<Vec<Finding>, StoreError> {
+        Ok(self.review_of(cache, draft)?.findings(draft, directory))
+    }
+
+    /// Lets the compiled guard go (freed once the last review using it ends); the next
+    /// [`GuardSlot::get`] compiles it again.
+    pub(crate) fn release(&self) {
+        *self.compiled.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// Whether a compiled guard is held (for tests).
+    #[cfg(test)]
+    pub(crate) fn is_compiled(&self) -> bool {
+        self.compiled
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some()
+    }
+
     /// The guard for the pack in `cache`, compiled once per pack version.
     pub(crate) fn get(&self, cache: &Cache) -> Result<Arc<Guard>, StoreError> {
         let version = cache.policy_version()?;
@@ -84,13 +142,12 @@ pub fn findings(guard: &Guard, draft: &Draft, directory: Option<&Directory>) -> 
     guard.review(&subject(draft, directory))
 }
 
-/// The verdict the queue keeps for `draft`.
-pub(crate) fn verdict(draft: &Draft, findings: &[Finding]) -> GuardVerdict {
+/// The verdict the cache keeps for `draft`: its findings.
+pub(crate) fn verdict(draft: &Draft, findings: Vec<Finding>) -> GuardVerdict {
     GuardVerdict {
         id: draft.id,
         version: draft.version,
-        worst: finding::worst(findings),
-        findings: u32::try_from(findings.len()).unwrap_or(u32::MAX),
+        findings,
     }
 }
 

@@ -507,19 +507,20 @@ impl App {
         let slot = Arc::clone(&session.guard);
         let now = (self.config.clock)();
         // Opening it records this version as seen, in the same step that reads it.
-        let (draft, guard, local, seen_version) = with_cache(&session.cache, move |c| {
+        let found = with_cache(&session.cache, move |c| {
             let Some(draft) = c.draft(id)? else {
-                return Ok((None, slot.get(c)?, vec![], None));
+                return Ok(None);
             };
             let seen = c.mark_seen(id, draft.version, now)?;
             let local = c.local_annotations(id)?;
-            Ok((Some(draft), slot.get(c)?, local, seen))
+            let review = slot.review_of(c, &draft)?;
+            Ok(Some((draft, review, local, seen)))
         })
         .await?;
-        let draft = draft.ok_or(AppError::NotFound)?;
+        let (draft, review, local, seen_version) = found.ok_or(AppError::NotFound)?;
         let next_step = draft.next_step().map(str::to_owned);
         let approval = approval_of(&session, &draft);
-        let findings = guard::findings(&guard, &draft, session.directory().as_deref());
+        let findings = review.findings(&draft, session.directory().as_deref());
         // Unknown (no sync tried yet this run) counts as online: the window warns about a
         // draft due before the next sync only once an attempt has failed.
         let online = self.health.lock().map_err(poisoned)?.online != Some(false);
@@ -1037,22 +1038,34 @@ fn poisoned<T>(_: T) -> AppError {
 
 /// Runs the policy guard on every pending draft the cache holds no verdict for (new or
 /// changed ones, or all of them after the pack or the directory changed), a batch at a
-/// time, reviewing outside the cache lock.
+/// time, reviewing outside the cache lock; then lets the compiled guard go (see
+/// [`GuardSlot`]).
 async fn review_unreviewed(session: &Session) -> Result<(), AppError> {
+    let reviewed = review_batches(session).await;
+    session.guard.release();
+    reviewed
+}
+
+async fn review_batches(session: &Session) -> Result<(), AppError> {
     loop {
         let slot = Arc::clone(&session.guard);
-        let (guard, batch) = with_cache(&session.cache, move |c| {
-            Ok((slot.get(c)?, c.unreviewed(guard::REVIEW_BATCH)?))
+        let Some((guard, batch)) = with_cache(&session.cache, move |c| {
+            let batch = c.unreviewed(guard::REVIEW_BATCH)?;
+            // Nothing new, nothing compiled: most syncs bring no drafts.
+            if batch.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some((slot.get(c)?, batch)))
         })
-        .await?;
-        if batch.is_empty() {
+        .await?
+        else {
             return Ok(());
-        }
+        };
         let directory = session.directory();
         let verdicts = tokio::task::spawn_blocking(move || {
             batch
                 .iter()
-                .map(|d| guard::verdict(d, &guard::findings(&guard, d, directory.as_deref())))
+                .map(|d| guard::verdict(d, guard::findings(&guard, d, directory.as_deref())))
                 .collect::<Vec<_>>()
         })
         .await

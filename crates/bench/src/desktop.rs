@@ -155,13 +155,17 @@ impl Profile {
 }
 
 /// PSS of `pid` and its WebKit processes: the median of three reads a second apart, after
-/// `settle`.
-async fn memory_of(pid: u32, settle: Duration) -> Memory {
+/// `settle`. With `COUNTERSIGN_BENCH_SMAPS` naming a folder, each process's
+/// `/proc/PID/smaps` is saved there as `LABEL-NAME.smaps`, to see where the memory goes.
+async fn memory_of(pid: u32, settle: Duration, label: &str) -> Memory {
     tokio::time::sleep(settle).await;
     let mut samples = Vec::new();
     for _ in 0..3 {
         samples.push(Memory(procs::memory(pid)));
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    if let Some(dir) = std::env::var_os("COUNTERSIGN_BENCH_SMAPS") {
+        procs::save_smaps(pid, Path::new(&dir), label);
     }
     samples.sort_by_key(Memory::total_kib);
     samples.swap_remove(1)
@@ -238,7 +242,7 @@ async fn measure_app(opts: &DesktopOptions, server: &DemoServer) -> anyhow::Resu
         let (running, ready) = profile.start_directly("queue").await?;
         starts.push(ready);
         if round == opts.starts.max(1) {
-            memory = Some(memory_of(running.pid()?, opts.settle).await);
+            memory = Some(memory_of(running.pid()?, opts.settle, &format!("app-{drafts}")).await);
         }
         running.stop().await;
     }
@@ -292,7 +296,8 @@ async fn measure_bare(opts: &DesktopOptions, cpu_painting: bool) -> anyhow::Resu
     }
     let (running, _) = direct::start(&opts.bare, &env)?;
     // It has no log to say when it is ready; it is, well within a second or two.
-    let memory = memory_of(running.pid()?, opts.settle + Duration::from_secs(2)).await;
+    let label = if cpu_painting { "bare-cpu" } else { "bare" };
+    let memory = memory_of(running.pid()?, opts.settle + Duration::from_secs(2), label).await;
     running.stop().await;
     Ok(memory)
 }

@@ -175,16 +175,16 @@ fn fill(cache: &mut Cache, n: usize) -> anyhow::Result<()> {
     let mut decided = Vec::new();
     for i in 0..n {
         let d = draft(i, &mut dice, &words);
+        let worst = match dice.below(10) {
+            0 => Some(Severity::Block),
+            1 | 2 => Some(Severity::Warn),
+            3 => Some(Severity::Info),
+            _ => None,
+        };
         verdicts.push(GuardVerdict {
             id: d.id,
             version: 1,
-            worst: match dice.below(10) {
-                0 => Some(Severity::Block),
-                1 | 2 => Some(Severity::Warn),
-                3 => Some(Severity::Info),
-                _ => None,
-            },
-            findings: 1,
+            findings: worst.map(finding).into_iter().collect(),
         });
         if i % 250 == 0 {
             decided.push(d.clone());
@@ -318,8 +318,7 @@ fn after_a_change(
         cache.set_verdicts(&[GuardVerdict {
             id,
             version,
-            worst,
-            findings: u32::from(worst.is_some()),
+            findings: worst.map(finding).into_iter().collect(),
         }])?;
         let started = Instant::now();
         cache.queue_page(&page)?;
@@ -408,6 +407,18 @@ pub fn run_search(opts: &SearchOptions) -> anyhow::Result<Report> {
     Ok(report)
 }
 
+/// A finding of `severity` on a draft, as the guard would store one.
+fn finding(severity: Severity) -> countersign_core::Finding {
+    countersign_core::Finding {
+        rule: "confidential.code_names".into(),
+        category: countersign_core::Category::Confidential,
+        severity,
+        span: None,
+        message: "A code name.".into(),
+        reason: "Unreleased projects are not named in public.".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{SearchOptions, run_search};
@@ -431,3 +442,4 @@ mod tests {
         );
     }
 }
+

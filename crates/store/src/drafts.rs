@@ -50,7 +50,7 @@ const UPSERT: &str = "
         scheduled_at = excluded.scheduled_at, created_at = excluded.created_at,
         author = excluded.author, next_step = excluded.next_step, body = excluded.body,
         draft = excluded.draft, pre_approved_reply = excluded.pre_approved_reply,
-        risk = NULL, findings = 0";
+        risk = NULL, findings = 0, findings_json = NULL";
 
 impl Cache {
     /// Applies one page of the changes feed, in one transaction: upserts and removes the

@@ -103,3 +103,15 @@ pub(crate) fn annotate(draft: &Draft, body: &str) -> MutationKind {
         },
     }
 }
+
+/// A finding of `severity`, as the guard would make one.
+pub(crate) fn finding(severity: countersign_core::finding::Severity) -> countersign_core::Finding {
+    countersign_core::Finding {
+        rule: "personal_data.email".into(),
+        category: countersign_core::finding::Category::PersonalData,
+        severity,
+        span: Some(countersign_core::finding::Span { start: 4, end: 21 }),
+        message: "An e-mail address.".into(),
+        reason: "Customers' contact details are never posted.".into(),
+    }
+}

@@ -52,6 +52,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "20261204040000_queue_generation",
         sql: include_str!("../migrations/20261204040000_queue_generation.sql"),
     },
+    Migration {
+        name: "20261205000000_stored_findings",
+        sql: include_str!("../migrations/20261205000000_stored_findings.sql"),
+    },
 ];
 
 /// The schema version this build writes: the number of migrations it carries.

@@ -2,31 +2,31 @@
 //!
 //! The store does not run the guard (it knows nothing of policy packs): the application
 //! reviews [`Cache::unreviewed`] drafts and writes their verdicts back with
-//! [`Cache::set_verdicts`]. A verdict is forgotten whenever what it was based on changes:
+//! [`Cache::set_verdicts`], findings and all, so that opening a draft or approving it reads
+//! them back ([`Cache::stored_findings`]) instead of needing the compiled guard in memory.
+//! A verdict is forgotten whenever what it was based on changes:
 //! the draft (every upsert), the directory (crisis mode, channels, spokespeople) or the
 //! pack ([`Cache::set_policy_pack`]).
 
 use crate::{Cache, StoreError, sync_state};
-use countersign_core::finding::Severity;
+use countersign_core::finding::{self, Finding, Severity};
 use countersign_core::{Draft, DraftId};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 /// The organisation's policy pack as `GET /api/v1/policy` sent it (JSON).
 const POLICY_PACK: &str = "policy_pack";
 /// Its version.
 const POLICY_VERSION: &str = "policy_version";
 
-/// The guard's verdict on one version of a draft.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The guard's verdict on one version of a draft: what it found.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {
     /// The draft.
     pub id: DraftId,
     /// The version reviewed: a verdict on an older one is not stored.
     pub version: u64,
-    /// The most serious finding, if any.
-    pub worst: Option<Severity>,
-    /// How many findings.
-    pub findings: u32,
+    /// Every finding, as the guard listed them (none for a clean draft).
+    pub findings: Vec<Finding>,
 }
 
 pub(crate) fn rank(worst: Option<Severity>) -> i64 {
@@ -48,7 +48,9 @@ pub(crate) fn severity(rank: i64) -> Option<Severity> {
 }
 
 pub(crate) fn forget_all(conn: &Connection) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE drafts SET risk = NULL, findings = 0 WHERE risk IS NOT NULL")?
+    conn.prepare_cached(
+        "UPDATE drafts SET risk = NULL, findings = 0, findings_json = NULL WHERE risk IS NOT NULL",
+    )?
         .execute([])?;
     Ok(())
 }
@@ -74,12 +76,14 @@ impl Cache {
         let tx = self.conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
-                "UPDATE drafts SET risk = ?1, findings = ?2 WHERE id = ?3 AND version = ?4",
+                "UPDATE drafts SET risk = ?1, findings = ?2, findings_json = ?3
+                 WHERE id = ?4 AND version = ?5",
             )?;
             for v in verdicts {
                 stmt.execute(params![
-                    rank(v.worst),
-                    v.findings,
+                    rank(finding::worst(&v.findings)),
+                    i64::try_from(v.findings.len()).unwrap_or(i64::MAX),
+                    serde_json::to_string(&v.findings)?,
                     v.id.to_string(),
                     i64::try_from(v.version).unwrap_or(i64::MAX)
                 ])?;
@@ -87,6 +91,31 @@ impl Cache {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The findings stored with the verdict on `version` of draft `id`, or `None` when the
+    /// cache holds no verdict on that version as things are now (never reviewed, edited
+    /// since, or forgotten after a new pack or directory): the caller runs the guard then.
+    /// A stored list that no longer reads (written by another build) counts as none.
+    pub fn stored_findings(
+        &self,
+        id: DraftId,
+        version: u64,
+    ) -> Result<Option<Vec<Finding>>, StoreError> {
+        let json: Option<Option<String>> = self
+            .conn
+            .prepare_cached(
+                "SELECT findings_json FROM drafts
+                 WHERE id = ?1 AND version = ?2 AND risk IS NOT NULL",
+            )?
+            .query_row(
+                params![id.to_string(), i64::try_from(version).unwrap_or(i64::MAX)],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(json
+            .flatten()
+            .and_then(|json| serde_json::from_str(&json).ok()))
     }
 
     /// The version of the cached policy pack, 0 when there is none: cheap to ask on every
@@ -123,7 +152,7 @@ impl Cache {
 mod tests {
     use super::Verdict;
     use crate::QueueFilter;
-    use crate::fixtures::{cache, draft, seed};
+    use crate::fixtures::{cache, draft, finding, seed};
     use countersign_core::channel::Route;
     use countersign_core::finding::Severity;
     use countersign_core::{DraftStatus, HistoryEntry, HistoryEvent};
@@ -182,18 +211,23 @@ mod tests {
         let block = Verdict {
             id: a.id,
             version: a.version,
-            worst: Some(Severity::Block),
-            findings: 2,
+            findings: vec![finding(Severity::Block), finding(Severity::Info)],
         };
         let stale = Verdict {
             id: b.id,
             version: b.version + 1,
-            worst: None,
-            findings: 0,
+            findings: vec![],
         };
-        cache.set_verdicts(&[block, stale]).unwrap();
+        cache.set_verdicts(&[block.clone(), stale]).unwrap();
         let left: Vec<_> = cache.unreviewed(10).unwrap().iter().map(|d| d.id).collect();
         assert_eq!(left, [b.id], "a verdict on another version is not kept");
+        assert_eq!(
+            cache.stored_findings(a.id, a.version).unwrap(),
+            Some(block.findings.clone()),
+            "the findings come back as the guard listed them"
+        );
+        assert_eq!(cache.stored_findings(b.id, b.version).unwrap(), None);
+        assert_eq!(cache.stored_findings(a.id, a.version + 1).unwrap(), None);
 
         let mut edited = a.clone();
         edited.version += 1;
@@ -203,13 +237,19 @@ mod tests {
             2,
             "an edit needs a new review"
         );
+        assert_eq!(
+            cache.stored_findings(a.id, a.version + 1).unwrap(),
+            None,
+            "nor are the old findings kept for the new version"
+        );
 
         cache
             .set_verdicts(&[Verdict {
                 version: 2,
-                ..block
+                ..block.clone()
             }])
             .unwrap();
+        assert!(cache.stored_findings(a.id, 2).unwrap().is_some());
         cache.set_policy_pack(4, r#"{"format":1}"#).unwrap();
         assert_eq!(
             cache.policy_pack().unwrap(),
@@ -220,5 +260,6 @@ mod tests {
             2,
             "a new pack reviews everything"
         );
+        assert_eq!(cache.stored_findings(a.id, 2).unwrap(), None);
     }
 }

@@ -417,13 +417,18 @@ async fn the_data_folder_is_the_users_alone_from_the_first_start() {
 
 /// Puts one pending X draft into the cache `a_saved_session` left, as a pull would.
 fn a_cached_draft(config: &AppConfig, keys: &MemoryKeychain) -> DraftId {
+    a_cached_draft_saying(config, keys, "Thanks for waiting")
+}
+
+/// [`a_cached_draft`] with `body`.
+fn a_cached_draft_saying(config: &AppConfig, keys: &MemoryKeychain, body: &str) -> DraftId {
     let key = keys.get(CACHE_KEY).expect("keychain").expect("a saved key");
     let key = CacheKey::from_hex(key.expose()).expect("a key");
     let mut cache = Cache::open(&config.cache_path(), &key).expect("open cache");
     let id = DraftId(Uuid::now_v7());
     let draft: Draft = serde_json::from_value(serde_json::json!({
         "id": id, "version": 1, "status": "pending", "network": "x", "channel": "@care",
-        "team": Uuid::now_v7(), "body": "Thanks for waiting",
+        "team": Uuid::now_v7(), "body": body,
         "author": {"id": Uuid::now_v7(), "username": "sam", "display_name": "Sam"},
         "urgency": "normal", "scheduled_at": null, "required_steps": ["review"],
         "approvals": [], "in_reply_to": null, "media": [],
@@ -657,3 +662,29 @@ async fn a_comment_on_selected_words_is_queued_anchored_and_opening_records_the_
         ("waiting", "Thanks for ")
     );
 }
+
+#[tokio::test]
+async fn a_reviewed_draft_opens_from_its_stored_findings_and_the_guard_is_let_go() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, keys) = config(dir.path());
+    a_saved_session(&config, &keys);
+    let leaky = a_cached_draft_saying(&config, &keys, "Hi Raj, we sent it to raj.k82@gmail.com");
+    let app = App::open(config).await.expect("open");
+    // Offline: the sync fails, and the drafts it would have brought are reviewed anyway.
+    let _offline = app.sync_now().await;
+    let session = app.leased_session().await.expect("session");
+    assert!(
+        !session.guard.is_compiled(),
+        "the compiled guard is let go once the reviews are done"
+    );
+    let detail = app.draft(leaky).await.expect("the draft");
+    assert!(
+        !session.guard.is_compiled(),
+        "a reviewed draft opens from its stored findings, without compiling the guard"
+    );
+    let guard = countersign_policy::Guard::builtin();
+    let fresh = crate::guard::findings(&guard, &detail.draft, None);
+    assert!(fresh.iter().any(|f| f.rule == "personal_data.email"));
+    assert_eq!(detail.findings, fresh, "the stored findings are the guard's");
+}
+

@@ -117,6 +117,27 @@ pub fn memory(pid: u32) -> Vec<Process> {
         .collect()
 }
 
+/// Copies `/proc/PID/smaps` of `pid` and its descendants into `dir` as `LABEL-NAME.smaps`
+/// (a diagnostic: a process that cannot be read is skipped, a failed write is reported).
+pub fn save_smaps(pid: u32, dir: &Path, label: &str) {
+    if let Err(error) = std::fs::create_dir_all(dir) {
+        eprintln!("cannot create {}: {error}", dir.display());
+        return;
+    }
+    for pid in tree_now(pid) {
+        let (Ok(smaps), Ok(name)) = (
+            std::fs::read_to_string(proc_path(pid, "smaps")),
+            std::fs::read_to_string(proc_path(pid, "comm")),
+        ) else {
+            continue;
+        };
+        let path = dir.join(format!("{label}-{}.smaps", name.trim()));
+        if let Err(error) = std::fs::write(&path, smaps) {
+            eprintln!("cannot write {}: {error}", path.display());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

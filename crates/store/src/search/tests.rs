@@ -292,8 +292,7 @@ fn a_search_combines_with_the_filters_and_counts_for_the_menus() {
         .set_verdicts(&[crate::GuardVerdict {
             id: drafts[2].id,
             version: 1,
-            worst: Some(Severity::Block),
-            findings: 1,
+            findings: vec![crate::fixtures::finding(Severity::Block)],
         }])
         .unwrap();
     cache
@@ -478,8 +477,7 @@ fn the_index_follows_every_change_to_the_drafts() {
         .set_verdicts(&[crate::GuardVerdict {
             id: edited.id,
             version: 2,
-            worst: None,
-            findings: 0,
+            findings: vec![],
         }])
         .unwrap();
     assert_eq!(
