@@ -13,8 +13,8 @@
 
 use crate::background::events;
 use crate::opening::Opening;
+use countersign_app::App;
 use countersign_app::notify::{self, Arrivals};
-use countersign_app::{App, QueueFilter};
 use countersign_core::wire::SessionUser;
 use serde_json::Value;
 use std::path::Path;
@@ -230,12 +230,12 @@ impl<R: Runtime> Watch<R> {
         user: &SessionUser,
     ) -> Result<usize, countersign_app::AppError> {
         let synced_once = app.status().await?.last_synced_at.is_some();
-        let queue = app.queue(QueueFilter::default()).await?;
-        let to_review = queue.iter().filter(|i| i.local.is_none()).count();
+        let to_review = usize::try_from(app.to_review().await?).unwrap_or(usize::MAX);
         if !synced_once {
             // The first sync is still to come: what it brings is the backlog, not news.
             return Ok(to_review);
         }
+        let pressing = app.pressing().await?;
         let focused = handle
             .get_webview_window(MAIN)
             .and_then(|w| w.is_focused().ok())
@@ -249,7 +249,7 @@ impl<R: Runtime> Watch<R> {
                 seen.arrivals.reset();
                 seen.user = Some(me);
             }
-            let arrived = seen.arrivals.arrived(&queue);
+            let arrived = seen.arrivals.arrived(&pressing);
             notify::notice(&arrived, focused)
         };
         if let Some(notice) = notice {

@@ -16,7 +16,9 @@ use countersign_core::limits;
 use countersign_core::versions::{VersionBody, versions};
 use countersign_core::wire::admin::{AccessEntry, CrisisOn, CrisisStatus};
 use countersign_core::wire::{Directory, SessionRequest, SessionResponse, SessionUser, codes};
-use countersign_core::{ClientId, Draft, DraftId, MutationId, MutationKind, Sensitive, Verdict};
+use countersign_core::{
+    ClientId, Draft, DraftId, MutationId, MutationKind, Sensitive, Urgency, Verdict,
+};
 use countersign_keychain::Keychain;
 use countersign_store::{
     Cache, CacheKey, Conflict, QueueFilter, QueueItem, QueuePage, QueuePageAnswer, StoreError,
@@ -487,6 +489,32 @@ impl App {
         Ok(items)
     }
 
+    /// How many drafts of the queue have no decision made here yet: the tray's number, from
+    /// the queue's shape in memory rather than by reading every row.
+    pub async fn to_review(&self) -> Result<u64, AppError> {
+        let page = QueuePage {
+            filter: QueueFilter::default(),
+            text: String::new(),
+            offset: 0,
+            limit: 0,
+        };
+        Ok(self.queue_page(page).await?.all_to_review)
+    }
+
+    /// The crisis drafts of the queue, then the urgent ones: what a notification is about,
+    /// read without the rest of the queue.
+    pub async fn pressing(&self) -> Result<Vec<QueueItem>, AppError> {
+        let mut items = Vec::new();
+        for urgency in [Urgency::Crisis, Urgency::Urgent] {
+            let filter = QueueFilter {
+                urgency: Some(urgency),
+                ..QueueFilter::default()
+            };
+            items.extend(self.queue(filter).await?);
+        }
+        Ok(items)
+    }
+
     /// One page of [`App::queue`] narrowed by `page`'s words, for the window's visible rows:
     /// the same scope and order, with where the words matched and the counts the filter
     /// menus and headings show ([`Cache::queue_page`]).
@@ -692,6 +720,7 @@ impl App {
         // Offline too: drafts cached before this version of the app, or changed by a
         // page applied before the connection dropped, get their verdicts all the same.
         review_unreviewed(&session).await?;
+        with_cache(&session.cache, |c| c.release_memory()).await?;
         self.note_health(result.as_ref().map(drop));
         if matches!(result, Err(AppError::SessionRevoked)) {
             self.wipe_after_revocation().await?;

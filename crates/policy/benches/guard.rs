@@ -49,8 +49,13 @@ const LINKEDIN: &str = "We're hiring! Hartwell & Lane is opening 40 new roles ac
 /// the many-drafts case, so the regexes see text they have not seen before (their lazy
 /// DFAs' caches grow with the variety of the text, not with its length).
 const OPENINGS: &[&str] = &[
-    "Hi {name},", "Hello {name}!", "Thanks {name},", "Sorry to hear that {name}.", "@{handle}",
-    "Morning {name} 👋", "Hey {name}, thanks for the kind words 💚",
+    "Hi {name},",
+    "Hello {name}!",
+    "Thanks {name},",
+    "Sorry to hear that {name}.",
+    "@{handle}",
+    "Morning {name} 👋",
+    "Hey {name}, thanks for the kind words 💚",
 ];
 const MIDDLES: &[&str] = &[
     "your order {num} left our Wakefield hub this morning and should be with you by {day}.",
@@ -70,22 +75,49 @@ const MIDDLES: &[&str] = &[
     "your refund of £{price} was sent on {day} and can take 3–5 working days to show.",
 ];
 const CLOSINGS: &[&str] = &[
-    "Thanks for bearing with us ^{initials}", "Have a lovely weekend! ^{initials}", "Take care, {initials}",
-    "Any questions, just reply here.", "", "🙏", "Speak soon! #CustomerCare",
+    "Thanks for bearing with us ^{initials}",
+    "Have a lovely weekend! ^{initials}",
+    "Take care, {initials}",
+    "Any questions, just reply here.",
+    "",
+    "🙏",
+    "Speak soon! #CustomerCare",
 ];
 const NAMES: &[&str] = &[
     "Gary", "Jenny", "Priya", "Tom", "Aoife", "Mohammed", "Zoë", "Kwame", "Siobhan", "Li Wei",
     "Dave", "Margaret", "Olek", "Fatima", "Ruth", "Callum", "Björn", "Anita",
 ];
 const TOWNS: &[&str] = &[
-    "Leeds", "Kirkgate", "Harrogate", "York", "Hull", "Wakefield", "Bradford", "Sheffield",
-    "Doncaster", "Ilkley",
+    "Leeds",
+    "Kirkgate",
+    "Harrogate",
+    "York",
+    "Hull",
+    "Wakefield",
+    "Bradford",
+    "Sheffield",
+    "Doncaster",
+    "Ilkley",
 ];
 const PRODUCTS: &[&str] = &[
-    "kettle", "toaster", "electric toothbrush", "hay fever spray", "baby monitor", "hair dryer",
-    "vitamin D", "sun cream", "blender",
+    "kettle",
+    "toaster",
+    "electric toothbrush",
+    "hay fever spray",
+    "baby monitor",
+    "hair dryer",
+    "vitamin D",
+    "sun cream",
+    "blender",
 ];
-const DAYS: &[&str] = &["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const DAYS: &[&str] = &[
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
 
 /// `n` different care-desk drafts, the same ones on every run.
 fn varied_drafts(n: usize) -> Vec<String> {
@@ -108,14 +140,27 @@ fn varied_drafts(n: usize) -> Vec<String> {
             text.push(' ');
             text.push_str(CLOSINGS[next(CLOSINGS.len())]);
             text.replace("{name}", name)
-                .replace("{handle}", &format!("{}_{}", name.to_lowercase(), 1970 + i % 50))
+                .replace(
+                    "{handle}",
+                    &format!("{}_{}", name.to_lowercase(), 1970 + i % 50),
+                )
                 .replace("{town}", TOWNS[next(TOWNS.len())])
                 .replace("{product}", PRODUCTS[next(PRODUCTS.len())])
                 .replace("{day}", DAYS[next(DAYS.len())])
-                .replace("{num}", &format!("HL-{:04}-{:04}", next(10_000), next(10_000)))
+                .replace(
+                    "{num}",
+                    &format!("HL-{:04}-{:04}", next(10_000), next(10_000)),
+                )
                 .replace("{price}", &format!("{}.{:02}", 3 + next(90), next(100)))
                 .replace("{slug}", &format!("returns-{}", next(40)))
-                .replace("{initials}", &format!("{}{}", name.chars().next().unwrap_or('S'), ['J', 'K', 'M'][next(3)]))
+                .replace(
+                    "{initials}",
+                    &format!(
+                        "{}{}",
+                        name.chars().next().unwrap_or('S'),
+                        ['J', 'K', 'M'][next(3)]
+                    ),
+                )
         })
         .collect()
 }
@@ -126,7 +171,12 @@ fn resident_kib() -> u64 {
         .ok()
         .and_then(|rollup| {
             rollup.lines().find_map(|line| {
-                line.strip_prefix("Rss:")?.trim().strip_suffix("kB")?.trim().parse().ok()
+                line.strip_prefix("Rss:")?
+                    .trim()
+                    .strip_suffix("kB")?
+                    .trim()
+                    .parse()
+                    .ok()
             })
         })
         .unwrap_or(0)

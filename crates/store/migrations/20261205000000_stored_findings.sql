@@ -3,3 +3,4 @@
 -- guard again, so the compiled guard (~18 MiB of patterns) need only be in memory while
 -- new drafts are reviewed. NULL whenever the verdict is (not reviewed as the draft is now).
 ALTER TABLE drafts ADD COLUMN findings_json TEXT;
+

@@ -77,6 +77,14 @@ impl Cache {
         Ok(lines.collect::<Result<_, _>>()?)
     }
 
+    /// Hands the page cache's unused pages back (`PRAGMA shrink_memory`): after a sync, so
+    /// the pages a big pull decrypted (up to the cache's 32 MiB) are not held while the
+    /// window idles. The pages the next reads need are decrypted again as they come.
+    pub fn release_memory(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch("PRAGMA shrink_memory")?;
+        Ok(())
+    }
+
     fn setup(mut conn: Connection, key: &CacheKey) -> Result<Cache, StoreError> {
         // The key must be the very first statement: SQLCipher reads nothing before it.
         conn.execute_batch(key.pragma().expose())?;

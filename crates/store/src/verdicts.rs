@@ -29,6 +29,11 @@ pub struct Verdict {
     pub findings: Vec<Finding>,
 }
 
+/// Pending drafts without a verdict, from the `drafts_unreviewed` partial index (every sync
+/// asks).
+const UNREVIEWED: &str =
+    "SELECT draft FROM drafts WHERE risk IS NULL AND status = 'pending' LIMIT ?1";
+
 pub(crate) fn rank(worst: Option<Severity>) -> i64 {
     match worst {
         None => 0,
@@ -51,7 +56,7 @@ pub(crate) fn forget_all(conn: &Connection) -> Result<(), StoreError> {
     conn.prepare_cached(
         "UPDATE drafts SET risk = NULL, findings = 0, findings_json = NULL WHERE risk IS NOT NULL",
     )?
-        .execute([])?;
+    .execute([])?;
     Ok(())
 }
 
@@ -59,9 +64,7 @@ impl Cache {
     /// Up to `limit` pending drafts the guard has not reviewed as they are now.
     pub fn unreviewed(&self, limit: usize) -> Result<Vec<Draft>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT draft FROM drafts WHERE risk IS NULL AND status = 'pending' LIMIT ?1",
-        )?;
+        let mut stmt = self.conn.prepare_cached(UNREVIEWED)?;
         let rows = stmt
             .query_map([limit], |row| row.get::<_, String>(0))?
             .collect::<Result<Vec<_>, _>>()?;
@@ -150,7 +153,7 @@ impl Cache {
 
 #[cfg(test)]
 mod tests {
-    use super::Verdict;
+    use super::{UNREVIEWED, Verdict};
     use crate::QueueFilter;
     use crate::fixtures::{cache, draft, finding, seed};
     use countersign_core::channel::Route;
@@ -195,6 +198,24 @@ mod tests {
         assert_eq!(
             listed[0].pre_approved_reply.as_deref(),
             Some("late-delivery")
+        );
+    }
+
+    #[test]
+    fn the_drafts_waiting_for_a_review_are_found_from_an_index_not_a_scan() {
+        let cache = cache();
+        let plan: Vec<String> = cache
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {UNREVIEWED}"))
+            .unwrap()
+            .query_map([10], |row| row.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(plan.len(), 1, "{plan:?}");
+        assert!(
+            plan[0].contains("USING INDEX drafts_unreviewed"),
+            "{plan:?}"
         );
     }
 

@@ -685,6 +685,22 @@ async fn a_reviewed_draft_opens_from_its_stored_findings_and_the_guard_is_let_go
     let guard = countersign_policy::Guard::builtin();
     let fresh = crate::guard::findings(&guard, &detail.draft, None);
     assert!(fresh.iter().any(|f| f.rule == "personal_data.email"));
-    assert_eq!(detail.findings, fresh, "the stored findings are the guard's");
+    assert_eq!(
+        detail.findings, fresh,
+        "the stored findings are the guard's"
+    );
 }
 
+#[tokio::test]
+async fn the_trays_number_and_the_pressing_drafts_are_read_without_the_whole_queue() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, keys) = config(dir.path());
+    a_saved_session(&config, &keys);
+    a_cached_draft(&config, &keys);
+    let app = App::open(config).await.expect("open");
+    assert_eq!(app.to_review().await.expect("count"), 1);
+    assert!(
+        app.pressing().await.expect("pressing").is_empty(),
+        "a normal draft is not news"
+    );
+}
