@@ -3,6 +3,8 @@
 // for badges, summaries, routes and lengths. Pure, so `node --test` imports it directly.
 // What is found, and how long a post is, is decided in Rust; nothing here second-guesses it.
 
+import { thousands } from "./format.js";
+
 const RANK = { info: 1, warn: 2, block: 3 };
 
 /** The more serious of severities (null for none or unknown ones). */
@@ -208,7 +210,7 @@ export function routeText(route, steps = []) {
  */
 export function measureText(measure, networkName = "") {
   if (!measure || !Number.isFinite(measure.weighted_length)) return null;
-  const n = (v) => Number(v).toLocaleString("en");
+  const n = thousands;
   const hasLimit = Number.isFinite(measure.limit);
   const unit = measure.unit ? ` ${measure.unit}` : "";
   const text = hasLimit ? `${n(measure.weighted_length)} / ${n(measure.limit)}${unit}` : `${n(measure.weighted_length)}${unit}`;

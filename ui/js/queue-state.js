@@ -1,6 +1,8 @@
 // The queue's state as plain data, changed only by pure functions that return a new
 // state. The view renders it; main.js calls the backend. `node --test` imports this file.
 
+import { thousands } from "./format.js";
+
 /**
  * `findings` is "" (any), "has" (drafts the guard flagged: a warn or block finding),
  * "none" (no such finding) or "pre" (instead of the queue: the pre-approved replies the
@@ -218,7 +220,7 @@ export function toReviewCount(items, optimistic = {}) {
 /** The window title. */
 export function titleText(count) {
   if (!count) return "Countersign — nothing to review";
-  return `Countersign — ${count.toLocaleString("en")} to review`;
+  return `Countersign — ${thousands(count)} to review`;
 }
 
 export function setFilter(state, key, value) {

@@ -2,6 +2,8 @@
 // time (queue_page) and marks the matched words Rust found. Nothing here decides what
 // matches — positions come from Rust, in code points.
 
+import { thousands } from "./format.js";
+
 /** How long typing pauses before the search runs. */
 export const SEARCH_DEBOUNCE_MS = 120;
 /** Rows asked for at once: a few screens, so j/k and scrolling rarely wait. */
@@ -73,6 +75,6 @@ export function moveTarget(how, index, total) {
 export function countedOptions(choices, counts = {}, chosen = "") {
   return choices.map(([value, label]) => {
     const n = counts?.[value];
-    return [value, n === undefined ? (value === chosen ? `${label} · 0` : label) : `${label} · ${Number(n).toLocaleString("en")}`];
+    return [value, n === undefined ? (value === chosen ? `${label} · 0` : label) : `${label} · ${thousands(n)}`];
   });
 }

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  NETWORKS, crisisText, formatSpan, initials, networkLabel, nextStepText, relativeTime, scheduleText,
+  NETWORKS, byName, crisisText, formatSpan, fullTime, initials, networkLabel, nextStepText, relativeTime,
+  scheduleText, thousands,
 } from "../js/format.js";
 
 const NOW = Date.parse("2024-05-01T12:00:00Z");
@@ -72,4 +73,29 @@ test("crisis banner: arrivals, and what a new sign-in finds waiting", () => {
   assert.equal(crisisText(7, { waiting: true }).headline, "7 crisis drafts are waiting.");
   assert.equal(crisisText(1, { waiting: true }).detail, " It is at the top of the queue.");
   assert.equal(crisisText("junk").headline, "A crisis draft just arrived.");
+});
+
+test("counts are grouped by thousands without the locale's number data", () => {
+  assert.equal(thousands(0), "0");
+  assert.equal(thousands(999), "999");
+  assert.equal(thousands(10062), "10,062");
+  assert.equal(thousands(1234567), "1,234,567");
+  assert.equal(thousands("2500"), "2,500");
+  assert.equal(thousands(-4200), "-4,200");
+  assert.equal(thousands(1234.5), "1,234.5");
+  assert.equal(thousands("n/a"), "n/a");
+});
+
+test("a moment in full is local time, day first, with seconds", () => {
+  const at = new Date(2026, 11, 4, 9, 5, 7); // local time
+  assert.equal(fullTime(at.toISOString()), "Fri 4 Dec 2026, 09:05:07");
+  assert.equal(fullTime(null), "");
+  assert.equal(fullTime("not a time"), "");
+});
+
+test("names are ordered case-blind, and the same way on every machine", () => {
+  const names = ["@hartwell_x", "Care desk", "@Hartwell_bluesky", "care desk", "@hartwell_bluesky"];
+  assert.deepEqual([...names].sort(byName), [
+    "@Hartwell_bluesky", "@hartwell_bluesky", "@hartwell_x", "Care desk", "care desk",
+  ]);
 });

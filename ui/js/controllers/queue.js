@@ -1,6 +1,6 @@
 // The queue pane and its filters: fetching rows, drawing them, moving the selection.
 import { $, h } from "../dom.js";
-import { NETWORKS } from "../format.js";
+import { NETWORKS, byName } from "../format.js";
 import { absoluteIndex, filterArgs, hasFilter, listsPreApproved, titleText } from "../queue-state.js";
 import { PAGE_MARGIN, SEARCH_DEBOUNCE_MS, countedOptions, covers, moveTarget, pageAround } from "../search.js";
 import { createQueueView } from "../views/queue.js";
@@ -154,7 +154,7 @@ export function createQueueController(app) {
     // Counts from Rust: what each choice would give with the other filters and the words.
     const counts = queue.page?.counts ?? {};
     setOptions(els.network, [["", "All networks"], ...countedOptions(Object.entries(NETWORKS), counts.network, f.network)], f.network);
-    const channels = Object.keys(counts.channel ?? {}).sort((a, b) => a.localeCompare(b));
+    const channels = Object.keys(counts.channel ?? {}).sort(byName);
     if (f.channel && !channels.includes(f.channel)) channels.unshift(f.channel);
     setOptions(els.channel, [["", "All channels"], ...countedOptions(channels.map((c) => [c, c]), counts.channel, f.channel)], f.channel);
     setOptions(els.urgency, [["", "Any urgency"], ...countedOptions([["crisis", "Crisis"], ["urgent", "Urgent"], ["normal", "Normal"]], counts.urgency, f.urgency)], f.urgency);

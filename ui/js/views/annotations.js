@@ -5,7 +5,7 @@
 // every comment are hostile strings and stay text.
 import { h } from "../dom.js";
 import { wireEmphasis } from "./emphasis.js";
-import { relativeTime } from "../format.js";
+import { fullTime, relativeTime } from "../format.js";
 import {
   anchorNote, bodyPieces, groupAnnotations, quoteOf, shortQuote, suggestionWords,
 } from "../annotations.js";
@@ -46,7 +46,7 @@ export function renderAnnotatedBody(el, body, { findings = [], annotations = [],
 
 function time(at, now) {
   if (!at) return null;
-  return h("time", { datetime: at, title: new Date(at).toLocaleString() }, relativeTime(at, now));
+  return h("time", { datetime: at, title: fullTime(at) }, relativeTime(at, now));
 }
 
 function suggestion(a) {

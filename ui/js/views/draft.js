@@ -2,7 +2,8 @@
 // actions, and its history. Every server string goes in as text.
 import { h } from "../dom.js";
 import {
-  initials, networkLabel, nextStepText, relativeTime, scheduleText, stepLabel, verdictVerb,
+  fullTime, initials, networkLabel, nextStepText, relativeTime, scheduleText, stepLabel, thousands,
+  verdictVerb,
 } from "../format.js";
 import { blockingCount, measureText, overrideTitle } from "../findings.js";
 import { rowState } from "../queue-state.js";
@@ -12,7 +13,7 @@ import { selectedSpan, sliceCodePoints } from "../selection.js";
 import { lateBadge, lateHistoryText, lateSpan, warningWords } from "./schedule.js";
 
 function time(at, now) {
-  return h("time", { datetime: at, title: at ? new Date(at).toLocaleString() : "" }, relativeTime(at, now));
+  return h("time", { datetime: at, title: fullTime(at) }, relativeTime(at, now));
 }
 
 function replyCard(reply) {
@@ -286,7 +287,7 @@ function historyEntry(entry, now) {
       // The server keeps a draft's newest entries and folds older ones into this one.
       const n = Number(entry.entries) || 0;
       const editors = (entry.editors ?? []).map((p) => p?.display_name).filter(Boolean);
-      who = `${n.toLocaleString("en")} earlier ${n === 1 ? "entry" : "entries"}`;
+      who = `${thousands(n)} earlier ${n === 1 ? "entry" : "entries"}`;
       what = "summarised to keep the history short";
       extra = editors.length ? h("div", { class: "muted small" }, `Edited by ${editors.join(", ")}`) : null;
       break;
