@@ -8,7 +8,6 @@ const COMMANDS: &[&str] = &[
     "session_info",
     "sign_in",
     "sign_out",
-    "queue",
     "queue_page",
     "draft",
     "decide",

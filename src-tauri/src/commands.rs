@@ -12,7 +12,6 @@
 //! | `session_info` | – | `{ user: SessionUser \| null, status: SyncStatus, defaults: { serverUrl, hint } }` |
 //! | `sign_in` | `{ serverUrl, username, password, totp?, allowInsecure? }` | `SessionUser`; a sync starts in the background; plain `http://` to another machine is refused `insecure_server` unless `allowInsecure` is true |
 //! | `sign_out` | – | `SignOutReport` |
-//! | `queue` | `{ filter?: QueueFilter }` (network, channel, urgency, has_findings, limit, offset; all optional) | `QueueItem[]` (each with `risk`: the worst finding's severity or null, `findings`, `reviewed`, `late_by_secs`: seconds past its scheduled time or null) |
 //! | `queue_page` | `{ page: { filter?: QueueFilter (also `decided_by_me`), text?, offset?, limit? } }` (limit at most 500) | `{ items: (QueueItem & { matches: { preview: Span[], body: Excerpt \| null, post: Excerpt \| null, channel: Span[], author: Span[] } })[], total, counts: { network: {name: n}, channel: {name: n}, urgency: {name: n}, findings: { yes, no }, decided_by_me: { yes, no } }, to_review, decided, all_to_review }`; a span is `{ start, end }` in code points, an `Excerpt` is `{ text, matches: Span[] }`; the words are searched as words, never as FTS5 syntax |
 //! | `draft` | `{ id }` | `DraftDetail` (`{ draft, next_step, steps, approval: { allowed, step?, reason?, who_may }, findings: Finding[], measure: { network, weighted_length, limit, unit, valid }, route: null \| { kind: "fast_lane" \| "escalated" \| "pre_approved", step?, reply_id?, reply? }, schedule_warning: null \| { kind: "passed", by_secs } \| { kind: "before_likely_sync", publishes_in_secs, offline_for_secs }, annotations: [{ id, body, by?, at?, version, suggestion?, target?, anchor: null \| { state: "exact" \| "moved", start, end } \| { state: "detached" }, accepted, pending }], versions: [{ version, body }], seen_version? }`; opening records the version seen); a finding is `{ rule, category, severity, span?: { start, end } (code points), message, reason }` |
 //! | `decide` | `{ draftId, verdict: "approve" \| "reject" \| "request_changes", comment, overrideReason? }` | mutation id (number); `override_required` when approving over a `block` finding without a reason |
@@ -40,8 +39,8 @@ use countersign_app::App;
 use countersign_app::annotations::{NewComment, Selection};
 use countersign_app::bulk::{BulkCheck, BulkDecided};
 use countersign_app::{
-    AppError, Conflict, DraftDetail, ExportReport, QueueFilter, QueueItem, QueuePage,
-    QueuePageAnswer, SignOutReport, SyncReport, SyncStatus, UndoneDecision,
+    AppError, Conflict, DraftDetail, ExportReport, QueuePage, QueuePageAnswer, SignOutReport,
+    SyncReport, SyncStatus, UndoneDecision,
 };
 use countersign_core::wire::SessionUser;
 use countersign_core::wire::admin::{AccessEntry, CrisisStatus};
@@ -123,13 +122,6 @@ pub async fn sign_out(opening: AppState<'_>) -> Answer<SignOutReport> {
     sync.forget_session().await;
     sync.announce_status().await;
     Ok(report)
-}
-
-/// The pending queue, most urgent first.
-#[tauri::command]
-pub async fn queue(opening: AppState<'_>, filter: Option<QueueFilter>) -> Answer<Vec<QueueItem>> {
-    let app = opening.wait().await?.app;
-    Ok(app.queue(filter.unwrap_or_default()).await?)
 }
 
 /// One page of the queue, found by words and filters, with the counts the menus show.

@@ -68,7 +68,6 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, config: DesktopConfig) -> t
             commands::session_info,
             commands::sign_in,
             commands::sign_out,
-            commands::queue,
             commands::queue_page,
             commands::draft,
             commands::decide,

@@ -80,8 +80,12 @@ fn a_fresh_install_is_signed_out_and_offers_the_sign_in_defaults() {
 #[test]
 fn the_queue_before_sign_in_rejects_with_a_code() {
     let shell = shell();
-    let error = invoke(&shell.window, "queue", json!({ "filter": {} }))
-        .expect_err("no queue without a session");
+    let error = invoke(
+        &shell.window,
+        "queue_page",
+        json!({ "page": { "filter": {} } }),
+    )
+    .expect_err("no queue without a session");
     assert_eq!(
         error["code"], "not_signed_in",
         "the UI branches on the code: {error}"
