@@ -720,7 +720,10 @@ impl App {
         // Offline too: drafts cached before this version of the app, or changed by a
         // page applied before the connection dropped, get their verdicts all the same.
         review_unreviewed(&session).await?;
-        with_cache(&session.cache, |c| c.release_memory()).await?;
+        // Best effort: a page cache that cannot shrink says nothing about the sync.
+        if let Err(error) = with_cache(&session.cache, |c| c.release_memory()).await {
+            tracing::warn!(%error, "the cache's page cache was not handed back");
+        }
         self.note_health(result.as_ref().map(drop));
         if matches!(result, Err(AppError::SessionRevoked)) {
             self.wipe_after_revocation().await?;
