@@ -4,8 +4,9 @@
 //! start-up, then every interval, and at once when [`BackgroundSync::wake`] is called
 //! (after a sign-in or a decision). Its syncs leave the decisions and comments of the last
 //! [`UNDO_WINDOW`](countersign_app::UNDO_WINDOW) in the outbox, still undoable, and the
-//! next one runs when the first of them may go. The `sync_now` command uses [`BackgroundSync::sync_now`], which sends
-//! everything; every attempt announces itself the same way:
+//! next one runs when the first of them may go. The `sync_now` command uses
+//! [`BackgroundSync::sync_now`], which sends everything; every attempt announces itself the
+//! same way:
 //!
 //! | event | payload | when |
 //! | --- | --- | --- |
